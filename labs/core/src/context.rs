@@ -1,0 +1,393 @@
+//! The lab context: how a running lab reports what it is doing.
+//!
+//! A lab asks the context for named instruments once, before its hot loop, and then only touches
+//! them: a [`Counter`] or [`Gauge`] is one atomic integer (no lock, no allocation per message), a
+//! [`Recorder`] writes into a thread-local latency histogram. Tables and the event log take a
+//! lock, so a lab updates them on rare occasions (a subscriber joined, a port was bound), never
+//! per message.
+//!
+//! The sampler (see `sampler.rs`) reads all of this about ten times a second and turns it into a
+//! snapshot. The lab never knows who is watching.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use hdrhistogram::sync::SyncHistogram;
+use serde::{Deserialize, Serialize};
+
+/// Locks a mutex, shrugging off poisoning: a panicking lab thread must not take the dashboard
+/// down with it (the runner reports the panic instead).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A count that only goes up: messages sent, requests served, errors.
+#[derive(Clone, Debug)]
+pub struct Counter(Arc<AtomicU64>);
+
+impl Counter {
+    #[inline]
+    pub fn add(&self, amount: u64) {
+        self.0.fetch_add(amount, Ordering::Relaxed);
+    }
+
+    #[inline]
+    pub fn increment(&self) {
+        self.add(1);
+    }
+
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A level that goes up and down: open connections, queue depth, subscribers joined.
+#[derive(Clone, Debug)]
+pub struct Gauge(Arc<AtomicI64>);
+
+impl Gauge {
+    #[inline]
+    pub fn set(&self, value: i64) {
+        self.0.store(value, Ordering::Relaxed);
+    }
+
+    #[inline]
+    pub fn add(&self, amount: i64) {
+        self.0.fetch_add(amount, Ordering::Relaxed);
+    }
+
+    pub fn get(&self) -> i64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A latency histogram shared by the sampler and any number of recording threads.
+#[derive(Clone)]
+pub struct Histogram {
+    pub(crate) unit: &'static str,
+    pub(crate) shared: Arc<Mutex<SyncHistogram<u64>>>,
+}
+
+impl Histogram {
+    /// A handle for one thread to record values with. Each thread needs its own.
+    pub fn recorder(&self) -> Recorder {
+        Recorder(lock(&self.shared).recorder())
+    }
+}
+
+/// One thread's way into a [`Histogram`]: recording is a write into a local buffer that the
+/// sampler collects, so the hot path never waits for the sampler.
+pub struct Recorder(hdrhistogram::sync::Recorder<u64>);
+
+impl Recorder {
+    #[inline]
+    pub fn record(&mut self, value: u64) {
+        self.0.saturating_record(value.max(1));
+    }
+}
+
+/// How important an event-log line is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+/// One line of the event log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LogEvent {
+    /// Seconds since the lab started.
+    pub t: f64,
+    pub level: Level,
+    pub message: String,
+}
+
+/// A cell of a state table. Cells that name a counter or gauge are filled in by the sampler,
+/// so a table row can show a live rate without the lab touching the table again.
+#[derive(Clone, Debug)]
+pub enum Cell {
+    Text(String),
+    Number(f64),
+    /// The current value of the named counter.
+    Count(String),
+    /// The per-second rate of the named counter.
+    Rate(String),
+    /// The current value of the named gauge.
+    Gauge(String),
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Cell {
+        Cell::Text(text.to_string())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Cell {
+        Cell::Text(text)
+    }
+}
+
+/// A table as the lab declared it.
+#[derive(Clone, Debug)]
+pub(crate) struct TableSpec {
+    pub(crate) columns: Vec<String>,
+    pub(crate) rows: Vec<Vec<Cell>>,
+}
+
+/// How a front end might best show this lab. Hints never change what is measured.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Hints {
+    /// Counters whose rates are charted, in order; empty means all counters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub charts: Vec<String>,
+    /// Tables best shown as bars of the named column.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bars: BTreeMap<String, String>,
+}
+
+/// Cancellation shared by the runner, the lab and every thread the lab starts.
+#[derive(Clone, Debug, Default)]
+pub struct CancelToken {
+    inner: Arc<CancelInner>,
+}
+
+#[derive(Debug, Default)]
+struct CancelInner {
+    cancelled: AtomicBool,
+    wake: Mutex<()>,
+    sleepers: Condvar,
+}
+
+impl CancelToken {
+    pub fn cancel(&self) {
+        self.inner.cancelled.store(true, Ordering::SeqCst);
+        let _guard = lock(&self.inner.wake);
+        self.inner.sleepers.notify_all();
+    }
+
+    #[inline]
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancelled.load(Ordering::Relaxed)
+    }
+
+    /// Sleeps for `duration` or until cancelled. Returns `true` if the whole time passed.
+    pub fn sleep(&self, duration: Duration) -> bool {
+        let deadline = Instant::now() + duration;
+        let mut guard = lock(&self.inner.wake);
+        loop {
+            if self.is_cancelled() {
+                return false;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return true;
+            }
+            guard = self
+                .inner
+                .sleepers
+                .wait_timeout(guard, deadline - now)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .0;
+        }
+    }
+}
+
+/// Everything a running lab reports through. Cheap to clone: clones share the same instruments.
+#[derive(Clone)]
+pub struct LabContext {
+    pub(crate) shared: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) started: Instant,
+    pub(crate) cancel: CancelToken,
+    pub(crate) counters: Mutex<Vec<(String, Counter)>>,
+    pub(crate) gauges: Mutex<Vec<(String, Gauge)>>,
+    pub(crate) histograms: Mutex<Vec<(String, Histogram)>>,
+    pub(crate) tables: Mutex<BTreeMap<String, TableSpec>>,
+    pub(crate) events: Mutex<Vec<LogEvent>>,
+    pub(crate) hints: Mutex<Hints>,
+}
+
+/// The most events kept between two samples; a lab that logs more loses the excess, counted.
+const EVENT_BACKLOG: usize = 1000;
+
+impl Default for LabContext {
+    fn default() -> Self {
+        LabContext::new()
+    }
+}
+
+impl LabContext {
+    pub fn new() -> LabContext {
+        LabContext {
+            shared: Arc::new(Shared {
+                started: Instant::now(),
+                cancel: CancelToken::default(),
+                counters: Mutex::default(),
+                gauges: Mutex::default(),
+                histograms: Mutex::default(),
+                tables: Mutex::default(),
+                events: Mutex::default(),
+                hints: Mutex::default(),
+            }),
+        }
+    }
+
+    /// The counter with this name, created at zero on first use. Asking twice for the same name
+    /// gives the same counter, so several threads can share one.
+    pub fn counter(&self, name: &str) -> Counter {
+        let mut counters = lock(&self.shared.counters);
+        if let Some((_, counter)) = counters.iter().find(|(existing, _)| existing == name) {
+            return counter.clone();
+        }
+        let counter = Counter(Arc::default());
+        counters.push((name.to_string(), counter.clone()));
+        counter
+    }
+
+    /// The gauge with this name, created at zero on first use.
+    pub fn gauge(&self, name: &str) -> Gauge {
+        let mut gauges = lock(&self.shared.gauges);
+        if let Some((_, gauge)) = gauges.iter().find(|(existing, _)| existing == name) {
+            return gauge.clone();
+        }
+        let gauge = Gauge(Arc::default());
+        gauges.push((name.to_string(), gauge.clone()));
+        gauge
+    }
+
+    /// The latency histogram with this name; `unit` is shown beside its percentiles (e.g. "us").
+    pub fn histogram(&self, name: &str, unit: &'static str) -> Histogram {
+        let mut histograms = lock(&self.shared.histograms);
+        if let Some((_, histogram)) = histograms.iter().find(|(existing, _)| existing == name) {
+            return histogram.clone();
+        }
+        let histogram = Histogram {
+            unit,
+            shared: Arc::new(Mutex::new(
+                hdrhistogram::Histogram::<u64>::new(3)
+                    .expect("3 significant figures is a valid precision")
+                    .into_sync(),
+            )),
+        };
+        histograms.push((name.to_string(), histogram.clone()));
+        histogram
+    }
+
+    /// Declares or replaces a state table.
+    pub fn set_table(&self, name: &str, columns: &[&str], rows: Vec<Vec<Cell>>) {
+        lock(&self.shared.tables).insert(
+            name.to_string(),
+            TableSpec {
+                columns: columns.iter().map(|column| column.to_string()).collect(),
+                rows,
+            },
+        );
+    }
+
+    /// Adds a row to a table declared with [`LabContext::set_table`].
+    pub fn add_table_row(&self, name: &str, row: Vec<Cell>) {
+        if let Some(table) = lock(&self.shared.tables).get_mut(name) {
+            table.rows.push(row);
+        }
+    }
+
+    /// Which counters the dashboards should chart, in order.
+    pub fn chart(&self, counters: &[&str]) {
+        lock(&self.shared.hints).charts = counters.iter().map(|name| name.to_string()).collect();
+    }
+
+    /// Asks dashboards to draw a table as bars of one of its columns.
+    pub fn bars(&self, table: &str, column: &str) {
+        lock(&self.shared.hints)
+            .bars
+            .insert(table.to_string(), column.to_string());
+    }
+
+    /// Adds a line to the event log.
+    pub fn event(&self, level: Level, message: impl Into<String>) {
+        let mut events = lock(&self.shared.events);
+        if events.len() < EVENT_BACKLOG {
+            events.push(LogEvent {
+                t: self.elapsed().as_secs_f64(),
+                level,
+                message: message.into(),
+            });
+        }
+    }
+
+    pub fn info(&self, message: impl Into<String>) {
+        self.event(Level::Info, message);
+    }
+
+    pub fn warn(&self, message: impl Into<String>) {
+        self.event(Level::Warn, message);
+    }
+
+    /// The token that stops this lab. Threads the lab starts should watch it.
+    pub fn cancel_token(&self) -> &CancelToken {
+        &self.shared.cancel
+    }
+
+    #[inline]
+    pub fn is_cancelled(&self) -> bool {
+        self.shared.cancel.is_cancelled()
+    }
+
+    /// Sleeps unless cancelled first; `true` if the whole time passed.
+    pub fn sleep(&self, duration: Duration) -> bool {
+        self.shared.cancel.sleep(duration)
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.shared.started.elapsed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_name_gives_the_same_counter() {
+        let context = LabContext::new();
+        let first = context.counter("sent");
+        let second = context.counter("sent");
+        first.add(2);
+        second.increment();
+        assert_eq!(first.get(), 3);
+        assert_eq!(context.counter("other").get(), 0);
+    }
+
+    #[test]
+    fn cancel_wakes_a_sleeper_early() {
+        let token = CancelToken::default();
+        let sleeper = {
+            let token = token.clone();
+            std::thread::spawn(move || token.sleep(Duration::from_secs(600)))
+        };
+        token.cancel();
+        assert!(
+            !sleeper.join().unwrap(),
+            "sleep must report it was cut short"
+        );
+        assert!(token.is_cancelled());
+    }
+
+    #[test]
+    fn event_log_is_bounded() {
+        let context = LabContext::new();
+        for index in 0..EVENT_BACKLOG + 50 {
+            context.info(format!("event {index}"));
+        }
+        assert_eq!(lock(&context.shared.events).len(), EVENT_BACKLOG);
+    }
+}

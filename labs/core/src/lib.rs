@@ -1,0 +1,93 @@
+//! The lab contract that every workbench lab implements.
+//!
+//! A lab is real work on real sockets, files and databases, described by a [`LabInfo`] (what it
+//! is and which knobs it has) and started with [`Lab::run`]. It reports only through its
+//! [`LabContext`]: counters, gauges, latency histograms, tables and an event log. It never draws
+//! and never knows whether a terminal, a browser or a script is watching; [`LabRun`] samples the
+//! context into [`Snapshot`]s and hands them to whoever listens.
+
+mod context;
+pub mod jsonl;
+mod params;
+mod run;
+mod sampler;
+mod snapshot;
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+pub use context::{
+    CancelToken, Cell, Counter, Gauge, Hints, Histogram, LabContext, Level, LogEvent, Recorder,
+};
+pub use params::{ParamError, ParamKind, ParamSpec, Params, Value};
+pub use run::{LabRun, RunOptions, Subscription};
+pub use sampler::Sampler;
+pub use snapshot::{LabEvent, Percentiles, Report, Snapshot, TableView, Verdict};
+
+/// What a lab is, for the lab list, `--help` and the forms.
+#[derive(Clone, Debug, Serialize)]
+pub struct LabInfo {
+    /// The id used on the command line: `workbench lab <id>`.
+    pub id: &'static str,
+    /// The topic id, which is also the lesson's id: `archives`, `sockets`, `messaging`, ...
+    pub topic: &'static str,
+    pub title: &'static str,
+    /// One line saying what the student will see.
+    pub summary: &'static str,
+    /// The lesson to read beside it.
+    pub lesson: &'static str,
+    pub params: Vec<ParamSpec>,
+}
+
+/// A lab: real work, reported through the context.
+pub trait Lab: Send + Sync + 'static {
+    fn info(&self) -> LabInfo;
+
+    /// Checks parameter combinations the schema alone cannot (endpoints, files, ...). The
+    /// error is shown to the user as one line before anything starts.
+    fn validate(&self, _params: &Params) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Does the lab's work until it is done or `context` is cancelled. Blocking.
+    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict>;
+}
+
+/// Every lab the workbench knows, in the order they are listed.
+#[derive(Clone, Default)]
+pub struct Registry {
+    labs: Vec<Arc<dyn Lab>>,
+}
+
+impl Registry {
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    pub fn add(&mut self, lab: impl Lab) {
+        self.labs.push(Arc::new(lab));
+    }
+
+    pub fn labs(&self) -> &[Arc<dyn Lab>] {
+        &self.labs
+    }
+
+    pub fn find(&self, id: &str) -> Option<Arc<dyn Lab>> {
+        self.labs.iter().find(|lab| lab.info().id == id).cloned()
+    }
+
+    /// The ids, for "valid choices" messages.
+    pub fn ids(&self) -> Vec<&'static str> {
+        self.labs.iter().map(|lab| lab.info().id).collect()
+    }
+
+    /// Parses user-typed flags for a lab and runs its own checks: one line on failure.
+    pub fn params_for(&self, lab: &dyn Lab, pairs: &[(String, String)]) -> Result<Params, String> {
+        let info = lab.info();
+        let params =
+            Params::from_pairs(info.id, &info.params, pairs).map_err(|error| error.to_string())?;
+        lab.validate(&params)?;
+        Ok(params)
+    }
+}

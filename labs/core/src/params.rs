@@ -1,0 +1,421 @@
+//! Lab parameters: one schema drives the command-line flags, the TUI form and the web form.
+//!
+//! A lab describes each knob once, as a [`ParamSpec`]: its name (the flag is `--name`), its kind,
+//! its default written as text, and one line of help. Values arrive as text from the command line
+//! and the TUI, or as JSON from the browser; both paths go through the same checks here, so a bad
+//! value gets the same one-line error wherever it was typed.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+/// One knob of a lab.
+#[derive(Clone, Debug, Serialize)]
+pub struct ParamSpec {
+    /// Kebab-case name; the command-line flag is `--<name>`.
+    pub name: &'static str,
+    pub kind: ParamKind,
+    /// The default, written as it would be typed on the command line.
+    pub default: &'static str,
+    /// One line for `--help`, the TUI form and the web form.
+    pub help: &'static str,
+}
+
+/// What values a parameter accepts.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ParamKind {
+    /// A whole number within `min..=max`.
+    Integer { min: i64, max: i64 },
+    /// A decimal number within `min..=max`.
+    Float { min: f64, max: f64 },
+    /// `true` or `false`.
+    Bool,
+    /// Free text.
+    Text,
+    /// One of a fixed set of words.
+    Choice { choices: &'static [&'static str] },
+    /// Comma-separated texts; the flag may also be repeated.
+    List,
+}
+
+/// A parsed parameter value.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Integer(i64),
+    Float(f64),
+    Bool(bool),
+    Text(String),
+    List(Vec<String>),
+}
+
+/// Why a parameter could not be accepted. The `Display` text is the one line the user sees.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ParamError {
+    #[error("unknown flag --{name} for lab {lab}; valid flags: {valid}")]
+    Unknown {
+        lab: String,
+        name: String,
+        valid: String,
+    },
+    #[error("invalid value '{value}' for --{name}: expected {expected}")]
+    Invalid {
+        name: String,
+        value: String,
+        expected: String,
+    },
+}
+
+impl ParamSpec {
+    /// What this parameter accepts, in words, for error messages and help.
+    pub fn expected(&self) -> String {
+        match &self.kind {
+            ParamKind::Integer { min, max } => format!("a whole number from {min} to {max}"),
+            ParamKind::Float { min, max } => format!("a number from {min} to {max}"),
+            ParamKind::Bool => "true or false".to_string(),
+            ParamKind::Text => "text".to_string(),
+            ParamKind::Choice { choices } => format!("one of {}", choices.join(", ")),
+            ParamKind::List => "a comma-separated list".to_string(),
+        }
+    }
+
+    /// Parses one value typed as text.
+    pub fn parse(&self, text: &str) -> Result<Value, ParamError> {
+        let invalid = || ParamError::Invalid {
+            name: self.name.to_string(),
+            value: text.to_string(),
+            expected: self.expected(),
+        };
+        let trimmed = text.trim();
+        match &self.kind {
+            ParamKind::Integer { min, max } => {
+                let number: i64 = trimmed.replace('_', "").parse().map_err(|_| invalid())?;
+                if number < *min || number > *max {
+                    return Err(invalid());
+                }
+                Ok(Value::Integer(number))
+            }
+            ParamKind::Float { min, max } => {
+                let number: f64 = trimmed.parse().map_err(|_| invalid())?;
+                if !number.is_finite() || number < *min || number > *max {
+                    return Err(invalid());
+                }
+                Ok(Value::Float(number))
+            }
+            ParamKind::Bool => match trimmed {
+                "true" | "yes" | "on" | "1" => Ok(Value::Bool(true)),
+                "false" | "no" | "off" | "0" => Ok(Value::Bool(false)),
+                _ => Err(invalid()),
+            },
+            ParamKind::Text => Ok(Value::Text(text.to_string())),
+            ParamKind::Choice { choices } => choices
+                .iter()
+                .find(|choice| **choice == trimmed)
+                .map(|choice| Value::Text(choice.to_string()))
+                .ok_or_else(invalid),
+            ParamKind::List => Ok(Value::List(split_list(text))),
+        }
+    }
+
+    /// Parses a value sent as JSON by the browser: numbers and booleans may come as JSON
+    /// numbers and booleans, lists as arrays; anything else goes through [`ParamSpec::parse`].
+    pub fn parse_json(&self, json: &serde_json::Value) -> Result<Value, ParamError> {
+        match (json, &self.kind) {
+            (serde_json::Value::String(text), _) => self.parse(text),
+            (serde_json::Value::Array(items), ParamKind::List) => {
+                let mut list = Vec::new();
+                for item in items {
+                    match item {
+                        serde_json::Value::String(text) => list.push(text.clone()),
+                        other => list.push(other.to_string()),
+                    }
+                }
+                Ok(Value::List(list))
+            }
+            (other, _) => self.parse(&other.to_string()),
+        }
+    }
+
+    /// The default value, parsed. Schemas are checked by tests, so a bad default is a bug.
+    pub fn default_value(&self) -> Value {
+        self.parse(self.default)
+            .unwrap_or_else(|error| panic!("bad default in the schema: {error}"))
+    }
+}
+
+/// Splits `a,b, c` into `["a", "b", "c"]`. An empty text is an empty list.
+fn split_list(text: &str) -> Vec<String> {
+    if text.trim().is_empty() {
+        return Vec::new();
+    }
+    text.split(',')
+        .map(|item| item.trim().to_string())
+        .collect()
+}
+
+/// The values of every parameter of one lab run, defaults filled in.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Params {
+    values: BTreeMap<String, Value>,
+}
+
+impl Params {
+    /// Every parameter at its default.
+    pub fn defaults(schema: &[ParamSpec]) -> Params {
+        let values = schema
+            .iter()
+            .map(|spec| (spec.name.to_string(), spec.default_value()))
+            .collect();
+        Params { values }
+    }
+
+    /// Parses `(name, text)` pairs as typed on the command line. A list flag given several
+    /// times collects all its values; any other flag given twice keeps the last.
+    pub fn from_pairs(
+        lab: &str,
+        schema: &[ParamSpec],
+        pairs: &[(String, String)],
+    ) -> Result<Params, ParamError> {
+        let mut params = Params::defaults(schema);
+        let mut lists_seen: Vec<&str> = Vec::new();
+        for (name, text) in pairs {
+            let spec = find_spec(lab, schema, name)?;
+            let value = spec.parse(text)?;
+            match value {
+                Value::List(items) if lists_seen.contains(&spec.name) => {
+                    if let Some(Value::List(existing)) = params.values.get_mut(spec.name) {
+                        existing.extend(items);
+                    }
+                }
+                value => {
+                    if matches!(value, Value::List(_)) {
+                        lists_seen.push(spec.name);
+                    }
+                    params.values.insert(spec.name.to_string(), value);
+                }
+            }
+        }
+        Ok(params)
+    }
+
+    /// Parses a JSON object of parameters, as the browser sends them.
+    pub fn from_json(
+        lab: &str,
+        schema: &[ParamSpec],
+        object: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Params, ParamError> {
+        let mut params = Params::defaults(schema);
+        for (name, json) in object {
+            let spec = find_spec(lab, schema, name)?;
+            params
+                .values
+                .insert(spec.name.to_string(), spec.parse_json(json)?);
+        }
+        Ok(params)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.values.get(name)
+    }
+
+    /// Replaces one value (used by the TUI form and by tests).
+    pub fn set(&mut self, name: &str, value: Value) {
+        self.values.insert(name.to_string(), value);
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.values.iter()
+    }
+
+    pub fn integer(&self, name: &str) -> i64 {
+        match self.expect(name) {
+            Value::Integer(number) => *number,
+            other => panic!("parameter {name} is not an integer: {other:?}"),
+        }
+    }
+
+    pub fn float(&self, name: &str) -> f64 {
+        match self.expect(name) {
+            Value::Float(number) => *number,
+            Value::Integer(number) => *number as f64,
+            other => panic!("parameter {name} is not a number: {other:?}"),
+        }
+    }
+
+    pub fn flag(&self, name: &str) -> bool {
+        match self.expect(name) {
+            Value::Bool(flag) => *flag,
+            other => panic!("parameter {name} is not a boolean: {other:?}"),
+        }
+    }
+
+    pub fn text(&self, name: &str) -> &str {
+        match self.expect(name) {
+            Value::Text(text) => text,
+            other => panic!("parameter {name} is not text: {other:?}"),
+        }
+    }
+
+    pub fn list(&self, name: &str) -> &[String] {
+        match self.expect(name) {
+            Value::List(items) => items,
+            other => panic!("parameter {name} is not a list: {other:?}"),
+        }
+    }
+
+    fn expect(&self, name: &str) -> &Value {
+        self.values
+            .get(name)
+            .unwrap_or_else(|| panic!("the lab asked for parameter {name}, which its schema lacks"))
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Integer(number) => write!(formatter, "{number}"),
+            Value::Float(number) => write!(formatter, "{number}"),
+            Value::Bool(flag) => write!(formatter, "{flag}"),
+            Value::Text(text) => write!(formatter, "{text}"),
+            Value::List(items) => write!(formatter, "{}", items.join(",")),
+        }
+    }
+}
+
+fn find_spec<'a>(
+    lab: &str,
+    schema: &'a [ParamSpec],
+    name: &str,
+) -> Result<&'a ParamSpec, ParamError> {
+    let wanted = name.trim_start_matches("--").replace('_', "-");
+    schema
+        .iter()
+        .find(|spec| spec.name == wanted)
+        .ok_or_else(|| ParamError::Unknown {
+            lab: lab.to_string(),
+            name: wanted,
+            valid: schema
+                .iter()
+                .map(|spec| format!("--{}", spec.name))
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema() -> Vec<ParamSpec> {
+        vec![
+            ParamSpec {
+                name: "rate",
+                kind: ParamKind::Integer { min: 0, max: 1000 },
+                default: "10",
+                help: "messages per second",
+            },
+            ParamSpec {
+                name: "role",
+                kind: ParamKind::Choice {
+                    choices: &["both", "publisher"],
+                },
+                default: "both",
+                help: "which role",
+            },
+            ParamSpec {
+                name: "topics",
+                kind: ParamKind::List,
+                default: "A,B",
+                help: "topics",
+            },
+            ParamSpec {
+                name: "ratio",
+                kind: ParamKind::Float { min: 0.0, max: 1.0 },
+                default: "0.5",
+                help: "a share",
+            },
+        ]
+    }
+
+    fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+        items
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_fill_every_parameter() {
+        let params = Params::defaults(&schema());
+        assert_eq!(params.integer("rate"), 10);
+        assert_eq!(params.text("role"), "both");
+        assert_eq!(params.list("topics"), ["A", "B"]);
+        assert_eq!(params.float("ratio"), 0.5);
+    }
+
+    #[test]
+    fn typed_values_replace_defaults_and_repeated_lists_collect() {
+        let params = Params::from_pairs(
+            "demo",
+            &schema(),
+            &pairs(&[
+                ("rate", "1_000"),
+                ("topics", "x"),
+                ("topics", "y,z"),
+                ("role", "publisher"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(params.integer("rate"), 1000);
+        assert_eq!(params.list("topics"), ["x", "y", "z"]);
+        assert_eq!(params.text("role"), "publisher");
+    }
+
+    #[test]
+    fn out_of_range_number_names_the_flag_and_the_range() {
+        let error = Params::from_pairs("demo", &schema(), &pairs(&[("rate", "5000")])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid value '5000' for --rate: expected a whole number from 0 to 1000"
+        );
+    }
+
+    #[test]
+    fn bad_choice_lists_the_valid_choices() {
+        let error = Params::from_pairs("demo", &schema(), &pairs(&[("role", "boss")])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid value 'boss' for --role: expected one of both, publisher"
+        );
+    }
+
+    #[test]
+    fn unknown_flag_lists_the_valid_flags() {
+        let error = Params::from_pairs("demo", &schema(), &pairs(&[("speed", "1")])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown flag --speed for lab demo; valid flags: --rate, --role, --topics, --ratio"
+        );
+    }
+
+    #[test]
+    fn json_numbers_arrays_and_strings_are_accepted() {
+        let object = serde_json::json!({"rate": 7, "topics": ["q"], "ratio": "0.25"});
+        let params = Params::from_json("demo", &schema(), object.as_object().unwrap()).unwrap();
+        assert_eq!(params.integer("rate"), 7);
+        assert_eq!(params.list("topics"), ["q"]);
+        assert_eq!(params.float("ratio"), 0.25);
+        let bad = serde_json::json!({"ratio": 3});
+        assert!(Params::from_json("demo", &schema(), bad.as_object().unwrap()).is_err());
+    }
+
+    #[test]
+    fn float_rejects_not_a_number() {
+        let spec = &schema()[3];
+        assert!(spec.parse("NaN").is_err());
+        assert!(spec.parse("half").is_err());
+    }
+}

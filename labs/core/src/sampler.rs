@@ -1,0 +1,250 @@
+//! The sampler: turns the lab context into a snapshot about ten times a second.
+//!
+//! Counters only ever go up, so a rate is a difference: how much a counter grew, divided by how
+//! much time passed. Measured over one 100 ms tick that number jumps around, so the sampler keeps
+//! the samples of the last second and reports the growth over that whole second. The time is
+//! passed in rather than read from the clock, which keeps the arithmetic testable.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Duration;
+
+use crate::context::{Cell, LabContext, lock};
+use crate::snapshot::{Percentiles, Snapshot, TableView};
+
+/// How far back a rate looks.
+const RATE_WINDOW: f64 = 1.0;
+
+/// How long the sampler waits for a busy thread to hand over its latency samples.
+const HISTOGRAM_REFRESH_WAIT: Duration = Duration::from_millis(5);
+
+pub struct Sampler {
+    lab: String,
+    context: LabContext,
+    /// Recent samples, oldest first: (seconds since start, counter totals).
+    recent: VecDeque<(f64, BTreeMap<String, u64>)>,
+}
+
+impl Sampler {
+    pub fn new(lab: &str, context: LabContext) -> Sampler {
+        let mut recent = VecDeque::new();
+        // Every counter is zero when the lab starts, so the first rate is measured from t = 0.
+        recent.push_back((0.0, BTreeMap::new()));
+        Sampler {
+            lab: lab.to_string(),
+            context,
+            recent,
+        }
+    }
+
+    /// Takes a snapshot at `t` seconds since the start. `t` must not go backwards.
+    pub fn sample(&mut self, t: f64) -> Snapshot {
+        let shared = self.context.shared.clone();
+        let counters: BTreeMap<String, u64> = lock(&shared.counters)
+            .iter()
+            .map(|(name, counter)| (name.clone(), counter.get()))
+            .collect();
+        let rates = self.rates(t, &counters);
+        let gauges: BTreeMap<String, i64> = lock(&shared.gauges)
+            .iter()
+            .map(|(name, gauge)| (name.clone(), gauge.get()))
+            .collect();
+        let latency = self.percentiles();
+        let tables = lock(&shared.tables)
+            .iter()
+            .map(|(name, spec)| {
+                let rows = spec
+                    .rows
+                    .iter()
+                    .map(|row| {
+                        row.iter()
+                            .map(|cell| resolve(cell, &counters, &rates, &gauges))
+                            .collect()
+                    })
+                    .collect();
+                let view = TableView {
+                    columns: spec.columns.clone(),
+                    rows,
+                };
+                (name.clone(), view)
+            })
+            .collect();
+        let events = std::mem::take(&mut *lock(&shared.events));
+        let hints = lock(&shared.hints).clone();
+        Snapshot {
+            lab: self.lab.clone(),
+            t,
+            counters,
+            rates,
+            gauges,
+            latency,
+            tables,
+            events,
+            hints,
+        }
+    }
+
+    /// Per-second rates over the last [`RATE_WINDOW`], and records this sample for later rates.
+    fn rates(&mut self, t: f64, counters: &BTreeMap<String, u64>) -> BTreeMap<String, f64> {
+        // Keep the newest sample that is at least a window old as the base, drop older ones.
+        while self.recent.len() > 1 && self.recent[1].0 <= t - RATE_WINDOW {
+            self.recent.pop_front();
+        }
+        let (base_t, base) = self
+            .recent
+            .front()
+            .expect("the sampler always keeps a base");
+        let elapsed = t - base_t;
+        let rates = counters
+            .iter()
+            .map(|(name, now)| {
+                let before = base.get(name).copied().unwrap_or(0);
+                let rate = if elapsed > 0.0 {
+                    now.saturating_sub(before) as f64 / elapsed
+                } else {
+                    0.0
+                };
+                (name.clone(), rate)
+            })
+            .collect();
+        self.recent.push_back((t, counters.clone()));
+        rates
+    }
+
+    fn percentiles(&self) -> BTreeMap<String, Percentiles> {
+        let histograms = lock(&self.context.shared.histograms).clone();
+        histograms
+            .into_iter()
+            .map(|(name, histogram)| {
+                let mut synced = lock(&histogram.shared);
+                synced.refresh_timeout(HISTOGRAM_REFRESH_WAIT);
+                let percentiles = Percentiles {
+                    unit: histogram.unit.to_string(),
+                    count: synced.len(),
+                    mean: if synced.is_empty() {
+                        0.0
+                    } else {
+                        synced.mean()
+                    },
+                    p50: synced.value_at_quantile(0.50),
+                    p90: synced.value_at_quantile(0.90),
+                    p99: synced.value_at_quantile(0.99),
+                    p999: synced.value_at_quantile(0.999),
+                    max: synced.max(),
+                };
+                (name, percentiles)
+            })
+            .collect()
+    }
+}
+
+fn resolve(
+    cell: &Cell,
+    counters: &BTreeMap<String, u64>,
+    rates: &BTreeMap<String, f64>,
+    gauges: &BTreeMap<String, i64>,
+) -> serde_json::Value {
+    match cell {
+        Cell::Text(text) => text.clone().into(),
+        Cell::Number(number) => (*number).into(),
+        Cell::Count(name) => counters.get(name).copied().unwrap_or(0).into(),
+        Cell::Rate(name) => (rates.get(name).copied().unwrap_or(0.0).round()).into(),
+        Cell::Gauge(name) => gauges.get(name).copied().unwrap_or(0).into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_is_growth_over_the_last_second() {
+        let context = LabContext::new();
+        let sent = context.counter("sent");
+        let mut sampler = Sampler::new("demo", context);
+        // 100 messages per 0.1 s tick: 1000 per second.
+        for tick in 1..=30 {
+            sent.add(100);
+            let snapshot = sampler.sample(tick as f64 / 10.0);
+            assert!(
+                (snapshot.rates["sent"] - 1000.0).abs() < 1e-6,
+                "tick {tick}: rate {}",
+                snapshot.rates["sent"]
+            );
+        }
+        // The lab stops sending: after a full second without growth the rate is zero again.
+        let mut last = f64::NAN;
+        for tick in 31..=41 {
+            last = sampler.sample(tick as f64 / 10.0).rates["sent"];
+        }
+        assert_eq!(last, 0.0);
+    }
+
+    #[test]
+    fn a_burst_is_spread_over_the_window() {
+        let context = LabContext::new();
+        let sent = context.counter("sent");
+        let mut sampler = Sampler::new("demo", context);
+        for tick in 1..=10 {
+            sampler.sample(tick as f64 / 10.0);
+        }
+        sent.add(500);
+        let snapshot = sampler.sample(1.1);
+        assert!((snapshot.rates["sent"] - 500.0).abs() < 1e-6);
+        assert_eq!(snapshot.counters["sent"], 500);
+    }
+
+    #[test]
+    fn percentiles_come_from_every_recording_thread() {
+        let context = LabContext::new();
+        let histogram = context.histogram("latency", "us");
+        let threads: Vec<_> = [1u64, 1001]
+            .into_iter()
+            .map(|offset| {
+                let mut recorder = histogram.recorder();
+                std::thread::spawn(move || {
+                    for value in offset..offset + 1000 {
+                        recorder.record(value);
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let mut sampler = Sampler::new("demo", context);
+        let latency = &sampler.sample(0.1).latency["latency"];
+        assert_eq!(latency.count, 2000);
+        assert_eq!(latency.unit, "us");
+        // Values 1..=2000 uniformly: the median is about 1000, p99 about 1980 (3 significant
+        // figures of precision).
+        assert!((995..=1005).contains(&latency.p50), "p50 {}", latency.p50);
+        assert!((1975..=1985).contains(&latency.p99), "p99 {}", latency.p99);
+        assert!((1998..=2001).contains(&latency.max), "max {}", latency.max);
+    }
+
+    #[test]
+    fn table_cells_show_live_counts_and_rates() {
+        let context = LabContext::new();
+        let received = context.counter("received/A");
+        context.set_table(
+            "topics",
+            &["topic", "received", "per second"],
+            vec![vec![
+                "A".into(),
+                Cell::Count("received/A".into()),
+                Cell::Rate("received/A".into()),
+            ]],
+        );
+        context.warn("slow joiner");
+        let mut sampler = Sampler::new("demo", context);
+        received.add(42);
+        let snapshot = sampler.sample(0.5);
+        let row = &snapshot.tables["topics"].rows[0];
+        assert_eq!(row[0], "A");
+        assert_eq!(row[1], 42);
+        assert_eq!(row[2], 84.0);
+        assert_eq!(snapshot.events.len(), 1);
+        // Events are handed out once.
+        assert!(sampler.sample(0.6).events.is_empty());
+    }
+}

@@ -1,0 +1,16 @@
+//! ZeroMQ messaging labs, on real libzmq through the `zmq` crate.
+//!
+//! ZeroMQ is a messaging library, not a broker: sockets with patterns built in (publish/subscribe,
+//! request/reply, push/pull) that talk over `inproc://`, `ipc://` and `tcp://`. Every lab here
+//! lets each role run on its own, so a student's PHP or Python program can take any other role.
+
+pub mod endpoint;
+pub mod message;
+pub mod pubsub;
+
+use lab_core::Registry;
+
+/// Adds this crate's labs to the registry.
+pub fn register(registry: &mut Registry) {
+    registry.add(pubsub::PubSubLab);
+}

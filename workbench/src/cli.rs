@@ -1,0 +1,225 @@
+//! The parts of the command line that come from the labs themselves: `workbench list` and the
+//! flags of `workbench lab <id>`, which are generated from each lab's parameter schema.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lab_core::{Lab, ParamKind, Params, Registry};
+
+/// A lab to run, as the command line asked for it.
+pub struct LabRequest {
+    pub lab: Arc<dyn Lab>,
+    pub params: Params,
+    pub headless: bool,
+    pub duration: Option<Duration>,
+    pub record: Option<PathBuf>,
+}
+
+pub enum LabCommand {
+    Help(String),
+    Run(LabRequest),
+}
+
+pub fn list(registry: &Registry, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        let infos: Vec<_> = registry.labs().iter().map(|lab| lab.info()).collect();
+        println!("{}", serde_json::to_string_pretty(&infos)?);
+    } else {
+        for lab in registry.labs() {
+            let info = lab.info();
+            println!("{:<16} {:<12} {}", info.id, info.topic, info.title);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn unknown_lab(registry: &Registry, id: &str) -> String {
+    format!(
+        "unknown lab '{id}'; valid labs: {} (see `workbench list`)",
+        registry.ids().join(", ")
+    )
+}
+
+/// Parses `workbench lab <id> [flags]`. Errors are one line, for exit code 2.
+pub fn parse_lab(
+    registry: &Registry,
+    id: Option<String>,
+    args: &[String],
+) -> Result<LabCommand, String> {
+    let Some(id) = id.filter(|id| id != "--help" && id != "-h") else {
+        let mut text = String::from(
+            "Usage: workbench lab <id> [--<param> <value>]... [--headless] [--duration <secs>] [--record <file.jsonl>]\n\nLabs:\n",
+        );
+        for lab in registry.labs() {
+            let info = lab.info();
+            let _ = writeln!(text, "  {:<16} {}", info.id, info.title);
+        }
+        text.push_str("\n`workbench lab <id> --help` lists a lab's flags.\n");
+        return Ok(LabCommand::Help(text));
+    };
+    let lab = registry
+        .find(&id)
+        .ok_or_else(|| unknown_lab(registry, &id))?;
+    let mut pairs = Vec::new();
+    let mut headless = false;
+    let mut duration = None;
+    let mut record = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if arg == "--help" || arg == "-h" {
+            return Ok(LabCommand::Help(lab_help(&*lab)));
+        }
+        if arg == "--headless" {
+            headless = true;
+            continue;
+        }
+        let Some(flag) = arg.strip_prefix("--") else {
+            return Err(format!(
+                "unexpected argument '{arg}' for lab {id}: flags look like --rate 1000 (see `workbench lab {id} --help`)"
+            ));
+        };
+        let (name, value) = match flag.split_once('=') {
+            Some((name, value)) => (name.to_string(), value.to_string()),
+            None => {
+                let value = rest.next().ok_or_else(|| {
+                    format!("--{flag} needs a value (see `workbench lab {id} --help`)")
+                })?;
+                (flag.to_string(), value.clone())
+            }
+        };
+        match name.as_str() {
+            "duration" => {
+                let seconds: f64 = value
+                    .parse()
+                    .ok()
+                    .filter(|seconds: &f64| seconds.is_finite() && *seconds > 0.0)
+                    .ok_or_else(|| {
+                        format!("invalid value '{value}' for --duration: expected seconds above 0, e.g. --duration 5")
+                    })?;
+                duration = Some(Duration::from_secs_f64(seconds));
+            }
+            "record" => record = Some(PathBuf::from(value)),
+            _ => pairs.push((name, value)),
+        }
+    }
+    let params = registry.params_for(&*lab, &pairs)?;
+    Ok(LabCommand::Run(LabRequest {
+        lab,
+        params,
+        headless,
+        duration,
+        record,
+    }))
+}
+
+/// `workbench lab <id> --help`, generated from the schema.
+pub fn lab_help(lab: &dyn Lab) -> String {
+    let info = lab.info();
+    let mut text = format!(
+        "{} — {}\n{}\n\nUsage: workbench lab {} [flags]\n\nLab flags:\n",
+        info.id, info.title, info.summary, info.id
+    );
+    for spec in &info.params {
+        let values = match &spec.kind {
+            ParamKind::Choice { choices } => choices.join("|"),
+            ParamKind::Integer { .. } => "N".to_string(),
+            ParamKind::Float { .. } => "X".to_string(),
+            ParamKind::Bool => "true|false".to_string(),
+            ParamKind::Text => "TEXT".to_string(),
+            ParamKind::List => "A,B,..".to_string(),
+        };
+        let _ = writeln!(
+            text,
+            "  --{} <{}>\n      {} [default: {}]",
+            spec.name, values, spec.help, spec.default
+        );
+    }
+    text.push_str(
+        "\nRun flags:\n  --headless\n      no UI: print one JSON snapshot per line, then a report line (automatic when stdout is not a terminal)\n  --duration <secs>\n      stop by itself after this long\n  --record <file.jsonl>\n      also write the snapshots to a file, for `workbench replay`\n",
+    );
+    let _ = write!(text, "\nThe lesson: workbench lesson {}\n", info.lesson);
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(items: &[&str]) -> Vec<String> {
+        items.iter().map(|item| item.to_string()).collect()
+    }
+
+    fn parse(id: &str, items: &[&str]) -> Result<LabCommand, String> {
+        parse_lab(&crate::labs::registry(), Some(id.to_string()), &args(items))
+    }
+
+    #[test]
+    fn flags_become_parameters_and_run_flags_are_kept_apart() {
+        let Ok(LabCommand::Run(request)) = parse(
+            "zmq-pubsub",
+            &[
+                "--rate",
+                "5000",
+                "--headless",
+                "--duration=2.5",
+                "--topics",
+                "X,Y",
+            ],
+        ) else {
+            panic!("should parse");
+        };
+        assert_eq!(request.params.integer("rate"), 5000);
+        assert_eq!(request.params.list("topics"), ["X", "Y"]);
+        assert!(request.headless);
+        assert_eq!(request.duration, Some(Duration::from_millis(2500)));
+    }
+
+    #[test]
+    fn an_unknown_lab_names_the_valid_ones() {
+        let Err(message) = parse("zmq-pubsob", &[]) else {
+            panic!("should fail");
+        };
+        assert!(
+            message.starts_with("unknown lab 'zmq-pubsob'; valid labs: zmq-pubsub"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_flag_without_value_and_a_bad_duration_are_one_line_errors() {
+        let Err(message) = parse("zmq-pubsub", &["--rate"]) else {
+            panic!("should fail");
+        };
+        assert_eq!(
+            message,
+            "--rate needs a value (see `workbench lab zmq-pubsub --help`)"
+        );
+        let Err(message) = parse("zmq-pubsub", &["--duration", "-1"]) else {
+            panic!("should fail");
+        };
+        assert!(
+            message.starts_with("invalid value '-1' for --duration"),
+            "{message}"
+        );
+        assert!(!message.contains('\n'));
+    }
+
+    #[test]
+    fn help_lists_every_flag_with_its_default() {
+        let Ok(LabCommand::Help(text)) = parse("zmq-pubsub", &["--help"]) else {
+            panic!("should give help");
+        };
+        let lab = crate::labs::registry().find("zmq-pubsub").unwrap();
+        for spec in lab.info().params {
+            assert!(
+                text.contains(&format!("--{} <", spec.name)),
+                "missing --{}",
+                spec.name
+            );
+            assert!(text.contains(&format!("[default: {}]", spec.default)));
+        }
+    }
+}

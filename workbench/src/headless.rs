@@ -1,0 +1,96 @@
+//! Headless mode: no UI, one JSON object per line on stdout, for scripts and tests.
+//!
+//! Every snapshot is a line `{"type":"snapshot",...}`; the last line is the report,
+//! `{"type":"report","ok":...}`. Ctrl-C stops the lab, which still prints its report.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use lab_core::jsonl::{self, Recording};
+use lab_core::{CancelToken, LabEvent, LabRun, RunOptions};
+
+use crate::cli::LabRequest;
+
+/// The token Ctrl-C cancels; a process has one handler, so it points at the current run.
+static ON_INTERRUPT: Mutex<Option<CancelToken>> = Mutex::new(None);
+
+/// Makes Ctrl-C (and SIGTERM) stop `token`'s lab instead of killing the process mid-write.
+pub fn stop_on_interrupt(token: CancelToken) {
+    *ON_INTERRUPT.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
+    // Setting the handler a second time fails harmlessly: the first one reads ON_INTERRUPT.
+    let _ = ctrlc::set_handler(|| {
+        if let Some(token) = ON_INTERRUPT
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            token.cancel();
+        }
+    });
+}
+
+pub fn run(request: LabRequest) -> anyhow::Result<ExitCode> {
+    let mut recording = request
+        .record
+        .as_deref()
+        .map(Recording::create)
+        .transpose()?;
+    let options = RunOptions {
+        duration: request.duration,
+        ..RunOptions::default()
+    };
+    let run = LabRun::start(request.lab, request.params, options);
+    stop_on_interrupt(run.cancel_token());
+    let mut subscription = run.subscribe();
+    let stdout = std::io::stdout();
+    let mut reader_gone = false;
+    while let Some(event) = subscription.next_blocking() {
+        if let Some(recording) = recording.as_mut() {
+            recording.write(&event)?;
+        }
+        // A closed pipe (`| head`) stops the printing, not the lab's clean shutdown.
+        if !reader_gone && jsonl::write_event(&mut stdout.lock(), &event).is_err() {
+            reader_gone = true;
+            run.stop();
+        }
+    }
+    if let Some(recording) = recording {
+        recording.finish()?;
+    }
+    let report = run.wait();
+    if report.ok {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("workbench: {} failed: {}", report.lab, report.verdict);
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// Prints a recording at its recorded pace (times `speed`).
+pub fn replay(path: &Path, speed: f64) -> anyhow::Result<ExitCode> {
+    let events = jsonl::read_recording(path)?;
+    let started = Instant::now();
+    let mut stdout = std::io::stdout().lock();
+    for event in &events {
+        let due = Duration::from_secs_f64(event.t() / speed);
+        if let Some(wait) = due.checked_sub(started.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        if jsonl::write_event(&mut stdout, event).is_err() {
+            break;
+        }
+    }
+    stdout.flush()?;
+    let ok = events.iter().rev().find_map(|event| match event {
+        LabEvent::Report(report) => Some(report.ok),
+        LabEvent::Snapshot(_) => None,
+    });
+    Ok(if ok == Some(false) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

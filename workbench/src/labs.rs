@@ -1,0 +1,9 @@
+//! Every lab the workbench ships, in the order the lists show them.
+
+use lab_core::Registry;
+
+pub fn registry() -> Registry {
+    let mut registry = Registry::new();
+    lab_zmq::register(&mut registry);
+    registry
+}

@@ -1,0 +1,124 @@
+//! `workbench`: the one binary that hosts every lab.
+//!
+//! ```text
+//! workbench                                   terminal UI: labs, parameter forms, live dashboards
+//! workbench list [--json]                     the labs: id, topic, title
+//! workbench lab <id> [--<param> <value>]...   one lab with its live dashboard in the terminal
+//!     --headless                              no UI: one JSON snapshot per line, then a report line
+//!     --duration <secs>                       stop by itself after this long
+//!     --record <file.jsonl>                   also write the snapshots to a file
+//! workbench replay <file.jsonl>               play a recording back in the dashboard
+//! workbench serve [--addr 127.0.0.1:7878]     browser dashboard
+//! ```
+//!
+//! Exit codes: 0 the lab ran and its checks passed; 1 it ran and failed (the report says why);
+//! 2 the command line was wrong.
+
+mod cli;
+mod headless;
+mod labs;
+mod tui;
+mod web;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "workbench",
+    version,
+    about = "A teaching workbench for backend engineering: live labs of real systems.",
+    long_about = "A teaching workbench for backend engineering: live labs of real systems.\n\nRun with no arguments for the terminal UI, or `workbench serve` for the browser dashboard."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the labs: id, topic, title.
+    List {
+        /// One JSON array with each lab's parameter schema.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run one lab: `workbench lab <id> --help` lists its flags and their defaults.
+    #[command(disable_help_flag = true)]
+    Lab {
+        /// The lab's id, e.g. zmq-pubsub (see `workbench list`).
+        id: Option<String>,
+        /// The lab's flags, and --headless, --duration <secs>, --record <file>.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<String>,
+    },
+    /// Play a recording (from `--record`) back in the dashboard.
+    Replay {
+        file: std::path::PathBuf,
+        /// Print the recorded lines instead of showing them.
+        #[arg(long)]
+        headless: bool,
+        /// Playback speed: 2 plays twice as fast.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+    },
+    /// Serve the browser dashboard.
+    Serve {
+        /// Where to listen. Anything but loopback lets other machines start labs here.
+        #[arg(long, default_value = "127.0.0.1:7878")]
+        addr: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let registry = labs::registry();
+    let outcome = match cli.command {
+        None => tui::run_home(&registry),
+        Some(Command::List { json }) => cli::list(&registry, json),
+        Some(Command::Lab { id, args }) => match cli::parse_lab(&registry, id, &args) {
+            Ok(cli::LabCommand::Help(text)) => {
+                print!("{text}");
+                Ok(ExitCode::SUCCESS)
+            }
+            Ok(cli::LabCommand::Run(request)) => {
+                if request.headless || !std::io::stdout().is_terminal() {
+                    headless::run(request)
+                } else {
+                    tui::run_lab(&registry, request)
+                }
+            }
+            Err(message) => {
+                eprintln!("workbench: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        Some(Command::Replay {
+            file,
+            headless,
+            speed,
+        }) => {
+            if !(speed > 0.0 && speed.is_finite()) {
+                eprintln!(
+                    "workbench: invalid value '{speed}' for --speed: expected a number above 0"
+                );
+                return ExitCode::from(2);
+            }
+            if headless || !std::io::stdout().is_terminal() {
+                headless::replay(&file, speed)
+            } else {
+                tui::run_replay(&registry, &file, speed)
+            }
+        }
+        Some(Command::Serve { addr }) => web::serve(registry, &addr),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("workbench: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}
