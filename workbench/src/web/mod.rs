@@ -1,5 +1,336 @@
-use lab_core::Registry;
+//! `workbench serve`: the browser dashboard.
+//!
+//! The page (files under `web/`, built into the binary) talks to a small JSON API:
+//!
+//! ```text
+//! GET  /api/labs                 the labs and their parameter schemas
+//! POST /api/labs/{id}/start      JSON parameters → {"run": <id>}   (?duration=<secs> optional)
+//! POST /api/runs/{run}/stop
+//! GET  /api/runs/{run}/events    the live stream (server-sent events: snapshot ..., report)
+//! GET  /api/runs                 what is running
+//! ```
+//!
+//! Safety: it listens on 127.0.0.1 unless told otherwise, and it refuses any request whose
+//! `Host` is not the dashboard's own (a DNS-rebinding page) or whose `Origin` is another site (a
+//! page elsewhere trying to start labs on your machine).
+
+mod guard;
+
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::process::ExitCode;
-pub fn serve(_registry: Registry, _addr: &str) -> anyhow::Result<ExitCode> {
-    todo!()
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use futures_util::Stream;
+use lab_core::{LabEvent, LabRun, Params, Registry, RunOptions};
+use serde::Deserialize;
+use serde_json::json;
+
+/// The dashboard's files, from the repository's `web/` folder.
+#[derive(rust_embed::Embed)]
+#[folder = "../web/"]
+struct Assets;
+
+/// A closed tab stops its lab after this long without anyone watching (a reload comes back
+/// sooner than that and keeps the lab).
+const UNWATCHED_GRACE: Duration = Duration::from_secs(5);
+
+/// Finished runs kept so a late tab can still read their report.
+const KEEP_FINISHED: usize = 10;
+
+struct ServerState {
+    registry: Registry,
+    runs: Mutex<BTreeMap<u64, Arc<WebRun>>>,
+    next_run: AtomicU64,
+}
+
+struct WebRun {
+    run: LabRun,
+    watchers: AtomicUsize,
+}
+
+type Shared = Arc<ServerState>;
+
+pub fn serve(registry: Registry, addr: &str) -> anyhow::Result<ExitCode> {
+    let addr: SocketAddr = addr.parse().map_err(|_| {
+        anyhow::anyhow!("invalid --addr '{addr}': expected host:port such as 127.0.0.1:7878")
+    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve_async(registry, addr))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve_async(registry: Registry, addr: SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|error| {
+        if error.kind() == std::io::ErrorKind::AddrInUse {
+            anyhow::anyhow!(
+                "cannot listen on {addr}: port {} is already in use (another `workbench serve`?); stop it or pick another port with --addr 127.0.0.1:{}",
+                addr.port(),
+                addr.port().wrapping_add(1)
+            )
+        } else {
+            anyhow::anyhow!("cannot listen on {addr}: {error}")
+        }
+    })?;
+    let bound = listener.local_addr()?;
+    if !bound.ip().is_loopback() {
+        eprintln!(
+            "warning: listening on {bound}, which other machines can reach: anyone who can connect can start labs here"
+        );
+    }
+    let state: Shared = Arc::new(ServerState {
+        registry,
+        runs: Mutex::new(BTreeMap::new()),
+        next_run: AtomicU64::new(1),
+    });
+    let app = router(state.clone(), bound);
+    println!("workbench dashboard: http://{bound}/   (Ctrl-C to stop)");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    // Stop every lab and wait for each to free its ports.
+    let runs: Vec<Arc<WebRun>> = lock_runs(&state).values().cloned().collect();
+    lock_runs(&state).clear();
+    tokio::task::spawn_blocking(move || {
+        for web_run in &runs {
+            web_run.run.stop();
+        }
+        for web_run in runs {
+            web_run.run.wait();
+        }
+    })
+    .await?;
+    Ok(())
+}
+
+fn lock_runs(state: &ServerState) -> std::sync::MutexGuard<'_, BTreeMap<u64, Arc<WebRun>>> {
+    state
+        .runs
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn router(state: Shared, bound: SocketAddr) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/assets/{*path}", get(asset))
+        .route("/api/labs", get(list_labs))
+        .route("/api/labs/{id}/start", post(start_lab))
+        .route("/api/runs", get(list_runs))
+        .route("/api/runs/{run}/stop", post(stop_run))
+        .route("/api/runs/{run}/events", get(run_events))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(guard::SameOrigin::new(bound)),
+            guard::refuse_cross_site,
+        ))
+        .with_state(state)
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({ "error": message.into() }))).into_response()
+}
+
+async fn index() -> Response {
+    asset(Path("index.html".to_string())).await
+}
+
+async fn asset(Path(path): Path<String>) -> Response {
+    match Assets::get(&path) {
+        Some(file) => {
+            let mime = mime_guess::from_path(&path).first_or_octet_stream();
+            (
+                [
+                    (header::CONTENT_TYPE, mime.as_ref().to_string()),
+                    (header::CACHE_CONTROL, "no-cache".to_string()),
+                ],
+                file.data,
+            )
+                .into_response()
+        }
+        None => error(StatusCode::NOT_FOUND, format!("no such file: {path}")),
+    }
+}
+
+async fn list_labs(State(state): State<Shared>) -> Response {
+    let infos: Vec<_> = state.registry.labs().iter().map(|lab| lab.info()).collect();
+    Json(infos).into_response()
+}
+
+#[derive(Deserialize)]
+struct StartQuery {
+    duration: Option<f64>,
+}
+
+async fn start_lab(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    Query(query): Query<StartQuery>,
+    body: Option<Json<serde_json::Value>>,
+) -> Response {
+    let Some(lab) = state.registry.find(&id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "unknown lab '{id}'; valid labs: {}",
+                state.registry.ids().join(", ")
+            ),
+        );
+    };
+    let info = lab.info();
+    let object = match body.map(|Json(value)| value) {
+        None | Some(serde_json::Value::Null) => serde_json::Map::new(),
+        Some(serde_json::Value::Object(object)) => object,
+        Some(_) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "the body must be a JSON object of parameters, e.g. {\"rate\": 1000}",
+            );
+        }
+    };
+    let params = match Params::from_json(info.id, &info.params, &object) {
+        Ok(params) => params,
+        Err(problem) => return error(StatusCode::BAD_REQUEST, problem.to_string()),
+    };
+    if let Err(problem) = lab.validate(&params) {
+        return error(StatusCode::BAD_REQUEST, problem);
+    }
+    let duration = match query.duration {
+        Some(seconds) if seconds.is_finite() && seconds > 0.0 => {
+            Some(Duration::from_secs_f64(seconds))
+        }
+        Some(_) => return error(StatusCode::BAD_REQUEST, "duration must be seconds above 0"),
+        None => None,
+    };
+    let run = LabRun::start(
+        lab,
+        params,
+        RunOptions {
+            duration,
+            ..RunOptions::default()
+        },
+    );
+    let run_id = state.next_run.fetch_add(1, Ordering::Relaxed);
+    let mut runs = lock_runs(&state);
+    // Keep the last few finished runs for late viewers; forget older ones.
+    let finished: Vec<u64> = runs
+        .iter()
+        .filter(|(_, web_run)| web_run.run.is_finished())
+        .map(|(id, _)| *id)
+        .collect();
+    for id in finished
+        .iter()
+        .take(finished.len().saturating_sub(KEEP_FINISHED))
+    {
+        runs.remove(id);
+    }
+    runs.insert(
+        run_id,
+        Arc::new(WebRun {
+            run,
+            watchers: AtomicUsize::new(0),
+        }),
+    );
+    drop(runs);
+    Json(json!({ "run": run_id, "lab": info.id })).into_response()
+}
+
+async fn list_runs(State(state): State<Shared>) -> Response {
+    let runs: Vec<_> = lock_runs(&state)
+        .iter()
+        .map(|(id, web_run)| {
+            json!({
+                "run": id,
+                "lab": web_run.run.info().id,
+                "running": !web_run.run.is_finished(),
+                "params": web_run.run.params(),
+            })
+        })
+        .collect();
+    Json(runs).into_response()
+}
+
+fn find_run(state: &ServerState, run: u64) -> Result<Arc<WebRun>, Response> {
+    lock_runs(state).get(&run).cloned().ok_or_else(|| {
+        error(
+            StatusCode::NOT_FOUND,
+            format!("no run {run}; see GET /api/runs"),
+        )
+    })
+}
+
+async fn stop_run(State(state): State<Shared>, Path(run): Path<u64>) -> Response {
+    match find_run(&state, run) {
+        Ok(web_run) => {
+            web_run.run.stop();
+            Json(json!({ "run": run, "stopping": true })).into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+/// Counts a watcher of a run for as long as its stream lives; the last one to leave starts
+/// the grace period after which an unwatched lab is stopped.
+struct Watching(Arc<WebRun>);
+
+impl Watching {
+    fn new(web_run: Arc<WebRun>) -> Watching {
+        web_run.watchers.fetch_add(1, Ordering::SeqCst);
+        Watching(web_run)
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        if self.0.watchers.fetch_sub(1, Ordering::SeqCst) == 1 {
+            let web_run = self.0.clone();
+            // Dropped inside the server's runtime: a timer task can be spawned.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    tokio::time::sleep(UNWATCHED_GRACE).await;
+                    if web_run.watchers.load(Ordering::SeqCst) == 0 {
+                        web_run.run.stop();
+                    }
+                });
+            }
+        }
+    }
+}
+
+async fn run_events(
+    State(state): State<Shared>,
+    Path(run): Path<u64>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Response> {
+    let web_run = find_run(&state, run)?;
+    let subscription = web_run.run.subscribe();
+    let watching = Watching::new(web_run);
+    let stream = futures_util::stream::unfold(
+        (subscription, watching),
+        |(mut subscription, watching)| async move {
+            let event = subscription.next().await?;
+            let kind = match event {
+                LabEvent::Snapshot(_) => "snapshot",
+                LabEvent::Report(_) => "report",
+            };
+            let sse = Event::default()
+                .event(kind)
+                .json_data(&event)
+                .unwrap_or_else(|_| Event::default().event("error").data("unserializable event"));
+            Some((Ok(sse), (subscription, watching)))
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

@@ -217,7 +217,7 @@ fn describe_prefixes(prefixes: &[Vec<u8>]) -> String {
         .iter()
         .map(|prefix| {
             if prefix.is_empty() {
-                "* (everything)".to_string()
+                "* (all)".to_string()
             } else {
                 String::from_utf8_lossy(prefix).into_owned()
             }
@@ -261,19 +261,19 @@ impl<'a> Tables<'a> {
             columns.extend(["sent", "sent/s"]);
         }
         if show_received {
-            columns.extend(["received", "received/s"]);
+            columns.extend(["received", "recv/s"]);
         }
         context.set_table("topics", &columns, Vec::new());
         context.set_table(
             "subscribers",
             &[
                 "subscriber",
-                "subscribed to",
+                "wants",
                 "received",
-                "received/s",
-                "missed before join",
-                "dropped (HWM)",
-                "filtered out",
+                "recv/s",
+                "missed",
+                "dropped",
+                "filtered",
             ],
             Vec::new(),
         );

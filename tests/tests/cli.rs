@@ -1,0 +1,214 @@
+//! The command line as scripts and lessons use it: `list`, `lab --headless`, errors, recordings.
+
+mod common;
+
+use std::io::Read;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{Reaped, command, free_port, interrupt, json_lines, run, wait_for};
+
+#[test]
+fn headless_pubsub_prints_live_rates_then_an_ok_report() {
+    let output = run(&["lab", "zmq-pubsub", "--headless", "--duration", "2"]);
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = json_lines(&output.stdout);
+    let (report, snapshots) = lines.split_last().expect("some output");
+    assert!(
+        snapshots.len() >= 10,
+        "about 10 snapshots a second, got {}",
+        snapshots.len()
+    );
+    for snapshot in snapshots {
+        assert_eq!(snapshot["type"], "snapshot");
+        assert_eq!(snapshot["lab"], "zmq-pubsub");
+        assert!(snapshot["t"].is_number() && snapshot["counters"].is_object());
+    }
+    let busiest = snapshots
+        .iter()
+        .map(|snapshot| snapshot["rates"]["received"].as_f64().unwrap_or(0.0))
+        .fold(0.0, f64::max);
+    assert!(busiest > 0.0, "no snapshot shows messages arriving");
+    assert_eq!(report["type"], "report");
+    assert_eq!(report["ok"], true, "report: {report}");
+    assert!(report["counters"]["sent"].as_u64().unwrap() > 0);
+    assert_eq!(report["counters"]["unexpected"], 0);
+}
+
+#[test]
+fn list_json_gives_each_lab_with_its_schema() {
+    let output = run(&["list", "--json"]);
+    assert!(output.status.success());
+    let labs: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let pubsub = labs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|lab| lab["id"] == "zmq-pubsub")
+        .expect("zmq-pubsub is listed");
+    assert_eq!(pubsub["topic"], "messaging");
+    let rate = pubsub["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|param| param["name"] == "rate")
+        .expect("rate is a parameter");
+    assert_eq!(rate["kind"]["type"], "integer");
+}
+
+fn assert_one_line_usage_error(args: &[&str], expected: &str) {
+    let output = run(args);
+    assert_eq!(output.status.code(), Some(2), "{args:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one line, got: {stderr}"
+    );
+    assert!(
+        stderr.contains(expected),
+        "expected {expected:?} in {stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_code_2() {
+    assert_one_line_usage_error(
+        &["lab", "nope"],
+        "unknown lab 'nope'; valid labs: zmq-pubsub",
+    );
+    assert_one_line_usage_error(
+        &["lab", "zmq-pubsub", "--role", "boss"],
+        "invalid value 'boss' for --role: expected one of both, publisher, subscriber",
+    );
+    assert_one_line_usage_error(
+        &["lab", "zmq-pubsub", "--speed", "3"],
+        "unknown flag --speed",
+    );
+    assert_one_line_usage_error(
+        &[
+            "lab",
+            "zmq-pubsub",
+            "--role",
+            "subscriber",
+            "--connect",
+            "localhost",
+        ],
+        "invalid endpoint 'localhost' for --connect",
+    );
+}
+
+#[test]
+fn lab_help_lists_flags_with_defaults() {
+    let output = run(&["lab", "zmq-pubsub", "--help"]);
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("--rate <N>"), "{text}");
+    assert!(text.contains("[default: 2000]"), "{text}");
+    assert!(text.contains("--headless"), "{text}");
+}
+
+#[test]
+fn a_port_in_use_is_named_in_one_line() {
+    let port = free_port();
+    let _taken = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let endpoint = format!("tcp://127.0.0.1:{port}");
+    let output = run(&[
+        "lab",
+        "zmq-pubsub",
+        "--role",
+        "publisher",
+        "--bind",
+        &endpoint,
+        "--headless",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("port {port} is already in use")),
+        "stderr: {stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    let report = json_lines(&output.stdout).pop().expect("a report line");
+    assert_eq!(report["ok"], false);
+}
+
+#[test]
+fn a_recording_replays_the_same_lines() {
+    let directory = std::env::temp_dir().join(format!("workbench-record-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let file = directory.join("run.jsonl");
+    let file_text = file.to_str().unwrap();
+    let output = run(&[
+        "lab",
+        "zmq-pubsub",
+        "--headless",
+        "--duration",
+        "1",
+        "--rate",
+        "500",
+        "--record",
+        file_text,
+    ]);
+    assert!(output.status.success());
+    let recorded = std::fs::read(&file).expect("the recording was written");
+    assert_eq!(
+        recorded, output.stdout,
+        "the recording holds exactly what was printed"
+    );
+    let replay = run(&["replay", file_text, "--headless", "--speed", "20"]);
+    assert!(replay.status.success());
+    assert_eq!(json_lines(&replay.stdout), json_lines(&recorded));
+    std::fs::remove_dir_all(&directory).unwrap();
+}
+
+#[test]
+fn ctrl_c_stops_a_headless_lab_with_a_report_and_frees_its_port() {
+    let port = free_port();
+    let endpoint = format!("tcp://127.0.0.1:{port}");
+    let child = command()
+        .args([
+            "lab",
+            "zmq-pubsub",
+            "--role",
+            "publisher",
+            "--bind",
+            &endpoint,
+            "--headless",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Reaped(child);
+    // Wait until the publisher holds the port.
+    wait_for(Duration::from_secs(10), "the publisher to bind", || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+    });
+    interrupt(&child.0);
+    let status = wait_for(
+        Duration::from_secs(10),
+        "the lab to exit after Ctrl-C",
+        || child.0.try_wait().unwrap(),
+    );
+    assert!(status.success(), "{status:?}");
+    let mut stdout = String::new();
+    child
+        .0
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    let report = json_lines(stdout.as_bytes()).pop().unwrap();
+    assert_eq!(report["type"], "report");
+    assert!(
+        std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
+        "port {port} still held"
+    );
+}

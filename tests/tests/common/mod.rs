@@ -1,0 +1,119 @@
+//! Shared by the end-to-end tests: the real `workbench` binary, free ports, and waiting for
+//! things with a deadline instead of sleeping a fixed time.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The `workbench` binary of this build, built first if needed (cargo does not build another
+/// package's binary for a test crate by itself).
+pub fn workbench() -> PathBuf {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY
+        .get_or_init(|| {
+            // target/<profile>/deps/<test> → target/<profile>
+            let profile_dir = std::env::current_exe()
+                .expect("the test knows its own path")
+                .parent()
+                .and_then(|deps| deps.parent())
+                .expect("tests run from target/<profile>/deps")
+                .to_path_buf();
+            let release = profile_dir
+                .file_name()
+                .is_some_and(|name| name == "release");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+            let mut build = Command::new(cargo);
+            build.args(["build", "--quiet", "-p", "workbench", "--bin", "workbench"]);
+            if release {
+                build.arg("--release");
+            }
+            let status = build.status().expect("cargo runs");
+            assert!(status.success(), "building the workbench binary failed");
+            let binary = profile_dir.join("workbench");
+            assert!(binary.exists(), "no binary at {}", binary.display());
+            binary
+        })
+        .clone()
+}
+
+pub fn command() -> Command {
+    let mut command = Command::new(workbench());
+    command.env_remove("CARGO_TARGET_DIR");
+    command
+}
+
+/// Runs `workbench <args>` to the end.
+pub fn run(args: &[&str]) -> Output {
+    command()
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the workbench binary runs")
+}
+
+/// A TCP port nobody is listening on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("the system hands out a free port")
+}
+
+/// Polls `check` until it returns `Some`, or fails the test after `limit` with `what`.
+pub fn wait_for<T>(limit: Duration, what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Parses JSON Lines output.
+pub fn json_lines(output: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(output)
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|error| panic!("not JSON ({error}): {line}"))
+        })
+        .collect()
+}
+
+/// Whether a required outside tool may be missing: never under CI, where `.ci/run` installs it.
+pub fn missing_tool(tool: &str, why: &str) -> bool {
+    if std::env::var_os("CI").is_some() {
+        panic!("{tool} is missing but CI must have it ({why}); .ci/run installs it");
+    }
+    eprintln!(
+        "\n*** SKIPPED: {tool} is not installed, so {why} was NOT tested. Install it (see .ci/run). ***\n"
+    );
+    true
+}
+
+/// Kills a child process when dropped, so a failing test never leaves one running.
+pub struct Reaped(pub Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Sends SIGINT (what Ctrl-C sends) to a child.
+pub fn interrupt(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}

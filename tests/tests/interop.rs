@@ -1,0 +1,207 @@
+//! Other people's ZeroMQ programs on the other side of each role: Python's pyzmq and PHP's zmq
+//! extension. If these pass, a student's program in those languages can take either role.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{Reaped, command, free_port, interrupt, json_lines, wait_for};
+
+fn python_has_pyzmq() -> bool {
+    Command::new("python3")
+        .args(["-c", "import zmq"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+fn php_has_zmq() -> bool {
+    Command::new("php")
+        .args(["-r", "exit(extension_loaded('zmq') ? 0 : 1);"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// A pyzmq publisher: binds, then publishes `[topic, payload]` on A and B until killed.
+const PYTHON_PUBLISHER: &str = r#"
+import sys, time, zmq
+context = zmq.Context()
+socket = context.socket(zmq.PUB)
+socket.setsockopt(zmq.LINGER, 0)
+socket.bind(sys.argv[1])
+count = 0
+while True:
+    for topic in (b"A", b"B"):
+        socket.send_multipart([topic, b"hello from python %d" % count])
+    count += 1
+    time.sleep(0.001)
+"#;
+
+#[test]
+fn a_pyzmq_publisher_feeds_the_workbench_subscriber_only_its_topic() {
+    if !python_has_pyzmq()
+        && common::missing_tool("pyzmq", "pyzmq publisher -> workbench subscriber")
+    {
+        return;
+    }
+    let endpoint = format!("tcp://127.0.0.1:{}", free_port());
+    let _publisher = Reaped(
+        Command::new("python3")
+            .args(["-c", PYTHON_PUBLISHER, &endpoint])
+            .spawn()
+            .unwrap(),
+    );
+    let output = command()
+        .args([
+            "lab",
+            "zmq-pubsub",
+            "--role",
+            "subscriber",
+            "--connect",
+            &endpoint,
+            "--subscribe",
+            "B",
+            "--messages",
+            "200",
+            "--duration",
+            "30",
+            "--headless",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stderr: {stderr}");
+    let report = json_lines(&output.stdout).pop().unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+    let counters = &report["counters"];
+    assert!(
+        counters["received/B"].as_u64().unwrap() >= 200,
+        "{counters}"
+    );
+    assert!(
+        counters.get("received/A").is_none(),
+        "topic A must be filtered out: {counters}"
+    );
+    assert_eq!(counters["unexpected"], 0);
+}
+
+/// A pyzmq subscriber: subscribes to B, reads 100 messages, prints what it saw as JSON.
+const PYTHON_SUBSCRIBER: &str = r#"
+import json, sys, zmq
+context = zmq.Context()
+socket = context.socket(zmq.SUB)
+socket.setsockopt(zmq.LINGER, 0)
+socket.setsockopt(zmq.RCVTIMEO, 10000)
+socket.setsockopt(zmq.SUBSCRIBE, b"B")
+socket.connect(sys.argv[1])
+topics, headers = set(), 0
+for _ in range(100):
+    topic, payload = socket.recv_multipart()
+    topics.add(topic.decode())
+    headers += payload.startswith(b"pub=")
+print(json.dumps({"topics": sorted(topics), "with_header": headers}))
+"#;
+
+/// The same in PHP with the zmq extension.
+const PHP_SUBSCRIBER: &str = r#"
+$context = new ZMQContext();
+$socket = $context->getSocket(ZMQ::SOCKET_SUB);
+$socket->setSockOpt(ZMQ::SOCKOPT_LINGER, 0);
+$socket->setSockOpt(ZMQ::SOCKOPT_RCVTIMEO, 10000);
+$socket->setSockOpt(ZMQ::SOCKOPT_SUBSCRIBE, "B");
+$socket->connect($argv[1]);
+$topics = []; $headers = 0;
+for ($i = 0; $i < 100; $i++) {
+    $frames = $socket->recvMulti();
+    if ($frames === false) { fwrite(STDERR, "timed out\n"); exit(1); }
+    $topics[$frames[0]] = true;
+    $headers += str_starts_with($frames[1], "pub=") ? 1 : 0;
+}
+$names = array_keys($topics); sort($names);
+echo json_encode(["topics" => $names, "with_header" => $headers]), "\n";
+"#;
+
+/// Runs the workbench publisher on A and B, and `subscriber` (a command line taking the
+/// endpoint last) against it; returns what the subscriber printed.
+fn workbench_publisher_to(subscriber: &[&str]) -> serde_json::Value {
+    let endpoint = format!("tcp://127.0.0.1:{}", free_port());
+    let publisher = Reaped(
+        command()
+            .args([
+                "lab",
+                "zmq-pubsub",
+                "--role",
+                "publisher",
+                "--bind",
+                &endpoint,
+                "--topics",
+                "A,B",
+                "--rate",
+                "2000",
+                "--headless",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let port: u16 = endpoint.rsplit(':').next().unwrap().parse().unwrap();
+    wait_for(
+        Duration::from_secs(10),
+        "the workbench publisher to bind",
+        || std::net::TcpStream::connect(("127.0.0.1", port)).ok(),
+    );
+    let output = Command::new(subscriber[0])
+        .args(&subscriber[1..])
+        .arg(&endpoint)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{} failed: {}",
+        subscriber[0],
+        String::from_utf8_lossy(&output.stderr)
+    );
+    interrupt(&publisher.0);
+    serde_json::from_slice(&output.stdout).expect("the subscriber prints JSON")
+}
+
+#[test]
+fn the_workbench_publisher_feeds_a_pyzmq_subscriber_only_its_topic() {
+    if !python_has_pyzmq()
+        && common::missing_tool("pyzmq", "workbench publisher -> pyzmq subscriber")
+    {
+        return;
+    }
+    let seen = workbench_publisher_to(&["python3", "-c", PYTHON_SUBSCRIBER]);
+    assert_eq!(
+        seen["topics"],
+        serde_json::json!(["B"]),
+        "only B may arrive: {seen}"
+    );
+    assert_eq!(
+        seen["with_header"], 100,
+        "payloads carry the workbench header: {seen}"
+    );
+}
+
+#[test]
+fn the_workbench_publisher_feeds_a_php_subscriber_only_its_topic() {
+    if !php_has_zmq()
+        && common::missing_tool(
+            "php with the zmq extension",
+            "workbench publisher -> PHP subscriber",
+        )
+    {
+        return;
+    }
+    let seen = workbench_publisher_to(&["php", "-r", PHP_SUBSCRIBER, "--"]);
+    assert_eq!(
+        seen["topics"],
+        serde_json::json!(["B"]),
+        "only B may arrive: {seen}"
+    );
+    assert_eq!(seen["with_header"], 100, "{seen}");
+}

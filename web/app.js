@@ -1,0 +1,300 @@
+// The browser dashboard. Everything comes from the workbench's JSON API: the labs and their
+// parameter schemas (the form is generated from them), and a live stream of snapshots over
+// server-sent events. Charts are drawn by uPlot (web/vendor/).
+"use strict";
+
+const CHART_SECONDS = 60;
+const COLORS = ["#0b7285", "#2b8a3e", "#e67700", "#862e9c", "#c92a2a", "#1864ab"];
+
+const state = {
+  labs: [],
+  selected: null,
+  run: null,
+  source: null,
+  rateChart: null,
+  rateSeries: [],
+  rateData: [[]],
+  latencyChart: null,
+  latencyData: [[], [], []],
+};
+
+const $ = (selector) => document.querySelector(selector);
+
+function element(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function shortNumber(value) {
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e9) return (value / 1e9).toFixed(1) + "G";
+  if (magnitude >= 1e6) return (value / 1e6).toFixed(1) + "M";
+  if (magnitude >= 1e4) return (value / 1e3).toFixed(1) + "k";
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+async function api(method, path, body) {
+  const response = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.error || response.statusText);
+  return data;
+}
+
+// ---- lab list and parameter form -------------------------------------------------------------
+
+function renderLabList() {
+  const nav = $("#labs");
+  nav.replaceChildren();
+  let topic = null;
+  for (const lab of state.labs) {
+    if (lab.topic !== topic) {
+      topic = lab.topic;
+      nav.append(element("h3", { text: topic }));
+    }
+    const button = element("button", { type: "button", "data-lab": lab.id, text: lab.id });
+    button.addEventListener("click", () => selectLab(lab.id));
+    nav.append(button);
+  }
+}
+
+function selectLab(id) {
+  state.selected = state.labs.find((lab) => lab.id === id);
+  for (const button of document.querySelectorAll("nav button")) {
+    button.setAttribute("aria-current", String(button.dataset.lab === id));
+  }
+  $("#lab-title").textContent = state.selected.title;
+  $("#lab-summary").textContent = state.selected.summary;
+  const form = $("#params");
+  form.replaceChildren();
+  for (const spec of state.selected.params) {
+    let input;
+    if (spec.kind.type === "choice") {
+      input = element("select", { name: spec.name });
+      for (const choice of spec.kind.choices) input.append(element("option", { value: choice, text: choice }));
+      input.value = spec.default;
+    } else if (spec.kind.type === "bool") {
+      input = element("select", { name: spec.name });
+      for (const choice of ["true", "false"]) input.append(element("option", { value: choice, text: choice }));
+      input.value = spec.default;
+    } else {
+      input = element("input", { name: spec.name, value: spec.default });
+      if (spec.kind.type === "integer" || spec.kind.type === "float") input.setAttribute("inputmode", "decimal");
+    }
+    form.append(element("label", {}, spec.name, input, element("small", { text: spec.help + " (default: " + spec.default + ")" })));
+  }
+  $("#form-error").textContent = "";
+}
+
+function formValues() {
+  const values = {};
+  for (const input of $("#params").elements) values[input.name] = input.value;
+  return values;
+}
+
+// ---- running a lab ---------------------------------------------------------------------------
+
+async function start() {
+  $("#form-error").textContent = "";
+  try {
+    const answer = await api("POST", `/api/labs/${state.selected.id}/start`, formValues());
+    watch(answer.run, state.selected.id);
+  } catch (problem) {
+    $("#form-error").textContent = problem.message;
+  }
+}
+
+async function stop() {
+  if (state.run !== null) await api("POST", `/api/runs/${state.run}/stop`).catch(() => {});
+}
+
+function watch(run, labId) {
+  if (state.source) state.source.close();
+  state.run = run;
+  resetDashboard(labId);
+  $("#start").disabled = true;
+  $("#stop").disabled = false;
+  const source = new EventSource(`/api/runs/${run}/events`);
+  state.source = source;
+  source.addEventListener("snapshot", (message) => applySnapshot(JSON.parse(message.data)));
+  source.addEventListener("report", (message) => {
+    applyReport(JSON.parse(message.data));
+    source.close();
+  });
+  source.onerror = () => {
+    $("#connection").textContent = source.readyState === EventSource.CLOSED ? "disconnected" : "reconnecting…";
+  };
+  source.onopen = () => ($("#connection").textContent = "live");
+}
+
+function resetDashboard(labId) {
+  $("#dashboard").hidden = false;
+  $("#status").className = "";
+  $("#status").textContent = `${labId}: starting…`;
+  $("#events").replaceChildren();
+  $("#tables").replaceChildren();
+  $("#totals").replaceChildren();
+  for (const chart of [state.rateChart, state.latencyChart]) if (chart) chart.destroy();
+  state.rateChart = null;
+  state.latencyChart = null;
+  state.rateSeries = [];
+  state.rateData = [[]];
+  state.latencyData = [[], [], []];
+}
+
+function chartWidth(id) {
+  return Math.max(280, $(id).parentElement.clientWidth - 16);
+}
+
+function makeRateChart(series) {
+  state.rateSeries = series;
+  state.rateData = [[], ...series.map(() => [])];
+  const options = {
+    width: chartWidth("#rate-chart"),
+    height: 240,
+    scales: { x: { time: false } },
+    axes: [{ label: "seconds" }, { values: (_, ticks) => ticks.map(shortNumber), size: 60 }],
+    series: [{ label: "t" }, ...series.map((name, index) => ({ label: name + "/s", stroke: COLORS[index % COLORS.length], width: 2 }))],
+  };
+  state.rateChart = new uPlot(options, state.rateData, $("#rate-chart"));
+}
+
+function makeLatencyChart(unit) {
+  const options = {
+    width: chartWidth("#latency-chart"),
+    height: 240,
+    scales: { x: { time: false } },
+    axes: [{ label: "seconds" }, { label: unit, size: 60 }],
+    series: [{ label: "t" }, { label: "p50", stroke: COLORS[0], width: 2 }, { label: "p99", stroke: COLORS[2], width: 2 }],
+  };
+  state.latencyChart = new uPlot(options, state.latencyData, $("#latency-chart"));
+}
+
+function trimToWindow(data, now) {
+  while (data[0].length && data[0][0] < now - CHART_SECONDS) for (const column of data) column.shift();
+}
+
+function applySnapshot(snapshot) {
+  $("#status").textContent = `${snapshot.lab}: running ${snapshot.t.toFixed(1)} s`;
+  const charted = snapshot.hints.charts && snapshot.hints.charts.length
+    ? snapshot.hints.charts
+    : Object.keys(snapshot.rates).filter((name) => !name.includes("/"));
+  if (!state.rateChart) makeRateChart(charted);
+  state.rateData[0].push(snapshot.t);
+  state.rateSeries.forEach((name, index) => state.rateData[index + 1].push(snapshot.rates[name] ?? 0));
+  trimToWindow(state.rateData, snapshot.t);
+  state.rateChart.setData(state.rateData);
+
+  const [histogram] = Object.keys(snapshot.latency || {});
+  if (histogram) {
+    const latency = snapshot.latency[histogram];
+    if (!state.latencyChart) makeLatencyChart(latency.unit);
+    state.latencyData[0].push(snapshot.t);
+    state.latencyData[1].push(latency.p50);
+    state.latencyData[2].push(latency.p99);
+    trimToWindow(state.latencyData, snapshot.t);
+    state.latencyChart.setData(state.latencyData);
+  }
+
+  renderTotals(snapshot);
+  renderTables(snapshot);
+  for (const event of snapshot.events) addEvent(event);
+}
+
+function renderTotals(snapshot) {
+  const rows = [element("tr", {}, element("th", { text: "counter" }), element("th", { text: "total" }), element("th", { text: "per second" }))];
+  for (const [name, value] of Object.entries(snapshot.counters)) {
+    if (name.includes("/")) continue;
+    rows.push(element("tr", { "data-counter": name }, element("td", { text: name }), element("td", { text: shortNumber(value) }), element("td", { text: shortNumber(Math.round(snapshot.rates[name] || 0)) })));
+  }
+  for (const [name, value] of Object.entries(snapshot.gauges || {})) {
+    rows.push(element("tr", {}, element("td", { text: name }), element("td", { text: String(value) }), element("td")));
+  }
+  for (const [name, latency] of Object.entries(snapshot.latency || {})) {
+    rows.push(element("tr", {}, element("td", { text: `${name} p50 / p99 / max` }), element("td", { text: `${latency.p50} / ${latency.p99} / ${latency.max}` }), element("td", { text: latency.unit })));
+  }
+  $("#totals").replaceChildren(...rows);
+}
+
+function renderTables(snapshot) {
+  const blocks = [];
+  for (const [name, table] of Object.entries(snapshot.tables || {})) {
+    const barColumn = (snapshot.hints.bars || {})[name];
+    const barIndex = barColumn ? table.columns.indexOf(barColumn) : -1;
+    const largest = barIndex >= 0 ? Math.max(1, ...table.rows.map((row) => Number(row[barIndex]) || 0)) : 1;
+    const header = element("tr", {}, ...table.columns.map((column) => element("th", { text: column })));
+    if (barIndex >= 0) header.append(element("th"));
+    const rows = table.rows.map((row) => {
+      const line = element("tr", {}, ...row.map((cell) => element("td", { text: typeof cell === "number" ? shortNumber(cell) : String(cell) })));
+      if (barIndex >= 0) {
+        const width = Math.round((100 * (Number(row[barIndex]) || 0)) / largest);
+        line.append(element("td", {}, element("span", { class: "bar", style: `width:${width}px` })));
+      }
+      return line;
+    });
+    blocks.push(element("h2", { text: name }), element("table", { "data-table": name }, header, ...rows));
+  }
+  $("#tables").replaceChildren(...blocks);
+}
+
+function addEvent(event) {
+  const item = element("li", { class: event.level, text: `${event.t.toFixed(2)}s  ${event.message}` });
+  $("#events").prepend(item);
+  while ($("#events").children.length > 300) $("#events").lastChild.remove();
+}
+
+function applyReport(report) {
+  const status = $("#status");
+  status.className = report.ok ? "ok" : "failed";
+  status.textContent = `${report.lab}: ${report.ok ? "finished" : "failed"} after ${report.t.toFixed(1)} s: ${report.verdict}`;
+  for (const note of report.notes || []) addEvent({ t: report.t, level: "info", message: "note: " + note });
+  $("#start").disabled = false;
+  $("#stop").disabled = true;
+  $("#connection").textContent = "";
+}
+
+window.addEventListener("resize", () => {
+  if (state.rateChart) state.rateChart.setSize({ width: chartWidth("#rate-chart"), height: 240 });
+  if (state.latencyChart) state.latencyChart.setSize({ width: chartWidth("#latency-chart"), height: 240 });
+});
+
+// Tests and curious students can look at the live numbers from the console.
+window.workbench = {
+  state,
+  latestRate: (name) => {
+    const index = state.rateSeries.indexOf(name);
+    const column = index >= 0 ? state.rateData[index + 1] : [];
+    return column.length ? column[column.length - 1] : 0;
+  },
+};
+
+async function boot() {
+  $("#start").addEventListener("click", start);
+  $("#stop").addEventListener("click", stop);
+  try {
+    state.labs = await api("GET", "/api/labs");
+  } catch (problem) {
+    $("#lab-title").textContent = "Cannot reach the workbench: " + problem.message;
+    return;
+  }
+  renderLabList();
+  const wanted = new URLSearchParams(location.search).get("lab");
+  selectLab(state.labs.some((lab) => lab.id === wanted) ? wanted : state.labs[0].id);
+  // A lab already running (started in another tab, or before a reload): show it.
+  const runs = await api("GET", "/api/runs").catch(() => []);
+  const running = runs.filter((run) => run.running).pop();
+  if (running) {
+    selectLab(running.lab);
+    watch(running.run, running.lab);
+  }
+}
+
+boot();

@@ -1,0 +1,491 @@
+//! The terminal UI's state, kept apart from drawing and from the terminal itself.
+//!
+//! Two things change it: a lab event arriving ([`App::apply`]) and a key press
+//! ([`App::on_key`], which may also ask the event loop to start or stop a lab). Both are plain
+//! functions of the state, so tests drive them without a terminal.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use lab_core::{LabEvent, LabInfo, LogEvent, ParamKind, Params, Report, Snapshot};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// How many seconds of rates the charts keep.
+pub const CHART_SECONDS: f64 = 60.0;
+
+/// How many event-log lines are kept for display.
+const EVENT_LINES: usize = 200;
+
+/// What the event loop should do after a key press.
+#[derive(Debug, PartialEq)]
+pub enum Action {
+    None,
+    Start { lab: String, params: Params },
+    Stop,
+    Quit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Screen {
+    /// The list of labs with the selected lab's parameter form.
+    Home,
+    Dashboard,
+}
+
+/// Where keys go on the home screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    Labs,
+    Form,
+}
+
+pub struct App {
+    pub labs: Vec<LabInfo>,
+    pub screen: Screen,
+    pub focus: Focus,
+    pub selected_lab: usize,
+    /// The form's values as typed, one per parameter of the selected lab.
+    pub form: Vec<String>,
+    pub selected_param: usize,
+    /// Text being typed into the selected parameter, while editing.
+    pub editing: Option<String>,
+    /// The last form error, shown under the form.
+    pub form_error: Option<String>,
+    pub show_help: bool,
+    /// `workbench lab <id>` and `replay` have no home screen: leaving the dashboard quits.
+    pub dashboard_only: bool,
+    pub dashboard: Dashboard,
+    pub quit: bool,
+}
+
+/// Everything the dashboard shows, folded from the lab's events.
+#[derive(Default)]
+pub struct Dashboard {
+    pub lab: String,
+    pub title: String,
+    /// "replay" when playing a recording back.
+    pub source: String,
+    pub running: bool,
+    pub latest: Option<Snapshot>,
+    /// The last [`CHART_SECONDS`] of each counter's rate: (t, rate).
+    pub history: BTreeMap<String, VecDeque<(f64, f64)>>,
+    pub events: VecDeque<LogEvent>,
+    pub report: Option<Report>,
+    /// How far the event log is scrolled up from the newest line.
+    pub event_scroll: usize,
+}
+
+impl Dashboard {
+    pub fn new(lab: &str, title: &str, source: &str) -> Dashboard {
+        Dashboard {
+            lab: lab.to_string(),
+            title: title.to_string(),
+            source: source.to_string(),
+            running: true,
+            ..Dashboard::default()
+        }
+    }
+
+    pub fn elapsed(&self) -> f64 {
+        match (&self.report, &self.latest) {
+            (Some(report), _) => report.t,
+            (None, Some(snapshot)) => snapshot.t,
+            (None, None) => 0.0,
+        }
+    }
+
+    /// The counters to chart: the lab's hint, or all of them.
+    pub fn charted(&self) -> Vec<String> {
+        match &self.latest {
+            Some(snapshot) if !snapshot.hints.charts.is_empty() => snapshot.hints.charts.clone(),
+            Some(snapshot) => snapshot.rates.keys().cloned().collect(),
+            None => Vec::new(),
+        }
+    }
+
+    fn apply(&mut self, event: &LabEvent) {
+        match event {
+            LabEvent::Snapshot(snapshot) => {
+                for (name, rate) in &snapshot.rates {
+                    let series = self.history.entry(name.clone()).or_default();
+                    series.push_back((snapshot.t, *rate));
+                    while series
+                        .front()
+                        .is_some_and(|(t, _)| *t < snapshot.t - CHART_SECONDS)
+                    {
+                        series.pop_front();
+                    }
+                }
+                for line in &snapshot.events {
+                    self.events.push_back(line.clone());
+                    if self.events.len() > EVENT_LINES {
+                        self.events.pop_front();
+                    }
+                }
+                self.latest = Some(snapshot.clone());
+            }
+            LabEvent::Report(report) => {
+                self.running = false;
+                self.report = Some(report.clone());
+            }
+        }
+    }
+}
+
+impl App {
+    pub fn new(labs: Vec<LabInfo>) -> App {
+        let mut app = App {
+            labs,
+            screen: Screen::Home,
+            focus: Focus::Labs,
+            selected_lab: 0,
+            form: Vec::new(),
+            selected_param: 0,
+            editing: None,
+            form_error: None,
+            show_help: false,
+            dashboard_only: false,
+            dashboard: Dashboard::default(),
+            quit: false,
+        };
+        app.reset_form();
+        app
+    }
+
+    pub fn selected(&self) -> Option<&LabInfo> {
+        self.labs.get(self.selected_lab)
+    }
+
+    fn reset_form(&mut self) {
+        self.form = self
+            .selected()
+            .map(|info| {
+                info.params
+                    .iter()
+                    .map(|spec| spec.default.to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.selected_param = 0;
+        self.editing = None;
+        self.form_error = None;
+    }
+
+    /// Shows the dashboard for a lab that was just started (or a recording).
+    pub fn open_dashboard(&mut self, lab: &str, source: &str) {
+        let title = self
+            .labs
+            .iter()
+            .find(|info| info.id == lab)
+            .map(|info| info.title)
+            .unwrap_or("");
+        self.dashboard = Dashboard::new(lab, title, source);
+        self.screen = Screen::Dashboard;
+    }
+
+    pub fn apply(&mut self, event: &LabEvent) {
+        self.dashboard.apply(event);
+    }
+
+    /// The form's values, checked against the schema.
+    pub fn form_params(&self) -> Result<Params, String> {
+        let info = self.selected().ok_or("no lab selected")?;
+        let pairs: Vec<(String, String)> = info
+            .params
+            .iter()
+            .zip(&self.form)
+            .map(|(spec, value)| (spec.name.to_string(), value.clone()))
+            .collect();
+        Params::from_pairs(info.id, &info.params, &pairs).map_err(|error| error.to_string())
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) -> Action {
+        let control_c =
+            key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
+        if control_c {
+            self.quit = true;
+            return Action::Quit;
+        }
+        if self.show_help {
+            // Any key closes the help.
+            self.show_help = false;
+            return Action::None;
+        }
+        if let Some(text) = self.editing.as_mut() {
+            match key.code {
+                KeyCode::Enter => {
+                    self.form[self.selected_param] = text.clone();
+                    self.editing = None;
+                    self.form_error = self.form_params().err();
+                }
+                KeyCode::Esc => self.editing = None,
+                KeyCode::Backspace => {
+                    text.pop();
+                }
+                KeyCode::Char(character) => text.push(character),
+                _ => {}
+            }
+            return Action::None;
+        }
+        if key.code == KeyCode::Char('?') {
+            self.show_help = true;
+            return Action::None;
+        }
+        match self.screen {
+            Screen::Home => self.on_home_key(key),
+            Screen::Dashboard => self.on_dashboard_key(key),
+        }
+    }
+
+    fn on_home_key(&mut self, key: KeyEvent) -> Action {
+        match (self.focus, key.code) {
+            (_, KeyCode::Char('q')) | (Focus::Labs, KeyCode::Esc) => {
+                self.quit = true;
+                Action::Quit
+            }
+            (Focus::Labs, KeyCode::Up | KeyCode::Char('k')) => {
+                if self.selected_lab > 0 {
+                    self.selected_lab -= 1;
+                    self.reset_form();
+                }
+                Action::None
+            }
+            (Focus::Labs, KeyCode::Down | KeyCode::Char('j')) => {
+                if self.selected_lab + 1 < self.labs.len() {
+                    self.selected_lab += 1;
+                    self.reset_form();
+                }
+                Action::None
+            }
+            (Focus::Labs, KeyCode::Tab | KeyCode::Right) | (Focus::Form, KeyCode::Tab) => {
+                self.focus = match self.focus {
+                    Focus::Labs => Focus::Form,
+                    Focus::Form => Focus::Labs,
+                };
+                Action::None
+            }
+            (Focus::Form, KeyCode::Esc) => {
+                self.focus = Focus::Labs;
+                Action::None
+            }
+            (Focus::Form, KeyCode::Up | KeyCode::Char('k')) => {
+                self.selected_param = self.selected_param.saturating_sub(1);
+                Action::None
+            }
+            (Focus::Form, KeyCode::Down | KeyCode::Char('j')) => {
+                if self.selected_param + 1 < self.form.len() {
+                    self.selected_param += 1;
+                }
+                Action::None
+            }
+            (Focus::Form, KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')) => {
+                self.cycle_choice(key.code == KeyCode::Left);
+                Action::None
+            }
+            (Focus::Form, KeyCode::Char('e')) => {
+                self.editing = Some(self.form[self.selected_param].clone());
+                Action::None
+            }
+            (Focus::Form, KeyCode::Char('d')) => {
+                self.reset_form();
+                Action::None
+            }
+            (_, KeyCode::Enter | KeyCode::Char('s')) => self.start(),
+            _ => Action::None,
+        }
+    }
+
+    /// ←/→ step through a choice, or flip a boolean; other kinds open the editor.
+    fn cycle_choice(&mut self, backwards: bool) {
+        let Some(spec) = self
+            .selected()
+            .and_then(|info| info.params.get(self.selected_param))
+        else {
+            return;
+        };
+        let choices: Vec<&str> = match &spec.kind {
+            ParamKind::Choice { choices } => choices.to_vec(),
+            ParamKind::Bool => vec!["false", "true"],
+            _ => {
+                self.editing = Some(self.form[self.selected_param].clone());
+                return;
+            }
+        };
+        let current = choices
+            .iter()
+            .position(|choice| *choice == self.form[self.selected_param])
+            .unwrap_or(0);
+        let next = if backwards {
+            (current + choices.len() - 1) % choices.len()
+        } else {
+            (current + 1) % choices.len()
+        };
+        self.form[self.selected_param] = choices[next].to_string();
+    }
+
+    fn start(&mut self) -> Action {
+        match self.form_params() {
+            Ok(params) => {
+                self.form_error = None;
+                let lab = self
+                    .selected()
+                    .map(|info| info.id.to_string())
+                    .unwrap_or_default();
+                Action::Start { lab, params }
+            }
+            Err(error) => {
+                self.form_error = Some(error);
+                self.focus = Focus::Form;
+                Action::None
+            }
+        }
+    }
+
+    fn on_dashboard_key(&mut self, key: KeyEvent) -> Action {
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => {
+                if self.dashboard_only {
+                    self.quit = true;
+                    Action::Quit
+                } else {
+                    self.screen = Screen::Home;
+                    Action::Stop
+                }
+            }
+            KeyCode::Char('s') => Action::Stop,
+            KeyCode::Char('r') if !self.dashboard.running && !self.dashboard_only => self.start(),
+            KeyCode::Up | KeyCode::Char('k') => {
+                if self.dashboard.event_scroll + 1 < self.dashboard.events.len() {
+                    self.dashboard.event_scroll += 1;
+                }
+                Action::None
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.dashboard.event_scroll = self.dashboard.event_scroll.saturating_sub(1);
+                Action::None
+            }
+            _ => Action::None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::KeyEventKind;
+    use ratatui::crossterm::event::KeyEventState;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent {
+            code,
+            modifiers: KeyModifiers::NONE,
+            kind: KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        }
+    }
+
+    fn app() -> App {
+        let registry = crate::labs::registry();
+        App::new(registry.labs().iter().map(|lab| lab.info()).collect())
+    }
+
+    fn snapshot(t: f64, sent_rate: f64) -> LabEvent {
+        let mut snapshot = Snapshot {
+            lab: "zmq-pubsub".into(),
+            t,
+            ..Snapshot::default()
+        };
+        snapshot.rates.insert("sent".into(), sent_rate);
+        snapshot
+            .counters
+            .insert("sent".into(), (t * sent_rate) as u64);
+        LabEvent::Snapshot(snapshot)
+    }
+
+    #[test]
+    fn enter_starts_the_selected_lab_with_the_form_values() {
+        let mut app = app();
+        app.on_key(key(KeyCode::Tab));
+        let rate_row = app.labs[0]
+            .params
+            .iter()
+            .position(|p| p.name == "rate")
+            .unwrap();
+        for _ in 0..rate_row {
+            app.on_key(key(KeyCode::Down));
+        }
+        app.on_key(key(KeyCode::Char('e')));
+        for _ in 0..4 {
+            app.on_key(key(KeyCode::Backspace));
+        }
+        for digit in "500".chars() {
+            app.on_key(key(KeyCode::Char(digit)));
+        }
+        app.on_key(key(KeyCode::Enter));
+        let Action::Start { lab, params } = app.on_key(key(KeyCode::Enter)) else {
+            panic!("Enter on the form starts the lab");
+        };
+        assert_eq!(lab, "zmq-pubsub");
+        assert_eq!(params.integer("rate"), 500);
+    }
+
+    #[test]
+    fn a_bad_form_value_is_shown_and_nothing_starts() {
+        let mut app = app();
+        app.focus = Focus::Form;
+        let rate_row = app.labs[0]
+            .params
+            .iter()
+            .position(|p| p.name == "rate")
+            .unwrap();
+        app.selected_param = rate_row;
+        app.form[rate_row] = "fast".into();
+        assert_eq!(app.on_key(key(KeyCode::Enter)), Action::None);
+        let error = app.form_error.clone().unwrap();
+        assert!(error.contains("--rate"), "{error}");
+    }
+
+    #[test]
+    fn left_and_right_cycle_a_choice() {
+        let mut app = app();
+        app.focus = Focus::Form;
+        assert_eq!(app.form[0], "both");
+        app.on_key(key(KeyCode::Right));
+        assert_eq!(app.form[0], "publisher");
+        app.on_key(key(KeyCode::Left));
+        app.on_key(key(KeyCode::Left));
+        assert_eq!(app.form[0], "subscriber");
+    }
+
+    #[test]
+    fn snapshots_build_a_minute_of_history_and_a_report_ends_the_run() {
+        let mut app = app();
+        app.open_dashboard("zmq-pubsub", "live");
+        for tick in 0..=900 {
+            app.apply(&snapshot(tick as f64 / 10.0, 100.0));
+        }
+        let series = &app.dashboard.history["sent"];
+        assert!(series.front().unwrap().0 >= 90.0 - CHART_SECONDS);
+        assert_eq!(series.back().unwrap().0, 90.0);
+        assert!(app.dashboard.running);
+        app.apply(&LabEvent::Report(Report {
+            lab: "zmq-pubsub".into(),
+            ok: true,
+            t: 90.1,
+            ..Report::default()
+        }));
+        assert!(!app.dashboard.running);
+        assert_eq!(app.dashboard.elapsed(), 90.1);
+    }
+
+    #[test]
+    fn q_on_the_dashboard_stops_the_lab_and_goes_home_or_quits() {
+        let mut app = app();
+        app.open_dashboard("zmq-pubsub", "live");
+        assert_eq!(app.on_key(key(KeyCode::Char('q'))), Action::Stop);
+        assert_eq!(app.screen, Screen::Home);
+        app.dashboard_only = true;
+        app.open_dashboard("zmq-pubsub", "live");
+        assert_eq!(app.on_key(key(KeyCode::Char('q'))), Action::Quit);
+        assert!(app.quit);
+    }
+}

@@ -1,0 +1,692 @@
+//! Drawing the terminal UI from the [`App`] state. Nothing here changes state.
+
+use lab_core::{LabInfo, Level, ParamKind, TableView};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Axis, Block, Borders, Cell, Chart, Clear, Dataset, GraphType, List, ListItem, ListState,
+    Paragraph, Row, Table, Wrap,
+};
+
+use super::app::{App, CHART_SECONDS, Dashboard, Focus, Screen};
+
+const SERIES_COLORS: [Color; 6] = [
+    Color::Cyan,
+    Color::Green,
+    Color::Yellow,
+    Color::Magenta,
+    Color::Red,
+    Color::Blue,
+];
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    match app.screen {
+        Screen::Home => draw_home(frame, app),
+        Screen::Dashboard => draw_dashboard(frame, &app.dashboard, app.dashboard_only),
+    }
+    if app.show_help {
+        draw_help(frame, app.screen);
+    }
+}
+
+/// 1234 → "1.2k", 2_500_000 → "2.5M": short numbers for narrow columns.
+pub fn short_number(value: f64) -> String {
+    let magnitude = value.abs();
+    if magnitude >= 1e9 {
+        format!("{:.1}G", value / 1e9)
+    } else if magnitude >= 1e6 {
+        format!("{:.1}M", value / 1e6)
+    } else if magnitude >= 1e4 {
+        format!("{:.1}k", value / 1e3)
+    } else if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
+fn draw_home(frame: &mut Frame, app: &App) {
+    let [title, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(5),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    frame.render_widget(
+        Line::from(vec![
+            " Workbench ".bold().reversed(),
+            " labs of real systems: pick one, set its knobs, start it".into(),
+        ]),
+        title,
+    );
+    let [list_area, detail_area] =
+        Layout::horizontal([Constraint::Length(28), Constraint::Min(30)]).areas(body);
+
+    let mut items = Vec::new();
+    let mut rows_of_labs = Vec::new();
+    let mut topic = "";
+    for info in &app.labs {
+        if info.topic != topic {
+            topic = info.topic;
+            items.push(ListItem::new(Line::from(topic.to_string().dim())));
+        }
+        rows_of_labs.push(items.len());
+        items.push(ListItem::new(format!("  {}", info.id)));
+    }
+    let mut state = ListState::default().with_selected(rows_of_labs.get(app.selected_lab).copied());
+    let list = List::new(items)
+        .block(focused_block(" Labs ", app.focus == Focus::Labs))
+        .highlight_style(Style::new().reversed())
+        .highlight_symbol("›");
+    frame.render_stateful_widget(list, list_area, &mut state);
+
+    if let Some(info) = app.selected() {
+        draw_form(frame, app, info, detail_area);
+    }
+    let keys = match (app.focus, app.editing.is_some()) {
+        (_, true) => " type a value · Enter keep · Esc cancel",
+        (Focus::Labs, _) => " ↑↓ choose · Tab form · Enter start · ? help · q quit",
+        (Focus::Form, _) => {
+            " ↑↓ field · ←→ choice · e edit · d defaults · Enter start · Tab labs · ? help"
+        }
+    };
+    frame.render_widget(Line::from(keys).dim(), footer);
+}
+
+fn focused_block(title: &str, focused: bool) -> Block<'_> {
+    let block = Block::bordered().title(Line::from(title).bold());
+    if focused {
+        block.border_style(Style::new().fg(Color::Cyan))
+    } else {
+        block
+    }
+}
+
+fn draw_form(frame: &mut Frame, app: &App, info: &LabInfo, area: Rect) {
+    let block = focused_block(" Parameters ", app.focus == Focus::Form);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [summary_area, form_area, help_area] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Min(3),
+        Constraint::Length(3),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(vec![
+            Line::from(vec![info.title.bold(), format!("  ({})", info.id).dim()]),
+            Line::from(info.summary),
+        ])
+        .wrap(Wrap { trim: true }),
+        summary_area,
+    );
+
+    let name_width = info
+        .params
+        .iter()
+        .map(|spec| spec.name.len())
+        .max()
+        .unwrap_or(8) as u16
+        + 1;
+    let rows: Vec<Row> = info
+        .params
+        .iter()
+        .zip(&app.form)
+        .enumerate()
+        .map(|(index, (spec, value))| {
+            let selected = index == app.selected_param && app.focus == Focus::Form;
+            let shown = match (&app.editing, selected) {
+                (Some(text), true) => format!("{text}▏"),
+                _ => match spec.kind {
+                    ParamKind::Choice { .. } | ParamKind::Bool if selected => {
+                        format!("‹ {value} ›")
+                    }
+                    _ => value.clone(),
+                },
+            };
+            let changed = value != spec.default;
+            let mut row = Row::new(vec![
+                Cell::from(spec.name),
+                Cell::from(if changed { shown.bold() } else { shown.into() }),
+            ]);
+            if selected {
+                row = row.style(Style::new().reversed());
+            }
+            row
+        })
+        .collect();
+    // Keep the selected row in view on short terminals.
+    let visible = form_area.height as usize;
+    let skip = (app.selected_param + 1).saturating_sub(visible);
+    let rows: Vec<Row> = rows.into_iter().skip(skip).collect();
+    frame.render_widget(
+        Table::new(rows, [Constraint::Length(name_width), Constraint::Min(10)]),
+        form_area,
+    );
+
+    let help = match &app.form_error {
+        Some(error) => Line::from(error.clone()).fg(Color::Red),
+        None => info
+            .params
+            .get(app.selected_param)
+            .map(|spec| Line::from(format!("{}: {}", spec.name, spec.help)).dim())
+            .unwrap_or_default(),
+    };
+    frame.render_widget(Paragraph::new(help).wrap(Wrap { trim: true }), help_area);
+}
+
+fn draw_dashboard(frame: &mut Frame, dashboard: &Dashboard, dashboard_only: bool) {
+    let area = frame.area();
+    let tables = dashboard
+        .latest
+        .as_ref()
+        .map(|snapshot| snapshot.tables.iter().collect::<Vec<_>>())
+        .unwrap_or_default();
+    let side_by_side = area.width >= 140;
+    // A table needs its rows, a header and a title line.
+    let table_heights: Vec<u16> = tables
+        .iter()
+        .map(|(_, table)| table.rows.len() as u16 + 2)
+        .collect();
+    let tables_height = if side_by_side {
+        table_heights.iter().copied().max().unwrap_or(0)
+    } else {
+        table_heights.iter().sum()
+    };
+    let events_height = (area.height / 5).max(4);
+    let [header, top, tables_area, events, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(7),
+        Constraint::Max(tables_height),
+        Constraint::Length(events_height),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(frame, dashboard, header);
+    let [chart_area, stats_area] =
+        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(top);
+    draw_chart(frame, dashboard, chart_area);
+    draw_stats(frame, dashboard, stats_area);
+    if let Some(snapshot) = &dashboard.latest {
+        let areas = if side_by_side {
+            Layout::horizontal(vec![Constraint::Fill(1); tables.len()]).split(tables_area)
+        } else {
+            Layout::vertical(
+                table_heights
+                    .iter()
+                    .map(|height| Constraint::Length(*height)),
+            )
+            .split(tables_area)
+        };
+        for ((name, table), table_area) in tables.iter().zip(areas.iter()) {
+            let bar_column = snapshot
+                .hints
+                .bars
+                .get(*name)
+                .and_then(|column| table.columns.iter().position(|c| c == column));
+            draw_table(frame, name, table, bar_column, *table_area);
+        }
+    }
+    draw_events(frame, dashboard, events);
+    let keys = match (dashboard.running, dashboard_only) {
+        (true, _) => " s stop · q quit · ↑↓ scroll events · ? help",
+        (false, true) => " q quit · ↑↓ scroll events · ? help",
+        (false, false) => " r run again · q back · ↑↓ scroll events · ? help",
+    };
+    frame.render_widget(Line::from(keys).dim(), footer);
+}
+
+fn draw_header(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
+    let mut spans = vec![
+        format!(" {} ", dashboard.lab).bold().reversed(),
+        format!(" {} ", dashboard.title).into(),
+    ];
+    if !dashboard.source.is_empty() && dashboard.source != "live" {
+        spans.push(format!("[{}] ", dashboard.source).fg(Color::Yellow));
+    }
+    let elapsed = format!("{:.1} s", dashboard.elapsed());
+    match &dashboard.report {
+        None => spans.push(format!("● running {elapsed}").fg(Color::Green)),
+        Some(report) if report.ok => {
+            spans.push(format!("✔ finished {elapsed}: {}", report.verdict).fg(Color::Green))
+        }
+        Some(report) => {
+            spans.push(format!("✘ failed {elapsed}: {}", report.verdict).fg(Color::Red))
+        }
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+fn draw_chart(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
+    let now = dashboard.elapsed();
+    let start = (now - CHART_SECONDS).max(0.0);
+    let end = now.max(10.0).max(start + 1.0);
+    let charted = dashboard.charted();
+    let points: Vec<(String, Vec<(f64, f64)>)> = charted
+        .iter()
+        .map(|name| {
+            let series = dashboard
+                .history
+                .get(name)
+                .map(|series| series.iter().copied().collect())
+                .unwrap_or_default();
+            (name.clone(), series)
+        })
+        .collect();
+    let highest = points
+        .iter()
+        .flat_map(|(_, series)| series.iter().map(|(_, rate)| *rate))
+        .fold(0.0_f64, f64::max);
+    let top = nice_ceiling(highest);
+    let datasets: Vec<Dataset> = points
+        .iter()
+        .enumerate()
+        .map(|(index, (name, series))| {
+            Dataset::default()
+                .name(format!("{name}/s"))
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(Style::new().fg(SERIES_COLORS[index % SERIES_COLORS.len()]))
+                .data(series)
+        })
+        .collect();
+    // The legend lives in the title: inside the plot it would hide the newest points.
+    let mut title = vec![Span::from(" per second: ").bold()];
+    for (index, (name, _)) in points.iter().enumerate() {
+        title.push(Span::from(format!("━ {name} ")).fg(SERIES_COLORS[index % SERIES_COLORS.len()]));
+    }
+    let chart = Chart::new(datasets)
+        .block(Block::bordered().title(Line::from(title)))
+        .x_axis(
+            Axis::default()
+                .bounds([start, end])
+                .labels([format!("{start:.0}s"), format!("{end:.0}s")])
+                .style(Style::new().dim()),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, top])
+                .labels(["0".to_string(), short_number(top / 2.0), short_number(top)])
+                .style(Style::new().dim()),
+        )
+        .legend_position(None);
+    frame.render_widget(chart, area);
+}
+
+/// A round number just above `value`, so the chart's scale does not jitter every frame.
+fn nice_ceiling(value: f64) -> f64 {
+    if value <= 0.0 {
+        return 10.0;
+    }
+    let power = 10f64.powf(value.log10().floor());
+    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
+        if value <= step * power {
+            return step * power;
+        }
+    }
+    10.0 * power
+}
+
+fn draw_stats(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
+    let mut lines = Vec::new();
+    if let Some(snapshot) = &dashboard.latest {
+        let name_width = snapshot
+            .counters
+            .keys()
+            .map(|name| name.len())
+            .max()
+            .unwrap_or(0)
+            .min(18);
+        // Totals first (names without '/'), then the breakdowns live in the tables.
+        for (name, value) in snapshot
+            .counters
+            .iter()
+            .filter(|(name, _)| !name.contains('/'))
+        {
+            let rate = snapshot.rates.get(name).copied().unwrap_or(0.0);
+            lines.push(Line::from(vec![
+                format!("{name:<name_width$} ").into(),
+                format!("{:>8}", short_number(*value as f64)).bold(),
+                format!(" {:>8}/s", short_number(rate.round())).fg(Color::Cyan),
+            ]));
+        }
+        for (name, value) in &snapshot.gauges {
+            lines.push(Line::from(vec![
+                format!("{name} ").into(),
+                format!("{value}").bold(),
+            ]));
+        }
+    } else {
+        lines.push(Line::from("waiting for the first snapshot…".dim()));
+    }
+    let mut block = Block::bordered().title(Line::from(" totals  /s over the last second ").bold());
+    for (name, latency) in dashboard
+        .latest
+        .iter()
+        .flat_map(|snapshot| &snapshot.latency)
+    {
+        block = block.title_bottom(
+            Line::from(format!(
+                " {name} p50 {} p99 {} max {} {} ",
+                short_number(latency.p50 as f64),
+                short_number(latency.p99 as f64),
+                short_number(latency.max as f64),
+                latency.unit,
+            ))
+            .fg(Color::Yellow),
+        );
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn cell_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Number(number) => short_number(number.as_f64().unwrap_or(0.0)),
+        other => other.to_string(),
+    }
+}
+
+fn draw_table(
+    frame: &mut Frame,
+    name: &str,
+    table: &TableView,
+    bar_column: Option<usize>,
+    area: Rect,
+) {
+    let widths: Vec<usize> = table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(index, column)| {
+            table
+                .rows
+                .iter()
+                .filter_map(|row| row.get(index))
+                .map(|value| cell_text(value).chars().count())
+                .chain([column.chars().count()])
+                .max()
+                .unwrap_or(4)
+        })
+        .collect();
+    let bar_max = bar_column
+        .map(|index| {
+            table
+                .rows
+                .iter()
+                .filter_map(|row| row.get(index).and_then(|value| value.as_f64()))
+                .fold(0.0_f64, f64::max)
+        })
+        .unwrap_or(0.0);
+    let mut constraints: Vec<Constraint> = widths
+        .iter()
+        .map(|width| Constraint::Length(*width as u16))
+        .collect();
+    let mut header: Vec<Cell> = table
+        .columns
+        .iter()
+        .map(|column| Cell::from(column.as_str()))
+        .collect();
+    if bar_column.is_some() {
+        constraints.push(Constraint::Min(4));
+        header.push(Cell::from(""));
+    }
+    let rows: Vec<Row> = table
+        .rows
+        .iter()
+        .map(|row| {
+            let mut cells: Vec<Cell> = row
+                .iter()
+                .map(|value| Cell::from(cell_text(value)))
+                .collect();
+            if let Some(index) = bar_column {
+                let value = row
+                    .get(index)
+                    .and_then(|value| value.as_f64())
+                    .unwrap_or(0.0);
+                let share = if bar_max > 0.0 { value / bar_max } else { 0.0 };
+                let bar_width = (share * 20.0).round() as usize;
+                cells.push(Cell::from(
+                    Span::from("█".repeat(bar_width)).fg(Color::Cyan),
+                ));
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let widget = Table::new(rows, constraints)
+        .header(Row::new(header).style(Style::new().add_modifier(Modifier::BOLD)))
+        .column_spacing(2)
+        .block(
+            Block::new()
+                .borders(Borders::TOP)
+                .title(Line::from(format!(" {name} ")).bold()),
+        );
+    frame.render_widget(widget, area);
+}
+
+fn draw_events(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
+    let capacity = area.height.saturating_sub(2) as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(report) = &dashboard.report {
+        for note in &report.notes {
+            lines.push(Line::from(format!("note: {note}")).fg(Color::Cyan));
+        }
+    }
+    let newest_first = dashboard.events.iter().rev().skip(dashboard.event_scroll);
+    for event in newest_first.take(capacity.saturating_sub(lines.len())) {
+        let color = match event.level {
+            Level::Info => Color::Reset,
+            Level::Warn => Color::Yellow,
+            Level::Error => Color::Red,
+        };
+        lines.push(Line::from(vec![
+            format!("{:>7.2}s ", event.t).dim(),
+            Span::from(event.message.clone()).fg(color),
+        ]));
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: true })
+            .block(Block::bordered().title(Line::from(" events (newest first) ").bold())),
+        area,
+    );
+}
+
+fn draw_help(frame: &mut Frame, screen: Screen) {
+    let area = frame.area();
+    let width = 62.min(area.width);
+    let height = 17.min(area.height);
+    let popup = Rect::new(
+        area.x + (area.width - width) / 2,
+        area.y + (area.height - height) / 2,
+        width,
+        height,
+    );
+    let mut lines = vec![Line::from("Keys".bold())];
+    let keys: &[(&str, &str)] = match screen {
+        Screen::Home => &[
+            ("↑ ↓  j k", "choose a lab / a parameter"),
+            ("Tab", "switch between the lab list and its form"),
+            ("← → space", "step through a choice"),
+            ("e", "type a new value (Enter keeps it, Esc cancels)"),
+            ("d", "back to the defaults"),
+            ("Enter  s", "start the lab with these values"),
+            ("q  Esc", "quit"),
+        ],
+        Screen::Dashboard => &[
+            ("s", "stop the lab (it prints its report)"),
+            ("r", "run it again with the same values"),
+            ("↑ ↓", "scroll the event log"),
+            ("q  Esc", "stop and go back (or quit)"),
+            ("Ctrl-C", "quit at once; labs are stopped cleanly"),
+        ],
+    };
+    for (key, meaning) in keys {
+        lines.push(Line::from(vec![
+            format!("  {key:<12}").fg(Color::Cyan),
+            (*meaning).into(),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(
+        "Rates are per second over the last second. Counters only go up.".dim(),
+    ));
+    lines.push(Line::from("Any key closes this help.".dim()));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::bordered()
+                .title(Line::from(" Help ").bold())
+                .border_style(Style::new().fg(Color::Cyan)),
+        ),
+        popup,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lab_core::{LabEvent, Report, Snapshot};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    fn screen_text(terminal: &Terminal<TestBackend>) -> Vec<String> {
+        let buffer = terminal.backend().buffer();
+        (0..buffer.area.height)
+            .map(|y| {
+                (0..buffer.area.width)
+                    .map(|x| buffer[(x, y)].symbol().to_string())
+                    .collect::<String>()
+            })
+            .collect()
+    }
+
+    fn render(app: &App, width: u16, height: u16) -> Vec<String> {
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal.draw(|frame| draw(frame, app)).unwrap();
+        screen_text(&terminal)
+    }
+
+    fn app() -> App {
+        let registry = crate::labs::registry();
+        App::new(registry.labs().iter().map(|lab| lab.info()).collect())
+    }
+
+    fn running_pubsub() -> App {
+        let mut app = app();
+        app.open_dashboard("zmq-pubsub", "live");
+        for tick in 1..=30 {
+            let mut snapshot = Snapshot {
+                lab: "zmq-pubsub".into(),
+                t: tick as f64 / 10.0,
+                ..Snapshot::default()
+            };
+            snapshot.counters.insert("sent".into(), tick * 200);
+            snapshot.rates.insert("sent".into(), 2000.0);
+            snapshot.counters.insert("received".into(), tick * 190);
+            snapshot.rates.insert("received".into(), 1900.0);
+            snapshot.hints.charts = vec!["sent".into(), "received".into()];
+            snapshot.tables.insert(
+                "topics".into(),
+                TableView {
+                    columns: vec!["topic".into(), "sent".into()],
+                    rows: vec![vec!["A".into(), 3000.into()], vec!["B".into(), 2999.into()]],
+                },
+            );
+            if tick == 3 {
+                snapshot.events.push(lab_core::LogEvent {
+                    t: 0.3,
+                    level: Level::Warn,
+                    message: "sub-1 joined topic A at message #2".into(),
+                });
+            }
+            app.apply(&LabEvent::Snapshot(snapshot));
+        }
+        app
+    }
+
+    #[test]
+    fn home_lists_the_lab_with_its_form_in_80_by_24() {
+        let screen = render(&app(), 80, 24);
+        let text = screen.join("\n");
+        assert!(screen[0].contains("Workbench"));
+        assert!(text.contains("messaging"), "topic heading missing:\n{text}");
+        assert!(
+            text.contains("› zmq-pubsub") || text.contains("›  zmq-pubsub"),
+            "{text}"
+        );
+        assert!(text.contains("role") && text.contains("both"), "{text}");
+        assert!(screen[23].contains("Enter start"), "footer: {}", screen[23]);
+    }
+
+    #[test]
+    fn dashboard_shows_rates_tables_events_and_elapsed_time() {
+        let screen = render(&running_pubsub(), 80, 24);
+        let text = screen.join("\n");
+        assert!(
+            screen[0].contains("zmq-pubsub") && screen[0].contains("running 3.0 s"),
+            "{}",
+            screen[0]
+        );
+        assert!(
+            screen[1].contains("━ sent ━ received"),
+            "chart legend missing:\n{text}"
+        );
+        assert!(text.contains("2000/s"), "sent rate missing:\n{text}");
+        assert!(
+            text.contains("topics") && text.contains("3000"),
+            "table missing:\n{text}"
+        );
+        assert!(text.contains("joined topic A"), "event missing:\n{text}");
+        assert!(screen[23].contains("s stop"), "{}", screen[23]);
+        // The chart's braille dots are drawn: the chart is not empty.
+        assert!(
+            text.chars().any(|c| ('\u{2801}'..='\u{28FF}').contains(&c)),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_finished_run_shows_its_verdict() {
+        let mut app = running_pubsub();
+        app.apply(&LabEvent::Report(Report {
+            lab: "zmq-pubsub".into(),
+            ok: false,
+            t: 3.1,
+            verdict: "received nothing".into(),
+            ..Report::default()
+        }));
+        let screen = render(&app, 80, 24);
+        assert!(
+            screen[0].contains("failed 3.1 s: received nothing"),
+            "{}",
+            screen[0]
+        );
+    }
+
+    #[test]
+    fn help_overlay_lists_the_keys_and_small_terminals_do_not_panic() {
+        let mut app = running_pubsub();
+        app.show_help = true;
+        let text = render(&app, 80, 24).join("\n");
+        assert!(
+            text.contains("Help") && text.contains("stop the lab"),
+            "{text}"
+        );
+        for (width, height) in [(20, 5), (40, 10), (200, 60)] {
+            render(&app, width, height);
+        }
+    }
+
+    #[test]
+    fn numbers_are_shortened_for_narrow_columns() {
+        assert_eq!(short_number(999.0), "999");
+        assert_eq!(short_number(12_345.0), "12.3k");
+        assert_eq!(short_number(2_500_000.0), "2.5M");
+        assert_eq!(nice_ceiling(1900.0), 2000.0);
+        assert_eq!(nice_ceiling(2100.0), 2500.0);
+    }
+}
