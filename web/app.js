@@ -122,6 +122,8 @@ function watch(run, labId) {
   resetDashboard(labId);
   $("#start").disabled = true;
   $("#stop").disabled = false;
+  // Fold the form away while the lab runs, so the dashboard fits on screen.
+  $("#params-box").open = false;
   const source = new EventSource(`/api/runs/${run}/events`);
   state.source = source;
   source.addEventListener("snapshot", (message) => applySnapshot(JSON.parse(message.data)));

@@ -140,7 +140,6 @@ pub fn lab_help(lab: &dyn Lab) -> String {
     text.push_str(
         "\nRun flags:\n  --headless\n      no UI: print one JSON snapshot per line, then a report line (automatic when stdout is not a terminal)\n  --duration <secs>\n      stop by itself after this long\n  --record <file.jsonl>\n      also write the snapshots to a file, for `workbench replay`\n",
     );
-    let _ = write!(text, "\nThe lesson: workbench lesson {}\n", info.lesson);
     text
 }
 

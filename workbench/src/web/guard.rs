@@ -36,6 +36,9 @@ impl SameOrigin {
 
     /// Why a request is refused, or `None` if it may pass.
     pub fn refusal(&self, headers: &HeaderMap) -> Option<String> {
+        if headers.get_all(header::HOST).iter().count() > 1 {
+            return Some("refused: more than one Host header".to_string());
+        }
         let host = headers
             .get(header::HOST)
             .and_then(|value| value.to_str().ok())

@@ -1,0 +1,246 @@
+//! The browser dashboard: real headless Chromium driving the real page, and the JSON API over
+//! plain HTTP (cross-site refusal, the live stream, a closed tab stopping its lab).
+
+mod common;
+
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{Reaped, command, wait_for};
+use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
+use headless_chrome::{Browser, LaunchOptions};
+
+/// `workbench serve` on a free port; returns the process and its address.
+fn serve() -> (Reaped, String) {
+    let mut child = command()
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first_line)
+        .unwrap();
+    let address = first_line
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("serve did not print its address: {first_line:?}"))
+        .to_string();
+    (Reaped(child), address)
+}
+
+/// One HTTP/1.1 request with extra headers; returns (status, body).
+fn http(address: &str, request_line: &str, headers: &[&str], body: &str) -> (u16, String) {
+    http_as(address, address, request_line, headers, body)
+}
+
+/// The same, naming `host` in the Host header (as a page on another name would).
+fn http_as(
+    address: &str,
+    host: &str,
+    request_line: &str,
+    headers: &[&str],
+    body: &str,
+) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    let mut request = format!("{request_line} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for header in headers {
+        request.push_str(header);
+        request.push_str("\r\n");
+    }
+    if !body.is_empty() {
+        request.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn runs(address: &str) -> serde_json::Value {
+    let (status, body) = http(address, "GET /api/runs", &[], "");
+    assert_eq!(status, 200);
+    serde_json::from_str(&body).unwrap()
+}
+
+#[test]
+fn another_site_cannot_start_a_lab() {
+    let (_server, address) = serve();
+    let (status, body) = http(
+        &address,
+        "POST /api/labs/zmq-pubsub/start",
+        &["Origin: http://evil.example"],
+        "{}",
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("evil.example"), "{body}");
+    let port = address.rsplit(':').next().unwrap();
+    let rebound = format!("rebound.example:{port}");
+    let (status, body) = http_as(
+        &address,
+        &rebound,
+        "POST /api/labs/zmq-pubsub/start",
+        &[],
+        "{}",
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("rebound.example"), "{body}");
+    assert_eq!(runs(&address), serde_json::json!([]), "nothing was started");
+}
+
+#[test]
+fn bad_parameters_get_a_one_line_error() {
+    let (_server, address) = serve();
+    let (status, body) = http(
+        &address,
+        "POST /api/labs/zmq-pubsub/start",
+        &[],
+        r#"{"rate": -5}"#,
+    );
+    assert_eq!(status, 400);
+    let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        error["error"],
+        "invalid value '-5' for --rate: expected a whole number from 0 to 100000000"
+    );
+}
+
+#[test]
+fn the_event_stream_carries_snapshots_and_a_closed_tab_stops_the_lab() {
+    let (_server, address) = serve();
+    let (status, body) = http(
+        &address,
+        "POST /api/labs/zmq-pubsub/start",
+        &[],
+        r#"{"rate": 500}"#,
+    );
+    assert_eq!(status, 200, "{body}");
+    let run = serde_json::from_str::<serde_json::Value>(&body).unwrap()["run"].clone();
+
+    // Read the stream like a browser tab would, until a snapshot with a rate arrives.
+    let mut stream = TcpStream::connect(&address).unwrap();
+    write!(stream, "GET /api/runs/{run}/events HTTP/1.1\r\nHost: {address}\r\nAccept: text/event-stream\r\n\r\n").unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    let mut saw_rate = false;
+    while !saw_rate {
+        line.clear();
+        assert!(
+            reader.read_line(&mut line).unwrap() > 0,
+            "the stream ended early"
+        );
+        if let Some(data) = line.strip_prefix("data: ") {
+            let event: serde_json::Value = serde_json::from_str(data).unwrap();
+            saw_rate =
+                event["type"] == "snapshot" && event["rates"]["sent"].as_f64().unwrap_or(0.0) > 0.0;
+        }
+    }
+    assert_eq!(runs(&address)[0]["running"], true);
+    // Close the tab: after the grace period nobody watches, and the lab is stopped.
+    drop(reader);
+    wait_for(Duration::from_secs(20), "the unwatched lab to stop", || {
+        (runs(&address)[0]["running"] == false).then_some(())
+    });
+}
+
+fn chromium() -> Option<PathBuf> {
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .iter()
+    .map(PathBuf::from)
+    .find(|path| path.exists())
+}
+
+#[test]
+fn start_pubsub_in_chromium_and_watch_the_chart_rise() {
+    let Some(browser_path) = chromium() else {
+        common::missing_tool("chromium", "the browser dashboard in a real browser");
+        return;
+    };
+    let (_server, address) = serve();
+    let options = LaunchOptions::default_builder()
+        .path(Some(browser_path))
+        .headless(true)
+        .sandbox(false)
+        .window_size(Some((1400, 1050)))
+        .idle_browser_timeout(Duration::from_secs(120))
+        .args(vec![
+            OsStr::new("--disable-gpu"),
+            OsStr::new("--disable-background-networking"),
+            OsStr::new("--disable-component-update"),
+            OsStr::new("--no-first-run"),
+            OsStr::new("--disable-sync"),
+        ])
+        .build()
+        .unwrap();
+    let browser = Browser::new(options).expect("Chromium starts");
+    let tab = browser.new_tab().unwrap();
+    tab.navigate_to(&format!("http://{address}/")).unwrap();
+    tab.wait_until_navigated().unwrap();
+    tab.wait_for_element("nav button[data-lab='zmq-pubsub']")
+        .unwrap();
+    tab.wait_for_element("#start").unwrap().click().unwrap();
+
+    let rate_of = |name: &str| {
+        tab.evaluate(&format!("window.workbench.latestRate('{name}')"), false)
+            .ok()
+            .and_then(|result| result.value)
+            .and_then(|value| value.as_f64())
+            .unwrap_or(0.0)
+    };
+    let rate = wait_for(
+        Duration::from_secs(20),
+        "the chart to show a sent rate",
+        || {
+            let rate = rate_of("sent");
+            (rate > 0.0).then_some(rate)
+        },
+    );
+    assert!(rate > 100.0, "sent rate {rate}");
+    // Let the late joiner arrive so the picture shows the whole story, then take it.
+    wait_for(Duration::from_secs(20), "the late subscriber's row", || {
+        tab.find_element("table[data-table='subscribers'] tr:nth-child(4)")
+            .ok()
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let picture = tab
+        .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+        .unwrap();
+    let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    std::fs::write(artifacts.join("dashboard.png"), &picture).unwrap();
+    assert!(picture.starts_with(b"\x89PNG"));
+
+    tab.find_element("#stop").unwrap().click().unwrap();
+    wait_for(Duration::from_secs(20), "the report after Stop", || {
+        tab.find_element("#status.ok").ok()
+    });
+    let status = tab
+        .find_element("#status")
+        .unwrap()
+        .get_inner_text()
+        .unwrap();
+    assert!(status.contains("finished"), "{status}");
+}
