@@ -78,16 +78,15 @@ impl Source {
                 pending,
                 started,
                 speed,
-            } => loop {
-                let Some(event) = pending.take().or_else(|| events.next()) else {
-                    break;
-                };
-                if event.t() / *speed > started.elapsed().as_secs_f64() {
-                    *pending = Some(event);
-                    break;
+            } => {
+                while let Some(event) = pending.take().or_else(|| events.next()) {
+                    if event.t() / *speed > started.elapsed().as_secs_f64() {
+                        *pending = Some(event);
+                        break;
+                    }
+                    due.push(event);
                 }
-                due.push(event);
-            },
+            }
         }
         Ok(due)
     }

@@ -31,7 +31,6 @@ use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use futures_util::Stream;
 use lab_core::{LabEvent, LabRun, Params, Registry, RunOptions};
 use serde::Deserialize;
 use serde_json::json;
@@ -263,23 +262,23 @@ async fn list_runs(State(state): State<Shared>) -> Response {
     Json(runs).into_response()
 }
 
-fn find_run(state: &ServerState, run: u64) -> Result<Arc<WebRun>, Response> {
-    lock_runs(state).get(&run).cloned().ok_or_else(|| {
-        error(
-            StatusCode::NOT_FOUND,
-            format!("no run {run}; see GET /api/runs"),
-        )
-    })
+fn find_run(state: &ServerState, run: u64) -> Option<Arc<WebRun>> {
+    lock_runs(state).get(&run).cloned()
+}
+
+fn no_such_run(run: u64) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        format!("no run {run}; see GET /api/runs"),
+    )
 }
 
 async fn stop_run(State(state): State<Shared>, Path(run): Path<u64>) -> Response {
-    match find_run(&state, run) {
-        Ok(web_run) => {
-            web_run.run.stop();
-            Json(json!({ "run": run, "stopping": true })).into_response()
-        }
-        Err(response) => response,
-    }
+    let Some(web_run) = find_run(&state, run) else {
+        return no_such_run(run);
+    };
+    web_run.run.stop();
+    Json(json!({ "run": run, "stopping": true })).into_response()
 }
 
 /// Counts a watcher of a run for as long as its stream lives; the last one to leave starts
@@ -310,11 +309,10 @@ impl Drop for Watching {
     }
 }
 
-async fn run_events(
-    State(state): State<Shared>,
-    Path(run): Path<u64>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Response> {
-    let web_run = find_run(&state, run)?;
+async fn run_events(State(state): State<Shared>, Path(run): Path<u64>) -> Response {
+    let Some(web_run) = find_run(&state, run) else {
+        return no_such_run(run);
+    };
     let subscription = web_run.run.subscribe();
     let watching = Watching::new(web_run);
     let stream = futures_util::stream::unfold(
@@ -329,8 +327,10 @@ async fn run_events(
                 .event(kind)
                 .json_data(&event)
                 .unwrap_or_else(|_| Event::default().event("error").data("unserializable event"));
-            Some((Ok(sse), (subscription, watching)))
+            Some((Ok::<_, Infallible>(sse), (subscription, watching)))
         },
     );
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
 }

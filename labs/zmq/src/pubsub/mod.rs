@@ -22,19 +22,20 @@
 //! - **dropped**: gaps in the sequence numbers later on: the subscriber's queue was full (the
 //!   high-water mark, `--hwm`) and the publisher dropped messages rather than wait.
 
+mod instruments;
 mod publisher;
 mod subscriber;
+
+pub use instruments::Instruments;
+use instruments::{FilterAccounting, Membership, Seat};
 
 pub use publisher::{OnSend, Plan, Uncounted, publish};
 pub use subscriber::{JustCount, OnReceive, Stop, receive};
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use lab_core::{
-    Cell, Counter, Gauge, Lab, LabContext, LabInfo, ParamKind, ParamSpec, Params, Recorder, Verdict,
-};
+use lab_core::{Lab, LabContext, LabInfo, ParamKind, ParamSpec, Params, Verdict};
 
 use crate::endpoint;
 use crate::message;
@@ -209,7 +210,7 @@ fn prefixes(list: &[String]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn describe_prefixes(prefixes: &[Vec<u8>]) -> String {
+pub(crate) fn describe_prefixes(prefixes: &[Vec<u8>]) -> String {
     if prefixes.is_empty() {
         return "(nothing)".to_string();
     }
@@ -226,7 +227,7 @@ fn describe_prefixes(prefixes: &[Vec<u8>]) -> String {
         .join(", ")
 }
 
-fn matches(prefixes: &[Vec<u8>], topic: &[u8]) -> bool {
+pub(crate) fn matches(prefixes: &[Vec<u8>], topic: &[u8]) -> bool {
     prefixes.iter().any(|prefix| topic.starts_with(prefix))
 }
 
@@ -244,357 +245,6 @@ fn plan(params: &Params) -> Plan {
 fn random_id() -> u32 {
     let nanos = message::now_nanos();
     (nanos as u32) ^ ((nanos >> 32) as u32) ^ std::process::id().rotate_left(16)
-}
-
-/// The subscriber table and the topic table, shared by all roles.
-struct Tables<'a> {
-    context: &'a LabContext,
-    show_sent: bool,
-    show_received: bool,
-    topics_seen: Mutex<Vec<Vec<u8>>>,
-}
-
-impl<'a> Tables<'a> {
-    fn new(context: &'a LabContext, show_sent: bool, show_received: bool) -> Tables<'a> {
-        let mut columns = vec!["topic"];
-        if show_sent {
-            columns.extend(["sent", "sent/s"]);
-        }
-        if show_received {
-            columns.extend(["received", "recv/s"]);
-        }
-        context.set_table("topics", &columns, Vec::new());
-        context.set_table(
-            "subscribers",
-            &[
-                "subscriber",
-                "wants",
-                "received",
-                "recv/s",
-                "missed",
-                "dropped",
-                "filtered",
-            ],
-            Vec::new(),
-        );
-        context.bars("subscribers", "received");
-        Tables {
-            context,
-            show_sent,
-            show_received,
-            topics_seen: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// Adds the topic's row the first time anyone sees it.
-    fn topic(&self, topic: &[u8]) {
-        let mut seen = self.topics_seen.lock().unwrap_or_else(|e| e.into_inner());
-        if seen.iter().any(|known| known == topic) {
-            return;
-        }
-        seen.push(topic.to_vec());
-        let name = display_topic(topic);
-        let mut row = vec![Cell::Text(name.clone())];
-        if self.show_sent {
-            row.push(Cell::Count(format!("sent/{name}")));
-            row.push(Cell::Rate(format!("sent/{name}")));
-        }
-        if self.show_received {
-            row.push(Cell::Count(format!("received/{name}")));
-            row.push(Cell::Rate(format!("received/{name}")));
-        }
-        self.context.add_table_row("topics", row);
-    }
-
-    fn subscriber(&self, name: &str, prefixes: &[Vec<u8>], filtering_known: bool) {
-        let filtered = if filtering_known {
-            Cell::Count(format!("{name}/filtered"))
-        } else {
-            Cell::Text("n/a".into())
-        };
-        self.context.add_table_row(
-            "subscribers",
-            vec![
-                Cell::Text(name.to_string()),
-                Cell::Text(describe_prefixes(prefixes)),
-                Cell::Count(format!("{name}/received")),
-                Cell::Rate(format!("{name}/received")),
-                Cell::Count(format!("{name}/missed")),
-                Cell::Count(format!("{name}/dropped")),
-                filtered,
-            ],
-        );
-    }
-}
-
-/// How a topic is named in counters and tables: its text up to the first space, at most 24
-/// characters (a one-frame message from another program carries its content in the topic).
-fn display_topic(topic: &[u8]) -> String {
-    let end = topic
-        .iter()
-        .position(|byte| *byte == b' ')
-        .unwrap_or(topic.len())
-        .min(24);
-    String::from_utf8_lossy(&topic[..end]).into_owned()
-}
-
-/// The publisher's instrumentation: two atomic increments per message, plus the filter
-/// accounting when the subscribers live in this process.
-struct CountedSend<'a> {
-    total: Counter,
-    per_topic: Vec<Counter>,
-    filtering: Option<FilterAccounting<'a>>,
-}
-
-impl OnSend for CountedSend<'_> {
-    #[inline]
-    fn sent(&mut self, topic_index: usize) {
-        self.total.increment();
-        self.per_topic[topic_index].increment();
-        if let Some(filtering) = &mut self.filtering {
-            filtering.sent(topic_index);
-        }
-    }
-}
-
-/// The subscribers of a `--role both` run, as the publisher's filter accounting sees them.
-struct Membership {
-    seats: Vec<Seat>,
-    /// Bumped whenever a subscriber joins, so the publisher knows to recompute.
-    generation: AtomicU64,
-}
-
-struct Seat {
-    name: String,
-    prefixes: Vec<Vec<u8>>,
-    joined: AtomicBool,
-    filtered: Counter,
-}
-
-struct FilterAccounting<'a> {
-    membership: &'a Membership,
-    topics: Vec<Vec<u8>>,
-    seen_generation: u64,
-    /// Per topic: the filtered-out counters of joined subscribers that do not want it.
-    not_wanted_by: Vec<Vec<Counter>>,
-    total: Counter,
-}
-
-impl FilterAccounting<'_> {
-    #[inline]
-    fn sent(&mut self, topic_index: usize) {
-        let generation = self.membership.generation.load(Ordering::Acquire);
-        if generation != self.seen_generation {
-            self.seen_generation = generation;
-            self.recompute();
-        }
-        let counters = &self.not_wanted_by[topic_index];
-        for counter in counters {
-            counter.increment();
-        }
-        self.total.add(counters.len() as u64);
-    }
-
-    fn recompute(&mut self) {
-        self.not_wanted_by = self
-            .topics
-            .iter()
-            .map(|topic| {
-                self.membership
-                    .seats
-                    .iter()
-                    .filter(|seat| seat.joined.load(Ordering::Acquire))
-                    .filter(|seat| !matches(&seat.prefixes, topic))
-                    .map(|seat| seat.filtered.clone())
-                    .collect()
-            })
-            .collect();
-    }
-}
-
-/// Lab-wide and per-subscriber totals of one kind.
-struct Pair {
-    all: Counter,
-    mine: Counter,
-}
-
-impl Pair {
-    fn new(context: &LabContext, name: &str, subscriber: &str) -> Pair {
-        Pair {
-            all: context.counter(name),
-            mine: context.counter(&format!("{subscriber}/{name}")),
-        }
-    }
-
-    #[inline]
-    fn add(&self, amount: u64) {
-        self.all.add(amount);
-        self.mine.add(amount);
-    }
-}
-
-/// One publisher's messages on one topic, as a subscriber follows them.
-struct Stream {
-    publisher: u32,
-    topic: Vec<u8>,
-    next_sequence: u64,
-}
-
-/// The subscriber's instrumentation: counts, latency, and the sequence-number bookkeeping that
-/// reveals missed and dropped messages.
-struct CountedReceive<'a> {
-    context: &'a LabContext,
-    tables: &'a Tables<'a>,
-    name: String,
-    prefixes: Vec<Vec<u8>>,
-    received: Pair,
-    missed: Pair,
-    dropped: Pair,
-    unexpected: Counter,
-    joined: &'a Gauge,
-    seat: Option<&'a Membership>,
-    seat_index: usize,
-    per_topic: Vec<(Vec<u8>, Counter)>,
-    streams: Vec<Stream>,
-    latency: Recorder,
-    started: Instant,
-    first_message: bool,
-    /// Drops not yet reported in the event log; reported at most once a second.
-    unreported_drops: u64,
-    last_drop_report: Instant,
-    work_per_message: Duration,
-}
-
-impl<'a> CountedReceive<'a> {
-    fn new(
-        context: &'a LabContext,
-        tables: &'a Tables<'a>,
-        name: &str,
-        prefixes: Vec<Vec<u8>>,
-        joined: &'a Gauge,
-    ) -> CountedReceive<'a> {
-        CountedReceive {
-            context,
-            tables,
-            name: name.to_string(),
-            prefixes,
-            received: Pair::new(context, "received", name),
-            missed: Pair::new(context, "missed", name),
-            dropped: Pair::new(context, "dropped", name),
-            unexpected: context.counter("unexpected"),
-            joined,
-            seat: None,
-            seat_index: 0,
-            per_topic: Vec::new(),
-            streams: Vec::new(),
-            latency: context.histogram("latency", "us").recorder(),
-            started: Instant::now(),
-            first_message: true,
-            unreported_drops: 0,
-            last_drop_report: Instant::now(),
-            work_per_message: Duration::ZERO,
-        }
-    }
-
-    fn topic_counter(&mut self, topic: &[u8]) -> &Counter {
-        let index = match self.per_topic.iter().position(|(known, _)| known == topic) {
-            Some(index) => index,
-            None => {
-                self.tables.topic(topic);
-                let counter = self
-                    .context
-                    .counter(&format!("received/{}", display_topic(topic)));
-                self.per_topic.push((topic.to_vec(), counter));
-                self.per_topic.len() - 1
-            }
-        };
-        &self.per_topic[index].1
-    }
-
-    fn on_first_message(&mut self) {
-        self.first_message = false;
-        self.joined.add(1);
-        if let Some(membership) = self.seat {
-            membership.seats[self.seat_index]
-                .joined
-                .store(true, Ordering::Release);
-            membership.generation.fetch_add(1, Ordering::AcqRel);
-        }
-        self.context.info(format!(
-            "{} received its first message {} ms after connecting",
-            self.name,
-            self.started.elapsed().as_millis()
-        ));
-    }
-
-    fn follow_sequence(&mut self, topic: &[u8], header: message::Header) {
-        let position = self
-            .streams
-            .iter()
-            .position(|stream| stream.publisher == header.publisher && stream.topic == topic);
-        match position {
-            None => {
-                // The first message from this publisher on this topic: everything before it
-                // was published before our subscription reached the publisher.
-                if header.sequence > 0 {
-                    self.missed.add(header.sequence);
-                    self.context.warn(format!(
-                        "{} joined topic {} at message #{}: missed {} sent before its subscription arrived (slow joiner)",
-                        self.name,
-                        display_topic(topic),
-                        header.sequence,
-                        header.sequence
-                    ));
-                }
-                self.streams.push(Stream {
-                    publisher: header.publisher,
-                    topic: topic.to_vec(),
-                    next_sequence: header.sequence + 1,
-                });
-            }
-            Some(index) => {
-                let stream = &mut self.streams[index];
-                if header.sequence > stream.next_sequence {
-                    let gap = header.sequence - stream.next_sequence;
-                    self.dropped.add(gap);
-                    self.unreported_drops += gap;
-                }
-                stream.next_sequence = header.sequence + 1;
-                if self.unreported_drops > 0
-                    && self.last_drop_report.elapsed() >= Duration::from_secs(1)
-                {
-                    self.context.warn(format!(
-                        "{} lost {} messages: its queue was full (high-water mark) and the publisher dropped them",
-                        self.name, self.unreported_drops
-                    ));
-                    self.unreported_drops = 0;
-                    self.last_drop_report = Instant::now();
-                }
-            }
-        }
-    }
-}
-
-impl OnReceive for CountedReceive<'_> {
-    fn received(&mut self, topic: &[u8], payload: &[u8]) {
-        if self.first_message {
-            self.on_first_message();
-        }
-        self.received.add(1);
-        self.topic_counter(topic).increment();
-        if !matches(&self.prefixes, topic) {
-            self.unexpected.increment();
-        }
-        if let Some(header) = message::decode(payload) {
-            let now = message::now_nanos();
-            self.latency
-                .record(now.saturating_sub(header.sent_at_nanos) / 1000);
-            self.follow_sequence(topic, header);
-        }
-        if !self.work_per_message.is_zero() {
-            std::thread::sleep(self.work_per_message);
-        }
-    }
 }
 
 fn publisher_socket(zmq_context: &zmq::Context, hwm: i32) -> anyhow::Result<zmq::Socket> {
@@ -622,30 +272,15 @@ fn subscriber_socket(
     Ok(socket)
 }
 
-fn counted_send<'a>(
-    context: &LabContext,
-    topics: &[String],
-    filtering: Option<FilterAccounting<'a>>,
-) -> CountedSend<'a> {
-    CountedSend {
-        total: context.counter("sent"),
-        per_topic: topics
-            .iter()
-            .map(|topic| context.counter(&format!("sent/{}", display_topic(topic.as_bytes()))))
-            .collect(),
-        filtering,
-    }
-}
-
 fn run_publisher(
     params: &Params,
     context: &LabContext,
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
     let plan = plan(params);
-    let tables = Tables::new(context, true, false);
+    let instruments = Instruments::new(context, true, false);
     for topic in &plan.topics {
-        tables.topic(topic.as_bytes());
+        instruments.topic(topic.as_bytes());
     }
     context.chart(&["sent"]);
     let socket = publisher_socket(zmq_context, params.integer("hwm") as i32)?;
@@ -657,7 +292,7 @@ fn run_publisher(
             plan.topics.join(", ")
         ));
     }
-    let mut on_send = counted_send(context, &plan.topics, None);
+    let mut on_send = instruments.sender(&plan.topics, None);
     let sent = publish(&socket, &plan, &mut on_send, context.cancel_token())?;
     Ok(Verdict::pass(format!(
         "published {sent} messages on {}",
@@ -671,11 +306,10 @@ fn run_subscriber(
     context: &LabContext,
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
-    let tables = Tables::new(context, false, true);
+    let instruments = Instruments::new(context, false, true);
     let prefixes = prefixes(params.list("subscribe"));
-    let joined = context.gauge("subscribers joined");
     context.chart(&["received", "missed", "dropped"]);
-    tables.subscriber("sub-1", &prefixes, false);
+    instruments.subscriber("sub-1", &prefixes, false);
     if prefixes.is_empty() {
         context.warn("this subscriber has no subscription, so ZeroMQ will deliver nothing: add --subscribe A (or * for everything)");
     }
@@ -691,7 +325,7 @@ fn run_subscriber(
         endpoints.join(", "),
         describe_prefixes(&prefixes)
     ));
-    let mut on_receive = CountedReceive::new(context, &tables, "sub-1", prefixes.clone(), &joined);
+    let mut on_receive = instruments.receiver("sub-1", prefixes.clone());
     let never = || false;
     let stop = Stop {
         cancel: context.cancel_token(),
@@ -742,12 +376,11 @@ fn run_both(
 ) -> anyhow::Result<Verdict> {
     let plan = plan(params);
     let hwm = params.integer("hwm") as i32;
-    let tables = Tables::new(context, true, true);
+    let instruments = Instruments::new(context, true, true);
     for topic in &plan.topics {
-        tables.topic(topic.as_bytes());
+        instruments.topic(topic.as_bytes());
     }
     context.chart(&["sent", "received", "filtered", "missed", "dropped"]);
-    let joined = context.gauge("subscribers joined");
 
     let socket = publisher_socket(zmq_context, hwm)?;
     let endpoint = endpoint::bind(&socket, &both_endpoint(params.text("transport")))?;
@@ -782,7 +415,7 @@ fn run_both(
         });
     }
     for seat in &seats {
-        tables.subscriber(&seat.name, &seat.prefixes, true);
+        instruments.subscriber(&seat.name, &seat.prefixes, true);
     }
     let membership = Membership {
         seats,
@@ -794,8 +427,8 @@ fn run_both(
     let sent = std::thread::scope(|scope| -> anyhow::Result<u64> {
         let mut subscribers = Vec::new();
         for (index, seat) in membership.seats.iter().enumerate() {
-            let (tables, membership, joined, publisher_done, endpoint) =
-                (&tables, &membership, &joined, &publisher_done, &endpoint);
+            let (instruments, membership, publisher_done, endpoint) =
+                (&instruments, &membership, &publisher_done, &endpoint);
             let is_late = seat.name == "late";
             subscribers.push(scope.spawn(move || -> anyhow::Result<()> {
                 if is_late {
@@ -813,8 +446,7 @@ fn run_both(
                     &seat.prefixes,
                     std::slice::from_ref(endpoint),
                 )?;
-                let mut on_receive =
-                    CountedReceive::new(context, tables, &seat.name, seat.prefixes.clone(), joined);
+                let mut on_receive = instruments.receiver(&seat.name, seat.prefixes.clone());
                 on_receive.seat = Some(membership);
                 on_receive.seat_index = index;
                 if index == 0 {
@@ -843,7 +475,7 @@ fn run_both(
             not_wanted_by: Vec::new(),
             total: context.counter("filtered"),
         };
-        let mut on_send = counted_send(context, &plan.topics, Some(filtering));
+        let mut on_send = instruments.sender(&plan.topics, Some(filtering));
         let outcome = publish(&socket, &plan, &mut on_send, context.cancel_token());
         publisher_done.store(true, Ordering::Release);
         if outcome.is_err() {

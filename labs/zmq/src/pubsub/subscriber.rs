@@ -9,9 +9,11 @@
 //! A subscriber only gets what is published after its subscription reached the publisher. The
 //! connection takes a moment to set up, so the first messages are always lost: the "slow joiner".
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lab_core::CancelToken;
+
+use crate::endpoint::POLL_INTERVAL;
 
 /// Told about every message received.
 pub trait OnReceive {
@@ -33,7 +35,8 @@ pub struct Stop<'a> {
     pub cancel: &'a CancelToken,
     /// Stop once this many messages arrived (0: never).
     pub after_messages: u64,
-    /// Stop once nothing arrived for `idle` after this returns true (the publisher is done).
+    /// Stop once nothing arrived for `idle` (rounded up to whole receive timeouts) after this
+    /// returns true (the publisher is done).
     pub source_done: &'a dyn Fn() -> bool,
     pub idle: Duration,
 }
@@ -49,7 +52,13 @@ pub fn receive(
     let mut topic = vec![0u8; 256];
     let mut payload = vec![0u8; 4096];
     let mut count = 0u64;
-    let mut last_message = Instant::now();
+    // Quiet receive timeouts in a row; counting them avoids reading the clock per message.
+    let mut quiet_polls = 0u32;
+    let quiet_polls_to_stop = stop
+        .idle
+        .as_millis()
+        .div_ceil(POLL_INTERVAL.as_millis())
+        .max(1) as u32;
     loop {
         if stop.cancel.is_cancelled() || (stop.after_messages > 0 && count >= stop.after_messages) {
             return Ok(count);
@@ -58,7 +67,8 @@ pub fn receive(
             Ok(length) => length.min(topic.len()),
             // The receive timeout passed with nothing to read: a chance to check the stop rules.
             Err(zmq::Error::EAGAIN) => {
-                if (stop.source_done)() && last_message.elapsed() >= stop.idle {
+                quiet_polls += 1;
+                if (stop.source_done)() && quiet_polls >= quiet_polls_to_stop {
                     return Ok(count);
                 }
                 continue;
@@ -66,7 +76,7 @@ pub fn receive(
             Err(zmq::Error::ETERM) => return Ok(count),
             Err(error) => return Err(error.into()),
         };
-        last_message = Instant::now();
+        quiet_polls = 0;
         count += 1;
         if socket.get_rcvmore()? {
             let payload_length = socket.recv_into(&mut payload, 0)?.min(payload.len());

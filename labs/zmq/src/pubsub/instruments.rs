@@ -1,0 +1,392 @@
+//! How the pub/sub lab measures itself, kept apart from the sockets so `publisher.rs` and
+//! `subscriber.rs` read as plain ZeroMQ code.
+//!
+//! The publisher and subscriber loops call an observer once per message. Here are the lab's
+//! observers: a few atomic increments per message, a latency sample, and the sequence-number
+//! bookkeeping that reveals messages a subscriber never got. The benchmark runs the same loops
+//! with do-nothing observers to show what this costs.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use lab_core::{Cell, Counter, Gauge, LabContext, Recorder};
+
+use super::{OnReceive, OnSend, describe_prefixes, matches};
+use crate::message;
+
+/// The lab's dashboard instruments: the topic and subscriber tables, and the makers of the
+/// per-socket observers below. One per run, shared by every role's threads.
+pub struct Instruments<'a> {
+    context: &'a LabContext,
+    show_sent: bool,
+    show_received: bool,
+    topics_seen: Mutex<Vec<Vec<u8>>>,
+    joined: Gauge,
+}
+
+impl<'a> Instruments<'a> {
+    /// `show_sent` / `show_received`: which sides of the topic table this role can fill in.
+    pub fn new(context: &'a LabContext, show_sent: bool, show_received: bool) -> Instruments<'a> {
+        let mut columns = vec!["topic"];
+        if show_sent {
+            columns.extend(["sent", "sent/s"]);
+        }
+        if show_received {
+            columns.extend(["received", "recv/s"]);
+        }
+        context.set_table("topics", &columns, Vec::new());
+        context.set_table(
+            "subscribers",
+            &[
+                "subscriber",
+                "wants",
+                "received",
+                "recv/s",
+                "missed",
+                "dropped",
+                "filtered",
+            ],
+            Vec::new(),
+        );
+        context.bars("subscribers", "received");
+        Instruments {
+            context,
+            show_sent,
+            show_received,
+            topics_seen: Mutex::new(Vec::new()),
+            joined: context.gauge("subscribers joined"),
+        }
+    }
+
+    /// Adds the topic's row the first time anyone sees it.
+    pub fn topic(&self, topic: &[u8]) {
+        let mut seen = self.topics_seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.iter().any(|known| known == topic) {
+            return;
+        }
+        seen.push(topic.to_vec());
+        let name = display_topic(topic);
+        let mut row = vec![Cell::Text(name.clone())];
+        if self.show_sent {
+            row.push(Cell::Count(format!("sent/{name}")));
+            row.push(Cell::Rate(format!("sent/{name}")));
+        }
+        if self.show_received {
+            row.push(Cell::Count(format!("received/{name}")));
+            row.push(Cell::Rate(format!("received/{name}")));
+        }
+        self.context.add_table_row("topics", row);
+    }
+
+    pub fn subscriber(&self, name: &str, prefixes: &[Vec<u8>], filtering_known: bool) {
+        let filtered = if filtering_known {
+            Cell::Count(format!("{name}/filtered"))
+        } else {
+            Cell::Text("n/a".into())
+        };
+        self.context.add_table_row(
+            "subscribers",
+            vec![
+                Cell::Text(name.to_string()),
+                Cell::Text(describe_prefixes(prefixes)),
+                Cell::Count(format!("{name}/received")),
+                Cell::Rate(format!("{name}/received")),
+                Cell::Count(format!("{name}/missed")),
+                Cell::Count(format!("{name}/dropped")),
+                filtered,
+            ],
+        );
+    }
+
+    /// The publisher's observer; `filtering` when the subscribers live in this process.
+    pub fn sender(
+        &self,
+        topics: &[String],
+        filtering: Option<FilterAccounting<'a>>,
+    ) -> CountedSend<'a> {
+        CountedSend {
+            total: self.context.counter("sent"),
+            per_topic: topics
+                .iter()
+                .map(|topic| {
+                    self.context
+                        .counter(&format!("sent/{}", display_topic(topic.as_bytes())))
+                })
+                .collect(),
+            filtering,
+        }
+    }
+
+    /// One subscriber's observer, named `name` in counters and tables.
+    pub fn receiver(&'a self, name: &str, prefixes: Vec<Vec<u8>>) -> CountedReceive<'a> {
+        CountedReceive::new(self, name, prefixes)
+    }
+}
+
+/// How a topic is named in counters and tables: its text up to the first space, at most 24
+/// characters (a one-frame message from another program carries its content in the topic).
+pub(super) fn display_topic(topic: &[u8]) -> String {
+    let end = topic
+        .iter()
+        .position(|byte| *byte == b' ')
+        .unwrap_or(topic.len())
+        .min(24);
+    String::from_utf8_lossy(&topic[..end]).into_owned()
+}
+
+/// The publisher's instrumentation: two atomic increments per message, plus the filter
+/// accounting when the subscribers live in this process.
+pub struct CountedSend<'a> {
+    total: Counter,
+    per_topic: Vec<Counter>,
+    filtering: Option<FilterAccounting<'a>>,
+}
+
+impl OnSend for CountedSend<'_> {
+    #[inline]
+    fn sent(&mut self, topic_index: usize) {
+        self.total.increment();
+        self.per_topic[topic_index].increment();
+        if let Some(filtering) = &mut self.filtering {
+            filtering.sent(topic_index);
+        }
+    }
+}
+
+/// The subscribers of a `--role both` run, as the publisher's filter accounting sees them.
+pub(super) struct Membership {
+    pub(super) seats: Vec<Seat>,
+    /// Bumped whenever a subscriber joins, so the publisher knows to recompute.
+    pub(super) generation: AtomicU64,
+}
+
+pub(super) struct Seat {
+    pub(super) name: String,
+    pub(super) prefixes: Vec<Vec<u8>>,
+    pub(super) joined: AtomicBool,
+    pub(super) filtered: Counter,
+}
+
+pub struct FilterAccounting<'a> {
+    pub(super) membership: &'a Membership,
+    pub(super) topics: Vec<Vec<u8>>,
+    pub(super) seen_generation: u64,
+    /// Per topic: the filtered-out counters of joined subscribers that do not want it.
+    pub(super) not_wanted_by: Vec<Vec<Counter>>,
+    pub(super) total: Counter,
+}
+
+impl FilterAccounting<'_> {
+    #[inline]
+    fn sent(&mut self, topic_index: usize) {
+        let generation = self.membership.generation.load(Ordering::Acquire);
+        if generation != self.seen_generation {
+            self.seen_generation = generation;
+            self.recompute();
+        }
+        let counters = &self.not_wanted_by[topic_index];
+        for counter in counters {
+            counter.increment();
+        }
+        self.total.add(counters.len() as u64);
+    }
+
+    fn recompute(&mut self) {
+        self.not_wanted_by = self
+            .topics
+            .iter()
+            .map(|topic| {
+                self.membership
+                    .seats
+                    .iter()
+                    .filter(|seat| seat.joined.load(Ordering::Acquire))
+                    .filter(|seat| !matches(&seat.prefixes, topic))
+                    .map(|seat| seat.filtered.clone())
+                    .collect()
+            })
+            .collect();
+    }
+}
+
+/// Lab-wide and per-subscriber totals of one kind.
+pub(super) struct Pair {
+    all: Counter,
+    pub(super) mine: Counter,
+}
+
+impl Pair {
+    fn new(context: &LabContext, name: &str, subscriber: &str) -> Pair {
+        Pair {
+            all: context.counter(name),
+            mine: context.counter(&format!("{subscriber}/{name}")),
+        }
+    }
+
+    #[inline]
+    fn add(&self, amount: u64) {
+        self.all.add(amount);
+        self.mine.add(amount);
+    }
+}
+
+/// One publisher's messages on one topic, as a subscriber follows them.
+struct Stream {
+    publisher: u32,
+    topic: Vec<u8>,
+    next_sequence: u64,
+}
+
+/// The subscriber's instrumentation: counts, latency, and the sequence-number bookkeeping that
+/// reveals missed and dropped messages.
+pub struct CountedReceive<'a> {
+    context: &'a LabContext,
+    instruments: &'a Instruments<'a>,
+    name: String,
+    prefixes: Vec<Vec<u8>>,
+    received: Pair,
+    pub(super) missed: Pair,
+    pub(super) dropped: Pair,
+    pub(super) unexpected: Counter,
+    pub(super) seat: Option<&'a Membership>,
+    pub(super) seat_index: usize,
+    per_topic: Vec<(Vec<u8>, Counter)>,
+    streams: Vec<Stream>,
+    latency: Recorder,
+    started: Instant,
+    first_message: bool,
+    /// Drops not yet reported in the event log; reported at most once a second.
+    unreported_drops: u64,
+    last_drop_report: Instant,
+    pub(super) work_per_message: Duration,
+}
+
+impl<'a> CountedReceive<'a> {
+    fn new(
+        instruments: &'a Instruments<'a>,
+        name: &str,
+        prefixes: Vec<Vec<u8>>,
+    ) -> CountedReceive<'a> {
+        let context = instruments.context;
+        CountedReceive {
+            context,
+            instruments,
+            name: name.to_string(),
+            prefixes,
+            received: Pair::new(context, "received", name),
+            missed: Pair::new(context, "missed", name),
+            dropped: Pair::new(context, "dropped", name),
+            unexpected: context.counter("unexpected"),
+            seat: None,
+            seat_index: 0,
+            per_topic: Vec::new(),
+            streams: Vec::new(),
+            latency: context.histogram("latency", "us").recorder(),
+            started: Instant::now(),
+            first_message: true,
+            unreported_drops: 0,
+            last_drop_report: Instant::now(),
+            work_per_message: Duration::ZERO,
+        }
+    }
+
+    fn topic_counter(&mut self, topic: &[u8]) -> &Counter {
+        let index = match self.per_topic.iter().position(|(known, _)| known == topic) {
+            Some(index) => index,
+            None => {
+                self.instruments.topic(topic);
+                let counter = self
+                    .context
+                    .counter(&format!("received/{}", display_topic(topic)));
+                self.per_topic.push((topic.to_vec(), counter));
+                self.per_topic.len() - 1
+            }
+        };
+        &self.per_topic[index].1
+    }
+
+    fn on_first_message(&mut self) {
+        self.first_message = false;
+        self.instruments.joined.add(1);
+        if let Some(membership) = self.seat {
+            membership.seats[self.seat_index]
+                .joined
+                .store(true, Ordering::Release);
+            membership.generation.fetch_add(1, Ordering::AcqRel);
+        }
+        self.context.info(format!(
+            "{} received its first message {} ms after connecting",
+            self.name,
+            self.started.elapsed().as_millis()
+        ));
+    }
+
+    fn follow_sequence(&mut self, topic: &[u8], header: message::Header) {
+        let position = self
+            .streams
+            .iter()
+            .position(|stream| stream.publisher == header.publisher && stream.topic == topic);
+        match position {
+            None => {
+                // The first message from this publisher on this topic: everything before it
+                // was published before our subscription reached the publisher.
+                if header.sequence > 0 {
+                    self.missed.add(header.sequence);
+                    self.context.warn(format!(
+                        "{} joined topic {} at message #{}: missed {} sent before its subscription arrived (slow joiner)",
+                        self.name,
+                        display_topic(topic),
+                        header.sequence,
+                        header.sequence
+                    ));
+                }
+                self.streams.push(Stream {
+                    publisher: header.publisher,
+                    topic: topic.to_vec(),
+                    next_sequence: header.sequence + 1,
+                });
+            }
+            Some(index) => {
+                let stream = &mut self.streams[index];
+                if header.sequence > stream.next_sequence {
+                    let gap = header.sequence - stream.next_sequence;
+                    self.dropped.add(gap);
+                    self.unreported_drops += gap;
+                }
+                stream.next_sequence = header.sequence + 1;
+                if self.unreported_drops > 0
+                    && self.last_drop_report.elapsed() >= Duration::from_secs(1)
+                {
+                    self.context.warn(format!(
+                        "{} lost {} messages: its queue was full (high-water mark) and the publisher dropped them",
+                        self.name, self.unreported_drops
+                    ));
+                    self.unreported_drops = 0;
+                    self.last_drop_report = Instant::now();
+                }
+            }
+        }
+    }
+}
+
+impl OnReceive for CountedReceive<'_> {
+    fn received(&mut self, topic: &[u8], payload: &[u8]) {
+        if self.first_message {
+            self.on_first_message();
+        }
+        self.received.add(1);
+        self.topic_counter(topic).increment();
+        if !matches(&self.prefixes, topic) {
+            self.unexpected.increment();
+        }
+        if let Some(header) = message::decode(payload) {
+            let now = message::now_nanos();
+            self.latency
+                .record(now.saturating_sub(header.sent_at_nanos) / 1000);
+            self.follow_sequence(topic, header);
+        }
+        if !self.work_per_message.is_zero() {
+            std::thread::sleep(self.work_per_message);
+        }
+    }
+}
