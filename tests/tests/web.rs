@@ -203,10 +203,15 @@ fn start_pubsub_in_chromium_and_watch_the_chart_rise() {
         .unwrap();
     tab.wait_for_element("#start").unwrap().click().unwrap();
 
-    let rate_of = |name: &str| {
-        tab.evaluate(&format!("window.workbench.latestRate('{name}')"), false)
+    // The page redraws its tables ten times a second, so questions go to the page as one
+    // JavaScript expression each, not as DOM node lookups that the next redraw outdates.
+    let ask = |expression: &str| {
+        tab.evaluate(expression, false)
             .ok()
             .and_then(|result| result.value)
+    };
+    let number = |expression: &str| {
+        ask(expression)
             .and_then(|value| value.as_f64())
             .unwrap_or(0.0)
     };
@@ -214,16 +219,22 @@ fn start_pubsub_in_chromium_and_watch_the_chart_rise() {
         Duration::from_secs(20),
         "the chart to show a sent rate",
         || {
-            let rate = rate_of("sent");
+            let rate = number("window.workbench.latestRate('sent')");
             (rate > 0.0).then_some(rate)
         },
     );
     assert!(rate > 100.0, "sent rate {rate}");
     // Let the late joiner arrive so the picture shows the whole story, then take it.
-    wait_for(Duration::from_secs(20), "the late subscriber's row", || {
-        tab.find_element("table[data-table='subscribers'] tr:nth-child(4)")
-            .ok()
-    });
+    wait_for(
+        Duration::from_secs(20),
+        "the late subscriber's messages",
+        || {
+            let late_received = number(
+                "Number([...document.querySelectorAll(\"table[data-table='subscribers'] tr\")].find((row) => row.cells[0].textContent === 'late')?.cells[2].textContent.replace('k', 'e3')) || 0",
+            );
+            (late_received > 0.0).then_some(())
+        },
+    );
     std::thread::sleep(Duration::from_millis(1500));
     let picture = tab
         .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
@@ -234,13 +245,10 @@ fn start_pubsub_in_chromium_and_watch_the_chart_rise() {
     assert!(picture.starts_with(b"\x89PNG"));
 
     tab.find_element("#stop").unwrap().click().unwrap();
-    wait_for(Duration::from_secs(20), "the report after Stop", || {
-        tab.find_element("#status.ok").ok()
+    let status = wait_for(Duration::from_secs(20), "the report after Stop", || {
+        let status = ask("document.querySelector('#status.ok')?.textContent ?? ''")?;
+        let status = status.as_str()?.to_string();
+        (!status.is_empty()).then_some(status)
     });
-    let status = tab
-        .find_element("#status")
-        .unwrap()
-        .get_inner_text()
-        .unwrap();
     assert!(status.contains("finished"), "{status}");
 }

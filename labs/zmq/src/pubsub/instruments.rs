@@ -321,6 +321,54 @@ impl<'a> CountedReceive<'a> {
         ));
     }
 
+    /// Closes the books after a batch, when the publisher (in this process, id `publisher`)
+    /// has finished and this subscriber has read everything that reached it. Messages after
+    /// the last one received leave no gap to notice, so they are counted here: the publisher's
+    /// totals say how many there were.
+    pub fn settle(&mut self, publisher: u32, topics: &[String]) {
+        for topic in topics.iter().map(|topic| topic.as_bytes()) {
+            if !matches(&self.prefixes, topic) {
+                continue;
+            }
+            let sent = self
+                .context
+                .counter(&format!("sent/{}", display_topic(topic)))
+                .get();
+            let stream = self
+                .streams
+                .iter()
+                .find(|stream| stream.publisher == publisher && stream.topic == topic);
+            match stream {
+                Some(stream) => {
+                    let lost_at_the_end = sent.saturating_sub(stream.next_sequence);
+                    self.dropped.add(lost_at_the_end);
+                    self.unreported_drops += lost_at_the_end;
+                }
+                None if sent > 0 => {
+                    self.missed.add(sent);
+                    self.context.warn(format!(
+                        "{} received nothing on topic {} of the {sent} published",
+                        self.name,
+                        display_topic(topic)
+                    ));
+                }
+                None => {}
+            }
+        }
+        self.report_drops();
+    }
+
+    fn report_drops(&mut self) {
+        if self.unreported_drops > 0 {
+            self.context.warn(format!(
+                "{} lost {} messages: its queue was full (high-water mark) and the publisher dropped them",
+                self.name, self.unreported_drops
+            ));
+            self.unreported_drops = 0;
+            self.last_drop_report = Instant::now();
+        }
+    }
+
     fn follow_sequence(&mut self, topic: &[u8], header: message::Header) {
         let position = self
             .streams
@@ -354,15 +402,8 @@ impl<'a> CountedReceive<'a> {
                     self.unreported_drops += gap;
                 }
                 stream.next_sequence = header.sequence + 1;
-                if self.unreported_drops > 0
-                    && self.last_drop_report.elapsed() >= Duration::from_secs(1)
-                {
-                    self.context.warn(format!(
-                        "{} lost {} messages: its queue was full (high-water mark) and the publisher dropped them",
-                        self.name, self.unreported_drops
-                    ));
-                    self.unreported_drops = 0;
-                    self.last_drop_report = Instant::now();
+                if self.last_drop_report.elapsed() >= Duration::from_secs(1) {
+                    self.report_drops();
                 }
             }
         }

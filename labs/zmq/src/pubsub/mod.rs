@@ -429,6 +429,7 @@ fn run_both(
         for (index, seat) in membership.seats.iter().enumerate() {
             let (instruments, membership, publisher_done, endpoint) =
                 (&instruments, &membership, &publisher_done, &endpoint);
+            let (publisher_id, topics) = (plan.publisher_id, &plan.topics);
             let is_late = seat.name == "late";
             subscribers.push(scope.spawn(move || -> anyhow::Result<()> {
                 if is_late {
@@ -460,6 +461,10 @@ fn run_both(
                     idle: DRAIN,
                 };
                 receive(&socket, &stop, &mut on_receive)?;
+                // Not stopped early: the batch is over and the books can be closed.
+                if !context.is_cancelled() {
+                    on_receive.settle(publisher_id, topics);
+                }
                 Ok(())
             }));
         }
