@@ -6,7 +6,7 @@ use std::io::Read;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{Reaped, command, free_port, interrupt, json_lines, run, wait_for};
+use common::{Reaped, command, free_port, interrupt, json_lines, publisher_args, run, wait_for};
 
 #[test]
 fn headless_pubsub_prints_live_rates_then_an_ok_report() {
@@ -118,15 +118,7 @@ fn a_port_in_use_is_named_in_one_line() {
     let port = free_port();
     let _taken = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     let endpoint = format!("tcp://127.0.0.1:{port}");
-    let output = run(&[
-        "lab",
-        "zmq-pubsub",
-        "--role",
-        "publisher",
-        "--bind",
-        &endpoint,
-        "--headless",
-    ]);
+    let output = run(&publisher_args(&endpoint, &[]));
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -172,15 +164,7 @@ fn ctrl_c_stops_a_headless_lab_with_a_report_and_frees_its_port() {
     let port = free_port();
     let endpoint = format!("tcp://127.0.0.1:{port}");
     let child = command()
-        .args([
-            "lab",
-            "zmq-pubsub",
-            "--role",
-            "publisher",
-            "--bind",
-            &endpoint,
-            "--headless",
-        ])
+        .args(publisher_args(&endpoint, &[]))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -211,4 +195,43 @@ fn ctrl_c_stops_a_headless_lab_with_a_report_and_frees_its_port() {
         std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
         "port {port} still held"
     );
+}
+
+#[test]
+fn serve_on_a_busy_port_names_the_port() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let output = run(&["serve", "--addr", &format!("127.0.0.1:{port}")]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!("port {port} is already in use")),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn replaying_a_missing_or_foreign_file_says_what_to_do() {
+    let output = run(&["replay", "/nonexistent/run.jsonl", "--headless"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot open the recording /nonexistent/run.jsonl"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--record"), "{stderr}");
+
+    let directory = std::env::temp_dir().join(format!("workbench-foreign-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let foreign = directory.join("notes.jsonl");
+    std::fs::write(&foreign, "{\"hello\": 1}\n").unwrap();
+    let output = run(&["replay", foreign.to_str().unwrap(), "--headless"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("notes.jsonl line 1: not a workbench snapshot"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&directory).unwrap();
 }

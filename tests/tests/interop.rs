@@ -6,7 +6,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Reaped, command, free_port, interrupt, json_lines, wait_for};
+use common::{Reaped, command, free_port, interrupt, json_lines, publisher_args, wait_for};
 
 fn python_has_pyzmq() -> bool {
     Command::new("python3")
@@ -130,19 +130,10 @@ fn workbench_publisher_to(subscriber: &[&str]) -> serde_json::Value {
     let endpoint = format!("tcp://127.0.0.1:{}", free_port());
     let publisher = Reaped(
         command()
-            .args([
-                "lab",
-                "zmq-pubsub",
-                "--role",
-                "publisher",
-                "--bind",
+            .args(publisher_args(
                 &endpoint,
-                "--topics",
-                "A,B",
-                "--rate",
-                "2000",
-                "--headless",
-            ])
+                &["--topics", "A,B", "--rate", "2000"],
+            ))
             .stdout(Stdio::piped())
             .spawn()
             .unwrap(),

@@ -56,57 +56,132 @@ fn rate_on_screen(text: &str, counter: &str) -> Option<f64> {
     })
 }
 
+/// The workbench running in a pseudo-terminal, with a terminal emulator reading its screen.
+struct Terminal {
+    screen: Screen,
+    raw_output: Arc<Mutex<Vec<u8>>>,
+    keyboard: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+impl Terminal {
+    fn start(args: &[&str]) -> Terminal {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLUMNS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pseudo-terminal");
+        let mut program = CommandBuilder::new(common::workbench());
+        program.args(args);
+        program.env("TERM", "xterm-256color");
+        let child = pty
+            .slave
+            .spawn_command(program)
+            .expect("the workbench starts");
+        drop(pty.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLUMNS, 0)));
+        let raw_output = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        {
+            let (parser, raw_output) = (parser.clone(), raw_output.clone());
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 8192];
+                while let Ok(count) = reader.read(&mut buffer) {
+                    if count == 0 {
+                        break;
+                    }
+                    parser.lock().unwrap().process(&buffer[..count]);
+                    raw_output
+                        .lock()
+                        .unwrap()
+                        .extend_from_slice(&buffer[..count]);
+                }
+            });
+        }
+        let keyboard = pty.master.take_writer().unwrap();
+        Terminal {
+            screen: Screen { parser },
+            raw_output,
+            keyboard,
+            child,
+            master: pty.master,
+        }
+    }
+
+    fn press(&mut self, keys: &[u8]) {
+        self.keyboard.write_all(keys).unwrap();
+        self.keyboard.flush().unwrap();
+    }
+
+    fn resize(&mut self, rows: u16, columns: u16) {
+        self.screen
+            .parser
+            .lock()
+            .unwrap()
+            .screen_mut()
+            .set_size(rows, columns);
+        self.master
+            .resize(PtySize {
+                rows,
+                cols: columns,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+    }
+
+    /// Waits for the program to exit and checks it left the terminal as it found it.
+    fn expect_clean_exit(&mut self) {
+        let status = common::wait_for(Duration::from_secs(10), "the workbench to exit", || {
+            self.child.try_wait().unwrap()
+        });
+        assert!(status.success(), "{status:?}");
+        std::thread::sleep(Duration::from_millis(200));
+        let parser = self.screen.parser.lock().unwrap();
+        assert!(
+            !parser.screen().alternate_screen(),
+            "still on the alternate screen"
+        );
+        assert!(!parser.screen().hide_cursor(), "the cursor is still hidden");
+        let raw = self.raw_output.lock().unwrap();
+        let leave = b"\x1b[?1049l";
+        assert!(
+            raw.windows(leave.len()).any(|window| window == leave),
+            "never left the alternate screen"
+        );
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
 #[test]
 fn start_pubsub_from_the_keyboard_see_a_rate_and_quit_cleanly() {
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLUMNS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .expect("a pseudo-terminal");
-    let mut program = CommandBuilder::new(common::workbench());
-    program.env("TERM", "xterm-256color");
-    let mut child = pty
-        .slave
-        .spawn_command(program)
-        .expect("the workbench starts");
-    drop(pty.slave);
-
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLUMNS, 0)));
-    let raw_output = Arc::new(Mutex::new(Vec::new()));
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    {
-        let (parser, raw_output) = (parser.clone(), raw_output.clone());
-        std::thread::spawn(move || {
-            let mut buffer = [0u8; 8192];
-            while let Ok(count) = reader.read(&mut buffer) {
-                if count == 0 {
-                    break;
-                }
-                parser.lock().unwrap().process(&buffer[..count]);
-                raw_output
-                    .lock()
-                    .unwrap()
-                    .extend_from_slice(&buffer[..count]);
-            }
-        });
-    }
-    let screen = Screen { parser };
-    let mut keyboard = pty.master.take_writer().unwrap();
-
-    screen.wait_for("the lab list", |text| {
+    let mut terminal = Terminal::start(&[]);
+    terminal.screen.wait_for("the lab list", |text| {
         text.contains("zmq-pubsub") && text.contains("Enter start")
     });
     assert!(
-        screen.parser.lock().unwrap().screen().alternate_screen(),
+        terminal
+            .screen
+            .parser
+            .lock()
+            .unwrap()
+            .screen()
+            .alternate_screen(),
         "the UI uses the alternate screen"
     );
 
     // Enter starts the selected lab with its default form values.
-    keyboard.write_all(b"\r").unwrap();
-    let text = screen.wait_for("a sent rate above zero", |text| {
+    terminal.press(b"\r");
+    let text = terminal.screen.wait_for("a sent rate above zero", |text| {
         rate_on_screen(text, "sent").is_some_and(|rate| rate > 0.0)
     });
     assert!(text.contains("running"), "{text}");
@@ -115,30 +190,52 @@ fn start_pubsub_from_the_keyboard_see_a_rate_and_quit_cleanly() {
         "the subscriber table is shown:\n{text}"
     );
 
-    // q stops the lab and goes back to the list; q again quits.
-    keyboard.write_all(b"q").unwrap();
-    screen.wait_for("the lab list again", |text| text.contains("Enter start"));
-    keyboard.write_all(b"q").unwrap();
-    let status = common::wait_for(Duration::from_secs(10), "the workbench to exit", || {
-        child.try_wait().unwrap()
-    });
-    assert!(status.success(), "{status:?}");
+    // A smaller window: the dashboard redraws to fit 80x24.
+    terminal.resize(24, 80);
+    terminal
+        .screen
+        .wait_for("the dashboard redrawn at 80x24", |text| {
+            text.lines()
+                .nth(23)
+                .is_some_and(|footer| footer.contains("s stop"))
+        });
 
-    // Restored: back on the normal screen, cursor visible, raw mode off (the last mode switch
-    // written is the one that leaves the alternate screen).
-    std::thread::sleep(Duration::from_millis(200));
-    let parser = screen.parser.lock().unwrap();
-    assert!(
-        !parser.screen().alternate_screen(),
-        "still on the alternate screen"
-    );
-    assert!(!parser.screen().hide_cursor(), "the cursor is still hidden");
-    let raw = raw_output.lock().unwrap();
-    let leave = b"\x1b[?1049l";
-    assert!(
-        raw.windows(leave.len()).any(|window| window == leave),
-        "never left the alternate screen"
-    );
+    // q stops the lab and goes back to the list; q again quits.
+    terminal.press(b"q");
+    terminal
+        .screen
+        .wait_for("the lab list again", |text| text.contains("Enter start"));
+    terminal.press(b"q");
+    terminal.expect_clean_exit();
+}
+
+#[test]
+fn a_recording_replays_in_the_dashboard() {
+    let directory =
+        std::env::temp_dir().join(format!("workbench-tui-replay-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let file = directory.join("run.jsonl");
+    let file_text = file.to_str().unwrap();
+    let recorded = common::run(&[
+        "lab",
+        "zmq-pubsub",
+        "--headless",
+        "--duration",
+        "1.5",
+        "--record",
+        file_text,
+    ]);
+    assert!(recorded.status.success());
+
+    let mut terminal = Terminal::start(&["replay", file_text, "--speed", "4"]);
+    let text = terminal
+        .screen
+        .wait_for("the replayed report", |text| text.contains("finished"));
+    assert!(text.contains("[replay]"), "{text}");
+    assert!(rate_on_screen(&text, "sent").is_some(), "{text}");
+    terminal.press(b"q");
+    terminal.expect_clean_exit();
+    std::fs::remove_dir_all(&directory).unwrap();
 }
 
 #[test]

@@ -105,7 +105,7 @@ pub fn parse_lab(
             _ => pairs.push((name, value)),
         }
     }
-    let params = registry.params_for(&*lab, &pairs)?;
+    let params = lab.parse_params(&pairs)?;
     Ok(LabCommand::Run(LabRequest {
         lab,
         params,

@@ -50,6 +50,16 @@ pub trait Lab: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Parses flags as typed (`("rate", "1000")`) and runs the lab's own checks; the error is
+    /// one line for the user.
+    fn parse_params(&self, pairs: &[(String, String)]) -> Result<Params, String> {
+        let info = self.info();
+        let params =
+            Params::from_pairs(info.id, &info.params, pairs).map_err(|error| error.to_string())?;
+        self.validate(&params)?;
+        Ok(params)
+    }
+
     /// Does the lab's work until it is done or `context` is cancelled. Blocking.
     fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict>;
 }
@@ -80,14 +90,5 @@ impl Registry {
     /// The ids, for "valid choices" messages.
     pub fn ids(&self) -> Vec<&'static str> {
         self.labs.iter().map(|lab| lab.info().id).collect()
-    }
-
-    /// Parses user-typed flags for a lab and runs its own checks: one line on failure.
-    pub fn params_for(&self, lab: &dyn Lab, pairs: &[(String, String)]) -> Result<Params, String> {
-        let info = lab.info();
-        let params =
-            Params::from_pairs(info.id, &info.params, pairs).map_err(|error| error.to_string())?;
-        lab.validate(&params)?;
-        Ok(params)
     }
 }

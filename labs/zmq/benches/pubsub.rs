@@ -18,7 +18,7 @@ use lab_zmq::endpoint;
 use lab_zmq::pubsub::{self, Instruments, JustCount, OnReceive, OnSend, Plan, Stop, Uncounted};
 
 const MESSAGES: u64 = 2_000_000;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 7;
 
 /// Sends MESSAGES over inproc with `on_send` while another thread receives them with
 /// `on_receive`; returns messages received per second.

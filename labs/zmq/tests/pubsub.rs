@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use lab_core::{Lab, LabRun, Params, Report, RunOptions};
+use lab_core::{Lab, LabRun, Report, RunOptions};
 use lab_zmq::pubsub::PubSubLab;
 
 fn run(flags: &[(&str, &str)]) -> Report {
@@ -14,8 +14,7 @@ fn run(flags: &[(&str, &str)]) -> Report {
         .iter()
         .map(|(name, value)| (name.to_string(), value.to_string()))
         .collect();
-    let params = Params::from_pairs("zmq-pubsub", &lab.info().params, &pairs).unwrap();
-    lab.validate(&params).unwrap();
+    let params = lab.parse_params(&pairs).unwrap();
     let options = RunOptions {
         duration: Some(Duration::from_secs(30)),
         ..RunOptions::default()

@@ -117,3 +117,18 @@ pub fn interrupt(child: &Child) {
         .expect("kill runs");
     assert!(status.success());
 }
+
+/// `workbench lab zmq-pubsub --role publisher --bind <endpoint> --headless` and `extra` flags.
+pub fn publisher_args<'a>(endpoint: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "lab",
+        "zmq-pubsub",
+        "--role",
+        "publisher",
+        "--bind",
+        endpoint,
+        "--headless",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
