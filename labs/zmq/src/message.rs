@@ -52,20 +52,35 @@ pub fn encode(buffer: &mut Vec<u8>, header: Header, size: usize) {
 
 /// Reads the header back; `None` if the payload was not written by a workbench publisher
 /// (a message from someone else's program is still counted, just not checked for gaps).
+///
+/// This runs for every message a subscriber receives, so it reads the bytes directly rather
+/// than splitting strings.
 pub fn decode(payload: &[u8]) -> Option<Header> {
-    let mut fields = payload.split(|byte| *byte == b' ');
-    let publisher = field(fields.next()?, b"pub=")?;
-    let sequence = field(fields.next()?, b"seq=")?;
-    let sent_at_nanos = field(fields.next()?, b"ts=")?;
+    let (publisher, rest) = number(payload.strip_prefix(b"pub=")?, 16)?;
+    let (sequence, rest) = number(rest.strip_prefix(b"seq=")?, 10)?;
+    let (sent_at_nanos, _) = number(rest.strip_prefix(b"ts=")?, 10)?;
     Some(Header {
-        publisher: u32::from_str_radix(publisher, 16).ok()?,
-        sequence: sequence.parse().ok()?,
-        sent_at_nanos: sent_at_nanos.parse().ok()?,
+        publisher: u32::try_from(publisher).ok()?,
+        sequence,
+        sent_at_nanos,
     })
 }
 
-fn field<'a>(bytes: &'a [u8], name: &[u8]) -> Option<&'a str> {
-    std::str::from_utf8(bytes.strip_prefix(name)?).ok()
+/// Reads digits up to a space or the end; returns the number and what follows the space.
+fn number(bytes: &[u8], radix: u32) -> Option<(u64, &[u8])> {
+    let end = bytes
+        .iter()
+        .position(|byte| *byte == b' ')
+        .unwrap_or(bytes.len());
+    if end == 0 {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for byte in &bytes[..end] {
+        let digit = (*byte as char).to_digit(radix)?;
+        value = value.checked_mul(radix as u64)?.checked_add(digit as u64)?;
+    }
+    Some((value, bytes.get(end + 1..).unwrap_or(&[])))
 }
 
 #[cfg(test)]
@@ -96,6 +111,13 @@ mod tests {
     fn other_programs_payloads_are_not_mistaken_for_ours() {
         assert_eq!(decode(b"hello world"), None);
         assert_eq!(decode(b"pub=zz seq=1 ts=2"), None);
+        assert_eq!(decode(b"pub=1 seq= ts=2"), None);
+        assert_eq!(decode(b"pub=1 seq=99999999999999999999999 ts=2"), None);
+        assert_eq!(
+            decode(b"pub=123456789 seq=1 ts=2"),
+            None,
+            "a publisher id is 32 bits"
+        );
         assert_eq!(decode(b""), None);
     }
 }

@@ -30,6 +30,10 @@ pub struct Plan {
 /// Told about every message sent. The lab counts; the benchmark's baseline does nothing.
 pub trait OnSend {
     fn sent(&mut self, topic_index: usize);
+
+    /// Called when the publisher pauses (to keep its rate) and when it ends: a chance to
+    /// publish counts kept locally.
+    fn flush(&mut self) {}
 }
 
 /// The baseline: no instrumentation at all.
@@ -61,6 +65,7 @@ pub fn publish(
             // Counting from the start (not from the last send) keeps the long-run rate exact.
             let due = (started.elapsed().as_secs_f64() * plan.rate as f64) as u64 + 1;
             if sent >= due {
+                on_send.flush();
                 std::thread::sleep(Duration::from_micros(200));
                 continue;
             }
@@ -79,5 +84,6 @@ pub fn publish(
         sent += 1;
         topic_index = (topic_index + 1) % topics.len();
     }
+    on_send.flush();
     Ok(sent)
 }

@@ -18,6 +18,10 @@ use crate::endpoint::POLL_INTERVAL;
 /// Told about every message received.
 pub trait OnReceive {
     fn received(&mut self, topic: &[u8], payload: &[u8]);
+
+    /// Called when no message is waiting and when receiving ends: a chance to publish counts
+    /// kept locally.
+    fn flush(&mut self) {}
 }
 
 /// The baseline: counts, nothing else.
@@ -61,19 +65,24 @@ pub fn receive(
         .max(1) as u32;
     loop {
         if stop.cancel.is_cancelled() || (stop.after_messages > 0 && count >= stop.after_messages) {
+            on_receive.flush();
             return Ok(count);
         }
         let topic_length = match socket.recv_into(&mut topic, 0) {
             Ok(length) => length.min(topic.len()),
             // The receive timeout passed with nothing to read: a chance to check the stop rules.
             Err(zmq::Error::EAGAIN) => {
+                on_receive.flush();
                 quiet_polls += 1;
                 if (stop.source_done)() && quiet_polls >= quiet_polls_to_stop {
                     return Ok(count);
                 }
                 continue;
             }
-            Err(zmq::Error::ETERM) => return Ok(count),
+            Err(zmq::Error::ETERM) => {
+                on_receive.flush();
+                return Ok(count);
+            }
             Err(error) => return Err(error.into()),
         };
         quiet_polls = 0;
