@@ -88,6 +88,77 @@ fn a_pyzmq_publisher_feeds_the_workbench_subscriber_only_its_topic() {
     assert_eq!(counters["unexpected"], 0);
 }
 
+/// Many programs send one frame with the topic at its start ("B hello 42").
+const PYTHON_ONE_FRAME_PUBLISHER: &str = r#"
+import sys, time, zmq
+context = zmq.Context()
+socket = context.socket(zmq.PUB)
+socket.setsockopt(zmq.LINGER, 0)
+socket.bind(sys.argv[1])
+count = 0
+while True:
+    socket.send(b"A hello %d" % count)
+    socket.send(b"B hello %d" % count)
+    count += 1
+    time.sleep(0.001)
+"#;
+
+#[test]
+fn one_frame_messages_from_pyzmq_count_under_their_topic() {
+    if !python_has_pyzmq()
+        && common::missing_tool("pyzmq", "one-frame pyzmq messages -> workbench subscriber")
+    {
+        return;
+    }
+    let endpoint = format!("tcp://127.0.0.1:{}", free_port());
+    let _publisher = Reaped(
+        Command::new("python3")
+            .args(["-c", PYTHON_ONE_FRAME_PUBLISHER, &endpoint])
+            .spawn()
+            .unwrap(),
+    );
+    let output = command()
+        .args([
+            "lab",
+            "zmq-pubsub",
+            "--role",
+            "subscriber",
+            "--connect",
+            &endpoint,
+            "--subscribe",
+            "B",
+            "--messages",
+            "100",
+            "--duration",
+            "30",
+            "--headless",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = json_lines(&output.stdout);
+    let report = lines.last().unwrap();
+    assert!(
+        report["counters"]["received/B"].as_u64().unwrap() >= 100,
+        "{report}"
+    );
+    let last_snapshot = &lines[lines.len() - 2];
+    let topics = last_snapshot["tables"]["topics"]["rows"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        topics.len(),
+        1,
+        "one topic row, not one per message: {topics:?}"
+    );
+    assert_eq!(topics[0][0], "B");
+}
+
 /// A pyzmq subscriber: subscribes to B, reads 100 messages, prints what it saw as JSON.
 const PYTHON_SUBSCRIBER: &str = r#"
 import json, sys, zmq

@@ -341,7 +341,7 @@ fn run_subscriber(
             endpoints.join(", "),
             describe_prefixes(&prefixes)
         ))
-        .note("Check: is a publisher bound there (`workbench zmq-pubsub --role publisher`)? Same transport and port? Does a topic start with your prefix? Was anything published after you connected?"));
+        .note("Check: is a publisher bound there (`workbench lab zmq-pubsub --role publisher`)? Same transport and port? Does a topic start with your prefix? Was anything published after you connected?"));
     }
     let verdict = format!(
         "received {received} messages; missed {} before joining, {} dropped",
