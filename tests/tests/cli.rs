@@ -235,3 +235,15 @@ fn replaying_a_missing_or_foreign_file_says_what_to_do() {
     );
     std::fs::remove_dir_all(&directory).unwrap();
 }
+
+#[test]
+fn the_terminal_ui_without_a_terminal_says_what_to_use_instead() {
+    let output = run(&[]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the terminal UI needs a terminal"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--headless"), "{stderr}");
+}

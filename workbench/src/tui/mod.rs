@@ -124,6 +124,12 @@ impl Drop for TerminalGuard {
 }
 
 fn open_terminal() -> anyhow::Result<(DefaultTerminal, TerminalGuard)> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the terminal UI needs a terminal; run a lab with `workbench lab <id> --headless`, list them with `workbench list`, or use `workbench serve`"
+        );
+    }
     let terminal = ratatui::try_init().map_err(|error| {
         anyhow::anyhow!(
             "cannot open the terminal UI ({error}); run a lab with --headless or use `workbench serve`"

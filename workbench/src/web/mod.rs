@@ -18,7 +18,7 @@ mod guard;
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -61,9 +61,14 @@ struct WebRun {
 type Shared = Arc<ServerState>;
 
 pub fn serve(registry: Registry, addr: &str) -> anyhow::Result<ExitCode> {
-    let addr: SocketAddr = addr.parse().map_err(|_| {
-        anyhow::anyhow!("invalid --addr '{addr}': expected host:port such as 127.0.0.1:7878")
-    })?;
+    // A name such as localhost:7878 is looked up; the first address it has is used.
+    let addr: SocketAddr = addr
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addresses| addresses.next())
+        .ok_or_else(|| {
+            anyhow::anyhow!("invalid --addr '{addr}': expected host:port such as 127.0.0.1:7878")
+        })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
