@@ -247,3 +247,51 @@ fn the_terminal_ui_without_a_terminal_says_what_to_use_instead() {
     );
     assert!(stderr.contains("--headless"), "{stderr}");
 }
+
+#[test]
+fn one_subscriber_hears_two_publishers() {
+    let endpoints: Vec<String> = (0..2)
+        .map(|_| format!("tcp://127.0.0.1:{}", free_port()))
+        .collect();
+    let _publishers: Vec<Reaped> = endpoints
+        .iter()
+        .map(|endpoint| {
+            Reaped(
+                command()
+                    .args(publisher_args(endpoint, &["--rate", "1000"]))
+                    .stdout(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    let output = run(&[
+        "lab",
+        "zmq-pubsub",
+        "--role",
+        "subscriber",
+        "--connect",
+        &endpoints[0],
+        "--connect",
+        &endpoints[1],
+        "--subscribe",
+        "*",
+        "--messages",
+        "1000",
+        "--duration",
+        "30",
+        "--headless",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines = json_lines(&output.stdout);
+    let last_snapshot = &lines[lines.len() - 2];
+    assert_eq!(
+        last_snapshot["gauges"]["publishers heard"], 2,
+        "{last_snapshot}"
+    );
+    assert_eq!(lines.last().unwrap()["counters"]["unexpected"], 0);
+}

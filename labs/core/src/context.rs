@@ -60,6 +60,13 @@ impl Gauge {
         self.0.fetch_add(amount, Ordering::Relaxed);
     }
 
+    /// Raises the gauge to `value` unless it is already higher (a high-water mark shared by
+    /// several threads).
+    #[inline]
+    pub fn raise_to(&self, value: i64) {
+        self.0.fetch_max(value, Ordering::Relaxed);
+    }
+
     pub fn get(&self) -> i64 {
         self.0.load(Ordering::Relaxed)
     }

@@ -24,6 +24,9 @@ pub struct Instruments<'a> {
     show_received: bool,
     topics_seen: Mutex<Vec<Vec<u8>>>,
     joined: Gauge,
+    /// The most publishers any one subscriber has heard from (a SUB socket may connect to
+    /// several); told apart by the id in each message's header.
+    publishers_heard: Gauge,
 }
 
 impl<'a> Instruments<'a> {
@@ -57,6 +60,7 @@ impl<'a> Instruments<'a> {
             show_received,
             topics_seen: Mutex::new(Vec::new()),
             joined: context.gauge("subscribers joined"),
+            publishers_heard: context.gauge("publishers heard"),
         }
     }
 
@@ -307,6 +311,8 @@ pub struct CountedReceive<'a> {
     until_clock: u32,
     last_clock_nanos: u64,
     streams: Vec<Stream>,
+    /// The publisher ids heard from so far.
+    publishers: Vec<u32>,
     latency: Recorder,
     started: Instant,
     first_message: bool,
@@ -341,6 +347,7 @@ impl<'a> CountedReceive<'a> {
             until_clock: 1,
             last_clock_nanos: 0,
             streams: Vec::new(),
+            publishers: Vec::new(),
             latency: context.histogram("latency", "us").recorder(),
             started: Instant::now(),
             first_message: true,
@@ -442,6 +449,16 @@ impl<'a> CountedReceive<'a> {
             .position(|stream| stream.publisher == header.publisher && stream.topic == topic);
         match position {
             None => {
+                if !self.publishers.contains(&header.publisher) {
+                    self.publishers.push(header.publisher);
+                    self.instruments
+                        .publishers_heard
+                        .raise_to(self.publishers.len() as i64);
+                    self.context.info(format!(
+                        "{} hears publisher {:08x}",
+                        self.name, header.publisher
+                    ));
+                }
                 // The first message from this publisher on this topic: everything before it
                 // was published before our subscription reached the publisher.
                 if header.sequence > 0 {
