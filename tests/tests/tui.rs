@@ -210,6 +210,21 @@ fn start_pubsub_from_the_keyboard_see_a_rate_and_quit_cleanly() {
 }
 
 #[test]
+fn sigterm_stops_the_lab_and_restores_the_terminal() {
+    let mut terminal = Terminal::start(&["lab", "zmq-pubsub"]);
+    terminal.screen.wait_for("a sent rate above zero", |text| {
+        rate_on_screen(text, "sent").is_some_and(|rate| rate > 0.0)
+    });
+    let pid = terminal.child.process_id().expect("the child has a pid");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    terminal.expect_clean_exit();
+}
+
+#[test]
 fn a_recording_replays_in_the_dashboard() {
     let directory =
         std::env::temp_dir().join(format!("workbench-tui-replay-{}", std::process::id()));

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use lab_core::jsonl::{self, Recording};
@@ -17,19 +18,31 @@ use crate::cli::LabRequest;
 /// The token Ctrl-C cancels; a process has one handler, so it points at the current run.
 static ON_INTERRUPT: Mutex<Option<CancelToken>> = Mutex::new(None);
 
-/// Makes Ctrl-C (and SIGTERM) stop `token`'s lab instead of killing the process mid-write.
-pub fn stop_on_interrupt(token: CancelToken) {
-    *ON_INTERRUPT.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
-    // Setting the handler a second time fails harmlessly: the first one reads ON_INTERRUPT.
+/// Set once SIGINT or SIGTERM arrived, for the terminal UI to quit cleanly at its next frame.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Catches SIGINT (Ctrl-C) and SIGTERM so the process can stop its lab, print its report and
+/// restore the terminal instead of dying mid-write. Safe to call more than once.
+pub fn catch_interrupts() {
+    // Setting the handler a second time fails harmlessly: the first one does the same.
     let _ = ctrlc::set_handler(|| {
-        if let Some(token) = ON_INTERRUPT
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-        {
+        INTERRUPTED.store(true, Ordering::SeqCst);
+        let token = ON_INTERRUPT.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(token) = token.as_ref() {
             token.cancel();
         }
     });
+}
+
+/// Makes Ctrl-C (and SIGTERM) stop `token`'s lab.
+pub fn stop_on_interrupt(token: CancelToken) {
+    *ON_INTERRUPT.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
+    catch_interrupts();
+}
+
+/// Whether SIGINT or SIGTERM arrived.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
 }
 
 pub fn run(request: LabRequest) -> anyhow::Result<ExitCode> {

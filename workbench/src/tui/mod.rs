@@ -207,8 +207,9 @@ fn run_loop(
     mut source: Source,
 ) -> anyhow::Result<Option<Report>> {
     let (mut terminal, _guard) = open_terminal()?;
+    crate::headless::catch_interrupts();
     let mut last_report = None;
-    while !app.quit {
+    while !app.quit && !crate::headless::interrupted() {
         for event in source.drain()? {
             if let LabEvent::Report(report) = &event {
                 last_report = Some(report.clone());
