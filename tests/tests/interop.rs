@@ -39,17 +39,14 @@ while True:
     time.sleep(0.001)
 "#;
 
-#[test]
-fn a_pyzmq_publisher_feeds_the_workbench_subscriber_only_its_topic() {
-    if !python_has_pyzmq()
-        && common::missing_tool("pyzmq", "pyzmq publisher -> workbench subscriber")
-    {
-        return;
-    }
+/// Runs `python_publisher` (Python code binding the endpoint given as its argument) and the
+/// workbench subscriber against it, subscribed to B, until `messages` arrived; returns the
+/// subscriber's JSON lines.
+fn python_publisher_to_workbench(python_publisher: &str, messages: &str) -> Vec<serde_json::Value> {
     let endpoint = format!("tcp://127.0.0.1:{}", free_port());
     let _publisher = Reaped(
         Command::new("python3")
-            .args(["-c", PYTHON_PUBLISHER, &endpoint])
+            .args(["-c", python_publisher, &endpoint])
             .spawn()
             .unwrap(),
     );
@@ -64,7 +61,7 @@ fn a_pyzmq_publisher_feeds_the_workbench_subscriber_only_its_topic() {
             "--subscribe",
             "B",
             "--messages",
-            "200",
+            messages,
             "--duration",
             "30",
             "--headless",
@@ -72,9 +69,24 @@ fn a_pyzmq_publisher_feeds_the_workbench_subscriber_only_its_topic() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "stderr: {stderr}");
-    let report = json_lines(&output.stdout).pop().unwrap();
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    json_lines(&output.stdout)
+}
+
+#[test]
+fn a_pyzmq_publisher_feeds_the_workbench_subscriber_only_its_topic() {
+    if !python_has_pyzmq()
+        && common::missing_tool("pyzmq", "pyzmq publisher -> workbench subscriber")
+    {
+        return;
+    }
+    let report = python_publisher_to_workbench(PYTHON_PUBLISHER, "200")
+        .pop()
+        .unwrap();
     assert_eq!(report["ok"], true, "{report}");
     let counters = &report["counters"];
     assert!(
@@ -110,38 +122,7 @@ fn one_frame_messages_from_pyzmq_count_under_their_topic() {
     {
         return;
     }
-    let endpoint = format!("tcp://127.0.0.1:{}", free_port());
-    let _publisher = Reaped(
-        Command::new("python3")
-            .args(["-c", PYTHON_ONE_FRAME_PUBLISHER, &endpoint])
-            .spawn()
-            .unwrap(),
-    );
-    let output = command()
-        .args([
-            "lab",
-            "zmq-pubsub",
-            "--role",
-            "subscriber",
-            "--connect",
-            &endpoint,
-            "--subscribe",
-            "B",
-            "--messages",
-            "100",
-            "--duration",
-            "30",
-            "--headless",
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let lines = json_lines(&output.stdout);
+    let lines = python_publisher_to_workbench(PYTHON_ONE_FRAME_PUBLISHER, "100");
     let report = lines.last().unwrap();
     assert!(
         report["counters"]["received/B"].as_u64().unwrap() >= 100,
