@@ -113,19 +113,30 @@ fn lab_help_lists_flags_with_defaults() {
     assert!(text.contains("--headless"), "{text}");
 }
 
-#[test]
-fn a_port_in_use_is_named_in_one_line() {
-    let port = free_port();
-    let _taken = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
-    let endpoint = format!("tcp://127.0.0.1:{port}");
-    let output = run(&publisher_args(&endpoint, &[]));
+/// A port in use: exit code 1 and one line on stderr that names the port.
+fn assert_port_named_in_one_line(output: &std::process::Output, port: u16) {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(&format!("port {port} is already in use")),
-        "stderr: {stderr}"
+        "{stderr}"
     );
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+/// A port this test holds, so nothing else can take it.
+fn taken_port() -> (std::net::TcpListener, u16) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (listener, port)
+}
+
+#[test]
+fn a_port_in_use_is_named_in_one_line() {
+    let (_taken, port) = taken_port();
+    let endpoint = format!("tcp://127.0.0.1:{port}");
+    let output = run(&publisher_args(&endpoint, &[]));
+    assert_port_named_in_one_line(&output, port);
     let report = json_lines(&output.stdout).pop().expect("a report line");
     assert_eq!(report["ok"], false);
 }
@@ -199,16 +210,9 @@ fn ctrl_c_stops_a_headless_lab_with_a_report_and_frees_its_port() {
 
 #[test]
 fn serve_on_a_busy_port_names_the_port() {
-    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = taken.local_addr().unwrap().port();
+    let (_taken, port) = taken_port();
     let output = run(&["serve", "--addr", &format!("127.0.0.1:{port}")]);
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains(&format!("port {port} is already in use")),
-        "{stderr}"
-    );
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert_port_named_in_one_line(&output, port);
 }
 
 #[test]

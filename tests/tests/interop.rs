@@ -24,29 +24,35 @@ fn php_has_zmq() -> bool {
         .is_ok_and(|status| status.success())
 }
 
-/// A pyzmq publisher: binds, then publishes `[topic, payload]` on A and B until killed.
+/// A pyzmq publisher: binds the endpoint given first, then publishes on A and B until killed,
+/// as two frames `[topic, payload]` or, given `one-frame`, as one frame with the topic at its
+/// start ("B hello 42"), as many programs do.
 const PYTHON_PUBLISHER: &str = r#"
 import sys, time, zmq
 context = zmq.Context()
 socket = context.socket(zmq.PUB)
 socket.setsockopt(zmq.LINGER, 0)
 socket.bind(sys.argv[1])
+one_frame = sys.argv[2:] == ["one-frame"]
 count = 0
 while True:
     for topic in (b"A", b"B"):
-        socket.send_multipart([topic, b"hello from python %d" % count])
+        if one_frame:
+            socket.send(b"%s hello %d" % (topic, count))
+        else:
+            socket.send_multipart([topic, b"hello from python %d" % count])
     count += 1
     time.sleep(0.001)
 "#;
 
-/// Runs `python_publisher` (Python code binding the endpoint given as its argument) and the
-/// workbench subscriber against it, subscribed to B, until `messages` arrived; returns the
+/// Runs the Python publisher with `framing` (`two-frame` or `one-frame`) and the workbench
+/// subscriber against it, subscribed to B, until `messages` arrived; returns the
 /// subscriber's JSON lines.
-fn python_publisher_to_workbench(python_publisher: &str, messages: &str) -> Vec<serde_json::Value> {
+fn python_publisher_to_workbench(framing: &str, messages: &str) -> Vec<serde_json::Value> {
     let endpoint = format!("tcp://127.0.0.1:{}", free_port());
     let _publisher = Reaped(
         Command::new("python3")
-            .args(["-c", python_publisher, &endpoint])
+            .args(["-c", PYTHON_PUBLISHER, &endpoint, framing])
             .spawn()
             .unwrap(),
     );
@@ -84,7 +90,7 @@ fn a_pyzmq_publisher_feeds_the_workbench_subscriber_only_its_topic() {
     {
         return;
     }
-    let report = python_publisher_to_workbench(PYTHON_PUBLISHER, "200")
+    let report = python_publisher_to_workbench("two-frame", "200")
         .pop()
         .unwrap();
     assert_eq!(report["ok"], true, "{report}");
@@ -100,21 +106,6 @@ fn a_pyzmq_publisher_feeds_the_workbench_subscriber_only_its_topic() {
     assert_eq!(counters["unexpected"], 0);
 }
 
-/// Many programs send one frame with the topic at its start ("B hello 42").
-const PYTHON_ONE_FRAME_PUBLISHER: &str = r#"
-import sys, time, zmq
-context = zmq.Context()
-socket = context.socket(zmq.PUB)
-socket.setsockopt(zmq.LINGER, 0)
-socket.bind(sys.argv[1])
-count = 0
-while True:
-    socket.send(b"A hello %d" % count)
-    socket.send(b"B hello %d" % count)
-    count += 1
-    time.sleep(0.001)
-"#;
-
 #[test]
 fn one_frame_messages_from_pyzmq_count_under_their_topic() {
     if !python_has_pyzmq()
@@ -122,7 +113,7 @@ fn one_frame_messages_from_pyzmq_count_under_their_topic() {
     {
         return;
     }
-    let lines = python_publisher_to_workbench(PYTHON_ONE_FRAME_PUBLISHER, "100");
+    let lines = python_publisher_to_workbench("one-frame", "100");
     let report = lines.last().unwrap();
     assert!(
         report["counters"]["received/B"].as_u64().unwrap() >= 100,

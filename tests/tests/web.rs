@@ -73,6 +73,11 @@ fn http_as(
     (status, body)
 }
 
+/// POST /api/labs/zmq-pubsub/start with these JSON parameters; returns (status, body).
+fn start_pubsub(address: &str, parameters: &str) -> (u16, String) {
+    http(address, "POST /api/labs/zmq-pubsub/start", &[], parameters)
+}
+
 fn runs(address: &str) -> serde_json::Value {
     let (status, body) = http(address, "GET /api/runs", &[], "");
     assert_eq!(status, 200);
@@ -107,12 +112,7 @@ fn another_site_cannot_start_a_lab() {
 #[test]
 fn bad_parameters_get_a_one_line_error() {
     let (_server, address) = serve();
-    let (status, body) = http(
-        &address,
-        "POST /api/labs/zmq-pubsub/start",
-        &[],
-        r#"{"rate": -5}"#,
-    );
+    let (status, body) = start_pubsub(&address, r#"{"rate": -5}"#);
     assert_eq!(status, 400);
     let error: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(
@@ -124,12 +124,7 @@ fn bad_parameters_get_a_one_line_error() {
 #[test]
 fn the_event_stream_carries_snapshots_and_a_closed_tab_stops_the_lab() {
     let (_server, address) = serve();
-    let (status, body) = http(
-        &address,
-        "POST /api/labs/zmq-pubsub/start",
-        &[],
-        r#"{"rate": 500}"#,
-    );
+    let (status, body) = start_pubsub(&address, r#"{"rate": 500}"#);
     assert_eq!(status, 200, "{body}");
     let run = serde_json::from_str::<serde_json::Value>(&body).unwrap()["run"].clone();
 

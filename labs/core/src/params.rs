@@ -6,7 +6,6 @@
 //! value gets the same one-line error wherever it was typed.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::Serialize;
 
@@ -221,11 +220,6 @@ impl Params {
         self.values.get(name)
     }
 
-    /// Replaces one value (used by the TUI form and by tests).
-    pub fn set(&mut self, name: &str, value: Value) {
-        self.values.insert(name.to_string(), value);
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
         self.values.iter()
     }
@@ -270,18 +264,6 @@ impl Params {
         self.values
             .get(name)
             .unwrap_or_else(|| panic!("the lab asked for parameter {name}, which its schema lacks"))
-    }
-}
-
-impl fmt::Display for Value {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Integer(number) => write!(formatter, "{number}"),
-            Value::Float(number) => write!(formatter, "{number}"),
-            Value::Bool(flag) => write!(formatter, "{flag}"),
-            Value::Text(text) => write!(formatter, "{text}"),
-            Value::List(items) => write!(formatter, "{}", items.join(",")),
-        }
     }
 }
 

@@ -253,13 +253,19 @@ impl Subscription {
         Some(event)
     }
 
+    /// What needs no channel: the end after the report, or the next event of the backlog.
+    fn without_waiting(&mut self) -> Option<Option<LabEvent>> {
+        if self.ended {
+            return Some(None);
+        }
+        let event = self.backlog.pop_front()?;
+        Some(self.deliver(event))
+    }
+
     /// The next event, waiting for it; `None` after the report. Not for async code.
     pub fn next_blocking(&mut self) -> Option<LabEvent> {
-        if self.ended {
-            return None;
-        }
-        if let Some(event) = self.backlog.pop_front() {
-            return self.deliver(event);
+        if let Some(answer) = self.without_waiting() {
+            return answer;
         }
         loop {
             match self.receiver.blocking_recv() {
@@ -273,11 +279,8 @@ impl Subscription {
 
     /// The next event if one is ready; never waits.
     pub fn try_next(&mut self) -> Option<LabEvent> {
-        if self.ended {
-            return None;
-        }
-        if let Some(event) = self.backlog.pop_front() {
-            return self.deliver(event);
+        if let Some(answer) = self.without_waiting() {
+            return answer;
         }
         loop {
             match self.receiver.try_recv() {
@@ -290,11 +293,8 @@ impl Subscription {
 
     /// The next event, for async code; `None` after the report.
     pub async fn next(&mut self) -> Option<LabEvent> {
-        if self.ended {
-            return None;
-        }
-        if let Some(event) = self.backlog.pop_front() {
-            return self.deliver(event);
+        if let Some(answer) = self.without_waiting() {
+            return answer;
         }
         loop {
             match self.receiver.recv().await {

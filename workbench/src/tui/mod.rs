@@ -100,14 +100,20 @@ impl Source {
     /// Stops a live lab and waits for its report.
     fn finish(self) -> anyhow::Result<Option<Report>> {
         match self {
-            Source::Live { run, recording, .. } => {
+            Source::Live {
+                run,
+                mut subscription,
+                recording,
+            } => {
                 run.stop();
-                let report = run.wait();
+                // Everything not yet drawn goes into the recording too, up to the report.
                 if let Some(mut recording) = recording {
-                    recording.write(&LabEvent::Report(report.clone()))?;
+                    while let Some(event) = subscription.next_blocking() {
+                        recording.write(&event)?;
+                    }
                     recording.finish()?;
                 }
-                Ok(Some(report))
+                Ok(Some(run.wait()))
             }
             _ => Ok(None),
         }

@@ -333,19 +333,19 @@ fn nice_ceiling(value: f64) -> f64 {
 fn draw_stats(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
     let mut lines = Vec::new();
     if let Some(snapshot) = &dashboard.latest {
-        let name_width = snapshot
-            .counters
-            .keys()
-            .map(|name| name.len())
+        // Totals only (names without '/'); the breakdowns live in the tables.
+        let totals = || {
+            snapshot
+                .counters
+                .iter()
+                .filter(|(name, _)| !name.contains('/'))
+        };
+        let name_width = totals()
+            .map(|(name, _)| name.len())
             .max()
             .unwrap_or(0)
             .min(18);
-        // Totals first (names without '/'), then the breakdowns live in the tables.
-        for (name, value) in snapshot
-            .counters
-            .iter()
-            .filter(|(name, _)| !name.contains('/'))
-        {
+        for (name, value) in totals() {
             let rate = snapshot.rates.get(name).copied().unwrap_or(0.0);
             lines.push(Line::from(vec![
                 format!("{name:<name_width$} ").into(),

@@ -298,8 +298,8 @@ pub struct CountedReceive<'a> {
     pub(super) missed: Pair,
     pub(super) dropped: Pair,
     pub(super) unexpected: Counter,
-    pub(super) seat: Option<&'a Membership>,
-    pub(super) seat_index: usize,
+    /// In `--role both`: the membership the publisher's filter accounting reads, and our seat.
+    pub(super) seat: Option<(&'a Membership, usize)>,
     /// Per topic: its name, its shared counter, and receipts not yet added to that counter.
     per_topic: Vec<(Vec<u8>, Counter, u64)>,
     /// Receipts not yet added to the shared counters (see [`CountedReceive::flush`]).
@@ -339,7 +339,6 @@ impl<'a> CountedReceive<'a> {
             dropped: Pair::new(context, "dropped", name),
             unexpected: context.counter("unexpected"),
             seat: None,
-            seat_index: 0,
             per_topic: Vec::new(),
             pending_received: 0,
             last_flush_nanos: 0,
@@ -380,8 +379,8 @@ impl<'a> CountedReceive<'a> {
     fn on_first_message(&mut self) {
         self.first_message = false;
         self.instruments.joined.add(1);
-        if let Some(membership) = self.seat {
-            membership.seats[self.seat_index]
+        if let Some((membership, index)) = self.seat {
+            membership.seats[index]
                 .joined
                 .store(true, Ordering::Release);
             membership.generation.fetch_add(1, Ordering::AcqRel);

@@ -448,8 +448,7 @@ fn run_both(
                     std::slice::from_ref(endpoint),
                 )?;
                 let mut on_receive = instruments.receiver(&seat.name, seat.prefixes.clone());
-                on_receive.seat = Some(membership);
-                on_receive.seat_index = index;
+                on_receive.seat = Some((membership, index));
                 if index == 0 {
                     on_receive.work_per_message = slow;
                 }
@@ -554,13 +553,9 @@ mod tests {
 
     #[test]
     fn a_bad_endpoint_is_refused_before_start() {
-        let mut params = Params::defaults(&PubSubLab.info().params);
-        params.set("role", lab_core::Value::Text("subscriber".into()));
-        params.set(
-            "connect",
-            lab_core::Value::List(vec!["localhost:5563".into()]),
-        );
-        let error = PubSubLab.validate(&params).unwrap_err();
+        let pairs = [("role", "subscriber"), ("connect", "localhost:5563")]
+            .map(|(name, value)| (name.to_string(), value.to_string()));
+        let error = PubSubLab.parse_params(&pairs).unwrap_err();
         assert!(error.contains("--connect"), "{error}");
     }
 }

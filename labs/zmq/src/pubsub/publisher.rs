@@ -57,13 +57,15 @@ pub fn publish(
     let mut payload = Vec::with_capacity(plan.size.max(64));
     let started = Instant::now();
     let mut sent: u64 = 0;
+    let mut due: u64 = 0;
     let mut topic_index = 0;
 
     while !cancel.is_cancelled() && (plan.messages == 0 || sent < plan.messages) {
-        if plan.rate > 0 {
+        if plan.rate > 0 && sent >= due {
             // Pacing: how many messages should be out by now? Send those, then nap briefly.
-            // Counting from the start (not from the last send) keeps the long-run rate exact.
-            let due = (started.elapsed().as_secs_f64() * plan.rate as f64) as u64 + 1;
+            // Counting from the start (not from the last send) keeps the long-run rate exact,
+            // and the clock is only read once the messages already due are out.
+            due = (started.elapsed().as_secs_f64() * plan.rate as f64) as u64 + 1;
             if sent >= due {
                 on_send.flush();
                 std::thread::sleep(Duration::from_micros(200));
