@@ -9,12 +9,15 @@
 //!     --record <file.jsonl>                   also write the snapshots to a file
 //! workbench replay <file.jsonl>               play a recording back in the dashboard
 //! workbench serve [--addr 127.0.0.1:7878]     browser dashboard
+//! workbench lesson [<topic>] [--lang en|zh]   print a lesson (no topic: the list)
+//! workbench exercise list|show|hint|start|check|watch|export
 //! ```
 //!
 //! Exit codes: 0 the lab ran and its checks passed; 1 it ran and failed (the report says why);
 //! 2 the command line was wrong.
 
 mod cli;
+mod course;
 mod headless;
 mod labs;
 mod tui;
@@ -64,12 +67,36 @@ enum Command {
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
     },
+    /// Print a lesson; without a topic, list them.
+    Lesson {
+        /// archives, dependent-tests, flash-sale, sockets or messaging.
+        topic: Option<String>,
+        /// The language (default: from LANG).
+        #[arg(long, value_enum)]
+        lang: Option<course::Lang>,
+    },
+    /// Classroom exercises: read the task, write a program, let the workbench check it.
+    Exercise {
+        #[command(subcommand)]
+        command: course::cli::ExerciseCommand,
+    },
     /// Serve the browser dashboard.
     Serve {
         /// Where to listen. Anything but loopback lets other machines start labs here.
         #[arg(long, default_value = "127.0.0.1:7878")]
         addr: String,
     },
+}
+
+/// Course commands fail with a one-line message and exit code 2.
+fn course_result(result: Result<ExitCode, course::cli::UsageError>) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(code) => Ok(code),
+        Err(course::cli::UsageError(message)) => {
+            eprintln!("workbench: {message}");
+            Ok(ExitCode::from(2))
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -113,6 +140,12 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Serve { addr }) => web::serve(registry, &addr),
+        Some(Command::Lesson { topic, lang }) => {
+            course_result(course::cli::lesson(&registry, topic, lang))
+        }
+        Some(Command::Exercise { command }) => {
+            course_result(course::cli::exercise(&registry, command))
+        }
     };
     match outcome {
         Ok(code) => code,

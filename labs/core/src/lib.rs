@@ -7,6 +7,7 @@
 //! context into [`Snapshot`]s and hands them to whoever listens.
 
 mod context;
+pub mod exercise;
 pub mod jsonl;
 mod params;
 mod run;
@@ -16,6 +17,8 @@ mod snapshot;
 use std::sync::Arc;
 
 use serde::Serialize;
+
+pub use exercise::Checker;
 
 pub use context::{
     CancelToken, Cell, Counter, Gauge, Hints, Histogram, LabContext, Level, LogEvent, Recorder,
@@ -68,6 +71,7 @@ pub trait Lab: Send + Sync + 'static {
 #[derive(Clone, Default)]
 pub struct Registry {
     labs: Vec<Arc<dyn Lab>>,
+    checkers: Vec<Arc<dyn Checker>>,
 }
 
 impl Registry {
@@ -90,5 +94,21 @@ impl Registry {
     /// The ids, for "valid choices" messages.
     pub fn ids(&self) -> Vec<&'static str> {
         self.labs.iter().map(|lab| lab.info().id).collect()
+    }
+
+    /// Adds an exercise checker, found by the id exercise files name.
+    pub fn add_checker(&mut self, checker: impl Checker) {
+        self.checkers.push(Arc::new(checker));
+    }
+
+    pub fn find_checker(&self, id: &str) -> Option<Arc<dyn Checker>> {
+        self.checkers
+            .iter()
+            .find(|checker| checker.id() == id)
+            .cloned()
+    }
+
+    pub fn checker_ids(&self) -> Vec<&'static str> {
+        self.checkers.iter().map(|checker| checker.id()).collect()
     }
 }

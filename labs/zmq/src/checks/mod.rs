@@ -1,0 +1,50 @@
+//! Checkers for the messaging exercises: the workbench takes one side of a ZeroMQ pattern and
+//! the student's program, in any language, takes the other.
+//!
+//! | checker          | the student writes   | the checker                                    |
+//! |------------------|----------------------|------------------------------------------------|
+//! | `zmq-subscriber` | a SUB that prints    | binds a PUB, publishes A/B/C, reads the output |
+//! | `zmq-rep-server` | a REP server         | connects REQ clients and checks every reply     |
+//! | `zmq-publisher`  | a PUB on topics      | connects SUB sockets with and without a filter  |
+//!
+//! Every socket here has a bounded LINGER and a receive timeout, so a student program that
+//! never answers costs the checker its time limit and no more.
+
+mod publisher;
+mod reply;
+mod subscriber;
+
+use std::time::Duration;
+
+pub use publisher::PublisherChecker;
+pub use reply::RepServerChecker;
+pub use subscriber::SubscriberChecker;
+
+use crate::endpoint;
+
+/// A socket with the workbench's usual options and a receive timeout of `timeout`.
+fn socket(
+    zmq_context: &zmq::Context,
+    kind: zmq::SocketType,
+    timeout: Duration,
+) -> anyhow::Result<zmq::Socket> {
+    let socket = zmq_context.socket(kind)?;
+    endpoint::prepare(&socket)?;
+    socket.set_rcvtimeo(timeout.as_millis().max(1) as i32)?;
+    Ok(socket)
+}
+
+/// A list of short examples, "3, 7, 12 …", for a message.
+fn some_of<T: std::fmt::Display>(items: &[T]) -> String {
+    const SHOWN: usize = 8;
+    let mut text = items
+        .iter()
+        .take(SHOWN)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > SHOWN {
+        text.push_str(" …");
+    }
+    text
+}

@@ -1,0 +1,241 @@
+//! `zmq-rep-server`: the student writes a REP server that answers every request with a prefix
+//! followed by the request, e.g. `hello` → `From Server1:hello`.
+//!
+//! The checker is a REQ client. REQ is strict: after a send it must receive before it may send
+//! again, so if the server never answers, that socket is stuck for good. The checker therefore
+//! waits with a timeout and, when one passes, throws the socket away and opens a new one (the
+//! "lazy pirate" pattern from the ZeroMQ guide) instead of hanging.
+
+use std::time::Duration;
+
+use lab_core::exercise::{Check, CheckSetup, Checker, quote};
+
+use crate::endpoint;
+
+/// How long the first reply may take (the server may still be starting).
+const FIRST_REPLY: Duration = Duration::from_secs(5);
+/// How long any later reply may take.
+const REPLY: Duration = Duration::from_secs(2);
+/// Requests in the "many in a row" check.
+const IN_A_ROW: usize = 50;
+
+pub struct RepServerChecker;
+
+impl Checker for RepServerChecker {
+    fn id(&self) -> &'static str {
+        "zmq-rep-server"
+    }
+
+    fn endpoints(&self) -> &'static [&'static str] {
+        &["server"]
+    }
+
+    fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
+        let prefix = setup.setting("prefix", "From Server1:").as_bytes().to_vec();
+        let endpoint = setup.endpoint("server")?;
+        let zmq_context = zmq::Context::new();
+        let mut client = Client::new(&zmq_context, endpoint)?;
+        let mut checks = Vec::new();
+
+        let first = client.ask(setup, b"hello", FIRST_REPLY)?;
+        let Some(reply) = first else {
+            checks.push(
+                Check::fail(
+                    "answers a request",
+                    format!("a reply to \"hello\" within {} s", FIRST_REPLY.as_secs()),
+                    "no reply",
+                )
+                .because(format!(
+                    "is a REP socket bound to {endpoint}? Does it recv, then send, in a loop?"
+                )),
+            );
+            return Ok(checks);
+        };
+        checks.push(Check::pass("answers a request", "a reply came"));
+        checks.push(compare(
+            "replies with the prefix followed by the request",
+            &prefix,
+            b"hello",
+            &reply,
+        ));
+
+        checks.push(in_a_row(setup, &mut client, &prefix)?);
+
+        let text = "你好, ZeroMQ ✓".as_bytes();
+        checks.push(match client.ask(setup, text, REPLY)? {
+            Some(reply) => compare(
+                "keeps the request's bytes intact (UTF-8)",
+                &prefix,
+                text,
+                &reply,
+            ),
+            None => no_reply("keeps the request's bytes intact (UTF-8)", text),
+        });
+
+        checks.push(two_clients(setup, &zmq_context, endpoint, &prefix)?);
+        if let Some(how) = setup.program_exited() {
+            checks.push(
+                Check::fail("keeps serving until it is stopped", "still running", how)
+                    .because("a server answers requests in a loop, forever"),
+            );
+        }
+        Ok(checks)
+    }
+}
+
+/// A REQ socket that is replaced whenever a reply does not come in time.
+struct Client<'a> {
+    zmq_context: &'a zmq::Context,
+    endpoint: &'a str,
+    socket: zmq::Socket,
+}
+
+impl<'a> Client<'a> {
+    fn new(zmq_context: &'a zmq::Context, endpoint: &'a str) -> anyhow::Result<Client<'a>> {
+        let socket = connected(zmq_context, endpoint)?;
+        Ok(Client {
+            zmq_context,
+            endpoint,
+            socket,
+        })
+    }
+
+    /// Sends one request; the reply's frames joined, or `None` if none came within `timeout`.
+    fn ask(
+        &mut self,
+        setup: &CheckSetup,
+        request: &[u8],
+        timeout: Duration,
+    ) -> anyhow::Result<Option<Vec<Vec<u8>>>> {
+        self.socket.send(request, 0)?;
+        let reply = receive(setup, &self.socket, timeout)?;
+        if reply.is_none() {
+            // The REQ socket now waits for a reply that may never come: start afresh.
+            self.socket = connected(self.zmq_context, self.endpoint)?;
+        }
+        Ok(reply)
+    }
+}
+
+fn connected(zmq_context: &zmq::Context, endpoint: &str) -> anyhow::Result<zmq::Socket> {
+    let socket = super::socket(zmq_context, zmq::REQ, endpoint::POLL_INTERVAL)?;
+    endpoint::connect(&socket, endpoint)?;
+    Ok(socket)
+}
+
+/// Receives every frame of one message, waking each poll interval to honour the deadline.
+fn receive(
+    setup: &CheckSetup,
+    socket: &zmq::Socket,
+    timeout: Duration,
+) -> anyhow::Result<Option<Vec<Vec<u8>>>> {
+    let give_up = std::time::Instant::now() + setup.time_left(timeout);
+    loop {
+        match socket.recv_multipart(0) {
+            Ok(frames) => return Ok(Some(frames)),
+            Err(zmq::Error::EAGAIN)
+                if std::time::Instant::now() < give_up && !setup.cancel.is_cancelled() => {}
+            Err(zmq::Error::EAGAIN) => return Ok(None),
+            Err(error) => return Err(error.into()),
+        }
+    }
+}
+
+fn expected_reply(prefix: &[u8], request: &[u8]) -> Vec<u8> {
+    [prefix, request].concat()
+}
+
+fn describe(reply: &[Vec<u8>]) -> String {
+    match reply {
+        [one] => quote(one),
+        frames => format!(
+            "{} frames: {}",
+            frames.len(),
+            frames
+                .iter()
+                .map(|frame| quote(frame))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn compare(name: &str, prefix: &[u8], request: &[u8], reply: &[Vec<u8>]) -> Check {
+    let expected = expected_reply(prefix, request);
+    if reply.len() == 1 && reply[0] == expected {
+        return Check::pass(name, quote(&expected));
+    }
+    let check = Check::fail(name, quote(&expected), describe(reply));
+    if reply.len() > 1 {
+        check.because(
+            "send the reply as one frame: the prefix and the request joined into one string",
+        )
+    } else if reply[0].ends_with(request) {
+        check.because(
+            "the prefix differs: compare them character by character (spaces and the colon count)",
+        )
+    } else {
+        check.because("the reply is the prefix followed by exactly the bytes of the request")
+    }
+}
+
+fn no_reply(name: &str, request: &[u8]) -> Check {
+    Check::fail(
+        name,
+        format!("a reply to {} within {} s", quote(request), REPLY.as_secs()),
+        "no reply",
+    )
+    .because("did the server stop, or crash on this request? Its output above may say")
+}
+
+fn in_a_row(setup: &CheckSetup, client: &mut Client, prefix: &[u8]) -> anyhow::Result<Check> {
+    let name = format!("answers {IN_A_ROW} requests in a row");
+    for number in 1..=IN_A_ROW {
+        let request = format!("request {number}");
+        let Some(reply) = client.ask(setup, request.as_bytes(), REPLY)? else {
+            return Ok(no_reply(&name, request.as_bytes()).because(format!(
+                "it answered {} before this one; does the server loop?",
+                number - 1
+            )));
+        };
+        let expected = expected_reply(prefix, request.as_bytes());
+        if reply.len() != 1 || reply[0] != expected {
+            return Ok(Check::fail(
+                name,
+                format!("reply {number}: {}", quote(&expected)),
+                format!("reply {number}: {}", describe(&reply)),
+            ));
+        }
+    }
+    Ok(Check::pass(
+        name,
+        format!("{IN_A_ROW} of {IN_A_ROW} correct"),
+    ))
+}
+
+/// Two clients send before either reads: a REP server answers them one after the other, each
+/// to the right client (the REP socket keeps the return address for it).
+fn two_clients(
+    setup: &CheckSetup,
+    zmq_context: &zmq::Context,
+    endpoint: &str,
+    prefix: &[u8],
+) -> anyhow::Result<Check> {
+    let name = "answers two clients, each with its own reply";
+    let first = connected(zmq_context, endpoint)?;
+    let second = connected(zmq_context, endpoint)?;
+    first.send(&b"from the first client"[..], 0)?;
+    second.send(&b"from the second client"[..], 0)?;
+    for (socket, request) in [
+        (&second, &b"from the second client"[..]),
+        (&first, &b"from the first client"[..]),
+    ] {
+        let expected = expected_reply(prefix, request);
+        match receive(setup, socket, REPLY)? {
+            Some(reply) if reply.len() == 1 && reply[0] == expected => {}
+            Some(reply) => return Ok(Check::fail(name, quote(&expected), describe(&reply))),
+            None => return Ok(no_reply(name, request)),
+        }
+    }
+    Ok(Check::pass(name, "both replies went to the right client"))
+}

@@ -1,0 +1,333 @@
+//! `zmq-subscriber`: the student writes a subscriber that prints only one topic.
+//!
+//! The checker binds a PUB socket where the student's SUB connects, publishes on the wanted
+//! topic and on others, and reads what the program prints: one line per message, the topic, a
+//! space, then the payload. Payloads carry the pub/sub lab's header (`pub=… seq=… ts=…`), and
+//! the checker remembers the topic of every timestamp it sent, so it knows exactly which
+//! message each printed line is, even when the program prints the wrong topic in front of it.
+//!
+//! It starts by publishing until the program prints something: a new subscriber always misses
+//! the first messages (the slow joiner), so nothing counts until the subscription has arrived.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use lab_core::exercise::{Check, CheckSetup, Checker, ProgramOutput, quote};
+
+use super::some_of;
+use crate::endpoint;
+use crate::message::{self, Header};
+
+/// The publisher id in warm-up messages: printing one shows the subscription works.
+const WARMUP_ID: u32 = 0x0000_0a11;
+/// The publisher id in the graded batch.
+const BATCH_ID: u32 = 0x0000_b0b0;
+/// Graded messages per topic.
+const PER_TOPIC: u64 = 20;
+/// How long the program may take to print its first message.
+const FIRST_MESSAGE: Duration = Duration::from_secs(10);
+/// How long after the batch the checker waits for the last lines.
+const SETTLE: Duration = Duration::from_secs(3);
+
+pub struct SubscriberChecker;
+
+impl Checker for SubscriberChecker {
+    fn id(&self) -> &'static str {
+        "zmq-subscriber"
+    }
+
+    fn endpoints(&self) -> &'static [&'static str] {
+        &["publisher"]
+    }
+
+    fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
+        let Some(output) = &setup.program else {
+            anyhow::bail!(
+                "this exercise reads what your program prints, so the workbench must start it: give its command after --"
+            );
+        };
+        let wanted = setup.setting("topic", "B").to_string();
+        let mut topics = vec![wanted.clone()];
+        topics.extend(
+            setup
+                .setting("other-topics", "A,C")
+                .split(',')
+                .map(str::to_string),
+        );
+        let endpoint = setup.endpoint("publisher")?;
+        let zmq_context = zmq::Context::new();
+        let socket = super::socket(&zmq_context, zmq::PUB, Duration::from_millis(100))?;
+        socket.set_sndhwm(100_000)?;
+        endpoint::bind(&socket, endpoint)?;
+        let mut publisher = Publisher {
+            socket: &socket,
+            topics: &topics,
+            sent: BTreeMap::new(),
+            payload: Vec::new(),
+        };
+
+        let mut checks = Vec::new();
+        match warm_up(setup, output, &mut publisher, endpoint, &wanted)? {
+            Ok(pass) => checks.push(pass),
+            Err(fail) => {
+                checks.push(fail);
+                return Ok(checks);
+            }
+        }
+
+        let batch_start = output.line_count();
+        for round in 0..PER_TOPIC {
+            for topic in 0..topics.len() {
+                publisher.send(BATCH_ID, topic, round)?;
+            }
+            // Spread out a little, as a real publisher would: a burst all at once tests the
+            // student's queue, not their subscription.
+            setup.cancel.sleep(Duration::from_millis(2));
+        }
+        let settle_until = Instant::now() + setup.time_left(SETTLE);
+        let seen = loop {
+            let seen = Seen::read(
+                &output.lines_from(batch_start),
+                batch_start,
+                &topics,
+                &publisher.sent,
+            );
+            let complete = seen.wanted_sequences(&wanted).len() as u64 >= PER_TOPIC;
+            if complete || Instant::now() >= settle_until || setup.out_of_time() {
+                break seen;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        checks.push(all_wanted_arrived(&seen, &wanted));
+        checks.push(nothing_else(&seen, &wanted));
+        checks.push(topic_then_payload(&seen));
+        if let Some(how) = setup.program_exited() {
+            checks.push(
+                Check::fail(
+                    "keeps running until it is stopped",
+                    "still running after the messages",
+                    how,
+                )
+                .because("a subscriber receives in a loop, forever: `while (true)` / `while True`"),
+            );
+        }
+        Ok(checks)
+    }
+}
+
+/// Sends numbered messages and remembers which topic each timestamp went out on.
+struct Publisher<'a> {
+    socket: &'a zmq::Socket,
+    topics: &'a [String],
+    /// Timestamp in the header → (topic index, sequence).
+    sent: BTreeMap<u64, (usize, u64)>,
+    payload: Vec<u8>,
+}
+
+impl Publisher<'_> {
+    fn send(&mut self, publisher: u32, topic: usize, sequence: u64) -> anyhow::Result<()> {
+        let mut sent_at_nanos = message::now_nanos();
+        // Two messages in the same nanosecond would share a key.
+        while self.sent.contains_key(&sent_at_nanos) {
+            sent_at_nanos += 1;
+        }
+        let header = Header {
+            publisher,
+            sequence,
+            sent_at_nanos,
+        };
+        message::encode(&mut self.payload, header, 64);
+        self.socket
+            .send(self.topics[topic].as_bytes(), zmq::SNDMORE)?;
+        self.socket.send(&self.payload[..], 0)?;
+        self.sent.insert(sent_at_nanos, (topic, sequence));
+        Ok(())
+    }
+}
+
+/// Publishes on every topic until the program prints one of the messages.
+fn warm_up(
+    setup: &CheckSetup,
+    output: &ProgramOutput,
+    publisher: &mut Publisher,
+    endpoint: &str,
+    wanted: &str,
+) -> anyhow::Result<Result<Check, Check>> {
+    const NAME: &str = "connects and prints the messages it receives";
+    let started = Instant::now();
+    let first_line = output.line_count();
+    let mut round = 0;
+    loop {
+        for topic in 0..publisher.topics.len() {
+            publisher.send(WARMUP_ID, topic, round)?;
+        }
+        round += 1;
+        let lines = output.lines_from(first_line);
+        if lines.iter().any(|line| header_in(line).is_some()) {
+            return Ok(Ok(Check::pass(
+                NAME,
+                format!(
+                    "first message printed after {:.1} s",
+                    started.elapsed().as_secs_f64()
+                ),
+            )));
+        }
+        if let Some(how) = setup.program_exited() {
+            return Ok(Err(Check::fail(
+                NAME,
+                "a program that keeps running and prints what it receives",
+                format!("it {how} after printing {} line(s)", lines.len()),
+            )
+            .because(
+                "see what it printed above; a subscriber loops forever on recv",
+            )));
+        }
+        if started.elapsed() >= FIRST_MESSAGE || setup.out_of_time() {
+            let got = match lines.first() {
+                None => format!("nothing printed in {} s", FIRST_MESSAGE.as_secs()),
+                Some(first) => format!(
+                    "{} line(s), none with a message's payload; the first: {}",
+                    lines.len(),
+                    quote(first.as_bytes())
+                ),
+            };
+            return Ok(Err(Check::fail(
+                NAME,
+                format!("lines like \"{wanted} pub=0000b0b0 seq=0 ts=…\" within {} s", FIRST_MESSAGE.as_secs()),
+                got,
+            )
+            .because(format!(
+                "is the SUB socket connected to {endpoint} and subscribed to \"{wanted}\"? A SUB socket with no subscription receives nothing. Print the topic, a space and the payload, and flush (Python: print(..., flush=True))"
+            ))));
+        }
+        setup.cancel.sleep(Duration::from_millis(50));
+    }
+}
+
+/// Finds the workbench header in a printed line.
+fn header_in(line: &str) -> Option<(usize, Header)> {
+    let start = line.find("pub=")?;
+    message::decode(&line.as_bytes()[start..]).map(|header| (start, header))
+}
+
+/// The graded messages the program printed, by the topic they were really sent on.
+struct Seen {
+    printed: Vec<Printed>,
+}
+
+/// One graded message as the program printed it.
+struct Printed {
+    /// The topic it was really sent on.
+    topic: String,
+    sequence: u64,
+    /// Its line in the program's output, counting from 1.
+    line_number: usize,
+    line: String,
+    /// Where the payload starts in the line: what stands before it should be the topic.
+    payload_start: usize,
+}
+
+impl Seen {
+    fn read(
+        lines: &[String],
+        first_line: usize,
+        topics: &[String],
+        sent: &BTreeMap<u64, (usize, u64)>,
+    ) -> Seen {
+        let mut printed = Vec::new();
+        for (offset, line) in lines.iter().enumerate() {
+            let Some((payload_start, header)) = header_in(line) else {
+                continue;
+            };
+            if header.publisher != BATCH_ID {
+                continue;
+            }
+            if let Some(&(topic, sequence)) = sent.get(&header.sent_at_nanos) {
+                printed.push(Printed {
+                    topic: topics[topic].clone(),
+                    sequence,
+                    line_number: first_line + offset + 1,
+                    line: line.clone(),
+                    payload_start,
+                });
+            }
+        }
+        Seen { printed }
+    }
+
+    fn wanted_sequences(&self, wanted: &str) -> BTreeSet<u64> {
+        self.printed
+            .iter()
+            .filter(|printed| printed.topic == wanted)
+            .map(|printed| printed.sequence)
+            .collect()
+    }
+}
+
+fn all_wanted_arrived(seen: &Seen, wanted: &str) -> Check {
+    let name = format!("prints every message on topic {wanted}");
+    let arrived = seen.wanted_sequences(wanted);
+    if arrived.len() as u64 >= PER_TOPIC {
+        return Check::pass(name, format!("{PER_TOPIC} of {PER_TOPIC}"));
+    }
+    let missing: Vec<u64> = (0..PER_TOPIC)
+        .filter(|seq| !arrived.contains(seq))
+        .collect();
+    Check::fail(
+        name,
+        format!("all {PER_TOPIC} messages on {wanted} (seq=0 to seq={})", PER_TOPIC - 1),
+        format!("{} of {PER_TOPIC}; missing seq {}", arrived.len(), some_of(&missing)),
+    )
+    .because("these were published after your subscription arrived, so all of them reach a subscriber that keeps receiving")
+}
+
+fn nothing_else(seen: &Seen, wanted: &str) -> Check {
+    let name = format!("prints nothing from other topics than {wanted}");
+    let others: Vec<&Printed> = seen
+        .printed
+        .iter()
+        .filter(|printed| printed.topic != wanted)
+        .collect();
+    let Some(first) = others.first() else {
+        return Check::pass(name, "none printed");
+    };
+    let topics: BTreeSet<&str> = others
+        .iter()
+        .map(|printed| printed.topic.as_str())
+        .collect();
+    Check::fail(
+        name,
+        format!("only messages on {wanted}"),
+        format!(
+            "{} message(s) on {}; e.g. output line {}, sent on {}: {}",
+            others.len(),
+            topics.into_iter().collect::<Vec<_>>().join(", "),
+            first.line_number,
+            first.topic,
+            quote(first.line.as_bytes())
+        ),
+    )
+    .because(format!("subscribe to \"{wanted}\" only: a subscription is a prefix, and the empty prefix \"\" matches every topic"))
+}
+
+fn topic_then_payload(seen: &Seen) -> Check {
+    let name = "prints each message as its topic, a space, then the payload";
+    let wrong = seen
+        .printed
+        .iter()
+        .find(|printed| printed.line[..printed.payload_start].trim_end() != printed.topic);
+    match wrong {
+        None if seen.printed.is_empty() => Check::pass(name, "nothing to judge"),
+        None => Check::pass(name, format!("{} line(s) checked", seen.printed.len())),
+        Some(printed) => Check::fail(
+            name,
+            format!("a line starting \"{} pub=\"", printed.topic),
+            format!(
+                "output line {}: {}",
+                printed.line_number,
+                quote(printed.line.as_bytes())
+            ),
+        )
+        .because("the topic arrives in the first frame and the payload in the second: print both, topic first"),
+    }
+}

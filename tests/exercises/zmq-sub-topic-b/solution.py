@@ -1,0 +1,8 @@
+import zmq
+
+socket = zmq.Context().socket(zmq.SUB)
+socket.setsockopt(zmq.SUBSCRIBE, b"B")
+socket.connect("tcp://127.0.0.1:5563")
+while True:
+    topic, payload = socket.recv_multipart()
+    print(topic.decode(), payload.decode(), flush=True)

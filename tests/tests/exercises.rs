@@ -1,0 +1,410 @@
+//! Exercises end to end: the reference solutions in PHP and Python (tests/exercises/) pass their
+//! checks through the real `workbench exercise check`, the broken variants fail with the message
+//! that points at their mistake, and progress, hints and the teacher's export follow.
+//!
+//! Each exercise uses fixed ports (students hard-code them), so each test runs one exercise's
+//! programs one after another; the three exercises use different ports and run in parallel.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+
+use common::{command, missing_tool};
+
+fn solutions() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises")
+}
+
+fn php_with_zmq() -> bool {
+    let loaded = std::process::Command::new("php")
+        .args(["-r", "exit(extension_loaded('zmq') ? 0 : 1);"])
+        .status()
+        .is_ok_and(|status| status.success());
+    loaded || !missing_tool("php with the zmq extension", "the PHP reference solutions")
+}
+
+fn python_with_zmq() -> bool {
+    let loaded = std::process::Command::new("python3")
+        .args(["-c", "import zmq"])
+        .status()
+        .is_ok_and(|status| status.success());
+    loaded || !missing_tool("python3 with pyzmq", "the Python reference solutions")
+}
+
+/// `workbench exercise <args>` with progress kept in `data`.
+fn exercise(data: &Path, args: &[&str]) -> Output {
+    command()
+        .arg("exercise")
+        .args(args)
+        .env("WORKBENCH_DATA_DIR", data)
+        .env_remove("WORKBENCH_CONTENT")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the workbench runs")
+}
+
+/// Checks `exercise_id` with one of its reference programs; returns (exit code, stdout).
+fn check(data: &Path, exercise_id: &str, file: &str) -> (i32, String) {
+    let interpreter = if file.ends_with(".php") {
+        "php"
+    } else {
+        "python3"
+    };
+    let program = solutions().join(exercise_id).join(file);
+    let output = exercise(
+        data,
+        &[
+            "check",
+            exercise_id,
+            "--",
+            interpreter,
+            program.to_str().unwrap(),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.is_empty() || !stderr.contains("panicked"),
+        "{stderr}"
+    );
+    (output.status.code().unwrap_or(-1), stdout)
+}
+
+fn assert_passes(data: &Path, exercise_id: &str, file: &str) {
+    let (code, stdout) = check(data, exercise_id, file);
+    assert_eq!(code, 0, "{exercise_id} {file} should pass:\n{stdout}");
+    assert!(stdout.contains("All checks pass"), "{stdout}");
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+}
+
+/// The broken variant fails, and the failed check's name and the words of its explanation are
+/// in the output.
+fn assert_fails_with(
+    data: &Path,
+    exercise_id: &str,
+    file: &str,
+    failed_check: &str,
+    words: &[&str],
+) {
+    let (code, stdout) = check(data, exercise_id, file);
+    assert_eq!(code, 1, "{exercise_id} {file} should fail:\n{stdout}");
+    assert!(
+        stdout.contains(&format!("FAIL {failed_check}")),
+        "{exercise_id} {file}: expected a failed '{failed_check}':\n{stdout}"
+    );
+    for word in words {
+        assert!(
+            stdout.contains(word),
+            "{exercise_id} {file}: missing '{word}':\n{stdout}"
+        );
+    }
+}
+
+fn status_of(data: &Path, exercise_id: &str) -> serde_json::Value {
+    let output = exercise(data, &["list", "--json"]);
+    assert!(output.status.success());
+    let list: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["id"] == exercise_id)
+        .unwrap_or_else(|| panic!("{exercise_id} listed"))["status"]
+        .clone()
+}
+
+#[test]
+fn subscriber_exercise_solutions_pass_and_broken_ones_are_told_why() {
+    let data = tempfile::tempdir().unwrap();
+    let id = "zmq-sub-topic-b";
+    if php_with_zmq() {
+        assert_passes(data.path(), id, "solution.php");
+        assert_fails_with(
+            data.path(),
+            id,
+            "broken.php",
+            "connects and prints the messages it receives",
+            &[
+                "nothing printed",
+                "A SUB socket with no subscription receives nothing",
+            ],
+        );
+    }
+    if python_with_zmq() {
+        assert_passes(data.path(), id, "solution.py");
+        assert_fails_with(
+            data.path(),
+            id,
+            "broken.py",
+            "prints nothing from other topics than B",
+            &[
+                "message(s) on A, C",
+                "the empty prefix \"\" matches every topic",
+            ],
+        );
+    }
+    let status = status_of(data.path(), id);
+    assert_eq!(status["passed"], true, "{status}");
+    assert_eq!(status["attempts"], 4, "{status}");
+}
+
+#[test]
+fn rep_server_exercise_solutions_pass_and_broken_ones_are_told_why() {
+    let data = tempfile::tempdir().unwrap();
+    let id = "zmq-rep-prefix";
+    if php_with_zmq() {
+        assert_passes(data.path(), id, "solution.php");
+        assert_fails_with(
+            data.path(),
+            id,
+            "broken.php",
+            "replies with the prefix followed by the request",
+            &[
+                "expected: \"From Server1:hello\"",
+                "got:      \"From Server1: hello\"",
+                "the prefix differs",
+            ],
+        );
+    }
+    if python_with_zmq() {
+        assert_passes(data.path(), id, "solution.py");
+        assert_fails_with(
+            data.path(),
+            id,
+            "broken.py",
+            "answers 50 requests in a row",
+            &[
+                "a reply to \"request 3\"",
+                "no reply",
+                "it answered 2 before this one",
+            ],
+        );
+    }
+}
+
+#[test]
+fn publisher_exercise_solutions_pass_and_broken_ones_are_told_why() {
+    let data = tempfile::tempdir().unwrap();
+    let id = "zmq-pub-topics";
+    if php_with_zmq() {
+        assert_passes(data.path(), id, "solution.php");
+        assert_fails_with(
+            data.path(),
+            id,
+            "broken.php",
+            "sends each message as two frames: topic, then payload",
+            &["1 frame(s):", "sendmulti"],
+        );
+    }
+    if python_with_zmq() {
+        assert_passes(data.path(), id, "solution.py");
+        assert_fails_with(
+            data.path(),
+            id,
+            "broken.py",
+            "a subscriber to \"B\" receives only topic B",
+            &["\"B-news\"", "matches by prefix"],
+        );
+    }
+}
+
+#[test]
+fn a_program_that_cannot_start_exits_early_or_never_listens_is_told_so() {
+    let data = tempfile::tempdir().unwrap();
+    let output = exercise(
+        data.path(),
+        &[
+            "check",
+            "zmq-rep-prefix",
+            "--",
+            "no-such-interpreter-here",
+            "server.php",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "workbench: cannot start `no-such-interpreter-here server.php`: 'no-such-interpreter-here' was not found: is it installed and on your PATH?"
+    );
+
+    let output = exercise(
+        data.path(),
+        &[
+            "check",
+            "zmq-rep-prefix",
+            "--",
+            "sh",
+            "-c",
+            "echo starting; echo 'Fatal: no zmq' >&2; exit 3",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("FAIL opens port 5559"), "{stdout}");
+    assert!(
+        stdout.contains("your program exited with code 3 before opening port 5559"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("| Fatal: no zmq"),
+        "its error output is shown:\n{stdout}"
+    );
+
+    let output = exercise(
+        data.path(),
+        &[
+            "check",
+            "zmq-sub-topic-b",
+            "--",
+            "sh",
+            "-c",
+            "echo waiting; exec sleep 60",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout
+            .contains("got:      1 line(s), none with a message's payload; the first: \"waiting\""),
+        "{stdout}"
+    );
+
+    let output = exercise(data.path(), &["check", "zmq-sub-topic-b"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("give its command after --"));
+    assert!(
+        output.stdout.is_empty(),
+        "nothing starts before the refusal"
+    );
+
+    let status = status_of(data.path(), "zmq-rep-prefix");
+    assert_eq!(
+        status["attempts"], 1,
+        "a program that never started is no attempt: {status}"
+    );
+    assert_eq!(status["passed"], false);
+}
+
+#[test]
+fn hints_come_one_at_a_time_and_show_lists_them() {
+    let data = tempfile::tempdir().unwrap();
+    let shown = exercise(data.path(), &["show", "zmq-rep-prefix", "--lang", "en"]);
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        text.contains("A REP server that answers with a prefix"),
+        "{text}"
+    );
+    assert!(text.contains("3 hint(s) left"), "{text}");
+    assert!(
+        text.contains("• server.php") && text.contains("• server.py"),
+        "{text}"
+    );
+
+    let first = exercise(data.path(), &["hint", "zmq-rep-prefix", "--lang", "en"]);
+    let first = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(
+        first.starts_with("Hint 1 of 3: Create a REP socket"),
+        "{first}"
+    );
+    assert!(!first.contains("Hint 2"), "{first}");
+    let second = exercise(data.path(), &["hint", "zmq-rep-prefix", "--lang", "zh"]);
+    let second = String::from_utf8_lossy(&second.stdout).into_owned();
+    assert!(
+        second.contains("Hint 2 of 3: REP 套接字必须交替进行"),
+        "{second}"
+    );
+    assert_eq!(status_of(data.path(), "zmq-rep-prefix")["hints_used"], 2);
+
+    let shown = exercise(data.path(), &["show", "zmq-rep-prefix", "--lang", "zh"]);
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(text.contains("带前缀应答的 REP 服务器"), "{text}");
+    assert!(
+        text.contains("Hint 2:") && text.contains("1 hint(s) left"),
+        "{text}"
+    );
+}
+
+#[test]
+fn start_copies_the_starter_files_and_export_gives_the_teacher_a_table() {
+    let data = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let folder = work.path().join("mine");
+    let output = exercise(
+        data.path(),
+        &[
+            "start",
+            "zmq-pub-topics",
+            "--into",
+            folder.to_str().unwrap(),
+        ],
+    );
+    assert!(output.status.success());
+    let php = std::fs::read_to_string(folder.join("publisher.php")).unwrap();
+    assert!(php.contains("TODO: bind the socket to tcp://127.0.0.1:5561"));
+    assert!(folder.join("publisher.py").exists());
+
+    std::fs::write(folder.join("publisher.php"), "<?php // my work").unwrap();
+    exercise(
+        data.path(),
+        &[
+            "start",
+            "zmq-pub-topics",
+            "--into",
+            folder.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("publisher.php")).unwrap(),
+        "<?php // my work",
+        "a second start never overwrites the student's work"
+    );
+
+    exercise(data.path(), &["hint", "zmq-pub-topics"]);
+    let output = exercise(data.path(), &["export", "--csv", "--student", "Ada"]);
+    assert!(output.status.success());
+    let table = String::from_utf8_lossy(&output.stdout);
+    let mut rows = table.lines();
+    assert_eq!(
+        rows.next(),
+        Some(
+            "student,exercise,topic,title,status,attempts,passed,first_passed_utc,seconds_to_pass,hints_used"
+        )
+    );
+    let row = rows
+        .find(|row| row.contains(",zmq-pub-topics,"))
+        .expect("a row per exercise");
+    assert_eq!(
+        row,
+        "Ada,zmq-pub-topics,messaging,A publisher the workbench can filter,new,0,false,,,1"
+    );
+}
+
+#[test]
+fn a_broken_exercise_file_names_its_file_and_line() {
+    let data = tempfile::tempdir().unwrap();
+    let content = tempfile::tempdir().unwrap();
+    let folder = content.path().join("exercises/mine");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("exercise.toml"),
+        "id = \"mine\"\ntopic = \"messaging\"\ndifficulty = \"easy\"\ntitle = { en = \"Mine\" }\n\n[check]\nchecker = \"zmq-rep-servr\"\ntime_limit = 10\n",
+    )
+    .unwrap();
+    std::fs::write(folder.join("README.md"), "# Mine\n").unwrap();
+    let output = command()
+        .args(["exercise", "list"])
+        .env("WORKBENCH_DATA_DIR", data.path())
+        .env("WORKBENCH_CONTENT", content.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        [format!(
+            "workbench: {}:7: unknown checker 'zmq-rep-servr'; checkers: zmq-subscriber, zmq-rep-server, zmq-publisher",
+            folder.join("exercise.toml").display()
+        )]
+    );
+}

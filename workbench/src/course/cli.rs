@@ -1,0 +1,441 @@
+//! `workbench lesson` and `workbench exercise ...`: the course on the command line.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Subcommand;
+use lab_core::{CancelToken, Registry};
+
+use super::content::Content;
+use super::exercise::{self, Exercise};
+use super::progress::{self, Progress};
+use super::{Lang, check, lesson};
+
+#[derive(Subcommand)]
+pub enum ExerciseCommand {
+    /// The exercises, with your progress.
+    List {
+        /// One JSON array (with each exercise's status).
+        #[arg(long)]
+        json: bool,
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+    },
+    /// The task, its starter files and the hints revealed so far.
+    Show {
+        id: String,
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+    },
+    /// Reveal the next hint.
+    Hint {
+        id: String,
+        #[arg(long, value_enum)]
+        lang: Option<Lang>,
+    },
+    /// Check your program: `workbench exercise check <id> -- php server.php` starts it, checks
+    /// it and stops it; without a command, a program already running is checked.
+    Check {
+        id: String,
+        /// The command that starts your program, after --.
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
+    /// Check again whenever a file in this folder changes (Ctrl-C to stop).
+    Watch {
+        id: String,
+        /// The command that starts your program, after --.
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
+    /// Write the start files of an exercise into a folder, ready to edit.
+    Start {
+        id: String,
+        /// Where to put them (default: a new folder named after the exercise).
+        #[arg(long)]
+        into: Option<std::path::PathBuf>,
+    },
+    /// The progress table for a teacher.
+    Export {
+        /// As CSV (the only format so far).
+        #[arg(long)]
+        csv: bool,
+        /// The student's name in the table (default: $USER).
+        #[arg(long)]
+        student: Option<String>,
+    },
+}
+
+/// A one-line error for the user, exit code 2.
+pub struct UsageError(pub String);
+
+fn colour() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+fn width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|columns| columns.parse().ok())
+        .unwrap_or(80usize)
+        .clamp(40, 100)
+}
+
+pub fn lesson(
+    registry: &Registry,
+    topic: Option<String>,
+    lang: Option<Lang>,
+) -> Result<ExitCode, UsageError> {
+    let content = Content::from_env();
+    let Some(topic) = topic else {
+        println!("Lessons (workbench lesson <topic> [--lang en|zh]):");
+        for (topic, langs) in lesson::available(&content) {
+            let title = lesson::load(&content, registry, topic, Lang::En)
+                .map(|lesson| lesson.title)
+                .unwrap_or_else(|error| format!("(broken: {error})"));
+            let langs: Vec<&str> = langs.iter().map(|lang| lang.code()).collect();
+            println!("  {topic:<16} {title}  [{}]", langs.join(", "));
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    let lang = lang.unwrap_or_else(Lang::from_env);
+    let lesson = lesson::load(&content, registry, &topic, lang).map_err(UsageError)?;
+    if lesson.lang != lang {
+        eprintln!(
+            "note: no {} translation of '{topic}' yet; showing {}",
+            lang.code(),
+            lesson.lang.code()
+        );
+    }
+    print!("{}", lesson::to_terminal(&lesson, width(), colour()));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load(registry: &Registry) -> Result<(Content, Vec<Exercise>), UsageError> {
+    let content = Content::from_env();
+    let exercises = exercise::load_all(&content, registry).map_err(UsageError)?;
+    Ok((content, exercises))
+}
+
+fn progress() -> Result<Progress, UsageError> {
+    Progress::open_default().map_err(|error| UsageError(format!("{error:#}")))
+}
+
+pub fn exercise(registry: &Registry, command: ExerciseCommand) -> Result<ExitCode, UsageError> {
+    let (content, exercises) = load(registry)?;
+    let internal = |error: anyhow::Error| UsageError(format!("{error:#}"));
+    match command {
+        ExerciseCommand::List { json, lang } => {
+            let lang = lang.unwrap_or_else(Lang::from_env);
+            let statuses = progress()?.all().map_err(internal)?;
+            if json {
+                let list: Vec<serde_json::Value> = exercises
+                    .iter()
+                    .map(|exercise| {
+                        let mut value = serde_json::to_value(exercise).unwrap_or_default();
+                        value["status"] = serde_json::to_value(
+                            statuses.get(&exercise.id).cloned().unwrap_or_default(),
+                        )
+                        .unwrap_or_default();
+                        value
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(list));
+            } else {
+                println!(
+                    "{:<22} {:<10} {:<7} {:<10} title",
+                    "id", "topic", "level", "status"
+                );
+                for exercise in &exercises {
+                    let status = statuses.get(&exercise.id).cloned().unwrap_or_default();
+                    println!(
+                        "{:<22} {:<10} {:<7} {:<10} {}",
+                        exercise.id,
+                        exercise.topic,
+                        exercise.difficulty,
+                        status.label(),
+                        exercise.title.get(lang)
+                    );
+                }
+                println!("\n`workbench exercise show <id>` for the task.");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ExerciseCommand::Show { id, lang } => {
+            let lang = lang.unwrap_or_else(Lang::from_env);
+            let exercise = exercise::find(&exercises, &id).map_err(UsageError)?;
+            let progress = progress()?;
+            progress.opened(&exercise.id).map_err(internal)?;
+            let revealed = progress.hints_revealed(&exercise.id).map_err(internal)?;
+            print!(
+                "{}",
+                show(&content, registry, exercise, lang, revealed as usize)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ExerciseCommand::Hint { id, lang } => {
+            let lang = lang.unwrap_or_else(Lang::from_env);
+            let exercise = exercise::find(&exercises, &id).map_err(UsageError)?;
+            let progress = progress()?;
+            let before = progress.hints_revealed(&exercise.id).map_err(internal)? as usize;
+            let revealed = progress
+                .reveal_hint(&exercise.id, exercise.hints.len())
+                .map_err(internal)? as usize;
+            for (number, hint) in exercise.hints.iter().take(revealed).enumerate() {
+                println!(
+                    "Hint {} of {}: {}",
+                    number + 1,
+                    exercise.hints.len(),
+                    hint.get(lang)
+                );
+            }
+            if revealed == before {
+                println!("(that was the last hint)");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ExerciseCommand::Check { id, command } => {
+            let exercise = exercise::find(&exercises, &id).map_err(UsageError)?;
+            let cancel = cancel_on_ctrl_c();
+            let command = (!command.is_empty()).then_some(command.as_slice());
+            check_once(registry, exercise, command, &cancel)
+        }
+        ExerciseCommand::Watch { id, command } => {
+            let exercise = exercise::find(&exercises, &id).map_err(UsageError)?;
+            watch(registry, exercise, &command)
+        }
+        ExerciseCommand::Start { id, into } => {
+            let exercise = exercise::find(&exercises, &id).map_err(UsageError)?;
+            let folder = into.unwrap_or_else(|| exercise.id.clone().into());
+            start_files(&content, exercise, &folder).map_err(internal)?;
+            progress()?.opened(&exercise.id).map_err(internal)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ExerciseCommand::Export { csv: _, student } => {
+            let student = student
+                .or_else(|| std::env::var("USER").ok())
+                .or_else(|| std::env::var("LOGNAME").ok())
+                .unwrap_or_default();
+            let statuses = progress()?.all().map_err(internal)?;
+            export_csv(&exercises, &statuses, &student, std::io::stdout()).map_err(internal)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The task as printed by `show`: title, README, starter files, revealed hints, how to check.
+fn show(
+    content: &Content,
+    registry: &Registry,
+    exercise: &Exercise,
+    lang: Lang,
+    revealed: usize,
+) -> String {
+    let mut markdown = exercise.readme(content, lang);
+    markdown.push_str(&format!(
+        "\n\n---\n\n**Difficulty:** {} · **time limit:** {} s\n\n",
+        exercise.difficulty,
+        exercise.time_limit.as_secs()
+    ));
+    if !exercise.starters.is_empty() {
+        markdown.push_str(&format!(
+            "**Start files** (`workbench exercise start {}` copies them into a new folder):\n\n",
+            exercise.id
+        ));
+        for path in &exercise.starters {
+            markdown.push_str(&format!(
+                "- `{}`\n",
+                path.rsplit('/').next().unwrap_or(path)
+            ));
+        }
+        markdown.push('\n');
+    }
+    for (number, hint) in exercise.hints.iter().take(revealed).enumerate() {
+        markdown.push_str(&format!("> Hint {}: {}\n\n", number + 1, hint.get(lang)));
+    }
+    if revealed < exercise.hints.len() {
+        markdown.push_str(&format!(
+            "{} hint(s) left: `workbench exercise hint {}`\n\n",
+            exercise.hints.len() - revealed,
+            exercise.id
+        ));
+    }
+    markdown.push_str(&format!(
+        "**Check it:** `workbench exercise check {} -- <the command that starts your program>`\n",
+        exercise.id
+    ));
+    let path = content.display(&format!("{}/README.md", exercise.folder()));
+    match lesson::parse(&markdown, &path, registry) {
+        Ok((lines, _)) => {
+            let lesson = lesson::Lesson {
+                topic: exercise.topic.clone(),
+                lang,
+                title: exercise.title.get(lang).to_string(),
+                markdown,
+                path,
+                lines,
+                links: Vec::new(),
+            };
+            lesson::to_terminal(&lesson, width(), colour())
+        }
+        Err(_) => markdown,
+    }
+}
+
+fn start_files(content: &Content, exercise: &Exercise, folder: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    let starter = format!("{}/starter/", exercise.folder());
+    for path in &exercise.starters {
+        let name = path.trim_start_matches(&starter);
+        let target = folder.join(name);
+        if target.exists() {
+            println!("kept     {} (it exists already)", target.display());
+            continue;
+        }
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let text = content.read(path).unwrap_or_default();
+        std::fs::write(&target, text)
+            .with_context(|| format!("cannot write {}", target.display()))?;
+        println!("wrote    {}", target.display());
+    }
+    println!(
+        "\nNext: edit them, then `workbench exercise check {} -- <command>` from {}",
+        exercise.id,
+        folder.display()
+    );
+    Ok(())
+}
+
+/// Ctrl-C cancels the running check (the student's program is still stopped cleanly).
+fn cancel_on_ctrl_c() -> CancelToken {
+    let cancel = CancelToken::default();
+    let handler = cancel.clone();
+    // Only fails if a handler is already set, which this process never does twice.
+    let _ = ctrlc::set_handler(move || handler.cancel());
+    cancel
+}
+
+fn check_once(
+    registry: &Registry,
+    exercise: &Exercise,
+    command: Option<&[String]>,
+    cancel: &CancelToken,
+) -> Result<ExitCode, UsageError> {
+    check::preflight(exercise, command).map_err(UsageError)?;
+    println!(
+        "Checking {}: {}{}",
+        exercise.id,
+        exercise.title.get(Lang::from_env()),
+        command
+            .map(|command| format!("\n  running: {}", command.join(" ")))
+            .unwrap_or_default()
+    );
+    let outcome = check::run(exercise, registry, command, cancel).map_err(UsageError)?;
+    print!("{}", check::render(&outcome, colour()));
+    match progress().and_then(|progress| {
+        progress
+            .record_attempt(&exercise.id, outcome.passed(), outcome.checks.len())
+            .map_err(|error| UsageError(format!("{error:#}")))
+    }) {
+        Ok(()) => {}
+        Err(UsageError(error)) => eprintln!("warning: progress not saved: {error}"),
+    }
+    if outcome.all_passed() {
+        println!("All checks pass. Well done!");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!(
+            "Not yet. Stuck? `workbench exercise hint {}` reveals a hint.",
+            exercise.id
+        );
+        Ok(ExitCode::from(1))
+    }
+}
+
+fn watch(
+    registry: &Registry,
+    exercise: &Exercise,
+    command: &[String],
+) -> Result<ExitCode, UsageError> {
+    use notify::{RecursiveMode, Watcher as _};
+    let cancel = cancel_on_ctrl_c();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event
+            && (event.kind.is_modify() || event.kind.is_create() || event.kind.is_remove())
+        {
+            let _ = sender.send(());
+        }
+    })
+    .map_err(|error| UsageError(format!("cannot watch files: {error}")))?;
+    watcher
+        .watch(Path::new("."), RecursiveMode::Recursive)
+        .map_err(|error| UsageError(format!("cannot watch this folder: {error}")))?;
+    loop {
+        let _ = check_once(registry, exercise, Some(command), &cancel)?;
+        println!(
+            "\nWatching this folder; the check runs again when a file changes (Ctrl-C to stop)."
+        );
+        // Wait for a change, then let a burst of saves settle before checking again.
+        loop {
+            if cancel.is_cancelled() {
+                return Ok(ExitCode::SUCCESS);
+            }
+            if receiver.recv_timeout(Duration::from_millis(200)).is_ok() {
+                break;
+            }
+        }
+        while receiver.recv_timeout(Duration::from_millis(300)).is_ok() {}
+        println!("\n──── a file changed ────");
+    }
+}
+
+pub fn export_csv(
+    exercises: &[Exercise],
+    statuses: &std::collections::BTreeMap<String, progress::Status>,
+    student: &str,
+    out: impl std::io::Write,
+) -> anyhow::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "student",
+        "exercise",
+        "topic",
+        "title",
+        "status",
+        "attempts",
+        "passed",
+        "first_passed_utc",
+        "seconds_to_pass",
+        "hints_used",
+    ])?;
+    for exercise in exercises {
+        let status = statuses.get(&exercise.id).cloned().unwrap_or_default();
+        writer.write_record([
+            student.to_string(),
+            exercise.id.clone(),
+            exercise.topic.clone(),
+            exercise.title.en.clone(),
+            status.label(),
+            status.attempts.to_string(),
+            status.passed.to_string(),
+            status
+                .first_passed_at
+                .map(progress::utc_time)
+                .unwrap_or_default(),
+            status
+                .seconds_to_pass
+                .map(|seconds| seconds.to_string())
+                .unwrap_or_default(),
+            status.hints_used.to_string(),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}

@@ -1,0 +1,421 @@
+//! Exercises: `content/exercises/<id>/exercise.toml` and the files beside it.
+//!
+//! ```toml
+//! id = "zmq-sub-topic-b"          # the folder's name
+//! topic = "messaging"
+//! difficulty = "easy"             # easy, medium or hard
+//! lab = "zmq-pubsub"              # the lab to try first (optional)
+//! title = { en = "A subscriber for topic B", zh = "只收主题 B 的订阅者" }
+//!
+//! [check]
+//! checker = "zmq-subscriber"      # a checker registered by a lab crate
+//! time_limit = 30                 # seconds for the whole check
+//! needs_command = true            # the checker reads what the program prints
+//! ready = "server"                # wait until this endpoint's TCP port accepts connections
+//! endpoints = { publisher = "tcp://127.0.0.1:5563" }
+//! settings = { topic = "B" }      # the checker's own settings
+//!
+//! [[hint]]                        # revealed one at a time
+//! en = "..."
+//! zh = "..."
+//! ```
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use lab_core::Registry;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use super::content::Content;
+use super::{Lang, TOPICS, line_of};
+
+/// A text in both languages; Chinese falls back to English where missing.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Texts {
+    pub en: String,
+    pub zh: Option<String>,
+}
+
+impl Texts {
+    pub fn get(&self, lang: Lang) -> &str {
+        match (lang, &self.zh) {
+            (Lang::Zh, Some(zh)) => zh,
+            _ => &self.en,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExerciseFile {
+    id: Spanned<String>,
+    topic: Spanned<String>,
+    difficulty: Spanned<String>,
+    lab: Option<Spanned<String>>,
+    title: Texts,
+    check: CheckFile,
+    #[serde(default)]
+    hint: Vec<Texts>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckFile {
+    checker: Spanned<String>,
+    time_limit: Spanned<u64>,
+    #[serde(default)]
+    needs_command: bool,
+    ready: Option<Spanned<String>>,
+    endpoints: Option<Spanned<BTreeMap<String, String>>>,
+    #[serde(default)]
+    settings: BTreeMap<String, String>,
+}
+
+/// An exercise, loaded and checked against the checkers and labs that exist.
+#[derive(Clone, Debug, Serialize)]
+pub struct Exercise {
+    pub id: String,
+    pub topic: String,
+    pub difficulty: String,
+    pub lab: Option<String>,
+    pub title: Texts,
+    pub checker: String,
+    #[serde(serialize_with = "seconds")]
+    pub time_limit: Duration,
+    pub needs_command: bool,
+    /// The endpoint whose port must accept connections before checking (the student binds).
+    pub ready: Option<String>,
+    pub endpoints: BTreeMap<String, String>,
+    pub settings: BTreeMap<String, String>,
+    pub hints: Vec<Texts>,
+    /// Starter files, as paths inside the content folder.
+    pub starters: Vec<String>,
+}
+
+fn seconds<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(duration.as_secs())
+}
+
+impl Exercise {
+    pub fn folder(&self) -> String {
+        format!("exercises/{}", self.id)
+    }
+
+    /// The task in `lang` (README.zh.md for Chinese, README.md otherwise).
+    pub fn readme(&self, content: &Content, lang: Lang) -> String {
+        let localized = match lang {
+            Lang::Zh => content.read(&format!("{}/README.zh.md", self.folder())),
+            Lang::En => None,
+        };
+        localized
+            .or_else(|| content.read(&format!("{}/README.md", self.folder())))
+            .unwrap_or_default()
+    }
+
+    /// The `host:port` to wait for before checking, when the student's program binds.
+    pub fn ready_address(&self) -> Option<String> {
+        let endpoint = self.endpoints.get(self.ready.as_ref()?)?;
+        endpoint.strip_prefix("tcp://").map(str::to_string)
+    }
+}
+
+/// Reads one `exercise.toml`. Errors are `file:line: what`.
+pub fn parse(
+    text: &str,
+    path: &str,
+    folder_name: &str,
+    registry: &Registry,
+    starters: Vec<String>,
+) -> Result<Exercise, String> {
+    let at =
+        |offset: usize, message: String| format!("{path}:{}: {message}", line_of(text, offset));
+    let file: ExerciseFile = toml::from_str(text).map_err(|error| {
+        let offset = error.span().map(|span| span.start).unwrap_or(0);
+        at(offset, error.message().trim().to_string())
+    })?;
+    if file.id.get_ref() != folder_name {
+        return Err(at(
+            file.id.span().start,
+            format!(
+                "id '{}' differs from its folder '{folder_name}': they must be the same",
+                file.id.get_ref()
+            ),
+        ));
+    }
+    if !TOPICS.contains(&file.topic.get_ref().as_str()) {
+        return Err(at(
+            file.topic.span().start,
+            format!(
+                "unknown topic '{}'; topics: {}",
+                file.topic.get_ref(),
+                TOPICS.join(", ")
+            ),
+        ));
+    }
+    if !["easy", "medium", "hard"].contains(&file.difficulty.get_ref().as_str()) {
+        return Err(at(
+            file.difficulty.span().start,
+            format!(
+                "difficulty '{}' should be easy, medium or hard",
+                file.difficulty.get_ref()
+            ),
+        ));
+    }
+    if let Some(lab) = &file.lab
+        && registry.find(lab.get_ref()).is_none()
+    {
+        return Err(at(
+            lab.span().start,
+            format!(
+                "unknown lab '{}'; labs: {}",
+                lab.get_ref(),
+                registry.ids().join(", ")
+            ),
+        ));
+    }
+    let check = file.check;
+    let Some(checker) = registry.find_checker(check.checker.get_ref()) else {
+        return Err(at(
+            check.checker.span().start,
+            format!(
+                "unknown checker '{}'; checkers: {}",
+                check.checker.get_ref(),
+                registry.checker_ids().join(", ")
+            ),
+        ));
+    };
+    if !(1..=600).contains(check.time_limit.get_ref()) {
+        return Err(at(
+            check.time_limit.span().start,
+            "time_limit should be between 1 and 600 seconds".to_string(),
+        ));
+    }
+    let (endpoints_at, endpoints) = match check.endpoints {
+        Some(endpoints) => (endpoints.span().start, endpoints.into_inner()),
+        None => (text.find("[check]").unwrap_or(0), BTreeMap::new()),
+    };
+    for needed in checker.endpoints() {
+        let Some(endpoint) = endpoints.get(*needed) else {
+            return Err(at(
+                endpoints_at,
+                format!(
+                    "checker {} needs an endpoint '{needed}' in [check] endpoints",
+                    checker.id()
+                ),
+            ));
+        };
+        lab_zmq::endpoint::check(endpoint, needed).map_err(|error| at(endpoints_at, error))?;
+    }
+    if let Some(ready) = &check.ready
+        && !endpoints
+            .get(ready.get_ref())
+            .is_some_and(|endpoint| endpoint.starts_with("tcp://"))
+    {
+        return Err(at(
+            ready.span().start,
+            format!(
+                "ready = '{}' should name a tcp:// endpoint of [check] endpoints",
+                ready.get_ref()
+            ),
+        ));
+    }
+    if file.hint.is_empty() {
+        return Err(at(0, "an exercise needs at least one [[hint]]".to_string()));
+    }
+    Ok(Exercise {
+        id: file.id.into_inner(),
+        topic: file.topic.into_inner(),
+        difficulty: file.difficulty.into_inner(),
+        lab: file.lab.map(Spanned::into_inner),
+        title: file.title,
+        checker: check.checker.into_inner(),
+        time_limit: Duration::from_secs(*check.time_limit.get_ref()),
+        needs_command: check.needs_command,
+        ready: check.ready.map(Spanned::into_inner),
+        endpoints,
+        settings: check.settings,
+        hints: file.hint,
+        starters,
+    })
+}
+
+/// Every exercise in the content, in topic order. The first bad file stops the loading, with
+/// its name and line.
+pub fn load_all(content: &Content, registry: &Registry) -> Result<Vec<Exercise>, String> {
+    let files = content.list("exercises/");
+    let mut exercises = Vec::new();
+    for path in files.iter().filter(|path| path.ends_with("/exercise.toml")) {
+        let folder = path.trim_end_matches("/exercise.toml");
+        let folder_name = folder.rsplit('/').next().unwrap_or(folder);
+        let display = content.display(path);
+        let text = content
+            .read(path)
+            .ok_or_else(|| format!("cannot read {display}"))?;
+        let starters = files
+            .iter()
+            .filter(|file| file.starts_with(&format!("{folder}/starter/")))
+            .cloned()
+            .collect();
+        let exercise = parse(&text, &display, folder_name, registry, starters)?;
+        if content.read(&format!("{folder}/README.md")).is_none() {
+            return Err(format!(
+                "{}: the task is missing: write it there",
+                content.display(&format!("{folder}/README.md"))
+            ));
+        }
+        exercises.push(exercise);
+    }
+    exercises.sort_by_key(|exercise| {
+        let topic = TOPICS.iter().position(|topic| *topic == exercise.topic);
+        (topic, exercise.id.clone())
+    });
+    Ok(exercises)
+}
+
+/// Finds one exercise by id, or says which ids exist.
+pub fn find<'a>(exercises: &'a [Exercise], id: &str) -> Result<&'a Exercise, String> {
+    exercises
+        .iter()
+        .find(|exercise| exercise.id == id)
+        .ok_or_else(|| {
+            let ids: Vec<&str> = exercises
+                .iter()
+                .map(|exercise| exercise.id.as_str())
+                .collect();
+            format!(
+                "unknown exercise '{id}'; exercises: {} (see `workbench exercise list`)",
+                ids.join(", ")
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+id = "rep"
+topic = "messaging"
+difficulty = "easy"
+lab = "zmq-pubsub"
+title = { en = "A server", zh = "服务器" }
+
+[check]
+checker = "zmq-rep-server"
+time_limit = 20
+ready = "server"
+endpoints = { server = "tcp://127.0.0.1:5559" }
+settings = { prefix = "From Server1:" }
+
+[[hint]]
+en = "Bind a REP socket."
+"#;
+
+    fn parse_text(text: &str) -> Result<Exercise, String> {
+        parse(
+            text,
+            "ex/exercise.toml",
+            "rep",
+            &crate::labs::registry(),
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn a_good_file_loads() {
+        let exercise = parse_text(GOOD).unwrap();
+        assert_eq!(exercise.checker, "zmq-rep-server");
+        assert_eq!(exercise.ready_address().as_deref(), Some("127.0.0.1:5559"));
+        assert_eq!(exercise.title.get(Lang::Zh), "服务器");
+        assert_eq!(exercise.hints[0].get(Lang::Zh), "Bind a REP socket.");
+    }
+
+    #[test]
+    fn mistakes_name_the_line() {
+        let cases = [
+            (
+                "difficulty = \"easy\"",
+                "difficulty = \"tricky\"",
+                4,
+                "difficulty 'tricky'",
+            ),
+            (
+                "checker = \"zmq-rep-server\"",
+                "checker = \"zmq-nope\"",
+                9,
+                "unknown checker 'zmq-nope'",
+            ),
+            ("time_limit = 20", "time_limit = 20x", 10, ""),
+            ("time_limit = 20", "time_limit = 0", 10, "between 1 and 600"),
+            (
+                "ready = \"server\"",
+                "ready = \"nothing\"",
+                11,
+                "ready = 'nothing'",
+            ),
+            (
+                "{ server = \"tcp://127.0.0.1:5559\" }",
+                "{ sever = \"tcp://127.0.0.1:5559\" }",
+                12,
+                "needs an endpoint 'server'",
+            ),
+            (
+                "lab = \"zmq-pubsub\"",
+                "lab = \"zmq-pubsob\"",
+                5,
+                "unknown lab 'zmq-pubsob'",
+            ),
+            (
+                "id = \"rep\"",
+                "id = \"other\"",
+                2,
+                "differs from its folder",
+            ),
+            ("title = {", "titel = {", 6, "unknown field"),
+        ];
+        for (from, to, line, words) in cases {
+            let error = parse_text(&GOOD.replace(from, to)).unwrap_err();
+            assert!(
+                error.starts_with(&format!("ex/exercise.toml:{line}: ")),
+                "{to}: {error}"
+            );
+            assert!(error.contains(words), "{to}: {error}");
+            assert!(!error.contains('\n'), "one line: {error}");
+        }
+    }
+
+    #[test]
+    fn every_shipped_exercise_loads_with_readmes_hints_and_starters() {
+        let content = Content::Embedded;
+        let exercises = load_all(&content, &crate::labs::registry()).unwrap();
+        assert!(exercises.len() >= 3);
+        for exercise in &exercises {
+            assert!(
+                exercise.title.zh.is_some(),
+                "{} has no Chinese title",
+                exercise.id
+            );
+            assert!(!exercise.readme(&content, Lang::En).is_empty());
+            assert!(
+                content
+                    .read(&format!("{}/README.zh.md", exercise.folder()))
+                    .is_some(),
+                "{} has no README.zh.md",
+                exercise.id
+            );
+            assert!(exercise.hints.iter().all(|hint| hint.zh.is_some()));
+            for language in [".php", ".py"] {
+                assert!(
+                    exercise
+                        .starters
+                        .iter()
+                        .any(|path| path.ends_with(language)),
+                    "{} has no {language} starter",
+                    exercise.id
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! A student's progress, kept in a SQLite file in their data folder
+//! (`~/.local/share/workbench/progress.sqlite` on Linux; `WORKBENCH_DATA_DIR` puts it elsewhere).
+//!
+//! Three small tables: when each exercise was first opened, every check attempt, and how many
+//! hints were revealed. Everything shown (status, first-pass time) is computed from them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+pub struct Progress {
+    connection: Connection,
+}
+
+/// One exercise's progress.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Status {
+    pub attempts: u64,
+    pub passed: bool,
+    /// Unix seconds of the first passing check.
+    pub first_passed_at: Option<i64>,
+    /// From first opening the exercise to its first pass.
+    pub seconds_to_pass: Option<i64>,
+    pub hints_used: u64,
+}
+
+impl Status {
+    /// A short word for lists: `passed`, `tried 3×`, or `new`.
+    pub fn label(&self) -> String {
+        if self.passed {
+            "passed".to_string()
+        } else if self.attempts > 0 {
+            format!("tried {}×", self.attempts)
+        } else {
+            "new".to_string()
+        }
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Where the progress file lives.
+pub fn default_path() -> anyhow::Result<PathBuf> {
+    let folder = match std::env::var_os("WORKBENCH_DATA_DIR") {
+        Some(folder) if !folder.is_empty() => PathBuf::from(folder),
+        _ => dirs::data_dir()
+            .map(|data| data.join("workbench"))
+            .context("no data folder for progress: set HOME, or WORKBENCH_DATA_DIR to a folder")?,
+    };
+    Ok(folder.join("progress.sqlite"))
+}
+
+impl Progress {
+    pub fn open_default() -> anyhow::Result<Progress> {
+        Progress::open(&default_path()?)
+    }
+
+    pub fn open(path: &Path) -> anyhow::Result<Progress> {
+        if let Some(folder) = path.parent() {
+            std::fs::create_dir_all(folder).with_context(|| {
+                format!("cannot create {} for the progress file", folder.display())
+            })?;
+        }
+        let connection = Connection::open(path)
+            .with_context(|| format!("cannot open the progress file {}", path.display()))?;
+        // The browser dashboard and a `check` in a shell may write at the same moment.
+        connection.busy_timeout(Duration::from_secs(5))?;
+        connection
+            .execute_batch(
+                "CREATE TABLE IF NOT EXISTS opened (
+                     exercise TEXT PRIMARY KEY,
+                     at INTEGER NOT NULL);
+                 CREATE TABLE IF NOT EXISTS attempts (
+                     id INTEGER PRIMARY KEY,
+                     exercise TEXT NOT NULL,
+                     at INTEGER NOT NULL,
+                     passed INTEGER NOT NULL,
+                     checks_passed INTEGER NOT NULL,
+                     checks_total INTEGER NOT NULL);
+                 CREATE TABLE IF NOT EXISTS hints (
+                     exercise TEXT PRIMARY KEY,
+                     revealed INTEGER NOT NULL);",
+            )
+            .with_context(|| {
+                format!(
+                    "{} is not a workbench progress file (move it away to start afresh)",
+                    path.display()
+                )
+            })?;
+        Ok(Progress { connection })
+    }
+
+    /// Notes that the student opened an exercise; only the first time counts.
+    pub fn opened(&self, exercise: &str) -> anyhow::Result<()> {
+        self.connection.execute(
+            "INSERT OR IGNORE INTO opened (exercise, at) VALUES (?1, ?2)",
+            params![exercise, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn record_attempt(
+        &self,
+        exercise: &str,
+        checks_passed: usize,
+        checks_total: usize,
+    ) -> anyhow::Result<()> {
+        self.opened(exercise)?;
+        let passed = checks_total > 0 && checks_passed == checks_total;
+        self.connection.execute(
+            "INSERT INTO attempts (exercise, at, passed, checks_passed, checks_total)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                exercise,
+                now(),
+                passed,
+                checks_passed as i64,
+                checks_total as i64
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn hints_revealed(&self, exercise: &str) -> anyhow::Result<u64> {
+        Ok(self
+            .connection
+            .query_row(
+                "SELECT revealed FROM hints WHERE exercise = ?1",
+                [exercise],
+                |row| row.get::<_, i64>(0),
+            )
+            .optional()?
+            .unwrap_or(0) as u64)
+    }
+
+    /// Reveals one more hint (up to `available`) and returns how many are revealed now.
+    pub fn reveal_hint(&self, exercise: &str, available: usize) -> anyhow::Result<u64> {
+        self.opened(exercise)?;
+        let revealed = (self.hints_revealed(exercise)? + 1).min(available as u64);
+        self.connection.execute(
+            "INSERT INTO hints (exercise, revealed) VALUES (?1, ?2)
+             ON CONFLICT (exercise) DO UPDATE SET revealed = excluded.revealed",
+            params![exercise, revealed as i64],
+        )?;
+        Ok(revealed)
+    }
+
+    /// Every exercise with any progress, by id.
+    pub fn all(&self) -> anyhow::Result<BTreeMap<String, Status>> {
+        let mut statuses: BTreeMap<String, Status> = BTreeMap::new();
+        let mut attempts = self.connection.prepare(
+            "SELECT exercise, COUNT(*), MIN(CASE WHEN passed THEN at END) FROM attempts GROUP BY exercise",
+        )?;
+        let rows = attempts.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, Option<i64>>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (exercise, count, first_passed_at) = row?;
+            let status = statuses.entry(exercise).or_default();
+            status.attempts = count as u64;
+            status.passed = first_passed_at.is_some();
+            status.first_passed_at = first_passed_at;
+        }
+        let mut hints = self
+            .connection
+            .prepare("SELECT exercise, revealed FROM hints")?;
+        for row in hints.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        })? {
+            let (exercise, revealed) = row?;
+            statuses.entry(exercise).or_default().hints_used = revealed as u64;
+        }
+        let mut opened = self.connection.prepare("SELECT exercise, at FROM opened")?;
+        for row in opened.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+        })? {
+            let (exercise, at) = row?;
+            let status = statuses.entry(exercise).or_default();
+            status.seconds_to_pass = status.first_passed_at.map(|passed| (passed - at).max(0));
+        }
+        Ok(statuses)
+    }
+
+    pub fn status(&self, exercise: &str) -> anyhow::Result<Status> {
+        Ok(self.all()?.remove(exercise).unwrap_or_default())
+    }
+}
+
+/// Unix seconds as `2026-11-25 14:03:09 UTC`, for the teacher's table.
+pub fn utc_time(unix_seconds: i64) -> String {
+    let days = unix_seconds.div_euclid(86_400);
+    let seconds = unix_seconds.rem_euclid(86_400);
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh() -> (tempfile::TempDir, Progress) {
+        let folder = tempfile::tempdir().unwrap();
+        let progress = Progress::open(&folder.path().join("deep/progress.sqlite")).unwrap();
+        (folder, progress)
+    }
+
+    #[test]
+    fn attempts_passes_and_hints_add_up() {
+        let (_folder, progress) = fresh();
+        assert_eq!(progress.status("a").unwrap(), Status::default());
+        assert_eq!(progress.status("a").unwrap().label(), "new");
+        progress.record_attempt("a", 2, 4).unwrap();
+        progress.record_attempt("a", 0, 0).unwrap();
+        let status = progress.status("a").unwrap();
+        assert_eq!((status.attempts, status.passed), (2, false));
+        assert_eq!(status.label(), "tried 2×");
+        progress.record_attempt("a", 4, 4).unwrap();
+        let status = progress.status("a").unwrap();
+        assert!(status.passed);
+        assert!(status.seconds_to_pass.is_some_and(|seconds| seconds >= 0));
+        assert_eq!(progress.reveal_hint("a", 2).unwrap(), 1);
+        assert_eq!(progress.reveal_hint("a", 2).unwrap(), 2);
+        assert_eq!(
+            progress.reveal_hint("a", 2).unwrap(),
+            2,
+            "no more hints than there are"
+        );
+        assert_eq!(progress.status("a").unwrap().hints_used, 2);
+        assert_eq!(progress.all().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn progress_survives_reopening() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("progress.sqlite");
+        Progress::open(&path)
+            .unwrap()
+            .record_attempt("b", 1, 1)
+            .unwrap();
+        assert!(Progress::open(&path).unwrap().status("b").unwrap().passed);
+    }
+
+    #[test]
+    fn a_file_that_is_not_ours_is_named() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("progress.sqlite");
+        std::fs::write(
+            &path,
+            "this is not a database, just some text that is long enough",
+        )
+        .unwrap();
+        let error = format!("{:#}", Progress::open(&path).err().unwrap());
+        assert!(error.contains("progress.sqlite"), "{error}");
+    }
+
+    #[test]
+    fn utc_times_are_calendar_dates() {
+        assert_eq!(utc_time(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(utc_time(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(utc_time(1_795_618_989), "2026-11-25 15:03:09 UTC");
+    }
+}

@@ -1,0 +1,310 @@
+//! The student's program, run by the checker: started in its own process group, its output
+//! collected line by line, and always stopped at the end (SIGTERM to the whole group, then
+//! SIGKILL), so a program that forks or hangs never outlives the check.
+
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::os::unix::process::CommandExt as _;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use lab_core::exercise::ProgramOutput;
+
+/// Lines of standard error kept to show when a check fails.
+const STDERR_LINES: usize = 20;
+/// How long a program may take to stop after SIGTERM before it is killed.
+const STOP_GRACE: Duration = Duration::from_millis(1000);
+
+pub struct StudentProgram {
+    /// The command as typed, for messages.
+    pub command: String,
+    child: Arc<Mutex<Child>>,
+    pub output: ProgramOutput,
+    stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    readers: Vec<JoinHandle<()>>,
+    watcher: Option<JoinHandle<()>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Reads lines of any bytes (not only UTF-8) until the stream ends.
+fn for_each_line(stream: impl Read, mut each: impl FnMut(&str)) {
+    let mut reader = BufReader::new(stream);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                let text = String::from_utf8_lossy(&line);
+                each(text.trim_end_matches(['\n', '\r']));
+            }
+        }
+    }
+}
+
+impl StudentProgram {
+    pub fn start(command: &[String]) -> Result<StudentProgram, String> {
+        let text = command.join(" ");
+        let (program, arguments) = command.split_first().ok_or("no command given after --")?;
+        let mut child = Command::new(program)
+            .args(arguments)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Python buffers its output when it goes to a pipe; the checker needs it line by line.
+            .env("PYTHONUNBUFFERED", "1")
+            // Its own process group, so stopping it also stops anything it started.
+            .process_group(0)
+            .spawn()
+            .map_err(|error| {
+                let why = if error.kind() == std::io::ErrorKind::NotFound {
+                    format!("'{program}' was not found: is it installed and on your PATH?")
+                } else {
+                    error.to_string()
+                };
+                format!("cannot start `{text}`: {why}")
+            })?;
+        let output = ProgramOutput::default();
+        let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
+        let mut readers = Vec::new();
+        if let Some(stdout) = child.stdout.take() {
+            let output = output.clone();
+            readers.push(std::thread::spawn(move || {
+                for_each_line(stdout, |line| output.push_line(line))
+            }));
+        }
+        if let Some(stderr) = child.stderr.take() {
+            let tail = stderr_tail.clone();
+            readers.push(std::thread::spawn(move || {
+                for_each_line(stderr, |line| {
+                    let mut tail = lock(&tail);
+                    if tail.len() == STDERR_LINES {
+                        tail.pop_front();
+                    }
+                    tail.push_back(line.chars().take(500).collect());
+                })
+            }));
+        }
+        let child = Arc::new(Mutex::new(child));
+        let watcher = {
+            let child = child.clone();
+            let output = output.clone();
+            std::thread::spawn(move || {
+                loop {
+                    match lock(&child).try_wait() {
+                        Ok(Some(status)) => {
+                            output.set_exited(describe_exit(status));
+                            return;
+                        }
+                        Ok(None) => {}
+                        Err(_) => return,
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            })
+        };
+        Ok(StudentProgram {
+            command: text,
+            child,
+            output,
+            stderr_tail,
+            readers,
+            watcher: Some(watcher),
+        })
+    }
+
+    /// The last lines it wrote to standard error.
+    pub fn stderr_tail(&self) -> Vec<String> {
+        lock(&self.stderr_tail).iter().cloned().collect()
+    }
+
+    /// Waits until something accepts connections at `address` (`host:port`). The error says
+    /// exactly what happened instead: the program exited, or the time ran out.
+    pub fn wait_for_port(&self, address: &str, limit: Duration) -> Result<Duration, String> {
+        let started = Instant::now();
+        loop {
+            if accepts(address) {
+                return Ok(started.elapsed());
+            }
+            if let Some(how) = self.output.exited() {
+                return Err(format!(
+                    "your program {how} before opening port {}",
+                    port_of(address)
+                ));
+            }
+            if started.elapsed() >= limit {
+                return Err(format!(
+                    "your program is running but never opened port {} within {} s: does it bind {address}?",
+                    port_of(address),
+                    limit.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops the program and everything it started; says how it ended.
+    pub fn stop(mut self) -> String {
+        self.stop_now()
+    }
+
+    fn stop_now(&mut self) -> String {
+        let pid = lock(&self.child).id() as i32;
+        let signal_group = |signal| {
+            // SAFETY: kill(2) with a negative pid signals that process group, which the child
+            // leads (process_group(0) above); it touches no memory of ours.
+            unsafe { libc::kill(-pid, signal) };
+        };
+        if self.output.exited().is_none() {
+            signal_group(libc::SIGTERM);
+            let deadline = Instant::now() + STOP_GRACE;
+            while self.output.exited().is_none() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        // Whatever is left of the group (a child it forked, or the program itself) goes now.
+        signal_group(libc::SIGKILL);
+        if let Some(watcher) = self.watcher.take() {
+            let _ = watcher.join();
+        }
+        // The readers end when the last holder of the pipes is gone; one that escaped the
+        // group (a daemon) could hold them forever, so they get a moment and no more.
+        let deadline = Instant::now() + STOP_GRACE;
+        while self.readers.iter().any(|reader| !reader.is_finished()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.output
+            .exited()
+            .unwrap_or_else(|| "was stopped".to_string())
+    }
+}
+
+impl Drop for StudentProgram {
+    fn drop(&mut self) {
+        if self.watcher.is_some() {
+            self.stop_now();
+        }
+    }
+}
+
+fn describe_exit(status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt as _;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exited with code {code}"),
+        (None, Some(signal)) if signal == libc::SIGTERM => "was stopped".to_string(),
+        (None, Some(signal)) => format!("was killed by signal {signal}"),
+        (None, None) => "ended".to_string(),
+    }
+}
+
+/// True if a TCP connection to `address` is accepted right now.
+pub fn accepts(address: &str) -> bool {
+    address
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut addresses| addresses.next())
+        .is_some_and(|address| {
+            TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok()
+        })
+}
+
+pub fn port_of(address: &str) -> &str {
+    address
+        .rsplit_once(':')
+        .map(|(_, port)| port)
+        .unwrap_or(address)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shell(script: &str) -> StudentProgram {
+        StudentProgram::start(&["sh".to_string(), "-c".to_string(), script.to_string()]).unwrap()
+    }
+
+    fn wait_until(mut done: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(Instant::now() < deadline, "timed out");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn an_exit_code_is_reported() {
+        let program = shell("echo one; printf 'two\\r\\n'; echo oops >&2; exit 3");
+        wait_until(|| program.output.exited().is_some());
+        assert_eq!(program.stop(), "exited with code 3");
+    }
+
+    #[test]
+    fn lines_arrive_as_printed_and_stderr_is_kept() {
+        let program = shell("echo one; printf 'two\\r\\n'; echo oops >&2; sleep 30");
+        wait_until(|| program.output.line_count() == 2 && !program.stderr_tail().is_empty());
+        assert_eq!(program.output.lines_from(0), ["one", "two"]);
+        assert_eq!(program.stderr_tail(), ["oops"]);
+        assert_eq!(program.stop(), "was stopped");
+    }
+
+    #[test]
+    fn stopping_takes_the_whole_process_group() {
+        let folder = tempfile::tempdir().unwrap();
+        let pid_file = folder.path().join("grandchild.pid");
+        // The grandchild ignores SIGTERM, so only the group-wide SIGKILL can stop it.
+        let program = shell(&format!(
+            "sh -c 'trap \"\" TERM; echo $$ > {}; sleep 60' & wait",
+            pid_file.display()
+        ));
+        wait_until(|| std::fs::read_to_string(&pid_file).is_ok_and(|pid| pid.ends_with('\n')));
+        let grandchild: i32 = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        program.stop();
+        // SAFETY: signal 0 only asks whether the process exists.
+        wait_until(|| unsafe { libc::kill(grandchild, 0) } != 0);
+    }
+
+    #[test]
+    fn a_missing_program_and_a_port_never_opened_are_explained() {
+        let error = StudentProgram::start(&["no-such-interpreter-x".into(), "a.php".into()])
+            .err()
+            .unwrap();
+        assert_eq!(
+            error,
+            "cannot start `no-such-interpreter-x a.php`: 'no-such-interpreter-x' was not found: is it installed and on your PATH?"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let address = format!("127.0.0.1:{port}");
+        let quitter = shell("exit 2");
+        let error = quitter
+            .wait_for_port(&address, Duration::from_secs(10))
+            .unwrap_err();
+        assert_eq!(
+            error,
+            format!("your program exited with code 2 before opening port {port}")
+        );
+        let sleeper = shell("sleep 30");
+        let error = sleeper
+            .wait_for_port(&address, Duration::from_millis(300))
+            .unwrap_err();
+        assert!(
+            error.contains(&format!("never opened port {port}")),
+            "{error}"
+        );
+    }
+}
