@@ -8,6 +8,7 @@ const COLORS = ["#0b7285", "#2b8a3e", "#e67700", "#862e9c", "#c92a2a", "#1864ab"
 
 const state = {
   labs: [],
+  lang: localStorage.getItem("workbench.lang"),
   selected: null,
   run: null,
   source: null,
@@ -68,9 +69,13 @@ function renderLabList() {
 
 function selectLab(id) {
   state.selected = state.labs.find((lab) => lab.id === id);
-  for (const button of document.querySelectorAll("nav button")) {
-    button.setAttribute("aria-current", String(button.dataset.lab === id));
-  }
+  showLabView();
+  markCurrent("lab", id);
+  $("#lab-lesson").textContent = "Read the lesson: " + state.selected.lesson;
+  $("#lab-lesson").onclick = (event) => {
+    event.preventDefault();
+    openLesson(state.selected.lesson);
+  };
   $("#lab-title").textContent = state.selected.title;
   $("#lab-summary").textContent = state.selected.summary;
   const form = $("#params");
@@ -98,6 +103,167 @@ function formValues() {
   const values = {};
   for (const input of $("#params").elements) values[input.name] = input.value;
   return values;
+}
+
+// ---- lessons and exercises -------------------------------------------------------------------
+
+function langQuery() {
+  return state.lang ? `?lang=${state.lang}` : "";
+}
+
+// Highlights the one nav entry being shown: a lab, a lesson or an exercise.
+function markCurrent(kind, id) {
+  for (const button of document.querySelectorAll("nav button")) {
+    button.setAttribute("aria-current", String(button.dataset[kind] === id));
+  }
+}
+
+function showLabView() {
+  $("#reader").hidden = true;
+  $("#setup").hidden = false;
+  $("#dashboard").hidden = state.run === null;
+}
+
+function showReader() {
+  $("#reader").hidden = false;
+  $("#setup").hidden = true;
+  $("#dashboard").hidden = true;
+}
+
+async function loadCourse() {
+  const lessons = await api("GET", "/api/lessons" + langQuery());
+  state.lang = state.lang || lessons.lang;
+  $("#lang").value = state.lang;
+  $("#lessons").replaceChildren(...lessons.lessons.map((lesson) => {
+    const button = element("button", { type: "button", "data-lesson": lesson.topic, text: lesson.title });
+    button.addEventListener("click", () => openLesson(lesson.topic));
+    return button;
+  }));
+  await loadExercises();
+}
+
+async function loadExercises() {
+  const exercises = await api("GET", "/api/exercises" + langQuery());
+  $("#exercises").replaceChildren(...exercises.map((exercise) => {
+    const mark = exercise.status.passed ? "✔ " : exercise.status.attempts ? "… " : "";
+    const button = element("button", { type: "button", "data-exercise": exercise.id, "data-status": statusLabel(exercise.status), text: mark + exercise.title });
+    button.addEventListener("click", () => openExercise(exercise.id));
+    return button;
+  }));
+}
+
+function statusLabel(status) {
+  if (status.passed) return "passed";
+  if (status.attempts) return `tried ${status.attempts}×`;
+  return "new";
+}
+
+// Lesson and task HTML comes from the workbench's own content; its lab and exercise links
+// become buttons here.
+function wireLinks(container) {
+  for (const link of container.querySelectorAll("a.run-lab")) {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      runFromLesson(link.dataset.lab, JSON.parse(link.dataset.params));
+    });
+  }
+  for (const link of container.querySelectorAll("a.open-exercise")) {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      openExercise(link.dataset.exercise);
+    });
+  }
+}
+
+async function openLesson(topic) {
+  state.reading = { kind: "lesson", id: topic };
+  const lesson = await api("GET", `/api/lessons/${topic}` + langQuery());
+  markCurrent("lesson", topic);
+  const reader = $("#reader");
+  reader.innerHTML = lesson.html;
+  reader.dataset.lesson = topic;
+  delete reader.dataset.exercise;
+  wireLinks(reader);
+  showReader();
+  reader.scrollTop = 0;
+}
+
+async function runFromLesson(labId, params) {
+  selectLab(labId);
+  for (const [name, value] of Object.entries(params)) {
+    const input = $("#params").elements[name];
+    if (input) input.value = value;
+  }
+  if (state.run !== null) await stop();
+  await start();
+}
+
+async function openExercise(id, answer) {
+  state.reading = { kind: "exercise", id };
+  const exercise = answer || (await api("GET", `/api/exercises/${id}` + langQuery()));
+  markCurrent("exercise", id);
+  const reader = $("#reader");
+  reader.dataset.exercise = id;
+  delete reader.dataset.lesson;
+  const status = element("p", { id: "exercise-status", class: "muted", text: `${exercise.difficulty} · ${statusLabel(exercise.status)} · hints used: ${exercise.status.hints_used}` });
+  const task = element("div");
+  task.innerHTML = exercise.html;
+  const hints = element("ol", { id: "hints" }, ...exercise.hints.map((hint) => element("li", { text: hint })));
+  const left = exercise.hints_total - exercise.hints.length;
+  const hintButton = element("button", { type: "button", id: "reveal-hint", text: left ? `Reveal a hint (${left} left)` : "No more hints" });
+  hintButton.disabled = left === 0;
+  hintButton.addEventListener("click", async () => openExercise(id, await api("POST", `/api/exercises/${id}/hint` + langQuery())));
+  const starters = element("p", { text: "Start files: " + exercise.starters.join(", ") + ` (workbench exercise start ${id})` });
+  const command = element("pre", { text: exercise.check_command });
+  const results = element("div", { id: "check-results" });
+  const parts = [status, task, element("h2", { text: "Hints" }), hints, hintButton, element("h2", { text: "Check" }), starters, command];
+  if (exercise.checkable_here) {
+    const checkButton = element("button", { type: "button", id: "check", text: "Check my running program" });
+    checkButton.addEventListener("click", () => checkExercise(id, checkButton, results));
+    parts.push(checkButton);
+  } else {
+    parts.push(element("p", { class: "muted", text: "This checker reads what your program prints, so it starts your program itself: run the command above in a terminal." }));
+  }
+  parts.push(results);
+  reader.replaceChildren(...parts);
+  wireLinks(reader);
+  showReader();
+}
+
+async function checkExercise(id, button, results) {
+  button.disabled = true;
+  results.replaceChildren(element("p", { class: "muted", text: "Checking…" }));
+  try {
+    const answer = await api("POST", `/api/exercises/${id}/check`);
+    const items = answer.outcome.checks.map((check) => {
+      const item = element("li", { class: check.passed ? "pass" : "fail" }, element("strong", { text: (check.passed ? "PASS " : "FAIL ") + check.name }));
+      for (const [label, text] of [["expected", check.expected], ["got", check.got], [check.passed ? "" : "try", check.note]]) {
+        if (text) item.append(element("div", { text: label ? `${label}: ${text}` : text }));
+      }
+      return item;
+    });
+    const passed = answer.outcome.checks.filter((check) => check.passed).length;
+    results.replaceChildren(
+      element("p", { class: answer.passed ? "ok" : "failed", text: `${passed} passed, ${answer.outcome.checks.length - passed} failed` }),
+      element("ul", { class: "checks" }, ...items),
+    );
+    $("#exercise-status").textContent = `${statusLabel(answer.status)} · hints used: ${answer.status.hints_used}`;
+    loadExercises();
+  } catch (problem) {
+    results.replaceChildren(element("p", { class: "failed", text: problem.message }));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function switchLanguage(lang) {
+  state.lang = lang;
+  localStorage.setItem("workbench.lang", lang);
+  await loadCourse();
+  if (state.reading && !$("#reader").hidden) {
+    if (state.reading.kind === "lesson") await openLesson(state.reading.id);
+    else await openExercise(state.reading.id);
+  }
 }
 
 // ---- running a lab ---------------------------------------------------------------------------
@@ -281,6 +447,7 @@ window.workbench = {
 async function boot() {
   $("#start").addEventListener("click", start);
   $("#stop").addEventListener("click", stop);
+  $("#lang").addEventListener("change", (event) => switchLanguage(event.target.value));
   try {
     state.labs = await api("GET", "/api/labs");
   } catch (problem) {
@@ -288,6 +455,7 @@ async function boot() {
     return;
   }
   renderLabList();
+  await loadCourse().catch((problem) => ($("#lessons").textContent = problem.message));
   const wanted = new URLSearchParams(location.search).get("lab");
   selectLab(state.labs.some((lab) => lab.id === wanted) ? wanted : state.labs[0].id);
   // A lab already running (started in another tab, or before a reload): show it.
@@ -297,6 +465,9 @@ async function boot() {
     selectLab(running.lab);
     watch(running.run, running.lab);
   }
+  const query = new URLSearchParams(location.search);
+  if (query.get("lesson")) await openLesson(query.get("lesson"));
+  if (query.get("exercise")) await openExercise(query.get("exercise"));
 }
 
 boot();

@@ -67,6 +67,11 @@ struct Terminal {
 
 impl Terminal {
     fn start(args: &[&str]) -> Terminal {
+        Terminal::start_with(args, &[])
+    }
+
+    /// Starts the workbench with these environment variables set as well.
+    fn start_with(args: &[&str], environment: &[(&str, &std::ffi::OsStr)]) -> Terminal {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -78,6 +83,11 @@ impl Terminal {
         let mut program = CommandBuilder::new(common::workbench());
         program.args(args);
         program.env("TERM", "xterm-256color");
+        program.env("LANG", "en_US.UTF-8");
+        program.env_remove("LC_ALL");
+        for (name, value) in environment {
+            program.env(name, value);
+        }
         let child = pty
             .slave
             .spawn_command(program)
@@ -263,4 +273,82 @@ fn the_rate_reader_understands_the_totals_panel() {
     );
     assert_eq!(rate_on_screen("│sent   0   0│", "sent"), Some(0.0));
     assert_eq!(rate_on_screen("nothing here", "sent"), None);
+}
+
+#[test]
+fn read_the_lesson_beside_the_lab_run_its_link_and_take_a_hint() {
+    let data = tempfile::tempdir().unwrap();
+    let hint = common::command()
+        .args(["exercise", "hint", "zmq-pub-topics"])
+        .env("WORKBENCH_DATA_DIR", data.path())
+        .output()
+        .unwrap();
+    assert!(hint.status.success());
+    let mut terminal =
+        Terminal::start_with(&[], &[("WORKBENCH_DATA_DIR", data.path().as_os_str())]);
+    terminal
+        .screen
+        .wait_for("the lab list", |text| text.contains("zmq-pubsub"));
+
+    terminal.press(b"l");
+    terminal
+        .screen
+        .wait_for("the lesson beside the labs", |text| {
+            text.contains("Lesson · en") && text.contains("Messaging with ZeroMQ")
+        });
+    terminal.press(b"L");
+    terminal.screen.wait_for("the lesson in Chinese", |text| {
+        text.contains("Lesson · zh") && text.contains("用 ZeroMQ 传递消息")
+    });
+    terminal.press(b"L");
+    terminal
+        .screen
+        .wait_for("English again", |text| text.contains("Lesson · en"));
+
+    // The second link runs the lab with a slow subscriber and a small high-water mark.
+    terminal.press(b"nn");
+    terminal.screen.wait_for("the second link in view", |text| {
+        text.contains("--slow-subscriber 200 --hwm 100")
+    });
+    terminal.press(b"\r");
+    terminal
+        .screen
+        .wait_for("the lab running, the lesson beside it", |text| {
+            text.contains("● running") && text.contains("Lesson · en")
+        });
+    terminal.press(b"q");
+    // Back home the lesson pane closes (l) to show the form the link filled in.
+    terminal
+        .screen
+        .wait_for("home with the lesson", |text| text.contains("Labs"));
+    terminal.press(b"l");
+    let form = terminal.screen.wait_for("the form", |text| {
+        text.contains("Parameters") && !text.contains("Lesson ·")
+    });
+    let row = |name: &str| {
+        form.lines()
+            .find(|line| line.contains(&format!("│{name} ")) || line.contains(&format!(" {name} ")))
+            .unwrap_or_else(|| panic!("no {name} row:\n{form}"))
+            .to_string()
+    };
+    assert!(row("slow-subscriber").contains("200"), "{form}");
+    assert!(row("hwm").contains("100"), "{form}");
+
+    // The exercises, with the hint taken on the command line, and one more from here.
+    terminal.press(b"x");
+    terminal
+        .screen
+        .wait_for("the exercises with progress", |text| {
+            text.contains("zmq-sub-topic-b") && text.contains("hints used 1")
+        });
+    terminal.press(b"h");
+    terminal.screen.wait_for("a second hint", |text| {
+        text.contains("hints used 2") && text.contains("Hint 2:")
+    });
+    terminal.press(b"q");
+    terminal
+        .screen
+        .wait_for("the labs again", |text| text.contains("zmq-pubsub"));
+    terminal.press(b"q");
+    terminal.expect_clean_exit();
 }

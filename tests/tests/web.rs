@@ -16,8 +16,17 @@ use headless_chrome::{Browser, LaunchOptions};
 
 /// `workbench serve` on a free port; returns the process and its address.
 fn serve() -> (Reaped, String) {
+    serve_keeping_progress_in(&std::env::temp_dir().join("workbench-web-tests"))
+}
+
+/// The same, with the student's progress kept in `data`.
+fn serve_keeping_progress_in(data: &std::path::Path) -> (Reaped, String) {
     let mut child = command()
         .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("WORKBENCH_DATA_DIR", data)
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("WORKBENCH_CONTENT")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -168,13 +177,7 @@ fn chromium() -> Option<PathBuf> {
     .find(|path| path.exists())
 }
 
-#[test]
-fn start_pubsub_in_chromium_and_watch_the_chart_rise() {
-    let Some(browser_path) = chromium() else {
-        common::missing_tool("chromium", "the browser dashboard in a real browser");
-        return;
-    };
-    let (_server, address) = serve();
+fn launch(browser_path: PathBuf) -> Browser {
     let options = LaunchOptions::default_builder()
         .path(Some(browser_path))
         .headless(true)
@@ -190,7 +193,24 @@ fn start_pubsub_in_chromium_and_watch_the_chart_rise() {
         ])
         .build()
         .unwrap();
-    let browser = Browser::new(options).expect("Chromium starts");
+    Browser::new(options).expect("Chromium starts")
+}
+
+fn save_artifact(name: &str, picture: &[u8]) {
+    let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    std::fs::write(artifacts.join(name), picture).unwrap();
+    assert!(picture.starts_with(b"\x89PNG"));
+}
+
+#[test]
+fn start_pubsub_in_chromium_and_watch_the_chart_rise() {
+    let Some(browser_path) = chromium() else {
+        common::missing_tool("chromium", "the browser dashboard in a real browser");
+        return;
+    };
+    let (_server, address) = serve();
+    let browser = launch(browser_path);
     let tab = browser.new_tab().unwrap();
     tab.navigate_to(&format!("http://{address}/")).unwrap();
     tab.wait_until_navigated().unwrap();
@@ -234,10 +254,7 @@ fn start_pubsub_in_chromium_and_watch_the_chart_rise() {
     let picture = tab
         .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
         .unwrap();
-    let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts");
-    std::fs::create_dir_all(&artifacts).unwrap();
-    std::fs::write(artifacts.join("dashboard.png"), &picture).unwrap();
-    assert!(picture.starts_with(b"\x89PNG"));
+    save_artifact("dashboard.png", &picture);
 
     tab.find_element("#stop").unwrap().click().unwrap();
     let status = wait_for(Duration::from_secs(20), "the report after Stop", || {
@@ -246,4 +263,147 @@ fn start_pubsub_in_chromium_and_watch_the_chart_rise() {
         (!status.is_empty()).then_some(status)
     });
     assert!(status.contains("finished"), "{status}");
+}
+
+#[test]
+fn read_a_lesson_in_chinese_run_its_lab_and_pass_an_exercise_in_chromium() {
+    let Some(browser_path) = chromium() else {
+        common::missing_tool("chromium", "lessons and exercises in a real browser");
+        return;
+    };
+    let php_ready = std::process::Command::new("php")
+        .args(["-r", "exit(extension_loaded('zmq') ? 0 : 1);"])
+        .status()
+        .is_ok_and(|status| status.success());
+    if !php_ready {
+        common::missing_tool(
+            "php with the zmq extension",
+            "checking a PHP solution from the browser",
+        );
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let (_server, address) = serve_keeping_progress_in(data.path());
+    let browser = launch(browser_path);
+    let tab = browser.new_tab().unwrap();
+    let ask = |expression: &str| {
+        tab.evaluate(expression, false)
+            .ok()
+            .and_then(|result| result.value)
+            .and_then(|value| value.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    let wait_for_text = |what: &str, expression: &str, wanted: &str| {
+        wait_for(Duration::from_secs(20), what, || {
+            let text = ask(expression);
+            text.contains(wanted).then_some(text)
+        })
+    };
+    tab.navigate_to(&format!("http://{address}/")).unwrap();
+    tab.wait_until_navigated().unwrap();
+
+    // The lesson, rendered as HTML, then in Chinese.
+    tab.wait_for_element("nav button[data-lesson='messaging']")
+        .unwrap()
+        .click()
+        .unwrap();
+    let heading = "document.querySelector('#reader h1')?.textContent ?? ''";
+    wait_for_text("the English lesson", heading, "Messaging with ZeroMQ");
+    tab.evaluate(
+        "(() => { const s = document.querySelector('#lang'); s.value = 'zh'; s.dispatchEvent(new Event('change')); })()",
+        false,
+    )
+    .unwrap();
+    wait_for_text("the Chinese lesson", heading, "用 ZeroMQ 传递消息");
+
+    // "Run this" starts the lab with the lesson's settings.
+    tab.evaluate(
+        "document.querySelector(\"#reader a.run-lab[data-params*='slow-subscriber']\").click()",
+        false,
+    )
+    .unwrap();
+    let run = wait_for(
+        Duration::from_secs(20),
+        "the lab the lesson started",
+        || {
+            runs(&address)
+                .as_array()?
+                .iter()
+                .find(|run| run["running"] == true)
+                .cloned()
+        },
+    );
+    assert_eq!(run["lab"], "zmq-pubsub");
+    assert_eq!(run["params"]["slow-subscriber"], 200);
+    assert_eq!(run["params"]["hwm"], 100);
+    assert_eq!(
+        run["params"]["subscribers"], 2,
+        "the rest keep their defaults"
+    );
+    let (status, _) = http(
+        &address,
+        &format!("POST /api/runs/{}/stop", run["run"]),
+        &[],
+        "",
+    );
+    assert_eq!(status, 200);
+
+    // The exercise: a hint, then a check of the student's server, already running.
+    let solution =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("exercises/zmq-rep-prefix/solution.php");
+    let _student = Reaped(
+        std::process::Command::new("php")
+            .arg(&solution)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for(Duration::from_secs(20), "the PHP server's port", || {
+        TcpStream::connect("127.0.0.1:5559").ok()
+    });
+    tab.wait_for_element("nav button[data-exercise='zmq-rep-prefix']")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.wait_for_element("#reveal-hint")
+        .unwrap()
+        .click()
+        .unwrap();
+    wait_for_text(
+        "the first hint, in Chinese",
+        "document.querySelector('#hints')?.textContent ?? ''",
+        "创建一个 REP 套接字",
+    );
+    tab.wait_for_element("#check").unwrap().click().unwrap();
+    let verdict = wait_for_text(
+        "the check's verdict",
+        "document.querySelector('#check-results p')?.textContent ?? ''",
+        "passed",
+    );
+    assert_eq!(verdict, "6 passed, 0 failed");
+    wait_for_text(
+        "the exercise marked passed",
+        "document.querySelector(\"nav button[data-exercise='zmq-rep-prefix']\")?.dataset.status ?? ''",
+        "passed",
+    );
+    let picture = tab
+        .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+        .unwrap();
+    save_artifact("exercise.png", &picture);
+
+    // The same progress, as the command line sees it.
+    let listed = command()
+        .args(["exercise", "list", "--json"])
+        .env("WORKBENCH_DATA_DIR", data.path())
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let status = &list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["id"] == "zmq-rep-prefix")
+        .unwrap()["status"];
+    assert_eq!(status["passed"], true, "{status}");
+    assert_eq!(status["hints_used"], 1, "{status}");
 }

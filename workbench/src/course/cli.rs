@@ -275,7 +275,6 @@ fn show(
                 lang,
                 title: exercise.title.get(lang).to_string(),
                 markdown,
-                path,
                 lines,
                 links: Vec::new(),
             };

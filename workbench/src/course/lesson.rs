@@ -29,8 +29,6 @@ pub struct Lesson {
     /// The text of the first heading.
     pub title: String,
     pub markdown: String,
-    /// Where it came from, for messages.
-    pub path: String,
     /// The lesson as styled lines, not yet wrapped to a width.
     pub lines: Vec<RichLine>,
     /// The lab and exercise links, in order; [`Style::Link`] spans point into this.
@@ -158,7 +156,6 @@ pub fn load(
         lang,
         title,
         markdown,
-        path,
         lines,
         links,
     })
@@ -443,9 +440,10 @@ pub fn wrap(lines: &[RichLine], width: usize) -> Vec<RichLine> {
             spans: Vec::new(),
         };
         let mut used = 0;
-        for (piece, style) in pieces(&line.spans) {
-            let piece_width = piece.trim_end().width();
-            if used > 0 && used + piece_width > room {
+        for word in words(&line.spans) {
+            let word_width: usize = word.iter().map(|(text, _)| text.width()).sum();
+            let visible_width = word_width - trailing_spaces(&word);
+            if used > 0 && used + visible_width > room {
                 trim_end(&mut current);
                 wrapped.push(current);
                 current = RichLine {
@@ -454,14 +452,16 @@ pub fn wrap(lines: &[RichLine], width: usize) -> Vec<RichLine> {
                 };
                 used = 0;
             }
-            let piece = if used == 0 { piece.trim_start() } else { piece };
-            used += piece.width();
-            match current.spans.last_mut() {
-                Some(last) if last.style == style => last.text.push_str(piece),
-                _ => current.spans.push(Span {
-                    text: piece.to_string(),
-                    style,
-                }),
+            for (text, style) in word {
+                let text = if used == 0 { text.trim_start() } else { text };
+                used += text.width();
+                match current.spans.last_mut() {
+                    Some(last) if last.style == style => last.text.push_str(text),
+                    _ => current.spans.push(Span {
+                        text: text.to_string(),
+                        style,
+                    }),
+                }
             }
         }
         wrapped.push(current);
@@ -476,35 +476,47 @@ fn trim_end(line: &mut RichLine) {
     }
 }
 
-/// The places a line may break: after a space, and around every wide (CJK) character, but
-/// never inside a command.
-fn pieces(spans: &[Span]) -> Vec<(&str, Style)> {
-    let mut pieces = Vec::new();
+fn trailing_spaces(word: &[(&str, Style)]) -> usize {
+    word.last()
+        .map(|(text, _)| text.len() - text.trim_end_matches(' ').len())
+        .unwrap_or(0)
+}
+
+/// Splits styled text into the units a line may break between: a word with the spaces after
+/// it (which may span several styles, as in "**bold**,"), a single wide (CJK) character, or a
+/// whole command, which is copied into a shell and so is never split.
+fn words(spans: &[Span]) -> Vec<Vec<(&str, Style)>> {
+    let mut words: Vec<Vec<(&str, Style)>> = vec![Vec::new()];
+    let mut word_ended = false;
     for span in spans {
         let text = span.text.as_str();
-        // A command is copied into a shell: it moves to the next line whole, never split.
         if let Style::Command(_) = span.style {
-            pieces.push((text, span.style));
+            words.push(vec![(text, span.style)]);
+            word_ended = true;
             continue;
         }
         let mut start = 0;
         for (index, character) in text.char_indices() {
-            let end = index + character.len_utf8();
             let wide = unicode_width::UnicodeWidthChar::width(character) == Some(2);
-            if wide && index > start {
-                pieces.push((&text[start..index], span.style));
+            let starts_word = wide || (word_ended && character != ' ');
+            if starts_word {
+                if index > start {
+                    words
+                        .last_mut()
+                        .unwrap()
+                        .push((&text[start..index], span.style));
+                }
+                words.push(Vec::new());
                 start = index;
             }
-            if character == ' ' || wide {
-                pieces.push((&text[start..end], span.style));
-                start = end;
-            }
+            word_ended = wide || character == ' ';
         }
         if start < text.len() {
-            pieces.push((&text[start..], span.style));
+            words.last_mut().unwrap().push((&text[start..], span.style));
         }
     }
-    pieces
+    words.retain(|word| !word.is_empty());
+    words
 }
 
 /// The lesson for a terminal: wrapped to `width`, with colours when `colour` is set.
@@ -682,6 +694,13 @@ mod tests {
         let (lines, _) = parsed("- alpha beta gamma delta epsilon\n");
         let wrapped = texts(&wrap(&lines, 16));
         assert_eq!(wrapped, ["• alpha beta", "  gamma delta", "  epsilon"]);
+        let (lines, _) = parsed("Say **hello**, then `recv`.\n");
+        let wrapped = texts(&wrap(&lines, 12));
+        assert_eq!(
+            wrapped,
+            ["Say hello,", "then recv."],
+            "no break before the comma"
+        );
         let (lines, _) = parsed("订阅者没有订阅时什么也收不到。\n");
         let wrapped = wrap(&lines, 12);
         assert!(wrapped.len() > 1);
@@ -702,7 +721,6 @@ mod tests {
             title: "T".into(),
             markdown: "# T\n\n[Run](lab:zmq-pubsub?rate=500) and [web](https://zeromq.org)\n"
                 .into(),
-            path: "t.md".into(),
             lines: Vec::new(),
             links: Vec::new(),
         };

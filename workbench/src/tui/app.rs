@@ -9,6 +9,9 @@ use std::collections::{BTreeMap, VecDeque};
 use lab_core::{LabEvent, LabInfo, LogEvent, ParamKind, Params, Report, Snapshot};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use super::course::{Course, ExerciseScreen, LessonPane};
+use crate::course::lesson::LessonLink;
+
 /// How many seconds of rates the charts keep.
 pub const CHART_SECONDS: f64 = 60.0;
 
@@ -29,6 +32,8 @@ pub enum Screen {
     /// The list of labs with the selected lab's parameter form.
     Home,
     Dashboard,
+    /// The exercises with the student's progress.
+    Exercises,
 }
 
 /// Where keys go on the home screen.
@@ -36,6 +41,8 @@ pub enum Screen {
 pub enum Focus {
     Labs,
     Form,
+    /// The lesson pane, when it is open.
+    Lesson,
 }
 
 pub struct App {
@@ -55,6 +62,11 @@ pub struct App {
     pub dashboard_only: bool,
     pub dashboard: Dashboard,
     pub quit: bool,
+    /// Lessons and exercises; `None` in tests of the labs alone.
+    pub course: Option<Course>,
+    /// The lesson shown beside the labs or the dashboard (`l` opens and closes it).
+    pub lesson: Option<LessonPane>,
+    pub exercises: Option<ExerciseScreen>,
 }
 
 /// Everything the dashboard shows, folded from the lab's events.
@@ -146,9 +158,127 @@ impl App {
             dashboard_only: false,
             dashboard: Dashboard::default(),
             quit: false,
+            course: None,
+            lesson: None,
+            exercises: None,
         };
         app.reset_form();
         app
+    }
+
+    pub fn with_course(mut self, course: Course) -> App {
+        self.course = Some(course);
+        self
+    }
+
+    /// The lesson that goes with what is on screen: the dashboard's lab, or the selected one.
+    fn current_topic(&self) -> Option<String> {
+        let lab = match self.screen {
+            Screen::Dashboard => self.labs.iter().find(|info| info.id == self.dashboard.lab),
+            _ => self.selected(),
+        };
+        lab.map(|info| info.lesson.to_string())
+    }
+
+    /// `l`: opens the lesson beside the lab, or closes it.
+    fn toggle_lesson(&mut self) {
+        if self.lesson.take().is_some() {
+            if self.focus == Focus::Lesson {
+                self.focus = Focus::Labs;
+            }
+            return;
+        }
+        if let (Some(course), Some(topic)) = (&self.course, self.current_topic()) {
+            self.lesson = Some(LessonPane::open(course, &topic));
+            if self.screen == Screen::Home {
+                self.focus = Focus::Lesson;
+            }
+        }
+    }
+
+    /// `L`: English ⇄ Chinese, for the lesson and the exercises on screen.
+    fn switch_language(&mut self) {
+        let Some(course) = self.course.as_mut() else {
+            return;
+        };
+        course.lang = course.lang.other();
+        if let Some(pane) = self.lesson.take() {
+            let mut reopened = LessonPane::open(course, &pane.topic);
+            reopened.scroll = pane.scroll;
+            self.lesson = Some(reopened);
+        }
+        if let Some(screen) = self.exercises.as_mut() {
+            screen.refresh(course);
+        }
+    }
+
+    fn open_exercises(&mut self, select: Option<&str>) {
+        if let Some(course) = &self.course {
+            self.exercises = Some(ExerciseScreen::open(course, select));
+            self.screen = Screen::Exercises;
+        }
+    }
+
+    /// Keys of the lesson pane; `None` when the key is not the pane's.
+    fn on_lesson_key(&mut self, key: KeyEvent) -> Option<Action> {
+        let pane = self.lesson.as_mut()?;
+        let focused = self.focus == Focus::Lesson;
+        match key.code {
+            KeyCode::PageDown | KeyCode::Char(' ') => pane.scroll_by(10),
+            KeyCode::PageUp => pane.scroll_by(-10),
+            KeyCode::Down | KeyCode::Char('j') if focused => pane.scroll_by(1),
+            KeyCode::Up | KeyCode::Char('k') if focused => pane.scroll_by(-1),
+            KeyCode::Char('n') => pane.next_link(false),
+            KeyCode::Char('p') => pane.next_link(true),
+            KeyCode::Enter if pane.selected_link.is_some() => {
+                let link = pane.selected().cloned()?;
+                return Some(self.follow(link));
+            }
+            _ => return None,
+        }
+        Some(Action::None)
+    }
+
+    /// Enter on a lesson link: a lab starts with the link's settings (the rest at their
+    /// defaults); an exercise opens.
+    fn follow(&mut self, link: LessonLink) -> Action {
+        match link {
+            LessonLink::Lab { lab, params, .. } => {
+                let Some(index) = self.labs.iter().position(|info| info.id == lab) else {
+                    return Action::None;
+                };
+                self.selected_lab = index;
+                self.reset_form();
+                let specs = self.labs[index].params.clone();
+                for (name, value) in params {
+                    if let Some(position) = specs.iter().position(|spec| spec.name == name) {
+                        self.form[position] = value;
+                    }
+                }
+                self.start()
+            }
+            LessonLink::Exercise { id, .. } => {
+                self.open_exercises(Some(&id));
+                Action::None
+            }
+        }
+    }
+
+    fn on_exercises_key(&mut self, key: KeyEvent) -> Action {
+        let (Some(course), Some(screen)) = (&self.course, self.exercises.as_mut()) else {
+            self.screen = Screen::Home;
+            return Action::None;
+        };
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => self.screen = Screen::Home,
+            KeyCode::Up | KeyCode::Char('k') => screen.select(course, -1),
+            KeyCode::Down | KeyCode::Char('j') => screen.select(course, 1),
+            KeyCode::PageDown | KeyCode::Char(' ') => screen.scroll_by(10),
+            KeyCode::PageUp => screen.scroll_by(-10),
+            KeyCode::Char('h') => screen.reveal_hint(course),
+            _ => {}
+        }
+        Action::None
     }
 
     pub fn selected(&self) -> Option<&LabInfo> {
@@ -230,13 +360,43 @@ impl App {
             self.show_help = true;
             return Action::None;
         }
+        if key.code == KeyCode::Char('L') {
+            self.switch_language();
+            return Action::None;
+        }
         match self.screen {
             Screen::Home => self.on_home_key(key),
             Screen::Dashboard => self.on_dashboard_key(key),
+            Screen::Exercises => self.on_exercises_key(key),
         }
     }
 
     fn on_home_key(&mut self, key: KeyEvent) -> Action {
+        match key.code {
+            KeyCode::Char('l') => {
+                self.toggle_lesson();
+                return Action::None;
+            }
+            KeyCode::Char('x') if self.course.is_some() => {
+                self.open_exercises(None);
+                return Action::None;
+            }
+            _ => {}
+        }
+        if self.focus == Focus::Lesson {
+            if let Some(action) = self.on_lesson_key(key) {
+                return action;
+            }
+            match key.code {
+                KeyCode::Tab | KeyCode::Esc => {
+                    self.focus = Focus::Labs;
+                    return Action::None;
+                }
+                // Enter follows a chosen link and nothing else while reading.
+                KeyCode::Enter => return Action::None,
+                _ => {}
+            }
+        }
         match (self.focus, key.code) {
             (_, KeyCode::Char('q')) | (Focus::Labs, KeyCode::Esc) => {
                 self.quit = true;
@@ -246,6 +406,7 @@ impl App {
                 if self.selected_lab > 0 {
                     self.selected_lab -= 1;
                     self.reset_form();
+                    self.follow_selected_lab_with_lesson();
                 }
                 Action::None
             }
@@ -253,13 +414,15 @@ impl App {
                 if self.selected_lab + 1 < self.labs.len() {
                     self.selected_lab += 1;
                     self.reset_form();
+                    self.follow_selected_lab_with_lesson();
                 }
                 Action::None
             }
             (Focus::Labs, KeyCode::Tab | KeyCode::Right) | (Focus::Form, KeyCode::Tab) => {
                 self.focus = match self.focus {
                     Focus::Labs => Focus::Form,
-                    Focus::Form => Focus::Labs,
+                    Focus::Form if self.lesson.is_some() => Focus::Lesson,
+                    Focus::Form | Focus::Lesson => Focus::Labs,
                 };
                 Action::None
             }
@@ -340,7 +503,24 @@ impl App {
         }
     }
 
+    /// An open lesson pane follows the lab list to the selected lab's topic.
+    fn follow_selected_lab_with_lesson(&mut self) {
+        let topic = self.current_topic();
+        if let (Some(course), Some(pane), Some(topic)) = (&self.course, &mut self.lesson, topic)
+            && pane.topic != topic
+        {
+            *pane = LessonPane::open(course, &topic);
+        }
+    }
+
     fn on_dashboard_key(&mut self, key: KeyEvent) -> Action {
+        if key.code == KeyCode::Char('l') {
+            self.toggle_lesson();
+            return Action::None;
+        }
+        if let Some(action) = self.on_lesson_key(key) {
+            return action;
+        }
         match key.code {
             KeyCode::Char('q') | KeyCode::Esc => {
                 if self.dashboard_only {
@@ -487,5 +667,78 @@ mod tests {
         app.open_dashboard("zmq-pubsub", "live");
         assert_eq!(app.on_key(key(KeyCode::Char('q'))), Action::Quit);
         assert!(app.quit);
+    }
+
+    fn app_with_lessons() -> App {
+        let registry = crate::labs::registry();
+        app().with_course(Course {
+            content: crate::course::content::Content::Embedded,
+            registry,
+            lang: crate::course::Lang::En,
+        })
+    }
+
+    fn title(app: &App) -> String {
+        app.lesson
+            .as_ref()
+            .and_then(|pane| pane.lesson.as_ref().ok())
+            .map(|lesson| lesson.title.clone())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn l_opens_the_labs_lesson_and_a_link_starts_the_lab_with_its_settings() {
+        let mut app = app_with_lessons();
+        app.on_key(key(KeyCode::Char('l')));
+        assert_eq!(title(&app), "Messaging with ZeroMQ");
+        assert_eq!(app.focus, Focus::Lesson);
+        assert_eq!(
+            app.on_key(key(KeyCode::Enter)),
+            Action::None,
+            "no link chosen yet"
+        );
+        app.on_key(key(KeyCode::Char('n')));
+        app.on_key(key(KeyCode::Char('n')));
+        let scroll = app.lesson.as_ref().unwrap().scroll;
+        assert!(scroll > 0, "the chosen link is scrolled into view");
+        let Action::Start { lab, params } = app.on_key(key(KeyCode::Enter)) else {
+            panic!("Enter on a lab link starts the lab");
+        };
+        assert_eq!(lab, "zmq-pubsub");
+        assert_eq!(params.integer("slow-subscriber"), 200);
+        assert_eq!(params.integer("hwm"), 100);
+        assert_eq!(
+            params.integer("subscribers"),
+            2,
+            "the rest at their defaults"
+        );
+        app.on_key(key(KeyCode::Char('p')));
+        app.on_key(key(KeyCode::Char('p')));
+        app.on_key(key(KeyCode::Char('p')));
+        let link = app.lesson.as_ref().unwrap().selected().cloned();
+        assert!(
+            matches!(link, Some(LessonLink::Exercise { .. })),
+            "links wrap around backwards to the exercises at the end: {link:?}"
+        );
+    }
+
+    #[test]
+    fn shift_l_switches_the_language_and_l_closes_the_pane() {
+        let mut app = app_with_lessons();
+        app.on_key(key(KeyCode::Char('l')));
+        app.on_key(key(KeyCode::Char('L')));
+        assert_eq!(title(&app), "用 ZeroMQ 传递消息");
+        app.on_key(key(KeyCode::Char('l')));
+        assert!(app.lesson.is_none());
+        assert_eq!(app.focus, Focus::Labs);
+    }
+
+    #[test]
+    fn without_course_content_the_keys_do_nothing() {
+        let mut app = app();
+        app.on_key(key(KeyCode::Char('l')));
+        app.on_key(key(KeyCode::Char('x')));
+        assert!(app.lesson.is_none());
+        assert_eq!(app.screen, Screen::Home);
     }
 }

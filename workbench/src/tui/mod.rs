@@ -6,6 +6,8 @@
 //! meanwhile. The terminal is restored however the UI ends: normally, on an error, or on a panic.
 
 mod app;
+mod course;
+mod course_view;
 mod view;
 
 use std::path::Path;
@@ -153,7 +155,8 @@ fn open_terminal() -> anyhow::Result<(DefaultTerminal, TerminalGuard)> {
 }
 
 pub fn run_home(registry: &Registry) -> anyhow::Result<ExitCode> {
-    let app = App::new(registry.labs().iter().map(|lab| lab.info()).collect());
+    let app = App::new(registry.labs().iter().map(|lab| lab.info()).collect())
+        .with_course(course::Course::new(registry));
     run_loop(registry, app, Source::Idle)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -164,7 +167,8 @@ pub fn run_lab(registry: &Registry, request: LabRequest) -> anyhow::Result<ExitC
         .as_deref()
         .map(Recording::create)
         .transpose()?;
-    let mut app = App::new(registry.labs().iter().map(|lab| lab.info()).collect());
+    let mut app = App::new(registry.labs().iter().map(|lab| lab.info()).collect())
+        .with_course(course::Course::new(registry));
     app.dashboard_only = true;
     let id = request.lab.info().id;
     app.open_dashboard(id, "live");

@@ -12,6 +12,7 @@ use ratatui::widgets::{
 };
 
 use super::app::{App, CHART_SECONDS, Dashboard, Focus, Screen};
+use super::course_view;
 
 const SERIES_COLORS: [Color; 6] = [
     Color::Cyan,
@@ -25,7 +26,24 @@ const SERIES_COLORS: [Color; 6] = [
 pub fn draw(frame: &mut Frame, app: &App) {
     match app.screen {
         Screen::Home => draw_home(frame, app),
-        Screen::Dashboard => draw_dashboard(frame, &app.dashboard, app.dashboard_only),
+        Screen::Dashboard => {
+            let mut area = frame.area();
+            if let Some(pane) = &app.lesson {
+                // The lesson beside the dashboard, at least wide enough to read.
+                let lesson_width = (area.width * 2 / 5).max(36).min(area.width / 2);
+                let [dashboard_area, lesson_area] =
+                    Layout::horizontal([Constraint::Min(20), Constraint::Length(lesson_width)])
+                        .areas(area);
+                course_view::draw_lesson(frame, pane, lesson_area, true);
+                area = dashboard_area;
+            }
+            draw_dashboard(frame, &app.dashboard, app.dashboard_only, area)
+        }
+        Screen::Exercises => {
+            if let (Some(screen), Some(course)) = (&app.exercises, &app.course) {
+                course_view::draw_exercises(frame, screen, course.lang);
+            }
+        }
     }
     if app.show_help {
         draw_help(frame, app.screen);
@@ -83,20 +101,40 @@ fn draw_home(frame: &mut Frame, app: &App) {
         .highlight_symbol("›");
     frame.render_stateful_widget(list, list_area, &mut state);
 
-    if let Some(info) = app.selected() {
-        draw_form(frame, app, info, detail_area);
+    let form_area = match &app.lesson {
+        // Wide: the form and the lesson side by side; narrow: the lesson in the form's place.
+        Some(pane) if detail_area.width >= 100 => {
+            let [form_area, lesson_area] =
+                Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
+                    .areas(detail_area);
+            course_view::draw_lesson(frame, pane, lesson_area, app.focus == Focus::Lesson);
+            Some(form_area)
+        }
+        Some(pane) => {
+            course_view::draw_lesson(frame, pane, detail_area, app.focus == Focus::Lesson);
+            None
+        }
+        None => Some(detail_area),
+    };
+    if let (Some(info), Some(form_area)) = (app.selected(), form_area) {
+        draw_form(frame, app, info, form_area);
     }
     let keys = match (app.focus, app.editing.is_some()) {
         (_, true) => " type a value · Enter keep · Esc cancel",
-        (Focus::Labs, _) => " ↑↓ choose · Tab form · Enter start · ? help · q quit",
+        (Focus::Labs, _) => {
+            " ↑↓ choose · Tab form · Enter start · l lesson · x exercises · ? help · q quit"
+        }
         (Focus::Form, _) => {
             " ↑↓ field · ←→ choice · e edit · d defaults · Enter start · Tab labs · ? help"
+        }
+        (Focus::Lesson, _) => {
+            " ↑↓ PgUp PgDn scroll · n p choose a link · Enter run it · L language · Tab labs"
         }
     };
     frame.render_widget(Line::from(keys).dim(), footer);
 }
 
-fn focused_block(title: &str, focused: bool) -> Block<'_> {
+pub fn focused_block(title: &str, focused: bool) -> Block<'_> {
     let block = Block::bordered().title(Line::from(title).bold());
     if focused {
         block.border_style(Style::new().fg(Color::Cyan))
@@ -178,8 +216,7 @@ fn draw_form(frame: &mut Frame, app: &App, info: &LabInfo, area: Rect) {
     frame.render_widget(Paragraph::new(help).wrap(Wrap { trim: true }), help_area);
 }
 
-fn draw_dashboard(frame: &mut Frame, dashboard: &Dashboard, dashboard_only: bool) {
-    let area = frame.area();
+fn draw_dashboard(frame: &mut Frame, dashboard: &Dashboard, dashboard_only: bool, area: Rect) {
     let tables = dashboard
         .latest
         .as_ref()
@@ -498,7 +535,7 @@ fn draw_events(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
 fn draw_help(frame: &mut Frame, screen: Screen) {
     let area = frame.area();
     let width = 62.min(area.width);
-    let height = 17.min(area.height);
+    let height = 20.min(area.height);
     let popup = Rect::new(
         area.x + (area.width - width) / 2,
         area.y + (area.height - height) / 2,
@@ -514,12 +551,29 @@ fn draw_help(frame: &mut Frame, screen: Screen) {
             ("e", "type a new value (Enter keeps it, Esc cancels)"),
             ("d", "back to the defaults"),
             ("Enter  s", "start the lab with these values"),
+            (
+                "l",
+                "the lesson beside the lab; n p pick a link, Enter runs it",
+            ),
+            ("L", "lessons and exercises in English ⇄ 中文"),
+            ("x", "the exercises, with your progress and hints"),
             ("q  Esc", "quit"),
+        ],
+        Screen::Exercises => &[
+            ("↑ ↓", "choose an exercise"),
+            ("h", "reveal the next hint"),
+            ("PgUp PgDn", "scroll the task"),
+            ("L", "English ⇄ 中文"),
+            ("q  Esc", "back to the labs"),
         ],
         Screen::Dashboard => &[
             ("s", "stop the lab (it prints its report)"),
             ("r", "run it again with the same values"),
             ("↑ ↓", "scroll the event log"),
+            (
+                "l",
+                "the lesson beside the dashboard (PgUp PgDn, n p, Enter)",
+            ),
             ("q  Esc", "stop and go back (or quit)"),
             ("Ctrl-C", "quit at once; labs are stopped cleanly"),
         ],

@@ -10,10 +10,13 @@
 //! GET  /api/runs                 what is running
 //! ```
 //!
+//! and the course: lessons, exercises, hints and checks (see `course.rs`).
+//!
 //! Safety: it listens on 127.0.0.1 unless told otherwise, and it refuses any request whose
 //! `Host` is not the dashboard's own (a DNS-rebinding page) or whose `Origin` is another site (a
 //! page elsewhere trying to start labs on your machine).
 
+mod course;
 mod guard;
 
 use std::collections::BTreeMap;
@@ -137,6 +140,12 @@ fn router(state: Shared, bound: SocketAddr) -> Router {
         .route("/api/runs", get(list_runs))
         .route("/api/runs/{run}/stop", post(stop_run))
         .route("/api/runs/{run}/events", get(run_events))
+        .route("/api/lessons", get(course::list_lessons))
+        .route("/api/lessons/{topic}", get(course::get_lesson))
+        .route("/api/exercises", get(course::list_exercises))
+        .route("/api/exercises/{id}", get(course::get_exercise))
+        .route("/api/exercises/{id}/hint", post(course::reveal_hint))
+        .route("/api/exercises/{id}/check", post(course::check_exercise))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(guard::SameOrigin::new(bound)),
             guard::refuse_cross_site,

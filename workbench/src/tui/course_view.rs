@@ -1,0 +1,151 @@
+//! Drawing the lesson pane and the exercises screen. Nothing here changes state.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph};
+
+use super::course::{ExerciseScreen, LessonPane};
+use super::view::focused_block;
+use crate::course::Lang;
+use crate::course::lesson::{self, RichLine, Style as TextStyle};
+
+/// Lesson lines from `first` on, wrapped to `width`, styled for the terminal; the selected
+/// link stands out.
+fn styled(
+    lines: &[RichLine],
+    first: usize,
+    width: usize,
+    selected_link: Option<usize>,
+) -> Vec<Line<'static>> {
+    let shown = lines.get(first..).unwrap_or_default();
+    lesson::wrap(shown, width)
+        .into_iter()
+        .map(|line| {
+            let mut spans = vec![Span::raw(line.prefix.clone())];
+            for span in line.spans {
+                let style = match span.style {
+                    TextStyle::Plain => Style::new(),
+                    TextStyle::Strong => Style::new().bold(),
+                    TextStyle::Emphasis => Style::new().italic(),
+                    TextStyle::Code => Style::new().fg(Color::Yellow),
+                    TextStyle::Block => Style::new().fg(Color::Gray),
+                    TextStyle::Heading => Style::new().fg(Color::Cyan).bold(),
+                    TextStyle::Link(index) | TextStyle::Command(index) => {
+                        let base = if matches!(span.style, TextStyle::Link(_)) {
+                            Style::new()
+                                .fg(Color::Blue)
+                                .add_modifier(Modifier::UNDERLINED)
+                        } else {
+                            Style::new().fg(Color::Green)
+                        };
+                        if selected_link == Some(index) {
+                            base.reversed()
+                        } else {
+                            base
+                        }
+                    }
+                };
+                spans.push(Span::styled(span.text, style));
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+pub fn draw_lesson(frame: &mut Frame, pane: &LessonPane, area: Rect, focused: bool) {
+    let (title, lines) = match &pane.lesson {
+        Ok(lesson) => {
+            let width = area.width.saturating_sub(2) as usize;
+            (
+                format!(" Lesson · {} ", lesson.lang.code()),
+                styled(&lesson.lines, pane.scroll, width, pane.selected_link),
+            )
+        }
+        Err(problem) => (
+            " Lesson ".to_string(),
+            vec![Line::from(problem.clone()).fg(Color::Red)],
+        ),
+    };
+    let keys = " PgUp PgDn · n p link · Enter run · L lang · l close ";
+    let block = focused_block(&title, focused).title_bottom(Line::from(keys).dim());
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+pub fn draw_exercises(frame: &mut Frame, screen: &ExerciseScreen, lang: Lang) {
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(5),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    frame.render_widget(
+        Line::from(vec![
+            " Workbench ".bold().reversed(),
+            " exercises: write a program, let the workbench check it".into(),
+        ]),
+        header,
+    );
+    let [list_area, text_area] =
+        Layout::horizontal([Constraint::Length(32), Constraint::Min(30)]).areas(body);
+    let items: Vec<ListItem> = screen
+        .exercises
+        .iter()
+        .map(|exercise| {
+            let status = screen.status(&exercise.id);
+            let mark = if status.passed {
+                "✔".fg(Color::Green)
+            } else if status.attempts > 0 {
+                "…".fg(Color::Yellow)
+            } else {
+                " ".into()
+            };
+            ListItem::new(vec![
+                Line::from(vec![mark, " ".into(), exercise.id.clone().into()]),
+                Line::from(format!("  {} · {}", exercise.difficulty, status.label())).dim(),
+            ])
+        })
+        .collect();
+    let mut state = ListState::default().with_selected(Some(screen.selected));
+    frame.render_stateful_widget(
+        List::new(items)
+            .block(focused_block(" Exercises ", true))
+            .highlight_style(Style::new().reversed()),
+        list_area,
+        &mut state,
+    );
+
+    let block = Block::bordered();
+    let width = text_area.width.saturating_sub(2) as usize;
+    let mut lines = Vec::new();
+    if let Some(problem) = &screen.problem {
+        lines.push(Line::from(problem.clone()).fg(Color::Red));
+    }
+    let title = match screen.current() {
+        Some(exercise) => {
+            let status = screen.status(&exercise.id);
+            lines.push(
+                Line::from(format!(
+                    "{} · attempts {} · hints used {}",
+                    status.label(),
+                    status.attempts,
+                    status.hints_used
+                ))
+                .dim(),
+            );
+            format!(" {} ", exercise.title.get(lang))
+        }
+        None => " Exercises ".to_string(),
+    };
+    lines.extend(styled(&screen.text, screen.scroll, width, None));
+    frame.render_widget(
+        Paragraph::new(lines).block(block.title(Line::from(title).bold())),
+        text_area,
+    );
+    frame.render_widget(
+        Line::from(" ↑↓ choose · h reveal a hint · PgUp PgDn scroll · L 中文/English · q back")
+            .dim(),
+        footer,
+    );
+}
