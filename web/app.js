@@ -21,6 +21,33 @@ const state = {
 
 const $ = (selector) => document.querySelector(selector);
 
+// The page's own words in each language; lessons and tasks come translated from the server.
+const WORDS = {
+  en: {
+    lessons: "Lessons", exercises: "Exercises", hints: "Hints", check: "Check",
+    reveal: (left) => `Reveal a hint (${left} left)`, noMoreHints: "No more hints",
+    checkRunning: "Check my running program", checking: "Checking…",
+    startFiles: "Start files", readLesson: "Read the lesson", hintsUsed: "hints used",
+    passed: "passed", tried: (count) => `tried ${count}×`, new: "new",
+    result: (passed, failed) => `${passed} passed, ${failed} failed`,
+    fromTerminal: "This checker reads what your program prints, so it starts your program itself: run the command above in a terminal.",
+  },
+  zh: {
+    lessons: "课程", exercises: "练习", hints: "提示", check: "检查",
+    reveal: (left) => `显示一条提示（还剩 ${left} 条）`, noMoreHints: "没有更多提示了",
+    checkRunning: "检查正在运行的程序", checking: "检查中…",
+    startFiles: "起始文件", readLesson: "阅读课程", hintsUsed: "已用提示",
+    passed: "已通过", tried: (count) => `尝试了 ${count} 次`, new: "未开始",
+    result: (passed, failed) => `${passed} 项通过，${failed} 项失败`,
+    fromTerminal: "这个检查器要读取你的程序打印的内容，所以由它来启动你的程序：请在终端里运行上面的命令。",
+  },
+};
+
+function say(word, ...values) {
+  const text = (WORDS[state.lang] || WORDS.en)[word];
+  return typeof text === "function" ? text(...values) : text;
+}
+
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
@@ -71,7 +98,7 @@ function selectLab(id) {
   state.selected = state.labs.find((lab) => lab.id === id);
   showLabView();
   markCurrent("lab", id);
-  $("#lab-lesson").textContent = "Read the lesson: " + state.selected.lesson;
+  $("#lab-lesson").textContent = `${say("readLesson")}: ${state.selected.lesson}`;
   $("#lab-lesson").onclick = (event) => {
     event.preventDefault();
     openLesson(state.selected.lesson);
@@ -134,6 +161,9 @@ async function loadCourse() {
   const lessons = await api("GET", "/api/lessons" + langQuery());
   state.lang = state.lang || lessons.lang;
   $("#lang").value = state.lang;
+  $("#lessons-heading").textContent = say("lessons");
+  $("#exercises-heading").textContent = say("exercises");
+  if (state.selected) $("#lab-lesson").textContent = `${say("readLesson")}: ${state.selected.lesson}`;
   $("#lessons").replaceChildren(...lessons.lessons.map((lesson) => {
     const button = element("button", { type: "button", "data-lesson": lesson.topic, text: lesson.title });
     button.addEventListener("click", () => openLesson(lesson.topic));
@@ -146,16 +176,21 @@ async function loadExercises() {
   const exercises = await api("GET", "/api/exercises" + langQuery());
   $("#exercises").replaceChildren(...exercises.map((exercise) => {
     const mark = exercise.status.passed ? "✔ " : exercise.status.attempts ? "… " : "";
-    const button = element("button", { type: "button", "data-exercise": exercise.id, "data-status": statusLabel(exercise.status), text: mark + exercise.title });
+    const button = element("button", { type: "button", "data-exercise": exercise.id, "data-status": statusKey(exercise.status), text: mark + exercise.title });
     button.addEventListener("click", () => openExercise(exercise.id));
     return button;
   }));
 }
 
-function statusLabel(status) {
+// "passed", "tried" or "new": for tests and styles, whatever the language.
+function statusKey(status) {
   if (status.passed) return "passed";
-  if (status.attempts) return `tried ${status.attempts}×`;
-  return "new";
+  return status.attempts ? "tried" : "new";
+}
+
+function statusLabel(status) {
+  const key = statusKey(status);
+  return key === "tried" ? say("tried", status.attempts) : say(key);
 }
 
 // Lesson and task HTML comes from the workbench's own content; its lab and exercise links
@@ -205,24 +240,24 @@ async function openExercise(id, answer) {
   const reader = $("#reader");
   reader.dataset.exercise = id;
   delete reader.dataset.lesson;
-  const status = element("p", { id: "exercise-status", class: "muted", text: `${exercise.difficulty} · ${statusLabel(exercise.status)} · hints used: ${exercise.status.hints_used}` });
+  const status = element("p", { id: "exercise-status", class: "muted", text: `${exercise.difficulty} · ${statusLabel(exercise.status)} · ${say("hintsUsed")}: ${exercise.status.hints_used}` });
   const task = element("div");
   task.innerHTML = exercise.html;
   const hints = element("ol", { id: "hints" }, ...exercise.hints.map((hint) => element("li", { text: hint })));
   const left = exercise.hints_total - exercise.hints.length;
-  const hintButton = element("button", { type: "button", id: "reveal-hint", text: left ? `Reveal a hint (${left} left)` : "No more hints" });
+  const hintButton = element("button", { type: "button", id: "reveal-hint", text: left ? say("reveal", left) : say("noMoreHints") });
   hintButton.disabled = left === 0;
   hintButton.addEventListener("click", async () => openExercise(id, await api("POST", `/api/exercises/${id}/hint` + langQuery())));
-  const starters = element("p", { text: "Start files: " + exercise.starters.join(", ") + ` (workbench exercise start ${id})` });
+  const starters = element("p", { text: `${say("startFiles")}: ${exercise.starters.join(", ")} (workbench exercise start ${id})` });
   const command = element("pre", { text: exercise.check_command });
   const results = element("div", { id: "check-results" });
-  const parts = [status, task, element("h2", { text: "Hints" }), hints, hintButton, element("h2", { text: "Check" }), starters, command];
+  const parts = [status, task, element("h2", { text: say("hints") }), hints, hintButton, element("h2", { text: say("check") }), starters, command];
   if (exercise.checkable_here) {
-    const checkButton = element("button", { type: "button", id: "check", text: "Check my running program" });
+    const checkButton = element("button", { type: "button", id: "check", text: say("checkRunning") });
     checkButton.addEventListener("click", () => checkExercise(id, checkButton, results));
     parts.push(checkButton);
   } else {
-    parts.push(element("p", { class: "muted", text: "This checker reads what your program prints, so it starts your program itself: run the command above in a terminal." }));
+    parts.push(element("p", { class: "muted", text: say("fromTerminal") }));
   }
   parts.push(results);
   reader.replaceChildren(...parts);
@@ -232,7 +267,7 @@ async function openExercise(id, answer) {
 
 async function checkExercise(id, button, results) {
   button.disabled = true;
-  results.replaceChildren(element("p", { class: "muted", text: "Checking…" }));
+  results.replaceChildren(element("p", { class: "muted", text: say("checking") }));
   try {
     const answer = await api("POST", `/api/exercises/${id}/check`);
     const items = answer.outcome.checks.map((check) => {
@@ -244,10 +279,10 @@ async function checkExercise(id, button, results) {
     });
     const passed = answer.outcome.checks.filter((check) => check.passed).length;
     results.replaceChildren(
-      element("p", { class: answer.passed ? "ok" : "failed", text: `${passed} passed, ${answer.outcome.checks.length - passed} failed` }),
+      element("p", { class: answer.passed ? "ok" : "failed", "data-passed": String(passed), "data-failed": String(answer.outcome.checks.length - passed), text: say("result", passed, answer.outcome.checks.length - passed) }),
       element("ul", { class: "checks" }, ...items),
     );
-    $("#exercise-status").textContent = `${statusLabel(answer.status)} · hints used: ${answer.status.hints_used}`;
+    $("#exercise-status").textContent = `${statusLabel(answer.status)} · ${say("hintsUsed")}: ${answer.status.hints_used}`;
     loadExercises();
   } catch (problem) {
     results.replaceChildren(element("p", { class: "failed", text: problem.message }));

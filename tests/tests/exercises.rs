@@ -2,15 +2,29 @@
 //! checks through the real `workbench exercise check`, the broken variants fail with the message
 //! that points at their mistake, and progress, hints and the teacher's export follow.
 //!
-//! Each exercise uses fixed ports (students hard-code them), so each test runs one exercise's
-//! programs one after another; the three exercises use different ports and run in parallel.
+//! Each exercise uses fixed ports (students hard-code them), so tests of the same exercise take
+//! turns ([`exclusive`]); different exercises use different ports and run in parallel.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
+use std::sync::{Mutex, MutexGuard};
 
 use common::{command, missing_tool};
+
+/// Held while a test uses an exercise's fixed ports.
+fn exclusive(exercise_id: &str) -> MutexGuard<'static, ()> {
+    const EXERCISES: [&str; 3] = ["zmq-sub-topic-b", "zmq-rep-prefix", "zmq-pub-topics"];
+    static LOCKS: [Mutex<()>; 3] = [const { Mutex::new(()) }; 3];
+    let index = EXERCISES
+        .iter()
+        .position(|id| *id == exercise_id)
+        .expect("a known exercise");
+    LOCKS[index]
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 fn solutions() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises")
@@ -113,21 +127,25 @@ fn status_of(data: &Path, exercise_id: &str) -> serde_json::Value {
         .clone()
 }
 
-#[test]
-fn subscriber_exercise_solutions_pass_and_broken_ones_are_told_why() {
+/// What a broken variant must fail with: the failed check's name and words of its explanation.
+struct Mistake {
+    check: &'static str,
+    words: &'static [&'static str],
+}
+
+/// Both reference solutions pass and both broken variants fail as described; returns the
+/// folder where the progress was kept.
+fn prove(id: &str, php_mistake: Mistake, python_mistake: Mistake) -> tempfile::TempDir {
     let data = tempfile::tempdir().unwrap();
-    let id = "zmq-sub-topic-b";
+    let _ports = exclusive(id);
     if php_with_zmq() {
         assert_passes(data.path(), id, "solution.php");
         assert_fails_with(
             data.path(),
             id,
             "broken.php",
-            "connects and prints the messages it receives",
-            &[
-                "nothing printed",
-                "A SUB socket with no subscription receives nothing",
-            ],
+            php_mistake.check,
+            php_mistake.words,
         );
     }
     if python_with_zmq() {
@@ -136,81 +154,80 @@ fn subscriber_exercise_solutions_pass_and_broken_ones_are_told_why() {
             data.path(),
             id,
             "broken.py",
-            "prints nothing from other topics than B",
-            &[
+            python_mistake.check,
+            python_mistake.words,
+        );
+    }
+    data
+}
+
+#[test]
+fn subscriber_exercise_solutions_pass_and_broken_ones_are_told_why() {
+    let data = prove(
+        "zmq-sub-topic-b",
+        Mistake {
+            check: "connects and prints the messages it receives",
+            words: &[
+                "nothing printed",
+                "A SUB socket with no subscription receives nothing",
+            ],
+        },
+        Mistake {
+            check: "prints nothing from other topics than B",
+            words: &[
                 "message(s) on A, C",
                 "the empty prefix \"\" matches every topic",
             ],
-        );
-    }
-    let status = status_of(data.path(), id);
+        },
+    );
+    let status = status_of(data.path(), "zmq-sub-topic-b");
     assert_eq!(status["passed"], true, "{status}");
     assert_eq!(status["attempts"], 4, "{status}");
 }
 
 #[test]
 fn rep_server_exercise_solutions_pass_and_broken_ones_are_told_why() {
-    let data = tempfile::tempdir().unwrap();
-    let id = "zmq-rep-prefix";
-    if php_with_zmq() {
-        assert_passes(data.path(), id, "solution.php");
-        assert_fails_with(
-            data.path(),
-            id,
-            "broken.php",
-            "replies with the prefix followed by the request",
-            &[
+    prove(
+        "zmq-rep-prefix",
+        Mistake {
+            check: "replies with the prefix followed by the request",
+            words: &[
                 "expected: \"From Server1:hello\"",
                 "got:      \"From Server1: hello\"",
                 "the prefix differs",
             ],
-        );
-    }
-    if python_with_zmq() {
-        assert_passes(data.path(), id, "solution.py");
-        assert_fails_with(
-            data.path(),
-            id,
-            "broken.py",
-            "answers 50 requests in a row",
-            &[
+        },
+        Mistake {
+            check: "answers 50 requests in a row",
+            words: &[
                 "a reply to \"request 3\"",
                 "no reply",
                 "it answered 2 before this one",
             ],
-        );
-    }
+        },
+    );
 }
 
 #[test]
 fn publisher_exercise_solutions_pass_and_broken_ones_are_told_why() {
-    let data = tempfile::tempdir().unwrap();
-    let id = "zmq-pub-topics";
-    if php_with_zmq() {
-        assert_passes(data.path(), id, "solution.php");
-        assert_fails_with(
-            data.path(),
-            id,
-            "broken.php",
-            "sends each message as two frames: topic, then payload",
-            &["1 frame(s):", "sendmulti"],
-        );
-    }
-    if python_with_zmq() {
-        assert_passes(data.path(), id, "solution.py");
-        assert_fails_with(
-            data.path(),
-            id,
-            "broken.py",
-            "a subscriber to \"B\" receives only topic B",
-            &["\"B-news\"", "matches by prefix"],
-        );
-    }
+    prove(
+        "zmq-pub-topics",
+        Mistake {
+            check: "sends each message as two frames: topic, then payload",
+            words: &["1 frame(s):", "sendmulti"],
+        },
+        Mistake {
+            check: "a subscriber to \"B\" receives only topic B",
+            words: &["\"B-news\"", "matches by prefix"],
+        },
+    );
 }
 
 #[test]
 fn a_program_that_cannot_start_exits_early_or_never_listens_is_told_so() {
     let data = tempfile::tempdir().unwrap();
+    let _rep_ports = exclusive("zmq-rep-prefix");
+    let _subscriber_ports = exclusive("zmq-sub-topic-b");
     let output = exercise(
         data.path(),
         &[
@@ -407,4 +424,83 @@ fn a_broken_exercise_file_names_its_file_and_line() {
             folder.join("exercise.toml").display()
         )]
     );
+}
+
+#[test]
+fn watch_checks_again_when_the_student_saves_a_fix() {
+    if !python_with_zmq() {
+        return;
+    }
+    let _ports = exclusive("zmq-rep-prefix");
+    let data = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let server = work.path().join("server.py");
+    std::fs::copy(solutions().join("zmq-rep-prefix/broken.py"), &server).unwrap();
+    let mut child = command()
+        .args([
+            "exercise",
+            "watch",
+            "zmq-rep-prefix",
+            "--",
+            "python3",
+            "server.py",
+        ])
+        .current_dir(work.path())
+        .env("WORKBENCH_DATA_DIR", data.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let printed = std::sync::Arc::new(Mutex::new(String::new()));
+    {
+        let printed = printed.clone();
+        let mut stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(count) = std::io::Read::read(&mut stdout, &mut buffer) {
+                if count == 0 {
+                    break;
+                }
+                printed
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buffer[..count]));
+            }
+        });
+    }
+    let child = common::Reaped(child);
+    let text = || printed.lock().unwrap().clone();
+    common::wait_for(
+        std::time::Duration::from_secs(60),
+        "the first check to fail",
+        || {
+            let text = text();
+            (text.contains("Not yet.") && text.contains("Watching this folder")).then_some(())
+        },
+    );
+    assert!(!text().contains("All checks pass"));
+
+    std::fs::copy(solutions().join("zmq-rep-prefix/solution.py"), &server).unwrap();
+    common::wait_for(
+        std::time::Duration::from_secs(60),
+        "the check after the fix to pass",
+        || text().contains("All checks pass").then_some(()),
+    );
+    assert!(text().contains("a file changed"), "{}", text());
+
+    common::interrupt(&child.0);
+    let mut child = child;
+    let status = common::wait_for(
+        std::time::Duration::from_secs(10),
+        "watch to stop on Ctrl-C",
+        || child.0.try_wait().unwrap(),
+    );
+    assert!(status.success(), "{status:?}");
+    assert!(
+        std::net::TcpStream::connect("127.0.0.1:5559").is_err(),
+        "the student's server was stopped with the watch"
+    );
+    let status = status_of(data.path(), "zmq-rep-prefix");
+    assert_eq!(status["attempts"], 2, "{status}");
+    assert_eq!(status["passed"], true, "{status}");
 }

@@ -377,10 +377,10 @@ fn read_a_lesson_in_chinese_run_its_lab_and_pass_an_exercise_in_chromium() {
     tab.wait_for_element("#check").unwrap().click().unwrap();
     let verdict = wait_for_text(
         "the check's verdict",
-        "document.querySelector('#check-results p')?.textContent ?? ''",
-        "passed",
+        "(() => { const p = document.querySelector('#check-results p[data-passed]'); return p ? `${p.dataset.passed}/${p.dataset.failed} ${p.textContent}` : ''; })()",
+        "/",
     );
-    assert_eq!(verdict, "6 passed, 0 failed");
+    assert_eq!(verdict, "6/0 6 项通过，0 项失败", "in the language chosen");
     wait_for_text(
         "the exercise marked passed",
         "document.querySelector(\"nav button[data-exercise='zmq-rep-prefix']\")?.dataset.status ?? ''",

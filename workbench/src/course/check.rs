@@ -75,40 +75,32 @@ pub fn run(
         stderr: Vec::new(),
         stdout: Vec::new(),
     };
-    let ready = match (exercise.ready_address(), &program) {
-        (Some(address), Some(program)) => program
-            .wait_for_port(&address, exercise.time_limit)
-            .map(|took| format!("after {:.1} s", took.as_secs_f64())),
-        (Some(address), None) if student::accepts(&address) => Ok("already running".to_string()),
-        (Some(address), None) => Err(format!(
-            "nothing accepts connections on {address}: start your program first, or give its command after --"
-        )),
-        (None, _) => Ok(String::new()),
-    };
-    match ready {
-        Err(got) => {
-            let port = exercise
-                .ready_address()
-                .map(|address| student::port_of(&address).to_string())
-                .unwrap_or_default();
-            outcome.checks.push(Check::fail(
-                format!("opens port {port}"),
-                format!("a program listening on port {port}"),
-                got,
-            ));
-        }
-        Ok(evidence) => {
-            if exercise.ready.is_some() {
-                let port = exercise.ready_address().unwrap_or_default();
-                outcome.checks.push(Check::pass(
-                    format!("opens port {}", student::port_of(&port)),
-                    evidence,
-                ));
+    // When the student's program binds, nothing can be checked until its port accepts.
+    let mut ready = true;
+    if let Some(address) = exercise.ready_address() {
+        let port = student::port_of(&address).to_string();
+        let waited = match &program {
+            Some(program) => program
+                .wait_for_port(&address, exercise.time_limit, cancel)
+                .map(|took| format!("after {:.1} s", took.as_secs_f64())),
+            None if student::accepts(&address) => Ok("already running".to_string()),
+            None => Err(format!(
+                "nothing accepts connections on {address}: start your program first, or give its command after --"
+            )),
+        };
+        let name = format!("opens port {port}");
+        outcome.checks.push(match waited {
+            Ok(evidence) => Check::pass(name, evidence),
+            Err(got) => {
+                ready = false;
+                Check::fail(name, format!("a program listening on port {port}"), got)
             }
-            outcome
-                .checks
-                .extend(run_checker(checker, setup, exercise)?);
-        }
+        });
+    }
+    if ready {
+        outcome
+            .checks
+            .extend(run_checker(checker, setup, exercise)?);
     }
     if let Some(program) = program {
         outcome.stderr = program.stderr_tail();

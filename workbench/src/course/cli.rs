@@ -378,6 +378,8 @@ fn watch(
         .map_err(|error| UsageError(format!("cannot watch this folder: {error}")))?;
     loop {
         let _ = check_once(registry, exercise, Some(command), &cancel)?;
+        // Files the program itself wrote during the check (a log, a cache) are not edits.
+        while receiver.try_recv().is_ok() {}
         println!(
             "\nWatching this folder; the check runs again when a file changes (Ctrl-C to stop)."
         );

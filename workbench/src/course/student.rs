@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use lab_core::CancelToken;
 use lab_core::exercise::ProgramOutput;
 
 /// Lines of standard error kept to show when a check fails.
@@ -127,10 +128,19 @@ impl StudentProgram {
     }
 
     /// Waits until something accepts connections at `address` (`host:port`). The error says
-    /// exactly what happened instead: the program exited, or the time ran out.
-    pub fn wait_for_port(&self, address: &str, limit: Duration) -> Result<Duration, String> {
+    /// exactly what happened instead: the program exited, the time ran out, or the student
+    /// pressed Ctrl-C.
+    pub fn wait_for_port(
+        &self,
+        address: &str,
+        limit: Duration,
+        cancel: &CancelToken,
+    ) -> Result<Duration, String> {
         let started = Instant::now();
         loop {
+            if cancel.is_cancelled() {
+                return Err("the check was interrupted".to_string());
+            }
             if accepts(address) {
                 return Ok(started.elapsed());
             }
@@ -292,7 +302,7 @@ mod tests {
         let address = format!("127.0.0.1:{port}");
         let quitter = shell("exit 2");
         let error = quitter
-            .wait_for_port(&address, Duration::from_secs(10))
+            .wait_for_port(&address, Duration::from_secs(10), &CancelToken::default())
             .unwrap_err();
         assert_eq!(
             error,
@@ -300,7 +310,11 @@ mod tests {
         );
         let sleeper = shell("sleep 30");
         let error = sleeper
-            .wait_for_port(&address, Duration::from_millis(300))
+            .wait_for_port(
+                &address,
+                Duration::from_millis(300),
+                &CancelToken::default(),
+            )
             .unwrap_err();
         assert!(
             error.contains(&format!("never opened port {port}")),

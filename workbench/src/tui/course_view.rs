@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph};
 
 use super::course::{ExerciseScreen, LessonPane};
-use super::view::focused_block;
+use super::view::{focused_block, page};
 use crate::course::Lang;
 use crate::course::lesson::{self, RichLine, Style as TextStyle};
 
@@ -74,18 +74,9 @@ pub fn draw_lesson(frame: &mut Frame, pane: &LessonPane, area: Rect, focused: bo
 }
 
 pub fn draw_exercises(frame: &mut Frame, screen: &ExerciseScreen, lang: Lang) {
-    let [header, body, footer] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(5),
-        Constraint::Length(1),
-    ])
-    .areas(frame.area());
-    frame.render_widget(
-        Line::from(vec![
-            " Workbench ".bold().reversed(),
-            " exercises: write a program, let the workbench check it".into(),
-        ]),
-        header,
+    let (body, footer) = page(
+        frame,
+        "exercises: write a program, let the workbench check it",
     );
     let [list_area, text_area] =
         Layout::horizontal([Constraint::Length(32), Constraint::Min(30)]).areas(body);

@@ -66,7 +66,9 @@ pub fn short_number(value: f64) -> String {
     }
 }
 
-fn draw_home(frame: &mut Frame, app: &App) {
+/// The frame of the full-screen pages: a title line with `tagline`, the body, and a footer line
+/// for the keys. Returns the body and the footer.
+pub fn page(frame: &mut Frame, tagline: &str) -> (Rect, Rect) {
     let [title, body, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(5),
@@ -76,9 +78,17 @@ fn draw_home(frame: &mut Frame, app: &App) {
     frame.render_widget(
         Line::from(vec![
             " Workbench ".bold().reversed(),
-            " labs of real systems: pick one, set its knobs, start it".into(),
+            format!(" {tagline}").into(),
         ]),
         title,
+    );
+    (body, footer)
+}
+
+fn draw_home(frame: &mut Frame, app: &App) {
+    let (body, footer) = page(
+        frame,
+        "labs of real systems: pick one, set its knobs, start it",
     );
     let [list_area, detail_area] =
         Layout::horizontal([Constraint::Length(28), Constraint::Min(30)]).areas(body);
