@@ -147,12 +147,13 @@ fn a_subscriber_printing_every_topic_under_the_wrong_name_fails_both_checks() {
     assert!(find(&checks, "prints every message on topic B").passed);
     let others = find(&checks, "prints nothing from other topics");
     assert!(!others.passed);
+    // The checker stops once every B message is in, so the last A and C may not be counted.
     assert!(
         others
             .got
             .as_deref()
             .unwrap()
-            .starts_with("40 message(s) on A, C"),
+            .contains(" message(s) on A, C; e.g. output line "),
         "{others:?}"
     );
     let format = find(&checks, "prints each message as its topic");
