@@ -73,8 +73,9 @@ fn a_silent_server_costs_the_time_limit_and_no_more() {
     let checks = RepServerChecker
         .check(&setup(2, "server", &endpoint))
         .unwrap();
+    // A guard against hanging, not a speed test: the bound is far above the 2 s limit.
     assert!(
-        started.elapsed() < Duration::from_secs(10),
+        started.elapsed() < Duration::from_secs(30),
         "{:?}",
         started.elapsed()
     );
