@@ -239,3 +239,87 @@ fn the_workbench_publisher_feeds_a_php_subscriber_only_its_topic() {
     );
     assert_eq!(seen["with_header"], 100, "{seen}");
 }
+
+/// A pyzmq socket of the type given first, bound to the endpoint given second, doing nothing
+/// until killed; `CURVE-REP` is a REP socket with CURVE security; `plain` is a plain TCP server
+/// that greets with a line of text.
+const PYTHON_LISTENER: &str = r#"
+import socket as plain, sys, time, zmq
+kind, endpoint = sys.argv[1], sys.argv[2]
+if kind == "plain":
+    host, port = endpoint[len("tcp://"):].rsplit(":", 1)
+    server = plain.socket()
+    server.setsockopt(plain.SOL_SOCKET, plain.SO_REUSEADDR, 1)
+    server.bind((host, int(port)))
+    server.listen()
+    while True:
+        connection, _ = server.accept()
+        connection.sendall(b"220 smtp.example ESMTP ready\r\n")
+        connection.close()
+secured = kind == "CURVE-REP"
+socket = zmq.Context().socket(zmq.REP if secured else getattr(zmq, kind))
+socket.setsockopt(zmq.LINGER, 0)
+if secured:
+    public, secret = zmq.curve_keypair()
+    socket.curve_secretkey = secret
+    socket.curve_publickey = public
+    socket.curve_server = True
+socket.bind(endpoint)
+time.sleep(3600)
+"#;
+
+/// `workbench zmq probe --json` against a Python listener of `kind`.
+fn probe_python(kind: &str) -> (Option<i32>, serde_json::Value) {
+    let endpoint = format!("tcp://127.0.0.1:{}", free_port());
+    let _listener = Reaped(
+        Command::new("python3")
+            .args(["-c", PYTHON_LISTENER, kind, &endpoint])
+            .spawn()
+            .unwrap(),
+    );
+    let address = endpoint.trim_start_matches("tcp://").to_string();
+    wait_for(Duration::from_secs(20), "the Python listener", || {
+        std::net::TcpStream::connect(&address).ok()
+    });
+    let output = command()
+        .args(["zmq", "probe", &endpoint, "--json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("JSON: {}", String::from_utf8_lossy(&output.stdout)));
+    assert_eq!(report["endpoint"], endpoint.as_str());
+    (output.status.code(), report)
+}
+
+#[test]
+fn the_probe_names_pyzmq_sockets_and_knows_a_plain_tcp_server_is_not_zeromq() {
+    if !python_has_pyzmq() && common::missing_tool("pyzmq", "the probe against Python sockets") {
+        return;
+    }
+    for kind in ["PUB", "REP", "ROUTER"] {
+        let (code, report) = probe_python(kind);
+        assert_eq!(code, Some(0), "{kind}: {report}");
+        assert_eq!(report["kind"], "zeromq", "{kind}: {report}");
+        assert_eq!(report["socket_type"], kind, "{report}");
+        assert_eq!(report["mechanism"], "NULL", "{report}");
+        assert!(
+            report["version"].as_str().unwrap().starts_with("3."),
+            "{report}"
+        );
+    }
+    let (code, report) = probe_python("CURVE-REP");
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["mechanism"], "CURVE", "{report}");
+    assert_eq!(
+        report["socket_type"],
+        serde_json::Value::Null,
+        "told only after the handshake"
+    );
+    let (code, report) = probe_python("plain");
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["kind"], "not-zeromq", "{report}");
+    assert_eq!(
+        report["first_bytes"],
+        "\"220 smtp.example ESMTP ready\\r\\n\""
+    );
+}

@@ -108,3 +108,30 @@ fn unknown_lessons_and_broken_lesson_files_are_one_line_errors() {
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn the_probe_prints_the_lessons_checklist_in_both_languages() {
+    for (lang, heading, item) in [
+        (
+            "en",
+            "When messages do not arrive",
+            "1. Subscription: did the SUB socket subscribe?",
+        ),
+        ("zh", "消息收不到时", "1. 订阅：SUB 套接字订阅了吗？"),
+    ] {
+        let output = command()
+            .args(["zmq", "probe", "--help-troubleshoot", "--lang", lang])
+            .env_remove("WORKBENCH_CONTENT")
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.starts_with(heading), "{text}");
+        assert!(text.contains(item), "{text}");
+        assert!(
+            text.contains("workbench zmq probe tcp://127.0.0.1:5563"),
+            "{text}"
+        );
+        assert!(!text.contains("## "), "{text}");
+    }
+}

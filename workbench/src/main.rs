@@ -11,6 +11,7 @@
 //! workbench serve [--addr 127.0.0.1:7878]     browser dashboard
 //! workbench lesson [<topic>] [--lang en|zh]   print a lesson (no topic: the list)
 //! workbench exercise list|show|hint|start|check|watch|export
+//! workbench zmq probe <tcp-endpoint>          which ZeroMQ socket listens there, if any
 //! ```
 //!
 //! Exit codes: 0 the lab ran and its checks passed; 1 it ran and failed (the report says why);
@@ -20,6 +21,7 @@ mod cli;
 mod course;
 mod headless;
 mod labs;
+mod probe;
 mod tui;
 mod web;
 
@@ -80,6 +82,11 @@ enum Command {
         #[command(subcommand)]
         command: course::cli::ExerciseCommand,
     },
+    /// ZeroMQ tools: `workbench zmq probe tcp://127.0.0.1:5559`.
+    Zmq {
+        #[command(subcommand)]
+        command: ZmqCommand,
+    },
     /// Serve the browser dashboard.
     Serve {
         /// Where to listen. Anything but loopback lets other machines start labs here.
@@ -97,6 +104,29 @@ fn course_result(result: Result<ExitCode, course::cli::UsageError>) -> anyhow::R
             Ok(ExitCode::from(2))
         }
     }
+}
+
+#[derive(Subcommand)]
+enum ZmqCommand {
+    /// Which ZeroMQ socket listens on a TCP endpoint (version, security, socket type), or that
+    /// what listens is not ZeroMQ. Exit code 0 only for ZeroMQ.
+    Probe {
+        /// tcp://host:port
+        #[arg(required_unless_present = "help_troubleshoot")]
+        endpoint: Option<String>,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 3.0)]
+        timeout: f64,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Print the checklist for messages that do not arrive, from the messaging lesson.
+        #[arg(long)]
+        help_troubleshoot: bool,
+        /// The checklist's language (default: from LANG).
+        #[arg(long, value_enum)]
+        lang: Option<course::Lang>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -146,6 +176,19 @@ fn main() -> ExitCode {
         Some(Command::Exercise { command }) => {
             course_result(course::cli::exercise(&registry, command))
         }
+        Some(Command::Zmq {
+            command:
+                ZmqCommand::Probe {
+                    endpoint,
+                    timeout,
+                    json,
+                    help_troubleshoot,
+                    lang,
+                },
+        }) => course_result(match (help_troubleshoot, endpoint) {
+            (true, _) | (false, None) => probe::troubleshoot(&registry, lang),
+            (false, Some(endpoint)) => probe::run(&endpoint, timeout, json),
+        }),
     };
     match outcome {
         Ok(code) => code,

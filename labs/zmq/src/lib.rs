@@ -7,6 +7,7 @@
 pub mod checks;
 pub mod endpoint;
 pub mod message;
+pub mod probe;
 pub mod pubsub;
 
 use lab_core::Registry;

@@ -72,7 +72,7 @@ pub enum ExerciseCommand {
 /// A one-line error for the user, exit code 2.
 pub struct UsageError(pub String);
 
-fn colour() -> bool {
+pub fn colour() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 

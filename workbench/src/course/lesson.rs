@@ -519,6 +519,36 @@ fn words(spans: &[Span]) -> Vec<Vec<(&str, Style)>> {
     words
 }
 
+/// The part of a lesson under one heading, up to the next heading, as a lesson of its own.
+pub fn section(lesson: &Lesson, heading: &str) -> Option<Lesson> {
+    let is_heading = |line: &RichLine| {
+        line.spans
+            .first()
+            .is_some_and(|span| span.style == Style::Heading)
+    };
+    let start = lesson
+        .lines
+        .iter()
+        .position(|line| is_heading(line) && line.text().trim() == heading)?;
+    // The heading and its underline, then everything to the next heading.
+    let end = lesson.lines[start + 2..]
+        .iter()
+        .position(is_heading)
+        .map_or(lesson.lines.len(), |offset| start + 2 + offset);
+    let mut lines = lesson.lines[start..end].to_vec();
+    while lines.last().is_some_and(|line| line.spans.is_empty()) {
+        lines.pop();
+    }
+    Some(Lesson {
+        topic: lesson.topic.clone(),
+        lang: lesson.lang,
+        title: heading.to_string(),
+        markdown: String::new(),
+        lines,
+        links: lesson.links.clone(),
+    })
+}
+
 /// The lesson for a terminal: wrapped to `width`, with colours when `colour` is set.
 pub fn to_terminal(lesson: &Lesson, width: usize, colour: bool) -> String {
     let mut out = String::new();
