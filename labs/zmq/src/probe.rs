@@ -342,7 +342,7 @@ pub fn describe(endpoint: &str, finding: &Finding) -> String {
                 None => text.push_str("\n  socket type: unknown"),
             }
             for (name, value) in metadata {
-                if !name.eq_ignore_ascii_case("Socket-Type") {
+                if !name.eq_ignore_ascii_case("Socket-Type") && !value.is_empty() {
                     text.push_str(&format!("\n  {name}: {value}"));
                 }
             }
