@@ -323,3 +323,105 @@ fn the_probe_names_pyzmq_sockets_and_knows_a_plain_tcp_server_is_not_zeromq() {
         "\"220 smtp.example ESMTP ready\\r\\n\""
     );
 }
+
+/// A pyzmq REQ client: sends `count` requests to each endpoint given, then one of three frames
+/// and an empty one; prints every reply.
+const PYTHON_REQ_CLIENT: &str = r#"
+import sys, zmq
+count = int(sys.argv[1])
+context = zmq.Context()
+for endpoint in sys.argv[2:]:
+    socket = context.socket(zmq.REQ)
+    socket.setsockopt(zmq.LINGER, 0)
+    socket.setsockopt(zmq.RCVTIMEO, 5000)
+    socket.connect(endpoint)
+    for number in range(count):
+        socket.send(b"python %d" % number)
+        print(socket.recv().decode(), flush=True)
+    socket.send_multipart([b"x", b"y", b"z"])
+    print(socket.recv().decode(), flush=True)
+    socket.send(b"")
+    print(repr(socket.recv()), flush=True)
+    socket.close()
+"#;
+
+#[test]
+fn a_python_req_client_is_answered_by_the_workbench_server_over_tcp_and_ipc() {
+    if !python_has_pyzmq()
+        && common::missing_tool("pyzmq", "a Python REQ client against zmq-reqrep")
+    {
+        return;
+    }
+    let tcp = format!("tcp://127.0.0.1:{}", free_port());
+    let folder = tempfile::tempdir().unwrap();
+    let ipc = format!("ipc://{}/req.ipc", folder.path().display());
+    let server = Reaped(
+        command()
+            .args([
+                "lab",
+                "zmq-reqrep",
+                "--role",
+                "server",
+                "--bind",
+                &tcp,
+                "--bind",
+                &ipc,
+                "--headless",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let address = tcp.trim_start_matches("tcp://").to_string();
+    wait_for(Duration::from_secs(20), "the server's port", || {
+        std::net::TcpStream::connect(&address).ok()
+    });
+    let client = Command::new("python3")
+        .args(["-c", PYTHON_REQ_CLIENT, "25", &tcp, &ipc])
+        .output()
+        .unwrap();
+    assert!(
+        client.status.success(),
+        "{}",
+        String::from_utf8_lossy(&client.stderr)
+    );
+    let replies = String::from_utf8_lossy(&client.stdout);
+    let lines: Vec<&str> = replies.lines().collect();
+    assert_eq!(lines.len(), 2 * 27, "{replies}");
+    for (index, line) in lines.iter().enumerate() {
+        let expected = match index % 27 {
+            25 => "From Server1:xyz".to_string(),
+            26 => "b'From Server1:'".to_string(),
+            number => format!("From Server1:python {number}"),
+        };
+        assert_eq!(*line, expected);
+    }
+
+    // Ctrl-C: the server prints its report and exits, which ends its output.
+    let mut server = server;
+    interrupt(&server.0);
+    let mut printed = Vec::new();
+    std::io::Read::read_to_end(&mut server.0.stdout.take().unwrap(), &mut printed).unwrap();
+    let lines = json_lines(&printed);
+    let report = lines.last().expect("a report line");
+    assert_eq!(report["type"], "report");
+    assert_eq!(report["counters"]["served"], 54, "{report}");
+    assert_eq!(report["counters"]["odd requests"], 4, "{report}");
+    let events: Vec<String> = lines
+        .iter()
+        .filter_map(|line| line["events"].as_array())
+        .flatten()
+        .filter_map(|event| event["message"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|message| message.contains(&tcp) && message.contains(&ipc)),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|message| message.contains("3 frames")),
+        "{events:?}"
+    );
+}

@@ -9,12 +9,14 @@ pub mod endpoint;
 pub mod message;
 pub mod probe;
 pub mod pubsub;
+pub mod reqrep;
 
 use lab_core::Registry;
 
 /// Adds this crate's labs to the registry.
 pub fn register(registry: &mut Registry) {
     registry.add(pubsub::PubSubLab);
+    registry.add(reqrep::ReqRepLab);
     registry.add_checker(checks::SubscriberChecker);
     registry.add_checker(checks::RepServerChecker);
     registry.add_checker(checks::PublisherChecker);

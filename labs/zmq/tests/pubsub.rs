@@ -2,28 +2,15 @@
 //! message is accounted for: a subscriber's received + missed + dropped messages on a topic
 //! equal what the publisher sent on it, because the sequence numbers leave no other place to go.
 
-use std::sync::Arc;
-use std::time::Duration;
+mod common;
 
-use lab_core::{Lab, LabRun, Report, RunOptions};
+use lab_core::Report;
 use lab_zmq::pubsub::PubSubLab;
 
-fn run(flags: &[(&str, &str)]) -> Report {
-    let lab: Arc<dyn Lab> = Arc::new(PubSubLab);
-    let pairs: Vec<(String, String)> = flags
-        .iter()
-        .map(|(name, value)| (name.to_string(), value.to_string()))
-        .collect();
-    let params = lab.parse_params(&pairs).unwrap();
-    let options = RunOptions {
-        duration: Some(Duration::from_secs(30)),
-        ..RunOptions::default()
-    };
-    LabRun::start(lab, params, options).wait()
-}
+use common::count;
 
-fn count(report: &Report, name: &str) -> u64 {
-    report.counters.get(name).copied().unwrap_or(0)
+fn run(flags: &[(&str, &str)]) -> Report {
+    common::run(PubSubLab, flags)
 }
 
 fn assert_every_message_accounted_for(report: &Report, subscriber: &str, topic: &str) {

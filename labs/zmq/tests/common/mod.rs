@@ -1,0 +1,40 @@
+//! Running a lab for real through the lab runner, as the command line would.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lab_core::{Lab, LabRun, Report, RunOptions};
+
+/// Runs `lab` with these flags to its end (30 s at most) and returns its report.
+pub fn run(lab: impl Lab, flags: &[(&str, &str)]) -> Report {
+    start(lab, flags).wait()
+}
+
+/// Runs `lab` for `limit` at most.
+pub fn run_for(lab: impl Lab, flags: &[(&str, &str)], limit: Duration) -> Report {
+    start_for(lab, flags, limit).wait()
+}
+
+pub fn start(lab: impl Lab, flags: &[(&str, &str)]) -> LabRun {
+    start_for(lab, flags, Duration::from_secs(30))
+}
+
+fn start_for(lab: impl Lab, flags: &[(&str, &str)], limit: Duration) -> LabRun {
+    let lab: Arc<dyn Lab> = Arc::new(lab);
+    let pairs: Vec<(String, String)> = flags
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    let params = lab.parse_params(&pairs).unwrap();
+    let options = RunOptions {
+        duration: Some(limit),
+        ..RunOptions::default()
+    };
+    LabRun::start(lab, params, options)
+}
+
+pub fn count(report: &Report, name: &str) -> u64 {
+    report.counters.get(name).copied().unwrap_or(0)
+}
