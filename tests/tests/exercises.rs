@@ -15,8 +15,13 @@ use common::{command, missing_tool};
 
 /// Held while a test uses an exercise's fixed ports.
 fn exclusive(exercise_id: &str) -> MutexGuard<'static, ()> {
-    const EXERCISES: [&str; 3] = ["zmq-sub-topic-b", "zmq-rep-prefix", "zmq-pub-topics"];
-    static LOCKS: [Mutex<()>; 3] = [const { Mutex::new(()) }; 3];
+    const EXERCISES: [&str; 4] = [
+        "zmq-sub-topic-b",
+        "zmq-rep-prefix",
+        "zmq-pub-topics",
+        "zmq-lazy-pirate",
+    ];
+    static LOCKS: [Mutex<()>; 4] = [const { Mutex::new(()) }; 4];
     let index = EXERCISES
         .iter()
         .position(|id| *id == exercise_id)
@@ -219,6 +224,27 @@ fn publisher_exercise_solutions_pass_and_broken_ones_are_told_why() {
         Mistake {
             check: "a subscriber to \"B\" receives only topic B",
             words: &["\"B-news\"", "matches by prefix"],
+        },
+    );
+}
+
+#[test]
+fn lazy_pirate_exercise_solutions_pass_and_broken_ones_are_told_why() {
+    prove(
+        "zmq-lazy-pirate",
+        Mistake {
+            check: "asks again when a reply does not come (lazy pirate)",
+            words: &[
+                "the client is still waiting",
+                "a strict REQ socket waits forever",
+            ],
+        },
+        Mistake {
+            check: "asks again when a reply does not come (lazy pirate)",
+            words: &[
+                "the client stopped before all were answered",
+                "exited with code 1",
+            ],
         },
     );
 }

@@ -20,4 +20,5 @@ pub fn register(registry: &mut Registry) {
     registry.add_checker(checks::SubscriberChecker);
     registry.add_checker(checks::RepServerChecker);
     registry.add_checker(checks::PublisherChecker);
+    registry.add_checker(checks::LazyPirateChecker);
 }

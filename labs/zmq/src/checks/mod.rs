@@ -6,16 +6,19 @@
 //! | `zmq-subscriber` | a SUB that prints    | binds a PUB, publishes A/B/C, reads the output |
 //! | `zmq-rep-server` | a REP server         | connects REQ clients and checks every reply     |
 //! | `zmq-publisher`  | a PUB on topics      | connects SUB sockets with and without a filter  |
+//! | `zmq-lazy-pirate`| a REQ that retries   | runs the reqrep lab's REP server, losing requests |
 //!
 //! Every socket here has a bounded LINGER and a receive timeout, so a student program that
 //! never answers costs the checker its time limit and no more.
 
+mod pirate;
 mod publisher;
 mod reply;
 mod subscriber;
 
 use std::time::Duration;
 
+pub use pirate::LazyPirateChecker;
 pub use publisher::PublisherChecker;
 pub use reply::RepServerChecker;
 pub use subscriber::SubscriberChecker;

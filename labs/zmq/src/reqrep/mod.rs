@@ -17,7 +17,7 @@
 //! get stuck for good, clients with a timeout retry on a fresh socket and carry on.
 
 mod client;
-mod server;
+pub mod server;
 
 pub use client::{ClientCounters, ClientPlan};
 pub use server::{ServerCounters, ServerPlan};
