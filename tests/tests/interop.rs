@@ -425,3 +425,128 @@ fn a_python_req_client_is_answered_by_the_workbench_server_over_tcp_and_ipc() {
         "{events:?}"
     );
 }
+
+/// A pyzmq REP worker: connects to the broker's backend, answers "From Python:" + request and
+/// prints one line per request, until killed.
+const PYTHON_REP_WORKER: &str = r#"
+import sys, time, zmq
+socket = zmq.Context().socket(zmq.REP)
+socket.setsockopt(zmq.LINGER, 0)
+socket.connect(sys.argv[1])
+while True:
+    request = socket.recv()
+    time.sleep(0.001)
+    socket.send(b"From Server1:" + request)
+    print("served", flush=True)
+"#;
+
+/// The same in PHP with the zmq extension.
+const PHP_REP_WORKER: &str = r#"
+$socket = (new ZMQContext())->getSocket(ZMQ::SOCKET_REP);
+$socket->connect($argv[1]);
+while (true) {
+    $request = $socket->recv();
+    usleep(1000);
+    $socket->send("From Server1:" . $request);
+    echo "served\n";
+}
+"#;
+
+#[test]
+fn php_and_python_workers_behind_the_workbench_broker_get_their_share() {
+    if !python_has_pyzmq() && common::missing_tool("pyzmq", "a Python worker behind zmq-broker") {
+        return;
+    }
+    if !php_has_zmq() && common::missing_tool("php-zmq", "a PHP worker behind zmq-broker") {
+        return;
+    }
+    let frontend = format!("tcp://127.0.0.1:{}", free_port());
+    let backend = format!("tcp://127.0.0.1:{}", free_port());
+    let _broker = Reaped(
+        command()
+            .args([
+                "lab",
+                "zmq-broker",
+                "--role",
+                "broker",
+                "--frontend",
+                &frontend,
+                "--backend",
+                &backend,
+                "--headless",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let address = backend.trim_start_matches("tcp://").to_string();
+    wait_for(Duration::from_secs(20), "the broker's backend", || {
+        std::net::TcpStream::connect(&address).ok()
+    });
+    let spawn_worker = |program: &str, code: &str| {
+        let mut command = Command::new(program);
+        if program == "php" {
+            command.args(["-r", code, "--", &backend]);
+        } else {
+            command.args(["-c", code, &backend]);
+        }
+        Reaped(command.stdout(Stdio::piped()).spawn().unwrap())
+    };
+    let mut python = spawn_worker("python3", PYTHON_REP_WORKER);
+    let mut php = spawn_worker("php", PHP_REP_WORKER);
+    let _ours = Reaped(
+        command()
+            .args([
+                "lab",
+                "zmq-broker",
+                "--role",
+                "worker",
+                "--connect",
+                &backend,
+                "--workers",
+                "2",
+                "--headless",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    // Let all four workers connect before the clients start, so the dealing is fair.
+    std::thread::sleep(Duration::from_millis(500));
+    let clients = command()
+        .args([
+            "lab",
+            "zmq-broker",
+            "--role",
+            "client",
+            "--connect",
+            &frontend,
+            "--concurrency",
+            "8",
+            "--requests",
+            "50",
+            "--headless",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let report = json_lines(&clients.stdout).pop().expect("a report");
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["counters"]["replies"], 400, "{report}");
+
+    let served = |worker: &mut Reaped| {
+        let _ = worker.0.kill();
+        let mut printed = String::new();
+        std::io::Read::read_to_string(&mut worker.0.stdout.take().unwrap(), &mut printed).unwrap();
+        printed.lines().filter(|line| *line == "served").count()
+    };
+    let (python_served, php_served) = (served(&mut python), served(&mut php));
+    // Four workers share 400 requests: each outside worker gets about 100, and surely 40.
+    assert!(
+        python_served >= 40,
+        "the Python worker served {python_served}"
+    );
+    assert!(php_served >= 40, "the PHP worker served {php_served}");
+}

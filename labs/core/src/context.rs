@@ -86,6 +86,9 @@ impl Histogram {
     }
 }
 
+/// The largest value a histogram keeps: an hour in microseconds (larger values are clamped).
+const HISTOGRAM_HIGHEST: u64 = 3_600_000_000;
+
 /// One thread's way into a [`Histogram`]: recording is a write into a local buffer that the
 /// sampler collects, so the hot path never waits for the sampler.
 pub struct Recorder(hdrhistogram::sync::Recorder<u64>);
@@ -280,8 +283,11 @@ impl LabContext {
         let histogram = Histogram {
             unit,
             shared: Arc::new(Mutex::new(
-                hdrhistogram::Histogram::<u64>::new(3)
-                    .expect("3 significant figures is a valid precision")
+                // Fixed bounds, not an auto-resizing histogram: each thread's recorder copies
+                // the bounds the histogram has when the recorder is made, and one made before
+                // anything was recorded would clamp every value to the tiny starting range.
+                hdrhistogram::Histogram::<u64>::new_with_bounds(1, HISTOGRAM_HIGHEST, 3)
+                    .expect("1 to an hour at 3 significant figures is a valid histogram")
                     .into_sync(),
             )),
         };

@@ -223,6 +223,41 @@ mod tests {
     }
 
     #[test]
+    fn recorders_made_before_any_value_keep_large_values() {
+        // Each client thread makes its recorder first and then records round trips of a few
+        // milliseconds; none may be clamped.
+        let context = LabContext::new();
+        let histogram = context.histogram("round trip", "µs");
+        let recorders: Vec<_> = (0..4).map(|_| histogram.recorder()).collect();
+        let threads: Vec<_> = recorders
+            .into_iter()
+            .map(|mut recorder| {
+                std::thread::spawn(move || {
+                    for value in [1_800u64, 2_500, 3_900, 13_000] {
+                        recorder.record(value);
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let mut sampler = Sampler::new("demo", context);
+        let latency = &sampler.sample(0.1).latency["round trip"];
+        assert_eq!(latency.count, 16);
+        assert!(
+            (2_495..=2_505).contains(&latency.p50),
+            "p50 {}",
+            latency.p50
+        );
+        assert!(
+            (12_990..=13_010).contains(&latency.max),
+            "max {}",
+            latency.max
+        );
+    }
+
+    #[test]
     fn table_cells_show_live_counts_and_rates() {
         let context = LabContext::new();
         let received = context.counter("received/A");

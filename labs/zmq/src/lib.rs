@@ -4,6 +4,7 @@
 //! request/reply, push/pull) that talk over `inproc://`, `ipc://` and `tcp://`. Every lab here
 //! lets each role run on its own, so a student's PHP or Python program can take any other role.
 
+pub mod broker;
 pub mod checks;
 pub mod endpoint;
 pub mod message;
@@ -17,6 +18,7 @@ use lab_core::Registry;
 pub fn register(registry: &mut Registry) {
     registry.add(pubsub::PubSubLab);
     registry.add(reqrep::ReqRepLab);
+    registry.add(broker::BrokerLab);
     registry.add_checker(checks::SubscriberChecker);
     registry.add_checker(checks::RepServerChecker);
     registry.add_checker(checks::PublisherChecker);

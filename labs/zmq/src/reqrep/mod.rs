@@ -216,7 +216,7 @@ fn run_server(
 }
 
 /// Starts the clients on their own threads and waits for them; the verdict counts their work.
-fn run_clients(
+pub(crate) fn run_clients(
     params: &Params,
     context: &LabContext,
     zmq_context: &zmq::Context,

@@ -40,6 +40,8 @@ pub struct ServerCounters {
     pub served: Counter,
     pub dropped: Counter,
     pub odd: Counter,
+    /// This server's own count, when several serve side by side (workers behind a broker).
+    pub mine: Option<Counter>,
 }
 
 impl ServerCounters {
@@ -48,6 +50,15 @@ impl ServerCounters {
             served: context.counter("served"),
             dropped: context.counter("dropped"),
             odd: context.counter("odd requests"),
+            mine: None,
+        }
+    }
+
+    /// The counters of one of several servers, which also counts under `<name>/served`.
+    pub fn named(context: &LabContext, name: &str) -> ServerCounters {
+        ServerCounters {
+            mine: Some(context.counter(&format!("{name}/served"))),
+            ..ServerCounters::new(context)
         }
     }
 }
@@ -70,8 +81,9 @@ pub fn bind(
 }
 
 /// Serves until the lab is stopped or `stop` fires. `socket` is bound to `endpoints` (see
-/// [`bind`]); it is replaced when a request is dropped on purpose. Returns how many requests
-/// were answered.
+/// [`bind`]); it is replaced when a request is dropped on purpose. A worker behind a broker
+/// serves the same way on a socket that connects instead (and never drops). Returns how many
+/// requests were answered.
 pub fn serve(
     zmq_context: &zmq::Context,
     mut socket: zmq::Socket,
@@ -125,6 +137,9 @@ pub fn serve(
             Ok(()) => {
                 answered += 1;
                 counters.served.increment();
+                if let Some(mine) = &counters.mine {
+                    mine.increment();
+                }
             }
             Err(zmq::Error::ETERM) => break,
             Err(error) => return Err(error.into()),

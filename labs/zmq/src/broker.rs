@@ -1,0 +1,432 @@
+//! `zmq-broker`: REQ clients and REP workers meet at a broker, so nobody waits for a busy
+//! worker.
+//!
+//! With a plain REP server, clients queue behind whatever request it is working on. A broker
+//! puts a ROUTER socket in front of the clients and a DEALER socket in front of the workers, and
+//! `zmq_proxy` passes messages between them:
+//!
+//! ```text
+//!   REQ client ──┐                                   ┌──▶ REP worker-1
+//!   REQ client ──┼──▶ ROUTER │ zmq_proxy │ DEALER ───┼──▶ REP worker-2
+//!   REQ client ──┘   frontend (bind)   backend (bind) └──▶ REP worker-3 (connect)
+//! ```
+//!
+//! The ROUTER puts the client's identity in front of each request; the DEALER hands requests to
+//! the workers in turn (round robin); a worker's REP socket keeps that identity and sends it
+//! back with the reply; the ROUTER strips it and delivers the reply to that client. Workers
+//! connect to the broker instead of binding, so they can come and go.
+//!
+//! The proxy also copies every message to a capture socket; the dashboard reads it to count the
+//! traffic through the broker and the clients it has seen.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use lab_core::{
+    CancelToken, Cell, Lab, LabContext, LabInfo, ParamKind, ParamSpec, Params, Verdict,
+};
+
+use crate::endpoint;
+use crate::reqrep::{ServerCounters, ServerPlan, run_clients, server};
+
+/// The lab registered as `zmq-broker`.
+pub struct BrokerLab;
+
+impl Lab for BrokerLab {
+    fn info(&self) -> LabInfo {
+        LabInfo {
+            id: "zmq-broker",
+            topic: "messaging",
+            title: "ZeroMQ request/reply broker",
+            summary: "A ROUTER/DEALER broker between REQ clients and REP workers: requests spread over the workers and nobody waits for a busy one.",
+            lesson: "messaging",
+            params: vec![
+                ParamSpec {
+                    name: "role",
+                    kind: ParamKind::Choice {
+                        choices: &["both", "broker", "worker", "client"],
+                    },
+                    default: "both",
+                    help: "both: broker, workers and clients here; broker, worker or client: one part only, for other programs to be the rest",
+                },
+                ParamSpec {
+                    name: "frontend",
+                    kind: ParamKind::List,
+                    default: "tcp://127.0.0.1:5559",
+                    help: "with --role broker: where the ROUTER for clients binds",
+                },
+                ParamSpec {
+                    name: "backend",
+                    kind: ParamKind::List,
+                    default: "tcp://127.0.0.1:5560",
+                    help: "with --role broker: where the DEALER for workers binds",
+                },
+                ParamSpec {
+                    name: "connect",
+                    kind: ParamKind::List,
+                    default: "tcp://127.0.0.1:5560",
+                    help: "with --role worker: the broker's backend; with --role client: its frontend (tcp://127.0.0.1:5559)",
+                },
+                ParamSpec {
+                    name: "workers",
+                    kind: ParamKind::Integer { min: 1, max: 64 },
+                    default: "4",
+                    help: "with --role both or worker: REP workers",
+                },
+                ParamSpec {
+                    name: "concurrency",
+                    kind: ParamKind::Integer { min: 1, max: 64 },
+                    default: "8",
+                    help: "with --role both or client: REQ clients",
+                },
+                ParamSpec {
+                    name: "requests",
+                    kind: ParamKind::Integer {
+                        min: 0,
+                        max: i64::MAX,
+                    },
+                    default: "0",
+                    help: "requests per client; 0: until stopped",
+                },
+                ParamSpec {
+                    name: "work",
+                    kind: ParamKind::Integer {
+                        min: 0,
+                        max: 10_000_000,
+                    },
+                    default: "1000",
+                    help: "microseconds a worker spends on each request",
+                },
+                ParamSpec {
+                    name: "reply-prefix",
+                    kind: ParamKind::Text,
+                    default: "From Server1:",
+                    help: "what a worker puts in front of each request to make the reply",
+                },
+                ParamSpec {
+                    name: "size",
+                    kind: ParamKind::Integer {
+                        min: 0,
+                        max: 1_000_000,
+                    },
+                    default: "16",
+                    help: "bytes per request",
+                },
+                ParamSpec {
+                    name: "timeout",
+                    kind: ParamKind::Integer {
+                        min: 0,
+                        max: 3_600_000,
+                    },
+                    default: "5000",
+                    help: "milliseconds a client waits for a reply before asking again on a new socket; 0: forever",
+                },
+                ParamSpec {
+                    name: "retries",
+                    kind: ParamKind::Integer { min: 0, max: 100 },
+                    default: "3",
+                    help: "tries after the first before a client gives up on a request",
+                },
+            ],
+        }
+    }
+
+    fn validate(&self, params: &Params) -> Result<(), String> {
+        let flags: &[&str] = match params.text("role") {
+            "broker" => &["frontend", "backend"],
+            "worker" | "client" => &["connect"],
+            _ => &[],
+        };
+        for flag in flags {
+            let endpoints = params.list(flag);
+            if endpoints.is_empty() {
+                return Err(format!(
+                    "--{flag} is empty: give an endpoint such as tcp://127.0.0.1:5560"
+                ));
+            }
+            endpoints
+                .iter()
+                .try_for_each(|endpoint| endpoint::check(endpoint, flag))?;
+        }
+        Ok(())
+    }
+
+    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+        let zmq_context = zmq::Context::new();
+        match params.text("role") {
+            "broker" => {
+                context.chart(&["through broker"]);
+                let broker = Broker::bind(
+                    &zmq_context,
+                    params.list("frontend"),
+                    params.list("backend"),
+                    context,
+                )?;
+                broker.run(&zmq_context, context, context.cancel_token())?;
+                Ok(Verdict::pass(format!(
+                    "passed {} messages between clients and workers",
+                    context.counter("through broker").get()
+                )))
+            }
+            "worker" => {
+                context.chart(&["served"]);
+                let endpoints = params.list("connect").to_vec();
+                context.info(format!("workers connecting to {}", endpoints.join(", ")));
+                let served = run_workers(
+                    params,
+                    context,
+                    &zmq_context,
+                    &endpoints,
+                    context.cancel_token(),
+                )?;
+                Ok(Verdict::pass(format!(
+                    "the workers answered {served} requests"
+                )))
+            }
+            "client" => {
+                context.chart(&["sent", "replies", "retries"]);
+                let endpoints = params.list("connect").to_vec();
+                context.info(format!("clients connecting to {}", endpoints.join(", ")));
+                run_clients(params, context, &zmq_context, &endpoints)
+            }
+            _ => run_both(params, context, &zmq_context),
+        }
+    }
+}
+
+/// Names for the in-process sockets of one broker, unique in this process.
+fn inproc_name(what: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "inproc://workbench-broker-{what}-{}",
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The broker's sockets, bound and ready.
+struct Broker {
+    frontend: zmq::Socket,
+    backend: zmq::Socket,
+    /// Where clients and workers reach it, as bound.
+    frontend_endpoints: Vec<String>,
+    backend_endpoints: Vec<String>,
+}
+
+impl Broker {
+    fn bind(
+        zmq_context: &zmq::Context,
+        frontends: &[String],
+        backends: &[String],
+        context: &LabContext,
+    ) -> anyhow::Result<Broker> {
+        let frontend = zmq_context.socket(zmq::ROUTER)?;
+        let backend = zmq_context.socket(zmq::DEALER)?;
+        for socket in [&frontend, &backend] {
+            endpoint::prepare(socket)?;
+            socket.set_rcvhwm(10_000)?;
+            socket.set_sndhwm(10_000)?;
+        }
+        let bind_all = |socket: &zmq::Socket, endpoints: &[String]| {
+            endpoints
+                .iter()
+                .map(|requested| endpoint::bind(socket, requested))
+                .collect::<anyhow::Result<Vec<String>>>()
+        };
+        let frontend_endpoints = bind_all(&frontend, frontends)?;
+        let backend_endpoints = bind_all(&backend, backends)?;
+        context.info(format!(
+            "broker: clients connect to {} (ROUTER), workers to {} (DEALER)",
+            frontend_endpoints.join(", "),
+            backend_endpoints.join(", ")
+        ));
+        Ok(Broker {
+            frontend,
+            backend,
+            frontend_endpoints,
+            backend_endpoints,
+        })
+    }
+
+    /// Runs the proxy until the lab is stopped or `stop` fires.
+    fn run(
+        self,
+        zmq_context: &zmq::Context,
+        context: &LabContext,
+        stop: &CancelToken,
+    ) -> anyhow::Result<()> {
+        let Broker {
+            mut frontend,
+            mut backend,
+            ..
+        } = self;
+        let capture_endpoint = inproc_name("capture");
+        let control_endpoint = inproc_name("control");
+        let mut capture = zmq_context.socket(zmq::PAIR)?;
+        capture.set_linger(0)?;
+        // The dashboard may fall behind: then the copies are dropped, never the real traffic.
+        capture.set_sndhwm(10_000)?;
+        capture.set_sndtimeo(0)?;
+        capture.bind(&capture_endpoint)?;
+        let mut control = zmq_context.socket(zmq::PAIR)?;
+        control.set_linger(0)?;
+        control.bind(&control_endpoint)?;
+        let proxy_done = CancelToken::default();
+        std::thread::scope(|scope| {
+            scope.spawn(|| watch_capture(zmq_context, &capture_endpoint, context, &proxy_done));
+            scope.spawn(|| {
+                // zmq_proxy blocks until told TERMINATE on its control socket.
+                let steer = zmq_context.socket(zmq::PAIR).and_then(|steer| {
+                    steer.set_linger(0)?;
+                    steer.connect(&control_endpoint)?;
+                    Ok(steer)
+                });
+                while !context.is_cancelled() && !stop.is_cancelled() && !proxy_done.is_cancelled()
+                {
+                    stop.sleep(Duration::from_millis(50));
+                }
+                if let Ok(steer) = steer {
+                    let _ = steer.send("TERMINATE", 0);
+                }
+            });
+            let outcome = zmq::proxy_steerable_with_capture(
+                &mut frontend,
+                &mut backend,
+                &mut capture,
+                &mut control,
+            );
+            proxy_done.cancel();
+            outcome.map_err(|error| anyhow::anyhow!("the broker's proxy stopped: {error}"))
+        })
+    }
+}
+
+/// Reads the proxy's copies of every message: counts them, and the clients by identity (a
+/// ROUTER puts the client's identity in the first frame, the same going out and coming back).
+fn watch_capture(
+    zmq_context: &zmq::Context,
+    endpoint: &str,
+    context: &LabContext,
+    done: &CancelToken,
+) {
+    let Ok(socket) = zmq_context.socket(zmq::PAIR) else {
+        return;
+    };
+    let _ = socket.set_linger(0);
+    let _ = socket.set_rcvtimeo(100);
+    if socket.connect(endpoint).is_err() {
+        return;
+    }
+    let through = context.counter("through broker");
+    let clients_seen = context.gauge("clients seen");
+    let mut clients: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+    while !done.is_cancelled() {
+        let Ok(frames) = socket.recv_multipart(0) else {
+            continue;
+        };
+        through.increment();
+        // Requests and replies both carry the client's identity first; a bounded table of them.
+        if let Some(identity) = frames.first()
+            && (clients.len() < 1000 || clients.contains_key(identity))
+        {
+            *clients.entry(identity.clone()).or_default() += 1;
+            clients_seen.set(clients.len() as i64);
+        }
+    }
+}
+
+fn run_workers(
+    params: &Params,
+    context: &LabContext,
+    zmq_context: &zmq::Context,
+    endpoints: &[String],
+    stop: &CancelToken,
+) -> anyhow::Result<u64> {
+    let plan = ServerPlan {
+        prefix: params.text("reply-prefix").as_bytes().to_vec(),
+        work: Duration::from_micros(params.integer("work") as u64),
+        drop_every: 0,
+    };
+    let names: Vec<String> = (1..=params.integer("workers"))
+        .map(|number| format!("worker-{number}"))
+        .collect();
+    context.set_table(
+        "workers",
+        &["worker", "served", "served/s"],
+        names
+            .iter()
+            .map(|name| {
+                vec![
+                    Cell::from(name.as_str()),
+                    Cell::Count(format!("{name}/served")),
+                    Cell::Rate(format!("{name}/served")),
+                ]
+            })
+            .collect(),
+    );
+    context.bars("workers", "served");
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = names
+            .iter()
+            .map(|name| {
+                let plan = &plan;
+                scope.spawn(move || -> anyhow::Result<u64> {
+                    let counters = ServerCounters::named(context, name);
+                    // A worker connects to the broker: workers come and go, the broker stays.
+                    let socket = zmq_context.socket(zmq::REP)?;
+                    endpoint::prepare(&socket)?;
+                    for endpoint in endpoints {
+                        endpoint::connect(&socket, endpoint)?;
+                    }
+                    server::serve(
+                        zmq_context,
+                        socket,
+                        endpoints,
+                        plan,
+                        &counters,
+                        context,
+                        stop,
+                    )
+                })
+            })
+            .collect();
+        let mut served = 0;
+        for handle in handles {
+            served += joined(handle.join(), "worker")?;
+        }
+        Ok(served)
+    })
+}
+
+/// A thread's outcome, with a panic turned into an error.
+fn joined<T>(outcome: std::thread::Result<anyhow::Result<T>>, what: &str) -> anyhow::Result<T> {
+    outcome.unwrap_or_else(|_| Err(anyhow::anyhow!("the {what} thread panicked")))
+}
+
+fn run_both(
+    params: &Params,
+    context: &LabContext,
+    zmq_context: &zmq::Context,
+) -> anyhow::Result<Verdict> {
+    context.chart(&["sent", "replies", "through broker"]);
+    let broker = Broker::bind(
+        zmq_context,
+        &["tcp://127.0.0.1:*".to_string()],
+        &["tcp://127.0.0.1:*".to_string()],
+        context,
+    )?;
+    let frontend = broker.frontend_endpoints.clone();
+    let backend = broker.backend_endpoints.clone();
+    // The clients finish on their own; then workers and broker are told to stop.
+    let clients_done = CancelToken::default();
+    std::thread::scope(|scope| {
+        let broker = scope.spawn(|| broker.run(zmq_context, context, &clients_done));
+        let workers =
+            scope.spawn(|| run_workers(params, context, zmq_context, &backend, &clients_done));
+        let verdict = run_clients(params, context, zmq_context, &frontend);
+        clients_done.cancel();
+        joined(workers.join(), "workers")?;
+        joined(broker.join(), "broker")?;
+        verdict
+    })
+}
