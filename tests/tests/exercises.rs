@@ -15,13 +15,14 @@ use common::{command, missing_tool};
 
 /// Held while a test uses an exercise's fixed ports.
 fn exclusive(exercise_id: &str) -> MutexGuard<'static, ()> {
-    const EXERCISES: [&str; 4] = [
+    const EXERCISES: [&str; 5] = [
         "zmq-sub-topic-b",
         "zmq-rep-prefix",
         "zmq-pub-topics",
         "zmq-lazy-pirate",
+        "zmq-broker-worker",
     ];
-    static LOCKS: [Mutex<()>; 4] = [const { Mutex::new(()) }; 4];
+    static LOCKS: [Mutex<()>; 5] = [const { Mutex::new(()) }; 5];
     let index = EXERCISES
         .iter()
         .position(|id| *id == exercise_id)
@@ -245,6 +246,24 @@ fn lazy_pirate_exercise_solutions_pass_and_broken_ones_are_told_why() {
                 "the client stopped before all were answered",
                 "exited with code 1",
             ],
+        },
+    );
+}
+
+#[test]
+fn broker_worker_exercise_solutions_pass_and_broken_ones_are_told_why() {
+    prove(
+        "zmq-broker-worker",
+        Mistake {
+            check: "keeps serving until it is stopped",
+            words: &[
+                "Address already in use",
+                "the broker binds, workers connect",
+            ],
+        },
+        Mistake {
+            check: "replies with the prefix followed by the request",
+            words: &["wrong replies; the first: client-", "From Worker:client-"],
         },
     );
 }

@@ -162,6 +162,7 @@ impl Lab for BrokerLab {
                     params.list("frontend"),
                     params.list("backend"),
                     context,
+                    None,
                 )?;
                 broker.run(&zmq_context, context, context.cancel_token())?;
                 Ok(Verdict::pass(format!(
@@ -214,14 +215,20 @@ struct Broker {
 }
 
 impl Broker {
+    /// Binds both sides. With `monitor`, every worker connection the backend accepts is
+    /// reported there (set before binding, so none is missed).
     fn bind(
         zmq_context: &zmq::Context,
         frontends: &[String],
         backends: &[String],
         context: &LabContext,
+        monitor: Option<&str>,
     ) -> anyhow::Result<Broker> {
         let frontend = zmq_context.socket(zmq::ROUTER)?;
         let backend = zmq_context.socket(zmq::DEALER)?;
+        if let Some(monitor) = monitor {
+            backend.monitor(monitor, zmq::SocketEvent::ACCEPTED as i32)?;
+        }
         for socket in [&frontend, &backend] {
             endpoint::prepare(socket)?;
             socket.set_rcvhwm(10_000)?;
@@ -408,13 +415,61 @@ fn run_both(
     context: &LabContext,
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
+    run_with_backend(params, context, zmq_context, "tcp://127.0.0.1:*", None)
+}
+
+/// Another program's worker that the clients must wait for.
+pub(crate) struct OutsideWorker<'a> {
+    /// True when it is no use waiting any longer (the program exited, time is up).
+    pub give_up: &'a dyn Fn() -> bool,
+}
+
+/// For the broker-worker exercise: broker, workers and clients as in `--role both`, with the
+/// backend bound at `backend`, and the clients held back until `outside` has connected.
+pub(crate) fn run_checked(
+    params: &Params,
+    context: &LabContext,
+    backend: &str,
+    outside: OutsideWorker,
+) -> anyhow::Result<Verdict> {
+    run_with_backend(
+        params,
+        context,
+        &zmq::Context::new(),
+        backend,
+        Some(outside),
+    )
+}
+
+fn run_with_backend(
+    params: &Params,
+    context: &LabContext,
+    zmq_context: &zmq::Context,
+    backend: &str,
+    outside: Option<OutsideWorker>,
+) -> anyhow::Result<Verdict> {
     context.chart(&["sent", "replies", "through broker"]);
+    // Accepted worker connections, read here when an outside worker is awaited.
+    let monitor_endpoint = inproc_name("monitor");
+    let monitor = match &outside {
+        Some(_) => {
+            let monitor = zmq_context.socket(zmq::PAIR)?;
+            monitor.set_linger(0)?;
+            monitor.set_rcvtimeo(100)?;
+            Some(monitor)
+        }
+        None => None,
+    };
     let broker = Broker::bind(
         zmq_context,
         &["tcp://127.0.0.1:*".to_string()],
-        &["tcp://127.0.0.1:*".to_string()],
+        &[backend.to_string()],
         context,
+        monitor.as_ref().map(|_| monitor_endpoint.as_str()),
     )?;
+    if let Some(monitor) = &monitor {
+        monitor.connect(&monitor_endpoint)?;
+    }
     let frontend = broker.frontend_endpoints.clone();
     let backend = broker.backend_endpoints.clone();
     // The clients finish on their own; then workers and broker are told to stop.
@@ -423,6 +478,16 @@ fn run_both(
         let broker = scope.spawn(|| broker.run(zmq_context, context, &clients_done));
         let workers =
             scope.spawn(|| run_workers(params, context, zmq_context, &backend, &clients_done));
+        if let (Some(monitor), Some(outside)) = (&monitor, &outside) {
+            // Our workers and theirs: the clients start once all are connected.
+            let wanted = params.integer("workers") as usize + 1;
+            let mut accepted = 0;
+            while accepted < wanted && !(outside.give_up)() && !context.is_cancelled() {
+                if monitor.recv_multipart(0).is_ok() {
+                    accepted += 1;
+                }
+            }
+        }
         let verdict = run_clients(params, context, zmq_context, &frontend);
         clients_done.cancel();
         joined(workers.join(), "workers")?;

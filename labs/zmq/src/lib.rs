@@ -23,4 +23,5 @@ pub fn register(registry: &mut Registry) {
     registry.add_checker(checks::RepServerChecker);
     registry.add_checker(checks::PublisherChecker);
     registry.add_checker(checks::LazyPirateChecker);
+    registry.add_checker(checks::BrokerWorkerChecker);
 }

@@ -7,6 +7,7 @@
 //! | `zmq-rep-server` | a REP server         | connects REQ clients and checks every reply     |
 //! | `zmq-publisher`  | a PUB on topics      | connects SUB sockets with and without a filter  |
 //! | `zmq-lazy-pirate`| a REQ that retries   | runs the reqrep lab's REP server, losing requests |
+//! | `zmq-broker-worker` | a REP worker      | runs the broker lab: broker, a worker, clients  |
 //!
 //! Every socket here has a bounded LINGER and a receive timeout, so a student program that
 //! never answers costs the checker its time limit and no more.
@@ -15,6 +16,7 @@ mod pirate;
 mod publisher;
 mod reply;
 mod subscriber;
+mod worker;
 
 use std::time::Duration;
 
@@ -22,6 +24,7 @@ pub use pirate::LazyPirateChecker;
 pub use publisher::PublisherChecker;
 pub use reply::RepServerChecker;
 pub use subscriber::SubscriberChecker;
+pub use worker::BrokerWorkerChecker;
 
 use crate::endpoint;
 

@@ -1,0 +1,173 @@
+//! `zmq-broker-worker`: the student writes a REP worker that connects to a broker.
+//!
+//! The checker is everything else: the zmq-broker lab's broker (a ROUTER for clients, a DEALER
+//! bound where workers connect), one worker of its own, and REQ clients. The DEALER deals the
+//! requests out in turn, so with two workers the student's gets about half of them. Whatever
+//! the checker's own worker did not answer, the student's did.
+
+use std::time::Duration;
+
+use lab_core::exercise::{Check, CheckSetup, Checker};
+use lab_core::{LabContext, Params, Sampler};
+
+use crate::broker::BrokerLab;
+
+/// Requests the clients send in all.
+const CLIENTS: i64 = 4;
+const REQUESTS_PER_CLIENT: i64 = 25;
+/// The smallest share of the requests the student's worker must answer.
+const FAIR_SHARE: f64 = 0.25;
+
+pub struct BrokerWorkerChecker;
+
+impl Checker for BrokerWorkerChecker {
+    fn id(&self) -> &'static str {
+        "zmq-broker-worker"
+    }
+
+    fn endpoints(&self) -> &'static [&'static str] {
+        &["backend"]
+    }
+
+    fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
+        let backend = setup.endpoint("backend")?;
+        let prefix = setup.setting("prefix", "From Server1:");
+        let lab = BrokerLab;
+        let params = Params::from_pairs(
+            "zmq-broker",
+            &lab_core::Lab::info(&lab).params,
+            &[
+                ("backend".to_string(), backend.to_string()),
+                ("workers".to_string(), "1".to_string()),
+                ("work".to_string(), "1000".to_string()),
+                ("concurrency".to_string(), CLIENTS.to_string()),
+                ("requests".to_string(), REQUESTS_PER_CLIENT.to_string()),
+                ("reply-prefix".to_string(), prefix.to_string()),
+                ("timeout".to_string(), "3000".to_string()),
+                ("retries".to_string(), "0".to_string()),
+            ],
+        )
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+        let context = LabContext::new();
+        // The lab's run ends when its clients are done; a stop from the student ends it early.
+        let cancel = setup.cancel.clone();
+        let stopper_context = context.clone();
+        let watcher = std::thread::spawn(move || {
+            while !stopper_context.is_cancelled() && !cancel.is_cancelled() {
+                cancel.sleep(Duration::from_millis(100));
+            }
+            stopper_context.cancel_token().cancel();
+        });
+        // The clients wait for the student's worker, for 10 s at most.
+        let waiting_since = std::time::Instant::now();
+        let give_up = || {
+            setup.program_exited().is_some()
+                || setup.out_of_time()
+                || waiting_since.elapsed() > Duration::from_secs(10)
+        };
+        let outcome = crate::broker::run_checked(
+            &params,
+            &context,
+            backend,
+            crate::broker::OutsideWorker { give_up: &give_up },
+        );
+        context.cancel_token().cancel();
+        let _ = watcher.join();
+
+        let mut checks = Vec::new();
+        let bound = match outcome {
+            Err(error) if error.to_string().contains("already in use") => {
+                checks.push(
+                    Check::fail(
+                        "connects to the broker's backend (and does not bind it)",
+                        format!("the broker binding {backend}, your worker connecting to it"),
+                        format!("the port is taken: {error}"),
+                    )
+                    .because("a worker behind a broker connects: the broker is the stable part and binds; is your program binding it?"),
+                );
+                return Ok(checks);
+            }
+            other => other,
+        };
+        bound?;
+        if let Some(how) = setup.program_exited() {
+            checks.push(
+                Check::fail("keeps serving until it is stopped", "a worker that runs until stopped", format!("it {how}"))
+                    .because("see its output above: a worker that binds the broker's port finds it taken (the broker binds, workers connect)"),
+            );
+        }
+        let count = |name: &str| context.counter(name).get();
+        let total = (CLIENTS * REQUESTS_PER_CLIENT) as u64;
+        let ours = count("worker-1/served");
+        let replies = count("replies");
+        let wrong = count("wrong replies");
+        let theirs = (replies + wrong).saturating_sub(ours);
+        checks.push(if theirs > 0 {
+            Check::pass(
+                "connects to the broker's backend and answers requests",
+                format!("{theirs} of {total} requests answered by your worker"),
+            )
+        } else {
+            Check::fail(
+                "connects to the broker's backend and answers requests",
+                format!("some of the {total} requests answered by your worker"),
+                format!("all {ours} answered by the checker's own worker"),
+            )
+            .because(format!(
+                "is a REP socket connected to {backend}? Does it recv, then send, in a loop?"
+            ))
+        });
+        checks.push(if wrong == 0 {
+            Check::pass(
+                "replies with the prefix followed by the request",
+                format!("{replies} correct replies"),
+            )
+        } else {
+            Check::fail(
+                "replies with the prefix followed by the request",
+                format!("\"{prefix}\" + the request, e.g. \"{prefix}client-1 #1\""),
+                format!(
+                    "{wrong} wrong replies; the first: {}",
+                    first_wrong_reply(&context)
+                ),
+            )
+        });
+        let share = theirs as f64 / total as f64;
+        checks.push(if share >= FAIR_SHARE {
+            Check::pass("takes its share of the requests", format!("{:.0}% of them", share * 100.0))
+        } else {
+            Check::fail(
+                "takes its share of the requests",
+                format!("at least {:.0}% of {total} (two workers share them)", FAIR_SHARE * 100.0),
+                format!("{theirs} ({:.0}%)", share * 100.0),
+            )
+            .because("answer each request as soon as it arrives: a worker that is slow or stops early gets fewer")
+        });
+        if replies + wrong < total {
+            checks.push(
+                Check::fail(
+                    "every request is answered",
+                    format!("{total} replies"),
+                    format!(
+                        "{}; {} given up after 3 s without a reply",
+                        replies + wrong,
+                        count("gave up")
+                    ),
+                )
+                .because("a worker must send exactly one reply for each request it receives"),
+            );
+        }
+        Ok(checks)
+    }
+}
+
+/// The clients' own words about the first wrong reply, from the lab's event log.
+fn first_wrong_reply(context: &LabContext) -> String {
+    Sampler::new("zmq-broker", context.clone())
+        .sample(0.0)
+        .events
+        .into_iter()
+        .find(|event| event.message.contains(": reply to #"))
+        .map(|event| event.message)
+        .unwrap_or_else(|| "(not recorded)".to_string())
+}

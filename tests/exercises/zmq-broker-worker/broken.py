@@ -1,0 +1,8 @@
+# Broken on purpose: the wrong prefix.
+import zmq
+
+worker = zmq.Context().socket(zmq.REP)
+worker.connect("tcp://127.0.0.1:5560")
+while True:
+    request = worker.recv()
+    worker.send(b"From Worker:" + request)
