@@ -19,6 +19,7 @@ test:
 # Benchmarks: figures and ratios against a reference measured in the same run.
 bench:
     cargo bench -p lab-zmq --bench pubsub
+    cargo bench -p lab-zmq --bench broker
 
 # Formatting and lints, as CI wants them.
 check:

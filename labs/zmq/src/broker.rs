@@ -269,18 +269,24 @@ impl Broker {
         } = self;
         let capture_endpoint = inproc_name("capture");
         let control_endpoint = inproc_name("control");
-        let mut capture = zmq_context.socket(zmq::PAIR)?;
+        // A PUB for the copies: if the dashboard falls behind, PUB drops copies at its
+        // high-water mark and never blocks (a blocked or failing capture stops zmq_proxy).
+        let mut capture = zmq_context.socket(zmq::PUB)?;
         capture.set_linger(0)?;
-        // The dashboard may fall behind: then the copies are dropped, never the real traffic.
-        capture.set_sndhwm(10_000)?;
-        capture.set_sndtimeo(0)?;
+        capture.set_sndhwm(100_000)?;
         capture.bind(&capture_endpoint)?;
+        // Subscribed before the proxy starts, so not even the first copies are missed.
+        let copies = zmq_context.socket(zmq::SUB)?;
+        copies.set_linger(0)?;
+        copies.set_rcvtimeo(100)?;
+        copies.set_subscribe(b"")?;
+        copies.connect(&capture_endpoint)?;
         let mut control = zmq_context.socket(zmq::PAIR)?;
         control.set_linger(0)?;
         control.bind(&control_endpoint)?;
         let proxy_done = CancelToken::default();
         std::thread::scope(|scope| {
-            scope.spawn(|| watch_capture(zmq_context, &capture_endpoint, context, &proxy_done));
+            scope.spawn(|| watch_capture(copies, context, &proxy_done));
             scope.spawn(|| {
                 // zmq_proxy blocks until told TERMINATE on its control socket.
                 let steer = zmq_context.socket(zmq::PAIR).and_then(|steer| {
@@ -310,20 +316,7 @@ impl Broker {
 
 /// Reads the proxy's copies of every message: counts them, and the clients by identity (a
 /// ROUTER puts the client's identity in the first frame, the same going out and coming back).
-fn watch_capture(
-    zmq_context: &zmq::Context,
-    endpoint: &str,
-    context: &LabContext,
-    done: &CancelToken,
-) {
-    let Ok(socket) = zmq_context.socket(zmq::PAIR) else {
-        return;
-    };
-    let _ = socket.set_linger(0);
-    let _ = socket.set_rcvtimeo(100);
-    if socket.connect(endpoint).is_err() {
-        return;
-    }
+fn watch_capture(socket: zmq::Socket, context: &LabContext, done: &CancelToken) {
     let through = context.counter("through broker");
     let clients_seen = context.gauge("clients seen");
     let mut clients: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
