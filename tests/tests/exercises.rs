@@ -465,7 +465,7 @@ fn a_broken_exercise_file_names_its_file_and_line() {
     assert_eq!(
         stderr.lines().collect::<Vec<_>>(),
         [format!(
-            "workbench: {}:7: unknown checker 'zmq-rep-servr'; checkers: zmq-subscriber, zmq-rep-server, zmq-publisher",
+            "workbench: {}:7: unknown checker 'zmq-rep-servr'; checkers: zmq-subscriber, zmq-rep-server, zmq-publisher, zmq-lazy-pirate, zmq-broker-worker",
             folder.join("exercise.toml").display()
         )]
     );

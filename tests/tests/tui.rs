@@ -279,7 +279,7 @@ fn the_rate_reader_understands_the_totals_panel() {
 fn read_the_lesson_beside_the_lab_run_its_link_and_take_a_hint() {
     let data = tempfile::tempdir().unwrap();
     let hint = common::command()
-        .args(["exercise", "hint", "zmq-pub-topics"])
+        .args(["exercise", "hint", "zmq-sub-topic-b"])
         .env("WORKBENCH_DATA_DIR", data.path())
         .output()
         .unwrap();

@@ -28,7 +28,7 @@ use lab_core::{
 };
 
 use crate::endpoint;
-use crate::reqrep::{ServerCounters, ServerPlan, run_clients, server};
+use crate::reqrep::{ServerCounters, ServerPlan, client_params, run_clients, server};
 
 /// The lab registered as `zmq-broker`.
 pub struct BrokerLab;
@@ -41,7 +41,7 @@ impl Lab for BrokerLab {
             title: "ZeroMQ request/reply broker",
             summary: "A ROUTER/DEALER broker between REQ clients and REP workers: requests spread over the workers and nobody waits for a busy one.",
             lesson: "messaging",
-            params: vec![
+            params: [vec![
                 ParamSpec {
                     name: "role",
                     kind: ParamKind::Choice {
@@ -75,21 +75,6 @@ impl Lab for BrokerLab {
                     help: "with --role both or worker: REP workers",
                 },
                 ParamSpec {
-                    name: "concurrency",
-                    kind: ParamKind::Integer { min: 1, max: 64 },
-                    default: "8",
-                    help: "with --role both or client: REQ clients",
-                },
-                ParamSpec {
-                    name: "requests",
-                    kind: ParamKind::Integer {
-                        min: 0,
-                        max: i64::MAX,
-                    },
-                    default: "0",
-                    help: "requests per client; 0: until stopped",
-                },
-                ParamSpec {
                     name: "work",
                     kind: ParamKind::Integer {
                         min: 0,
@@ -98,37 +83,8 @@ impl Lab for BrokerLab {
                     default: "1000",
                     help: "microseconds a worker spends on each request",
                 },
-                ParamSpec {
-                    name: "reply-prefix",
-                    kind: ParamKind::Text,
-                    default: "From Server1:",
-                    help: "what a worker puts in front of each request to make the reply",
-                },
-                ParamSpec {
-                    name: "size",
-                    kind: ParamKind::Integer {
-                        min: 0,
-                        max: 1_000_000,
-                    },
-                    default: "16",
-                    help: "bytes per request",
-                },
-                ParamSpec {
-                    name: "timeout",
-                    kind: ParamKind::Integer {
-                        min: 0,
-                        max: 3_600_000,
-                    },
-                    default: "5000",
-                    help: "milliseconds a client waits for a reply before asking again on a new socket; 0: forever",
-                },
-                ParamSpec {
-                    name: "retries",
-                    kind: ParamKind::Integer { min: 0, max: 100 },
-                    default: "3",
-                    help: "tries after the first before a client gives up on a request",
-                },
-            ],
+            ], client_params("8", "5000")]
+            .concat(),
         }
     }
 
@@ -138,18 +94,9 @@ impl Lab for BrokerLab {
             "worker" | "client" => &["connect"],
             _ => &[],
         };
-        for flag in flags {
-            let endpoints = params.list(flag);
-            if endpoints.is_empty() {
-                return Err(format!(
-                    "--{flag} is empty: give an endpoint such as tcp://127.0.0.1:5560"
-                ));
-            }
-            endpoints
-                .iter()
-                .try_for_each(|endpoint| endpoint::check(endpoint, flag))?;
-        }
-        Ok(())
+        flags
+            .iter()
+            .try_for_each(|flag| endpoint::check_list(params, flag))
     }
 
     fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {

@@ -39,6 +39,19 @@ pub fn check(endpoint: &str, flag: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks every endpoint of a list flag (`--bind`, `--connect`, ...), which must not be empty.
+pub fn check_list(params: &lab_core::Params, flag: &str) -> Result<(), String> {
+    let endpoints = params.list(flag);
+    if endpoints.is_empty() {
+        return Err(format!(
+            "--{flag} is empty: give an endpoint such as tcp://127.0.0.1:5559"
+        ));
+    }
+    endpoints
+        .iter()
+        .try_for_each(|endpoint| check(endpoint, flag))
+}
+
 /// Applies the options every lab socket gets: a bounded linger and a receive timeout so loops
 /// can notice cancellation.
 pub fn prepare(socket: &zmq::Socket) -> anyhow::Result<()> {

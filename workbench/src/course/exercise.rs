@@ -5,6 +5,7 @@
 //! topic = "messaging"
 //! difficulty = "easy"             # easy, medium or hard
 //! lab = "zmq-pubsub"              # the lab to try first (optional)
+//! order = 1                       # place in its topic's list (optional; then by id)
 //! title = { en = "A subscriber for topic B", zh = "只收主题 B 的订阅者" }
 //!
 //! [check]
@@ -54,10 +55,17 @@ struct ExerciseFile {
     topic: Spanned<String>,
     difficulty: Spanned<String>,
     lab: Option<Spanned<String>>,
+    #[serde(default = "last")]
+    order: u32,
     title: Texts,
     check: CheckFile,
     #[serde(default)]
     hint: Vec<Texts>,
+}
+
+/// Exercises without an `order` come after those with one.
+fn last() -> u32 {
+    u32::MAX
 }
 
 #[derive(Deserialize)]
@@ -80,6 +88,7 @@ pub struct Exercise {
     pub topic: String,
     pub difficulty: String,
     pub lab: Option<String>,
+    pub order: u32,
     pub title: Texts,
     pub checker: String,
     #[serde(serialize_with = "seconds")]
@@ -229,6 +238,7 @@ pub fn parse(
         topic: file.topic.into_inner(),
         difficulty: file.difficulty.into_inner(),
         lab: file.lab.map(Spanned::into_inner),
+        order: file.order,
         title: file.title,
         checker: check.checker.into_inner(),
         time_limit: Duration::from_secs(*check.time_limit.get_ref()),
@@ -269,7 +279,7 @@ pub fn load_all(content: &Content, registry: &Registry) -> Result<Vec<Exercise>,
     }
     exercises.sort_by_key(|exercise| {
         let topic = TOPICS.iter().position(|topic| *topic == exercise.topic);
-        (topic, exercise.id.clone())
+        (topic, exercise.order, exercise.id.clone())
     });
     Ok(exercises)
 }

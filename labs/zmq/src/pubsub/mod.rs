@@ -169,8 +169,8 @@ impl Lab for PubSubLab {
             );
         }
         match params.text("role") {
-            "publisher" => check_endpoints(params, "bind"),
-            "subscriber" => check_endpoints(params, "connect"),
+            "publisher" => endpoint::check_list(params, "bind"),
+            "subscriber" => endpoint::check_list(params, "connect"),
             _ => Ok(()),
         }
     }
@@ -183,18 +183,6 @@ impl Lab for PubSubLab {
             _ => run_both(params, context, &zmq_context),
         }
     }
-}
-
-fn check_endpoints(params: &Params, flag: &str) -> Result<(), String> {
-    let endpoints = params.list(flag);
-    if endpoints.is_empty() {
-        return Err(format!(
-            "--{flag} is empty: give an endpoint such as tcp://127.0.0.1:5563"
-        ));
-    }
-    endpoints
-        .iter()
-        .try_for_each(|endpoint| endpoint::check(endpoint, flag))
 }
 
 /// `*` on the command line means the empty prefix, which matches every topic.

@@ -41,7 +41,7 @@ impl Lab for ReqRepLab {
             title: "ZeroMQ request/reply",
             summary: "REQ clients ask, a REP server answers one at a time: round trips, fair turns, the stuck REQ and the lazy pirate.",
             lesson: "messaging",
-            params: vec![
+            params: [vec![
                 ParamSpec {
                     name: "role",
                     kind: ParamKind::Choice {
@@ -71,36 +71,6 @@ impl Lab for ReqRepLab {
                     help: "with --role client: servers to connect to (requests go round robin)",
                 },
                 ParamSpec {
-                    name: "concurrency",
-                    kind: ParamKind::Integer { min: 1, max: 64 },
-                    default: "4",
-                    help: "clients, each with its own REQ socket",
-                },
-                ParamSpec {
-                    name: "requests",
-                    kind: ParamKind::Integer {
-                        min: 0,
-                        max: i64::MAX,
-                    },
-                    default: "0",
-                    help: "requests per client; 0: until stopped",
-                },
-                ParamSpec {
-                    name: "reply-prefix",
-                    kind: ParamKind::Text,
-                    default: "From Server1:",
-                    help: "what the server puts in front of each request to make the reply",
-                },
-                ParamSpec {
-                    name: "size",
-                    kind: ParamKind::Integer {
-                        min: 0,
-                        max: 1_000_000,
-                    },
-                    default: "16",
-                    help: "bytes per request",
-                },
-                ParamSpec {
                     name: "work",
                     kind: ParamKind::Integer {
                         min: 0,
@@ -108,21 +78,6 @@ impl Lab for ReqRepLab {
                     },
                     default: "0",
                     help: "microseconds the server spends on each request (everyone else waits meanwhile)",
-                },
-                ParamSpec {
-                    name: "timeout",
-                    kind: ParamKind::Integer {
-                        min: 0,
-                        max: 3_600_000,
-                    },
-                    default: "1000",
-                    help: "milliseconds a client waits for a reply before it reconnects and asks again (lazy pirate); 0: wait forever (strict)",
-                },
-                ParamSpec {
-                    name: "retries",
-                    kind: ParamKind::Integer { min: 0, max: 100 },
-                    default: "3",
-                    help: "tries after the first before a client gives up on a request",
                 },
                 ParamSpec {
                     name: "drop-every",
@@ -133,25 +88,15 @@ impl Lab for ReqRepLab {
                     default: "0",
                     help: "with --role server or both: lose every Nth request, as a crash would (0: never)",
                 },
-            ],
+            ], client_params("4", "1000")]
+            .concat(),
         }
     }
 
     fn validate(&self, params: &Params) -> Result<(), String> {
-        let check = |flag: &str| -> Result<(), String> {
-            let endpoints = params.list(flag);
-            if endpoints.is_empty() {
-                return Err(format!(
-                    "--{flag} is empty: give an endpoint such as tcp://127.0.0.1:5559"
-                ));
-            }
-            endpoints
-                .iter()
-                .try_for_each(|endpoint| endpoint::check(endpoint, flag))
-        };
         match params.text("role") {
-            "server" => check("bind"),
-            "client" => check("connect"),
+            "server" => endpoint::check_list(params, "bind"),
+            "client" => endpoint::check_list(params, "connect"),
             _ => Ok(()),
         }
     }
@@ -169,6 +114,58 @@ impl Lab for ReqRepLab {
             _ => run_both(params, context, &zmq_context),
         }
     }
+}
+
+/// The parameters of the REQ clients and their requests, shared with the broker lab (with its
+/// own defaults for the number of clients and the timeout).
+pub(crate) fn client_params(concurrency: &'static str, timeout: &'static str) -> Vec<ParamSpec> {
+    vec![
+        ParamSpec {
+            name: "concurrency",
+            kind: ParamKind::Integer { min: 1, max: 64 },
+            default: concurrency,
+            help: "REQ clients, each with its own socket",
+        },
+        ParamSpec {
+            name: "requests",
+            kind: ParamKind::Integer {
+                min: 0,
+                max: i64::MAX,
+            },
+            default: "0",
+            help: "requests per client; 0: until stopped",
+        },
+        ParamSpec {
+            name: "reply-prefix",
+            kind: ParamKind::Text,
+            default: "From Server1:",
+            help: "what the server (or each worker) puts in front of each request to make the reply",
+        },
+        ParamSpec {
+            name: "size",
+            kind: ParamKind::Integer {
+                min: 0,
+                max: 1_000_000,
+            },
+            default: "16",
+            help: "bytes per request",
+        },
+        ParamSpec {
+            name: "timeout",
+            kind: ParamKind::Integer {
+                min: 0,
+                max: 3_600_000,
+            },
+            default: timeout,
+            help: "milliseconds a client waits for a reply before it reconnects and asks again (lazy pirate); 0: wait forever (strict)",
+        },
+        ParamSpec {
+            name: "retries",
+            kind: ParamKind::Integer { min: 0, max: 100 },
+            default: "3",
+            help: "tries after the first before a client gives up on a request",
+        },
+    ]
 }
 
 fn server_plan(params: &Params) -> ServerPlan {
