@@ -170,42 +170,103 @@ fn a_recording_replays_the_same_lines() {
     std::fs::remove_dir_all(&directory).unwrap();
 }
 
-#[test]
-fn ctrl_c_stops_a_headless_lab_with_a_report_and_frees_its_port() {
-    let port = free_port();
-    let endpoint = format!("tcp://127.0.0.1:{port}");
+/// Starts `workbench <args>` headless, waits until `ports` accept connections, sends Ctrl-C,
+/// and checks the lab exits with a report and frees every port.
+fn assert_ctrl_c_stops_and_frees(args: &[&str], ports: &[u16]) {
     let child = command()
-        .args(publisher_args(&endpoint, &[]))
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let mut child = Reaped(child);
-    // Wait until the publisher holds the port.
-    wait_for(Duration::from_secs(10), "the publisher to bind", || {
-        std::net::TcpStream::connect(("127.0.0.1", port)).ok()
-    });
+    for port in ports {
+        wait_for(Duration::from_secs(10), "the lab to bind", || {
+            std::net::TcpStream::connect(("127.0.0.1", *port)).ok()
+        });
+    }
+    // The first snapshot: the lab is running, and Ctrl-C is the lab's to handle.
+    let mut stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    assert!(first.contains("\"type\":\"snapshot\""), "{args:?}: {first}");
     interrupt(&child.0);
     let status = wait_for(
         Duration::from_secs(10),
         "the lab to exit after Ctrl-C",
         || child.0.try_wait().unwrap(),
     );
-    assert!(status.success(), "{status:?}");
-    let mut stdout = String::new();
-    child
-        .0
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    let report = json_lines(stdout.as_bytes()).pop().unwrap();
-    assert_eq!(report["type"], "report");
-    assert!(
-        std::net::TcpListener::bind(("127.0.0.1", port)).is_ok(),
-        "port {port} still held"
+    // It exited by itself (not killed by the signal), with 0 or 1 as its report says.
+    let code = status
+        .code()
+        .unwrap_or_else(|| panic!("{args:?}: {status:?}"));
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let report = json_lines(rest.as_bytes()).pop().unwrap();
+    assert_eq!(report["type"], "report", "{args:?}");
+    assert_eq!(
+        code == 0,
+        report["ok"] == true,
+        "{args:?}: exit {code}, {report}"
     );
+    for port in ports {
+        assert!(
+            std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok(),
+            "{args:?}: port {port} still held"
+        );
+    }
+}
+
+#[test]
+fn ctrl_c_stops_a_headless_lab_with_a_report_and_frees_its_port() {
+    let port = free_port();
+    let endpoint = format!("tcp://127.0.0.1:{port}");
+    assert_ctrl_c_stops_and_frees(&publisher_args(&endpoint, &[]), &[port]);
+}
+
+#[test]
+fn ctrl_c_stops_every_request_reply_role_and_frees_its_ports() {
+    let (first, second) = (free_port(), free_port());
+    let (frontend, backend) = (
+        format!("tcp://127.0.0.1:{first}"),
+        format!("tcp://127.0.0.1:{second}"),
+    );
+    let headless = ["--headless"];
+    let server = ["lab", "zmq-reqrep", "--role", "server", "--bind", &frontend];
+    assert_ctrl_c_stops_and_frees(&[&server[..], &headless].concat(), &[first]);
+    let broker = [
+        "lab",
+        "zmq-broker",
+        "--role",
+        "broker",
+        "--frontend",
+        &frontend,
+        "--backend",
+        &backend,
+    ];
+    assert_ctrl_c_stops_and_frees(&[&broker[..], &headless].concat(), &[first, second]);
+    // Workers and strict clients with nobody to talk to: waiting, yet stopped at once.
+    let worker = [
+        "lab",
+        "zmq-broker",
+        "--role",
+        "worker",
+        "--connect",
+        &backend,
+    ];
+    assert_ctrl_c_stops_and_frees(&[&worker[..], &headless].concat(), &[]);
+    let client = [
+        "lab",
+        "zmq-reqrep",
+        "--role",
+        "client",
+        "--connect",
+        &frontend,
+        "--timeout",
+        "0",
+    ];
+    // (It fails, as it should: no server ever answered.)
+    assert_ctrl_c_stops_and_frees(&[&client[..], &headless].concat(), &[]);
 }
 
 #[test]
