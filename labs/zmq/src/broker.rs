@@ -19,7 +19,7 @@
 //! The proxy also copies every message to a capture socket; the dashboard reads it to count the
 //! traffic through the broker and the clients it has seen.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -266,17 +266,18 @@ impl Broker {
 fn watch_capture(socket: zmq::Socket, context: &LabContext, done: &CancelToken) {
     let through = context.counter("through broker");
     let clients_seen = context.gauge("clients seen");
-    let mut clients: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+    // The identities seen, up to a bound: a flood of one-off clients must not fill memory.
+    let mut clients: BTreeSet<Vec<u8>> = BTreeSet::new();
     while !done.is_cancelled() {
         let Ok(frames) = socket.recv_multipart(0) else {
             continue;
         };
         through.increment();
-        // Requests and replies both carry the client's identity first; a bounded table of them.
+        // Requests and replies both carry the client's identity first.
         if let Some(identity) = frames.first()
-            && (clients.len() < 1000 || clients.contains_key(identity))
+            && clients.len() < 10_000
+            && clients.insert(identity.clone())
         {
-            *clients.entry(identity.clone()).or_default() += 1;
             clients_seen.set(clients.len() as i64);
         }
     }
