@@ -40,15 +40,8 @@ fn requests_spread_over_every_worker_and_all_come_back() {
 
 #[test]
 fn broker_workers_and_clients_run_as_separate_roles() {
-    let port = || {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-    };
-    let frontend = format!("tcp://127.0.0.1:{}", port());
-    let backend = format!("tcp://127.0.0.1:{}", port());
+    let frontend = common::free_endpoint();
+    let backend = common::free_endpoint();
     let broker = common::start(
         BrokerLab,
         &[

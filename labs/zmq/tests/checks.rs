@@ -2,6 +2,8 @@
 //! silence, a subscriber that prints the wrong things. Each must end in a failed check that
 //! says what came, within the time limit, and never in a panic or a hang.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use lab_core::Checker;
@@ -113,12 +115,7 @@ fn a_publisher_of_empty_one_frame_messages_is_told_to_send_two_frames() {
 
 #[test]
 fn a_subscriber_printing_every_topic_under_the_wrong_name_fails_both_checks() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let endpoint = format!("tcp://127.0.0.1:{port}");
+    let endpoint = common::free_endpoint();
     let output = ProgramOutput::default();
     let mut setup = setup(20, "publisher", &endpoint);
     setup.program = Some(output.clone());

@@ -82,12 +82,7 @@ fn strict_clients_are_stuck_after_a_lost_request() {
 
 #[test]
 fn odd_requests_from_other_programs_are_answered_and_logged() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let endpoint = format!("tcp://127.0.0.1:{port}");
+    let endpoint = common::free_endpoint();
     let server = common::start(
         ReqRepLab,
         &[

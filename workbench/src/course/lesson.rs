@@ -579,31 +579,30 @@ pub fn to_terminal(lesson: &Lesson, width: usize, colour: bool) -> String {
 /// script wires up through their `data-` attributes.
 pub fn to_html(lesson: &Lesson, registry: &Registry) -> String {
     let mut html = String::new();
-    let events = Parser::new_ext(&lesson.markdown, options()).map(|event| match event {
-        Event::Start(Tag::Link { dest_url, .. })
-            if matches!(parse_link(&dest_url, registry), Some(Ok(_))) =>
-        {
-            let tag = match parse_link(&dest_url, registry) {
-                Some(Ok(LessonLink::Lab { lab, params, .. })) => {
-                    let params: serde_json::Map<String, serde_json::Value> = params
-                        .into_iter()
-                        .map(|(name, value)| (name, serde_json::Value::String(value)))
-                        .collect();
-                    format!(
-                        "<a href=\"#\" class=\"run-lab\" data-lab=\"{}\" data-params=\"{}\">▶ ",
-                        escape(&lab),
-                        escape(&serde_json::Value::Object(params).to_string())
-                    )
-                }
-                Some(Ok(LessonLink::Exercise { id, .. })) => format!(
-                    "<a href=\"#\" class=\"open-exercise\" data-exercise=\"{}\">✎ ",
-                    escape(&id)
-                ),
-                _ => unreachable!("matched as a lesson link above"),
-            };
-            Event::Html(CowStr::from(tag))
-        }
-        other => other,
+    let events = Parser::new_ext(&lesson.markdown, options()).map(|event| {
+        let Event::Start(Tag::Link { dest_url, .. }) = &event else {
+            return event;
+        };
+        let tag = match parse_link(dest_url, registry) {
+            Some(Ok(LessonLink::Lab { lab, params, .. })) => {
+                let params: serde_json::Map<String, serde_json::Value> = params
+                    .into_iter()
+                    .map(|(name, value)| (name, serde_json::Value::String(value)))
+                    .collect();
+                format!(
+                    "<a href=\"#\" class=\"run-lab\" data-lab=\"{}\" data-params=\"{}\">▶ ",
+                    escape(&lab),
+                    escape(&serde_json::Value::Object(params).to_string())
+                )
+            }
+            Some(Ok(LessonLink::Exercise { id, .. })) => format!(
+                "<a href=\"#\" class=\"open-exercise\" data-exercise=\"{}\">✎ ",
+                escape(&id)
+            ),
+            // An ordinary web link (a bad lesson link never gets here: loading refused it).
+            _ => return event,
+        };
+        Event::Html(CowStr::from(tag))
     });
     pulldown_cmark::html::push_html(&mut html, events);
     html

@@ -38,3 +38,12 @@ fn start_for(lab: impl Lab, flags: &[(&str, &str)], limit: Duration) -> LabRun {
 pub fn count(report: &Report, name: &str) -> u64 {
     report.counters.get(name).copied().unwrap_or(0)
 }
+
+/// A tcp endpoint on a loopback port nobody is listening on right now.
+pub fn free_endpoint() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("the system hands out a free port")
+        .port();
+    format!("tcp://127.0.0.1:{port}")
+}
