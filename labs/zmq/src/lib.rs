@@ -8,6 +8,7 @@ pub mod broker;
 pub mod checks;
 pub mod endpoint;
 pub mod message;
+pub mod pipeline;
 pub mod probe;
 pub mod pubsub;
 pub mod reqrep;
@@ -19,6 +20,7 @@ pub fn register(registry: &mut Registry) {
     registry.add(pubsub::PubSubLab);
     registry.add(reqrep::ReqRepLab);
     registry.add(broker::BrokerLab);
+    registry.add(pipeline::PipelineLab);
     registry.add_checker(checks::SubscriberChecker);
     registry.add_checker(checks::RepServerChecker);
     registry.add_checker(checks::PublisherChecker);

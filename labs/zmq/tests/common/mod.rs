@@ -47,3 +47,38 @@ pub fn free_endpoint() -> String {
         .port();
     format!("tcp://127.0.0.1:{port}")
 }
+
+/// What a run showed from start to end: its report, every event-log line and the last
+/// snapshot (for the tables).
+pub struct Watched {
+    pub report: Report,
+    pub events: Vec<lab_core::LogEvent>,
+    pub last: lab_core::Snapshot,
+}
+
+/// Follows `run` to its end.
+pub fn watch(run: LabRun) -> Watched {
+    let mut subscription = run.subscribe();
+    let mut events = Vec::new();
+    let mut last = lab_core::Snapshot::default();
+    while let Some(event) = subscription.next_blocking() {
+        match event {
+            lab_core::LabEvent::Snapshot(snapshot) => {
+                events.extend(snapshot.events.iter().cloned());
+                last = snapshot;
+            }
+            lab_core::LabEvent::Report(report) => {
+                return Watched {
+                    report,
+                    events,
+                    last,
+                };
+            }
+        }
+    }
+    Watched {
+        report: run.wait(),
+        events,
+        last,
+    }
+}
