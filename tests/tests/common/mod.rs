@@ -109,6 +109,27 @@ impl Drop for Reaped {
     }
 }
 
+impl Reaped {
+    /// Waits up to `limit` for the child to end by itself; returns how it ended and what it
+    /// printed (read meanwhile, so a full pipe never holds it up). Panics if it does not end.
+    pub fn finish_within(
+        mut self,
+        limit: Duration,
+        what: &str,
+    ) -> (std::process::ExitStatus, String) {
+        let mut stdout = self.0.stdout.take().expect("stdout was piped");
+        let reader = std::thread::spawn(move || {
+            let mut printed = String::new();
+            let _ = std::io::Read::read_to_string(&mut stdout, &mut printed);
+            printed
+        });
+        let status = wait_for(limit, &format!("{what} to end by itself"), || {
+            self.0.try_wait().ok().flatten()
+        });
+        (status, reader.join().unwrap_or_default())
+    }
+}
+
 /// Sends SIGINT (what Ctrl-C sends) to a child.
 pub fn interrupt(child: &Child) {
     let status = Command::new("kill")
