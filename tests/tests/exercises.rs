@@ -13,23 +13,43 @@ use std::sync::{Mutex, MutexGuard};
 
 use common::{command, missing_tool};
 
-/// Held while a test uses an exercise's fixed ports.
-fn exclusive(exercise_id: &str) -> MutexGuard<'static, ()> {
-    const EXERCISES: [&str; 5] = [
+/// Held while a test uses an exercise's fixed ports: its own lock, and those of the
+/// exercises whose ports it shares (taken in one order, so two tests never wait on each other).
+fn exclusive(exercise_id: &str) -> Vec<MutexGuard<'static, ()>> {
+    const EXERCISES: [&str; 6] = [
         "zmq-sub-topic-b",
         "zmq-rep-prefix",
         "zmq-pub-topics",
         "zmq-lazy-pirate",
         "zmq-broker-worker",
+        "zmq-pipeline-worker",
     ];
-    static LOCKS: [Mutex<()>; 5] = [const { Mutex::new(()) }; 5];
-    let index = EXERCISES
-        .iter()
-        .position(|id| *id == exercise_id)
-        .expect("a known exercise");
-    LOCKS[index]
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    static LOCKS: [Mutex<()>; 6] = [const { Mutex::new(()) }; 6];
+    // The pipeline's sink (5558) and control socket (5559) are the lazy pirate's server and
+    // the reply exercise's server.
+    let sharing: &[&str] = match exercise_id {
+        "zmq-pipeline-worker" => &["zmq-rep-prefix", "zmq-lazy-pirate", "zmq-pipeline-worker"],
+        _ => &[],
+    };
+    let mut indexes: Vec<usize> = std::iter::once(exercise_id)
+        .chain(sharing.iter().copied())
+        .map(|id| {
+            EXERCISES
+                .iter()
+                .position(|known| *known == id)
+                .expect("a known exercise")
+        })
+        .collect();
+    indexes.sort_unstable();
+    indexes.dedup();
+    indexes
+        .into_iter()
+        .map(|index| {
+            LOCKS[index]
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        })
+        .collect()
 }
 
 fn solutions() -> PathBuf {
@@ -269,6 +289,21 @@ fn broker_worker_exercise_solutions_pass_and_broken_ones_are_told_why() {
 }
 
 #[test]
+fn pipeline_worker_exercise_solutions_pass_and_broken_ones_are_told_why() {
+    prove(
+        "zmq-pipeline-worker",
+        Mistake {
+            check: "every result is right",
+            words: &["wrong, e.g. \"task=", "n squared"],
+        },
+        Mistake {
+            check: "stops when the sink says KILL",
+            words: &["it is still running", "subscribe a SUB socket"],
+        },
+    );
+}
+
+#[test]
 fn a_program_that_cannot_start_exits_early_or_never_listens_is_told_so() {
     let data = tempfile::tempdir().unwrap();
     let _rep_ports = exclusive("zmq-rep-prefix");
@@ -465,7 +500,7 @@ fn a_broken_exercise_file_names_its_file_and_line() {
     assert_eq!(
         stderr.lines().collect::<Vec<_>>(),
         [format!(
-            "workbench: {}:7: unknown checker 'zmq-rep-servr'; checkers: zmq-subscriber, zmq-rep-server, zmq-publisher, zmq-lazy-pirate, zmq-broker-worker",
+            "workbench: {}:7: unknown checker 'zmq-rep-servr'; checkers: zmq-subscriber, zmq-rep-server, zmq-publisher, zmq-lazy-pirate, zmq-broker-worker, zmq-pipeline-worker",
             folder.join("exercise.toml").display()
         )]
     );

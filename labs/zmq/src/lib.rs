@@ -26,4 +26,5 @@ pub fn register(registry: &mut Registry) {
     registry.add_checker(checks::PublisherChecker);
     registry.add_checker(checks::LazyPirateChecker);
     registry.add_checker(checks::BrokerWorkerChecker);
+    registry.add_checker(checks::PipelineWorkerChecker);
 }

@@ -8,10 +8,12 @@
 //! | `zmq-publisher`  | a PUB on topics      | connects SUB sockets with and without a filter  |
 //! | `zmq-lazy-pirate`| a REQ that retries   | runs the reqrep lab's REP server, losing requests |
 //! | `zmq-broker-worker` | a REP worker      | runs the broker lab: broker, a worker, clients  |
+//! | `zmq-pipeline-worker` | a PULL/PUSH worker | runs the pipeline lab's ventilator, sink and a worker |
 //!
 //! Every socket here has a bounded LINGER and a receive timeout, so a student program that
 //! never answers costs the checker its time limit and no more.
 
+mod pipeline;
 mod pirate;
 mod publisher;
 mod reply;
@@ -20,6 +22,7 @@ mod worker;
 
 use std::time::Duration;
 
+pub use pipeline::PipelineWorkerChecker;
 pub use pirate::LazyPirateChecker;
 pub use publisher::PublisherChecker;
 pub use reply::RepServerChecker;

@@ -40,7 +40,9 @@ pub struct BatchReport {
     pub results: u64,
     pub wrong: u64,
     pub repeated: u64,
-    /// The first wrong results, as received.
+    /// Results with no answer to check (the guide's workers send empty ones).
+    pub unchecked: u64,
+    /// The first wrong or unchecked results, as received.
     pub wrong_examples: Vec<String>,
     pub seconds: f64,
     /// Milliseconds of work the results report having done.
@@ -151,12 +153,16 @@ impl Sink {
             {
                 report.repeated += 1;
             }
-            if outcome.correct == Some(false) {
-                report.wrong += 1;
-                wrong.increment();
-                if report.wrong_examples.len() < 3 {
-                    report.wrong_examples.push(outcome.text.to_string());
+            match outcome.correct {
+                Some(true) => {}
+                Some(false) => {
+                    report.wrong += 1;
+                    wrong.increment();
                 }
+                None => report.unchecked += 1,
+            }
+            if outcome.correct != Some(true) && report.wrong_examples.len() < 3 {
+                report.wrong_examples.push(outcome.text.to_string());
             }
             let worker = outcome.worker.unwrap_or("(no name)").to_string();
             if workers_shown.len() < MOST_WORKERS_SHOWN && workers_shown.insert(worker.clone()) {

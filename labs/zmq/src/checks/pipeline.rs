@@ -1,0 +1,221 @@
+//! `zmq-pipeline-worker`: the student writes a pipeline worker; the checker is the rest of the
+//! pipeline.
+//!
+//! The checker binds the zmq-pipeline lab's ventilator (PUSH, tasks), sink (PULL, results) and
+//! the sink's control PUB, runs one worker of its own beside the student's, and sends a batch.
+//! PUSH deals the tasks out in turn, so the student's worker should do about half. Every
+//! result is checked against its task, and once the batch is in, the sink says KILL: the
+//! student's program should then stop by itself.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use lab_core::exercise::{Check, CheckSetup, Checker};
+use lab_core::{CancelToken, LabContext};
+
+use crate::pipeline::{BatchPlan, BatchReport, Sink, Ventilator, WorkerEndpoints, announce, work};
+
+/// The batch: enough tasks that a fair share is clear, short enough to check quickly.
+const TASKS: u64 = 40;
+const WORK_MS: u64 = 5;
+/// The smallest share of the tasks the student's worker must do.
+const FAIR_SHARE: f64 = 0.25;
+/// The checker's own worker's name in the results.
+const OURS: &str = "checker";
+
+pub struct PipelineWorkerChecker;
+
+impl Checker for PipelineWorkerChecker {
+    fn id(&self) -> &'static str {
+        "zmq-pipeline-worker"
+    }
+
+    fn endpoints(&self) -> &'static [&'static str] {
+        &["tasks", "results", "control"]
+    }
+
+    fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
+        let tasks = vec![setup.endpoint("tasks")?.to_string()];
+        let results = vec![setup.endpoint("results")?.to_string()];
+        let control = vec![setup.endpoint("control")?.to_string()];
+        let zmq_context = zmq::Context::new();
+        let context = LabContext::new();
+        let bound = Sink::bind(&zmq_context, &results, &control)
+            .and_then(|sink| Ok((sink, Ventilator::bind(&zmq_context, &tasks)?)));
+        let (sink, mut ventilator) = match bound {
+            Ok(bound) => bound,
+            Err(error) if error.to_string().contains("already in use") => {
+                return Ok(vec![
+                    Check::fail(
+                        "connects to the ventilator, the sink and the control socket (and binds none)",
+                        "the checker binding all three, your worker connecting",
+                        format!("a port is taken: {error}"),
+                    )
+                    .because("the ventilator and the sink bind, workers connect: is your program binding one of them, or is a lab still running on these ports?"),
+                ]);
+            }
+            Err(error) => return Err(error),
+        };
+        let endpoints = WorkerEndpoints {
+            ventilator: &tasks,
+            sink: &results,
+            control: &control,
+        };
+        let sent_at: OnceLock<Instant> = OnceLock::new();
+        // The sink gives up 10 s after the tasks went out: a worker may die holding some.
+        let sink_gives_up = || {
+            setup.cancel.is_cancelled()
+                || setup.out_of_time()
+                || sent_at
+                    .get()
+                    .is_some_and(|sent| sent.elapsed() > Duration::from_secs(10))
+        };
+        let our_worker_stop = CancelToken::default();
+        let mut batch: Option<BatchReport> = None;
+        let mut connected = 0;
+        let mut killed_at: Option<Instant> = None;
+        std::thread::scope(|scope| -> anyhow::Result<()> {
+            let (context, sink_gives_up) = (&context, &sink_gives_up);
+            // A socket belongs to one thread: the sink moves into its own.
+            let collecting = scope.spawn(move || {
+                let mut report = None;
+                let outcome = sink.collect(1, TASKS, context, sink_gives_up, &mut |batch| {
+                    report = Some(batch.clone());
+                });
+                outcome.map(|_| report)
+            });
+            let ours =
+                scope.spawn(|| work(&zmq_context, OURS, &endpoints, context, &our_worker_stop));
+            let waiting_since = Instant::now();
+            connected = ventilator.wait_for_workers(2, &|| {
+                setup.cancel.is_cancelled()
+                    || setup.out_of_time()
+                    || setup.program_exited().is_some()
+                    || waiting_since.elapsed() > Duration::from_secs(10)
+            });
+            if connected >= 2 {
+                let plan = BatchPlan {
+                    tasks: TASKS,
+                    work_ms: WORK_MS,
+                    seed: crate::message::now_nanos(),
+                };
+                announce(&zmq_context, &results, TASKS, context, &setup.cancel)?;
+                ventilator.send_tasks(&plan, &context.counter("tasks sent"), &|| {
+                    setup.cancel.is_cancelled() || setup.out_of_time()
+                })?;
+                let _ = sent_at.set(Instant::now());
+            } else {
+                let _ = sent_at.set(Instant::now() - Duration::from_secs(60));
+            }
+            batch = collecting
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the checker's sink panicked")))?;
+            if batch.as_ref().is_some_and(|report| report.complete) {
+                killed_at = Some(Instant::now());
+            }
+            our_worker_stop.cancel();
+            let _ = ours.join();
+            Ok(())
+        })?;
+
+        let mut checks = Vec::new();
+        let connects = "connects a PULL socket to the ventilator";
+        if connected < 2 {
+            let got = match setup.program_exited() {
+                Some(how) => format!("it {how} before connecting"),
+                None => "no connection from your worker within 10 s".to_string(),
+            };
+            checks.push(
+                Check::fail(connects, format!("a PULL socket connected to {}", tasks[0]), got)
+                    .because("a worker connects (it does not bind) its PULL to the ventilator, its PUSH to the sink and its SUB to the control socket"),
+            );
+            return Ok(checks);
+        }
+        checks.push(Check::pass(
+            connects,
+            format!("your worker's PULL connected to {}", tasks[0]),
+        ));
+        let report = batch.unwrap_or_default();
+        let ours = report.per_worker.get(OURS).copied().unwrap_or(0);
+        let theirs = report.results.saturating_sub(ours);
+        let every_task = "sends a result to the sink for every task it takes";
+        checks.push(if theirs == 0 {
+            Check::fail(
+                every_task,
+                format!("some of the {TASKS} results from your worker"),
+                format!("all {ours} results came from the checker's own worker"),
+            )
+            .because(format!(
+                "PUSH each result to the sink at {}, as \"<the task> result=<n*n> worker=<your name>\"",
+                results[0]
+            ))
+        } else if !report.complete {
+            Check::fail(
+                every_task,
+                format!("{TASKS} results"),
+                format!(
+                    "{} in 10 s; your worker sent {theirs}",
+                    report.results
+                ),
+            )
+            .because("a worker must send one result for every task it pulls, however long the batch")
+        } else {
+            Check::pass(every_task, format!("{theirs} results from your worker"))
+        });
+        if theirs > 0 {
+            let not_right = report.wrong + report.unchecked;
+            checks.push(if not_right == 0 && report.repeated == 0 {
+                Check::pass("every result is right", format!("{theirs} right results"))
+            } else if not_right > 0 {
+                Check::fail(
+                    "every result is right",
+                    "the task followed by result=<n × n> and worker=<name>, e.g. \"task=3 work=5 n=12 result=144 worker=php-1\"",
+                    format!(
+                        "{not_right} wrong, e.g. \"{}\"",
+                        report.wrong_examples.first().map(String::as_str).unwrap_or("")
+                    ),
+                )
+                .because("send the task's own text back, then \" result=\" and n squared (n is the task's n=), then \" worker=\" and a name")
+            } else {
+                Check::fail(
+                    "every result is right",
+                    "one result per task",
+                    format!("{} results for tasks already done", report.repeated),
+                )
+                .because("send each result once")
+            });
+            let share = theirs as f64 / TASKS as f64;
+            checks.push(if share >= FAIR_SHARE {
+                Check::pass(
+                    "takes its share of the tasks",
+                    format!("{theirs} of {TASKS} ({:.0}%)", share * 100.0),
+                )
+            } else {
+                Check::fail(
+                    "takes its share of the tasks",
+                    format!("at least {:.0}% of {TASKS} (two workers share them)", FAIR_SHARE * 100.0),
+                    format!("{theirs} ({:.0}%)", share * 100.0),
+                )
+                .because("pull the next task as soon as one is done: a worker that is slow or stops early gets fewer")
+            });
+        }
+        if let (Some(killed_at), true) = (killed_at, setup.program.is_some()) {
+            let stopped = "stops when the sink says KILL";
+            while setup.program_exited().is_none()
+                && killed_at.elapsed() < Duration::from_secs(3)
+                && !setup.out_of_time()
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            checks.push(match setup.program_exited() {
+                Some(how) => Check::pass(stopped, format!("it {how}")),
+                None => Check::fail(stopped, "your program ends within 3 s of KILL", "it is still running")
+                    .because(format!(
+                        "subscribe a SUB socket to everything (\"\") on {}, and stop when a message arrives there; check it between tasks",
+                        control[0]
+                    )),
+            });
+        }
+        Ok(checks)
+    }
+}
