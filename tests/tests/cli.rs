@@ -270,6 +270,42 @@ fn ctrl_c_stops_every_request_reply_role_and_frees_its_ports() {
 }
 
 #[test]
+fn ctrl_c_stops_every_pipeline_role_and_frees_its_ports() {
+    let [tasks, results, control] = [(); 3].map(|_| free_port());
+    let [tasks_endpoint, results_endpoint, control_endpoint] =
+        [tasks, results, control].map(|port| format!("tcp://127.0.0.1:{port}"));
+    let pipeline = |role: &'static str| vec!["lab", "zmq-pipeline", "--role", role, "--headless"];
+    // A sink waiting for a batch that never starts.
+    let sink = [
+        &pipeline("sink")[..],
+        &["--bind", &results_endpoint, "--control", &control_endpoint],
+    ]
+    .concat();
+    assert_ctrl_c_stops_and_frees(&sink, &[results, control]);
+    // A ventilator waiting for workers that never come.
+    let ventilator = [
+        &pipeline("ventilator")[..],
+        &["--bind", &tasks_endpoint, "--sink", &results_endpoint],
+    ]
+    .concat();
+    assert_ctrl_c_stops_and_frees(&ventilator, &[tasks]);
+    // Workers waiting for tasks from nobody.
+    let workers = [
+        &pipeline("worker")[..],
+        &[
+            "--connect",
+            &tasks_endpoint,
+            "--sink",
+            &results_endpoint,
+            "--control",
+            &control_endpoint,
+        ],
+    ]
+    .concat();
+    assert_ctrl_c_stops_and_frees(&workers, &[]);
+}
+
+#[test]
 fn serve_on_a_busy_port_names_the_port() {
     let (_taken, port) = taken_port();
     let output = run(&["serve", "--addr", &format!("127.0.0.1:{port}")]);
