@@ -20,6 +20,7 @@ test:
 bench:
     cargo bench -p lab-zmq --bench pubsub
     cargo bench -p lab-zmq --bench broker
+    cargo bench -p lab-zmq --bench transports
 
 # Formatting and lints, as CI wants them.
 check:

@@ -12,6 +12,7 @@ pub mod pipeline;
 pub mod probe;
 pub mod pubsub;
 pub mod reqrep;
+pub mod transports;
 
 use lab_core::Registry;
 
@@ -21,6 +22,7 @@ pub fn register(registry: &mut Registry) {
     registry.add(reqrep::ReqRepLab);
     registry.add(broker::BrokerLab);
     registry.add(pipeline::PipelineLab);
+    registry.add(transports::TransportsLab);
     registry.add_checker(checks::SubscriberChecker);
     registry.add_checker(checks::RepServerChecker);
     registry.add_checker(checks::PublisherChecker);
