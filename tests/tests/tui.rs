@@ -305,9 +305,10 @@ fn read_the_lesson_beside_the_lab_run_its_link_and_take_a_hint() {
         .screen
         .wait_for("English again", |text| text.contains("Lesson · en"));
 
-    // The second link runs the lab with a slow subscriber and a small high-water mark.
-    terminal.press(b"nn");
-    terminal.screen.wait_for("the second link in view", |text| {
+    // The third link (after the transports lab and the publisher) runs the lab with a slow
+    // subscriber and a small high-water mark.
+    terminal.press(b"nnn");
+    terminal.screen.wait_for("the third link in view", |text| {
         text.contains("--slow-subscriber 200 --hwm 100")
     });
     terminal.press(b"\r");

@@ -45,7 +45,7 @@ fn bare_stream(transport: &str) -> f64 {
     std::thread::scope(|scope| {
         let sender = scope.spawn(|| {
             let push = push;
-            let message = vec![b'x'; SIZE];
+            let message = [b'x'; SIZE];
             while !done.load(Ordering::Relaxed) {
                 let _ = push.send(&message[..], 0);
             }
@@ -87,7 +87,7 @@ fn bare_ping(transport: &str) -> f64 {
                 }
             }
         });
-        let message = vec![b'x'; SIZE];
+        let message = [b'x'; SIZE];
         let mut reply = zmq::Message::new();
         let started = Instant::now();
         let mut round_trips: u64 = 0;

@@ -697,8 +697,10 @@ mod tests {
             Action::None,
             "no link chosen yet"
         );
-        app.on_key(key(KeyCode::Char('n')));
-        app.on_key(key(KeyCode::Char('n')));
+        // The lesson's links: the transports lab, then the publisher, then the slow subscriber.
+        for _ in 0..3 {
+            app.on_key(key(KeyCode::Char('n')));
+        }
         let scroll = app.lesson.as_ref().unwrap().scroll;
         assert!(scroll > 0, "the chosen link is scrolled into view");
         let Action::Start { lab, params } = app.on_key(key(KeyCode::Enter)) else {
@@ -712,9 +714,9 @@ mod tests {
             2,
             "the rest at their defaults"
         );
-        app.on_key(key(KeyCode::Char('p')));
-        app.on_key(key(KeyCode::Char('p')));
-        app.on_key(key(KeyCode::Char('p')));
+        for _ in 0..4 {
+            app.on_key(key(KeyCode::Char('p')));
+        }
         let link = app.lesson.as_ref().unwrap().selected().cloned();
         assert!(
             matches!(link, Some(LessonLink::Exercise { .. })),
