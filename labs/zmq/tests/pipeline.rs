@@ -97,7 +97,7 @@ fn ventilator_workers_and_sink_run_as_separate_roles() {
 }
 
 #[test]
-fn a_task_nobody_can_read_is_reported_and_skipped() {
+fn tasks_nobody_can_read_are_reported_and_skipped() {
     let tasks = common::free_endpoint();
     let results = common::free_endpoint();
     let control = common::free_endpoint();
@@ -119,18 +119,25 @@ fn a_task_nobody_can_read_is_reported_and_skipped() {
     pull.set_rcvtimeo(5000).unwrap();
     pull.bind(&results).unwrap();
     push.send("make me a sandwich", 0).unwrap();
+    push.send_multipart(["task=2", "work=0", "n=3"], 0).unwrap();
     push.send("task=1 work=0 n=12", 0).unwrap();
-    // The odd task is skipped; the good one after it is answered.
+    // The odd tasks are skipped; the good one after them is answered.
     let result = pull.recv_string(0).unwrap().unwrap();
     assert_eq!(result, "task=1 work=0 n=12 result=144 worker=worker-1");
     workers.stop();
     let watched = common::watch(workers);
-    assert_eq!(count(&watched.report, "odd tasks"), 1);
-    assert!(
-        watched.events.iter().any(|event| event
-            .message
-            .contains("cannot read: \"make me a sandwich\"")),
-        "{:?}",
-        watched.events
-    );
+    assert_eq!(count(&watched.report, "odd tasks"), 2);
+    for odd in [
+        "cannot read: \"make me a sandwich\"",
+        "cannot read: 3 frames (a task is one)",
+    ] {
+        assert!(
+            watched
+                .events
+                .iter()
+                .any(|event| event.message.contains(odd)),
+            "{odd}: {:?}",
+            watched.events
+        );
+    }
 }

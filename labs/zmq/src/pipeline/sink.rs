@@ -109,12 +109,23 @@ impl Sink {
         let received = context.counter("results");
         let wrong = context.counter("wrong results");
         let progress = context.gauge("batch progress %");
+        let odd = context.counter("odd messages");
         let mut workers_shown: HashSet<String> = HashSet::new();
         let mut finished = 0;
         let mut batch: Option<(BatchReport, Instant, HashSet<u64>)> = None;
         while (batches == 0 || finished < batches) && !stop() {
-            let message = match self.results.recv_bytes(0) {
-                Ok(message) => message,
+            let message = match self.results.recv_multipart(0) {
+                Ok(mut frames) if frames.len() == 1 => frames.remove(0),
+                Ok(frames) => {
+                    odd.increment();
+                    if odd.get() <= 5 {
+                        context.warn(format!(
+                            "a message of {} frames at the sink, ignored: a result is one frame",
+                            frames.len()
+                        ));
+                    }
+                    continue;
+                }
                 Err(zmq::Error::EAGAIN) => continue,
                 Err(zmq::Error::ETERM) => break,
                 Err(error) => return Err(error.into()),

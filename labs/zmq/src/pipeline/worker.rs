@@ -91,18 +91,25 @@ pub fn work(
         if !task_ready {
             continue;
         }
-        let message = match tasks.recv_bytes(0) {
-            Ok(message) => message,
+        let frames = match tasks.recv_multipart(0) {
+            Ok(frames) => frames,
             Err(zmq::Error::EAGAIN) => continue,
             Err(zmq::Error::ETERM) => break,
             Err(error) => return Err(error.into()),
         };
-        let Some(task) = Task::decode(&message) else {
+        let task = match frames.as_slice() {
+            [message] => Task::decode(message),
+            _ => None,
+        };
+        let Some(task) = task else {
             odd.increment();
             if odd.get() <= 5 {
+                let what = match frames.as_slice() {
+                    [message] => lab_core::exercise::quote(message),
+                    many => format!("{} frames (a task is one)", many.len()),
+                };
                 context.warn(format!(
-                    "{name} got a task it cannot read: {}; expected \"task=17 work=10 n=48213\" or a number of milliseconds",
-                    lab_core::exercise::quote(&message)
+                    "{name} got a task it cannot read: {what}; expected \"task=17 work=10 n=48213\" or a number of milliseconds"
                 ));
             }
             continue;
