@@ -82,7 +82,7 @@ impl Checker for PipelineWorkerChecker {
                 let outcome = sink.collect(1, TASKS, context, sink_gives_up, &mut |batch| {
                     report = Some(batch.clone());
                 });
-                outcome.map(|_| report)
+                outcome.map(|_| (report, sink))
             });
             let ours =
                 scope.spawn(|| work(&zmq_context, OURS, &endpoints, context, &our_worker_stop));
@@ -107,11 +107,19 @@ impl Checker for PipelineWorkerChecker {
             } else {
                 let _ = sent_at.set(Instant::now() - Duration::from_secs(60));
             }
-            batch = collecting
+            let (report, sink) = collecting
                 .join()
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("the checker's sink panicked")))?;
+            batch = report;
             if batch.as_ref().is_some_and(|report| report.complete) {
                 killed_at = Some(Instant::now());
+                // Again and again while the program has time to stop, in case its subscription
+                // was late (the slow joiner): missing the first KILL is not the mistake here.
+                if setup.program.is_some() {
+                    sink.keep_killing(Duration::from_secs(3), &|| {
+                        setup.program_exited().is_some() || setup.out_of_time()
+                    });
+                }
             }
             our_worker_stop.cancel();
             let _ = ours.join();

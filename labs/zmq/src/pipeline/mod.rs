@@ -337,6 +337,10 @@ fn run_sink(
             reports.push(report.clone());
         },
     )?;
+    if !context.is_cancelled() {
+        context.info("done: saying KILL for another second, for workers that missed it");
+        sink.keep_killing(Duration::from_secs(1), &|| context.is_cancelled());
+    }
     Ok(verdict(&reports))
 }
 

@@ -15,7 +15,7 @@
 //! itself: the milliseconds of work the results report, divided by the batch time.
 
 use std::collections::{BTreeMap, HashSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use lab_core::{Cell, LabContext};
 
@@ -211,5 +211,16 @@ impl Sink {
     /// Tells every worker to stop.
     pub fn kill(&self) {
         let _ = self.control.send(KILL, zmq::DONTWAIT);
+    }
+
+    /// Says KILL again every 100 ms for `duration` (or until `stop`), for workers whose
+    /// subscription was still on its way the first time: a SUB that subscribes after a message
+    /// was published never gets it (the slow joiner), and a worker that misses KILL runs on.
+    pub fn keep_killing(&self, duration: Duration, stop: &dyn Fn() -> bool) {
+        let until = Instant::now() + duration;
+        while Instant::now() < until && !stop() {
+            self.kill();
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 }
