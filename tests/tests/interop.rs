@@ -551,64 +551,6 @@ fn php_and_python_workers_behind_the_workbench_broker_get_their_share() {
     assert!(php_served >= 40, "the PHP worker served {php_served}");
 }
 
-/// A pyzmq pipeline worker: pulls tasks ("task=17 work=10 n=48213"), squares n, pushes the
-/// result to the sink, and stops when the sink's PUB says anything (KILL). Arguments: the
-/// ventilator, the sink, the control endpoint.
-const PYTHON_PIPELINE_WORKER: &str = r#"
-import sys, time, zmq
-context = zmq.Context()
-tasks = context.socket(zmq.PULL)
-tasks.connect(sys.argv[1])
-results = context.socket(zmq.PUSH)
-results.connect(sys.argv[2])
-control = context.socket(zmq.SUB)
-control.connect(sys.argv[3])
-control.setsockopt(zmq.SUBSCRIBE, b"")
-poller = zmq.Poller()
-poller.register(tasks, zmq.POLLIN)
-poller.register(control, zmq.POLLIN)
-done = 0
-while True:
-    ready = dict(poller.poll())
-    if control in ready:
-        break
-    task = tasks.recv_string()
-    fields = dict(field.split("=") for field in task.split())
-    time.sleep(int(fields["work"]) / 1000)
-    n = int(fields["n"])
-    results.send_string(f"{task} result={n * n} worker=python")
-    done += 1
-print("done", done, flush=True)
-"#;
-
-/// The same in PHP with the zmq extension. Not with ZMQPoll: php-zmq 1.1.3 (Debian's
-/// php-zmq) files two sockets under one key and then polls only the last added. Instead the
-/// task socket waits at most 100 ms, and the control socket is looked at in between.
-const PHP_PIPELINE_WORKER: &str = r#"
-$context = new ZMQContext();
-$tasks = $context->getSocket(ZMQ::SOCKET_PULL);
-$tasks->setSockOpt(ZMQ::SOCKOPT_RCVTIMEO, 100);
-$tasks->connect($argv[1]);
-$results = $context->getSocket(ZMQ::SOCKET_PUSH);
-$results->connect($argv[2]);
-$control = $context->getSocket(ZMQ::SOCKET_SUB);
-$control->setSockOpt(ZMQ::SOCKOPT_SUBSCRIBE, "");
-$control->connect($argv[3]);
-$done = 0;
-while ($control->recv(ZMQ::MODE_DONTWAIT) === false) {
-    $task = $tasks->recv();
-    if ($task === false) {
-        continue;
-    }
-    parse_str(str_replace(" ", "&", $task), $fields);
-    usleep((int) $fields["work"] * 1000);
-    $n = (int) $fields["n"];
-    $results->send("$task result=" . ($n * $n) . " worker=php");
-    $done++;
-}
-echo "done $done\n";
-"#;
-
 #[test]
 fn python_and_php_pipeline_workers_share_the_workbench_ventilators_tasks() {
     if !python_has_pyzmq() && common::missing_tool("pyzmq", "a Python worker in zmq-pipeline") {
@@ -640,18 +582,21 @@ fn python_and_php_pipeline_workers_share_the_workbench_ventilators_tasks() {
     wait_for(Duration::from_secs(20), "the sink's port", || {
         std::net::TcpStream::connect(&address).ok()
     });
-    let spawn_worker = |program: &str, code: &str| {
-        let mut command = Command::new(program);
-        if program == "php" {
-            command.args(["-r", code, "--"]);
-        } else {
-            command.args(["-c", code]);
-        }
-        command.args([&tasks, &results, &control]);
-        Reaped(command.stdout(Stdio::piped()).spawn().unwrap())
+    // The exercise's reference workers, given these endpoints.
+    let solutions =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("exercises/zmq-pipeline-worker");
+    let spawn_worker = |program: &str, file: &str| {
+        Reaped(
+            Command::new(program)
+                .arg(solutions.join(file))
+                .args([&tasks, &results, &control])
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        )
     };
-    let python = spawn_worker("python3", PYTHON_PIPELINE_WORKER);
-    let php = spawn_worker("php", PHP_PIPELINE_WORKER);
+    let python = spawn_worker("python3", "solution.py");
+    let php = spawn_worker("php", "solution.php");
     let ventilator = command()
         .args([
             "lab",

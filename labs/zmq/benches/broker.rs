@@ -10,6 +10,8 @@
 //! requests per second; the ratio broker / one server is the figure that matters (the target is
 //! at least 3; four workers can at best give 4). The median of the rounds is reported.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,11 +39,6 @@ fn requests_per_second(lab: Arc<dyn Lab>, extra: &[(&str, &str)]) -> f64 {
     report.counters["replies"] as f64 / report.t
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 fn main() {
     let mut server = Vec::new();
     let mut broker = Vec::new();
@@ -57,7 +54,7 @@ fn main() {
             broker[round - 1]
         );
     }
-    let (server, broker) = (median(server), median(broker));
+    let (server, broker) = (common::median(server), common::median(broker));
     println!("\nmedian of {ROUNDS} rounds, 8 clients, 1 ms tasks:");
     println!("  one REP server       {server:>8.0} requests/s");
     println!("  broker + 4 workers   {broker:>8.0} requests/s");

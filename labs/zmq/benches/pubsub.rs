@@ -10,10 +10,12 @@
 //! matters (the target is at least 0.9). The machine is shared and noisy, so the median of the
 //! rounds is reported, and absolute numbers mean little.
 
+mod common;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use lab_core::{CancelToken, LabContext, LabEvent, Sampler};
+use lab_core::CancelToken;
 use lab_zmq::endpoint;
 use lab_zmq::pubsub::{self, Instruments, JustCount, OnReceive, OnSend, Plan, Stop, Uncounted};
 
@@ -77,27 +79,12 @@ fn bare() -> f64 {
 
 /// The lab's observers with a 10 Hz sampler whose snapshots are serialized, as the dashboard's.
 fn instrumented() -> f64 {
-    let context = LabContext::new();
-    let sampling = AtomicBool::new(true);
-    std::thread::scope(|scope| {
-        let sampler_context = context.clone();
-        let sampling = &sampling;
-        scope.spawn(move || {
-            let mut sampler = Sampler::new("zmq-pubsub", sampler_context);
-            let started = Instant::now();
-            let mut sink = std::io::sink();
-            while sampling.load(Ordering::Acquire) {
-                std::thread::sleep(Duration::from_millis(100));
-                let snapshot = sampler.sample(started.elapsed().as_secs_f64());
-                lab_core::jsonl::write_event(&mut sink, &LabEvent::Snapshot(snapshot)).unwrap();
-            }
-        });
-        let instruments = Instruments::new(&context, true, true);
+    common::with_sampler("zmq-pubsub", |context| {
+        let instruments = Instruments::new(context, true, true);
         let topics = vec!["A".to_string(), "B".to_string()];
         let mut on_send = instruments.sender(&topics, None);
         let on_receive = instruments.receiver("sub-1", vec![Vec::new()]);
         let rate = pump(&mut on_send, on_receive);
-        sampling.store(false, Ordering::Release);
         assert_eq!(
             context.counter("received").get(),
             MESSAGES,
@@ -105,11 +92,6 @@ fn instrumented() -> f64 {
         );
         rate
     })
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn main() {
@@ -127,8 +109,8 @@ fn main() {
             instrumented_rates[round - 1]
         );
     }
-    let bare = median(bare_rates);
-    let instrumented = median(instrumented_rates);
+    let bare = common::median(bare_rates);
+    let instrumented = common::median(instrumented_rates);
     let ratio = instrumented / bare;
     println!("median: bare {bare:.0} msg/s, instrumented {instrumented:.0} msg/s");
     println!(

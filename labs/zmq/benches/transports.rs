@@ -10,22 +10,18 @@
 //! The ratio lab / bare is the figure that matters (target at least 0.9 for each transport and
 //! pattern). The machine is shared and noisy: medians are reported, absolute numbers mean little.
 
+mod common;
+
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use lab_core::{LabContext, LabEvent, Sampler};
+use lab_zmq::endpoint;
 use lab_zmq::transports::{Endpoints, round_trip, throughput};
 
 const SIZE: usize = 64;
 const HWM: usize = 100_000;
 const BUDGET: Duration = Duration::from_millis(700);
 const ROUNDS: usize = 7;
-
-/// A bound endpoint for the bare loops (the lab binds its own the same way).
-fn bind(socket: &zmq::Socket, endpoints: &Endpoints) -> String {
-    socket.bind(&endpoints.address).unwrap();
-    socket.get_last_endpoint().unwrap().unwrap()
-}
 
 /// A PUSH streams to a PULL for BUDGET from the first message; messages per second.
 fn bare_stream(transport: &str) -> f64 {
@@ -35,7 +31,7 @@ fn bare_stream(transport: &str) -> f64 {
     pull.set_linger(0).unwrap();
     pull.set_rcvhwm(HWM as i32).unwrap();
     pull.set_rcvtimeo(100).unwrap();
-    let bound = bind(&pull, &endpoints);
+    let bound = endpoint::bind(&pull, &endpoints.address).unwrap();
     let push = zmq_context.socket(zmq::PUSH).unwrap();
     push.set_linger(0).unwrap();
     push.set_sndhwm(HWM as i32).unwrap();
@@ -72,7 +68,7 @@ fn bare_ping(transport: &str) -> f64 {
     let rep = zmq_context.socket(zmq::REP).unwrap();
     rep.set_linger(0).unwrap();
     rep.set_rcvtimeo(100).unwrap();
-    let bound = bind(&rep, &endpoints);
+    let bound = endpoint::bind(&rep, &endpoints.address).unwrap();
     let req = zmq_context.socket(zmq::REQ).unwrap();
     req.set_linger(0).unwrap();
     req.connect(&bound).unwrap();
@@ -103,31 +99,8 @@ fn bare_ping(transport: &str) -> f64 {
     })
 }
 
-/// Runs `measure` with a 10 Hz sampler serializing snapshots beside it.
-fn with_sampler(measure: impl FnOnce(&LabContext) -> f64) -> f64 {
-    let context = LabContext::new();
-    let sampling = AtomicBool::new(true);
-    std::thread::scope(|scope| {
-        let sampler_context = context.clone();
-        let sampling = &sampling;
-        scope.spawn(move || {
-            let mut sampler = Sampler::new("zmq-transports", sampler_context);
-            let started = Instant::now();
-            let mut sink = std::io::sink();
-            while sampling.load(Ordering::Acquire) {
-                std::thread::sleep(Duration::from_millis(100));
-                let snapshot = sampler.sample(started.elapsed().as_secs_f64());
-                lab_core::jsonl::write_event(&mut sink, &LabEvent::Snapshot(snapshot)).unwrap();
-            }
-        });
-        let rate = measure(&context);
-        sampling.store(false, Ordering::Release);
-        rate
-    })
-}
-
 fn lab_stream(transport: &str) -> f64 {
-    with_sampler(|context| {
+    common::with_sampler("zmq-transports", |context| {
         let zmq_context = zmq::Context::new();
         let counter = context.counter("messages");
         let stream = throughput(
@@ -150,7 +123,7 @@ fn lab_stream(transport: &str) -> f64 {
 }
 
 fn lab_ping(transport: &str) -> f64 {
-    with_sampler(|context| {
+    common::with_sampler("zmq-transports", |context| {
         let zmq_context = zmq::Context::new();
         let counter = context.counter("round trips");
         let times = round_trip(
@@ -164,11 +137,6 @@ fn lab_ping(transport: &str) -> f64 {
         .unwrap();
         times.len() as f64 / BUDGET.as_secs_f64()
     })
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn main() {
@@ -189,7 +157,7 @@ fn main() {
                 bare_rates.push(bare(transport));
                 lab_rates.push(lab(transport));
             }
-            let (bare, lab) = (median(bare_rates), median(lab_rates));
+            let (bare, lab) = (common::median(bare_rates), common::median(lab_rates));
             let ratio = lab / bare;
             all_met &= ratio >= 0.9;
             println!(

@@ -181,14 +181,8 @@ impl Broker {
             socket.set_rcvhwm(10_000)?;
             socket.set_sndhwm(10_000)?;
         }
-        let bind_all = |socket: &zmq::Socket, endpoints: &[String]| {
-            endpoints
-                .iter()
-                .map(|requested| endpoint::bind(socket, requested))
-                .collect::<anyhow::Result<Vec<String>>>()
-        };
-        let frontend_endpoints = bind_all(&frontend, frontends)?;
-        let backend_endpoints = bind_all(&backend, backends)?;
+        let frontend_endpoints = endpoint::bind_all(&frontend, frontends)?;
+        let backend_endpoints = endpoint::bind_all(&backend, backends)?;
         context.info(format!(
             "broker: clients connect to {} (ROUTER), workers to {} (DEALER)",
             frontend_endpoints.join(", "),
@@ -340,15 +334,10 @@ fn run_workers(
             .collect();
         let mut served = 0;
         for handle in handles {
-            served += joined(handle.join(), "worker")?;
+            served += crate::joined(handle.join(), "worker")?;
         }
         Ok(served)
     })
-}
-
-/// A thread's outcome, with a panic turned into an error.
-fn joined<T>(outcome: std::thread::Result<anyhow::Result<T>>, what: &str) -> anyhow::Result<T> {
-    outcome.unwrap_or_else(|_| Err(anyhow::anyhow!("the {what} thread panicked")))
 }
 
 fn run_both(
@@ -431,8 +420,8 @@ fn run_with_backend(
         }
         let verdict = run_clients(params, context, zmq_context, &frontend);
         clients_done.cancel();
-        joined(workers.join(), "workers")?;
-        joined(broker.join(), "broker")?;
+        crate::joined(workers.join(), "workers")?;
+        crate::joined(broker.join(), "broker")?;
         verdict
     })
 }

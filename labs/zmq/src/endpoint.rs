@@ -85,6 +85,14 @@ pub fn bind(socket: &zmq::Socket, endpoint: &str) -> anyhow::Result<String> {
     })
 }
 
+/// Binds every endpoint of a list; returns them as bound (see [`bind`]).
+pub fn bind_all(socket: &zmq::Socket, endpoints: &[String]) -> anyhow::Result<Vec<String>> {
+    endpoints
+        .iter()
+        .map(|requested| bind(socket, requested))
+        .collect()
+}
+
 /// Connects; ZeroMQ connects in the background, so this only fails for a malformed endpoint.
 pub fn connect(socket: &zmq::Socket, endpoint: &str) -> anyhow::Result<()> {
     socket

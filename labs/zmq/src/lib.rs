@@ -16,6 +16,14 @@ pub mod transports;
 
 use lab_core::Registry;
 
+/// A thread's outcome, with a panic turned into an error naming `what` the thread was.
+pub(crate) fn joined<T>(
+    outcome: std::thread::Result<anyhow::Result<T>>,
+    what: &str,
+) -> anyhow::Result<T> {
+    outcome.unwrap_or_else(|_| Err(anyhow::anyhow!("the {what} thread panicked")))
+}
+
 /// Adds this crate's labs to the registry.
 pub fn register(registry: &mut Registry) {
     registry.add(pubsub::PubSubLab);

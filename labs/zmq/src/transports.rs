@@ -248,6 +248,29 @@ impl Stream {
     }
 }
 
+/// Two sockets joined over `endpoints`: the first binds, the second connects, after `configure`
+/// set their options. Neither lingers: a measurement's leftovers are not worth waiting for.
+fn pair(
+    zmq_context: &zmq::Context,
+    endpoints: &Endpoints,
+    binding: zmq::SocketType,
+    connecting: zmq::SocketType,
+    configure: impl FnOnce(&zmq::Socket, &zmq::Socket) -> zmq::Result<()>,
+) -> anyhow::Result<(zmq::Socket, zmq::Socket)> {
+    let (bound, connected) = (
+        zmq_context.socket(binding)?,
+        zmq_context.socket(connecting)?,
+    );
+    for socket in [&bound, &connected] {
+        endpoint::prepare(socket)?;
+        socket.set_linger(0)?;
+    }
+    configure(&bound, &connected)?;
+    let address = endpoint::bind(&bound, &endpoints.address)?;
+    endpoint::connect(&connected, &address)?;
+    Ok((bound, connected))
+}
+
 /// Bytes the stream's queues may hold, each side: the high-water mark is in messages, so big
 /// messages get a lower one.
 const QUEUE_BYTES: usize = 64 * 1024 * 1024;
@@ -268,18 +291,19 @@ pub fn throughput(
     received: &Counter,
     context: &LabContext,
 ) -> anyhow::Result<Stream> {
-    let pull = zmq_context.socket(zmq::PULL)?;
-    endpoint::prepare(&pull)?;
-    pull.set_linger(0)?;
-    let queue = queue_limit(hwm, size);
-    pull.set_rcvhwm(queue)?;
-    let bound = endpoint::bind(&pull, &endpoints.address)?;
-    let push = zmq_context.socket(zmq::PUSH)?;
-    push.set_linger(0)?;
-    push.set_sndhwm(queue)?;
-    // The sender checks now and then whether the receiver is done.
-    push.set_sndtimeo(endpoint::POLL_INTERVAL.as_millis() as i32)?;
-    endpoint::connect(&push, &bound)?;
+    let (pull, push) = pair(
+        zmq_context,
+        endpoints,
+        zmq::PULL,
+        zmq::PUSH,
+        |pull, push| {
+            let queue = queue_limit(hwm, size);
+            pull.set_rcvhwm(queue)?;
+            push.set_sndhwm(queue)?;
+            // The sender checks now and then whether the receiver is done.
+            push.set_sndtimeo(endpoint::POLL_INTERVAL.as_millis() as i32)
+        },
+    )?;
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
         // A socket belongs to one thread: the PUSH moves into the sending thread.
@@ -355,14 +379,7 @@ pub fn round_trip(
     round_trips: &Counter,
     context: &LabContext,
 ) -> anyhow::Result<Vec<u64>> {
-    let rep = zmq_context.socket(zmq::REP)?;
-    endpoint::prepare(&rep)?;
-    rep.set_linger(0)?;
-    let bound = endpoint::bind(&rep, &endpoints.address)?;
-    let req = zmq_context.socket(zmq::REQ)?;
-    endpoint::prepare(&req)?;
-    req.set_linger(0)?;
-    endpoint::connect(&req, &bound)?;
+    let (rep, req) = pair(zmq_context, endpoints, zmq::REP, zmq::REQ, |_, _| Ok(()))?;
     let done = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let echo = scope.spawn(|| {

@@ -7,6 +7,37 @@ use lab_zmq::pipeline::PipelineLab;
 
 use common::count;
 
+/// Where a pipeline's parts meet, on free ports.
+struct Endpoints {
+    tasks: String,
+    results: String,
+    control: String,
+}
+
+impl Endpoints {
+    fn free() -> Endpoints {
+        Endpoints {
+            tasks: common::free_endpoint(),
+            results: common::free_endpoint(),
+            control: common::free_endpoint(),
+        }
+    }
+
+    /// `--role worker` with `count` workers connected to these endpoints.
+    fn start_workers(&self, count: usize) -> lab_core::LabRun {
+        common::start(
+            PipelineLab,
+            &[
+                ("role", "worker"),
+                ("connect", &self.tasks),
+                ("sink", &self.results),
+                ("control", &self.control),
+                ("workers", &count.to_string()),
+            ],
+        )
+    }
+}
+
 #[test]
 fn more_workers_share_the_batch_and_finish_it_sooner() {
     let watched = common::watch(common::start(
@@ -48,29 +79,23 @@ fn more_workers_share_the_batch_and_finish_it_sooner() {
 
 #[test]
 fn ventilator_workers_and_sink_run_as_separate_roles() {
-    let tasks = common::free_endpoint();
-    let results = common::free_endpoint();
-    let control = common::free_endpoint();
+    let endpoints = Endpoints::free();
+    let Endpoints {
+        tasks,
+        results,
+        control,
+    } = &endpoints;
     let sink = common::start(
         PipelineLab,
-        &[("role", "sink"), ("bind", &results), ("control", &control)],
+        &[("role", "sink"), ("bind", results), ("control", control)],
     );
-    let workers = common::start(
-        PipelineLab,
-        &[
-            ("role", "worker"),
-            ("connect", &tasks),
-            ("sink", &results),
-            ("control", &control),
-            ("workers", "3"),
-        ],
-    );
+    let workers = endpoints.start_workers(3);
     let ventilator = common::start(
         PipelineLab,
         &[
             ("role", "ventilator"),
-            ("bind", &tasks),
-            ("sink", &results),
+            ("bind", tasks),
+            ("sink", results),
             ("tasks", "30"),
             ("work-ms", "2"),
             ("wait-workers", "3"),
@@ -98,26 +123,15 @@ fn ventilator_workers_and_sink_run_as_separate_roles() {
 
 #[test]
 fn tasks_nobody_can_read_are_reported_and_skipped() {
-    let tasks = common::free_endpoint();
-    let results = common::free_endpoint();
-    let control = common::free_endpoint();
-    let workers = common::start(
-        PipelineLab,
-        &[
-            ("role", "worker"),
-            ("connect", &tasks),
-            ("sink", &results),
-            ("control", &control),
-            ("workers", "1"),
-        ],
-    );
+    let endpoints = Endpoints::free();
+    let workers = endpoints.start_workers(1);
     let zmq_context = zmq::Context::new();
     let push = zmq_context.socket(zmq::PUSH).unwrap();
     push.set_linger(1000).unwrap();
-    push.bind(&tasks).unwrap();
+    push.bind(&endpoints.tasks).unwrap();
     let pull = zmq_context.socket(zmq::PULL).unwrap();
     pull.set_rcvtimeo(5000).unwrap();
-    pull.bind(&results).unwrap();
+    pull.bind(&endpoints.results).unwrap();
     push.send("make me a sandwich", 0).unwrap();
     push.send_multipart(["task=2", "work=0", "n=3"], 0).unwrap();
     push.send("task=1 work=0 n=12", 0).unwrap();

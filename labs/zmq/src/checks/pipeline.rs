@@ -107,9 +107,7 @@ impl Checker for PipelineWorkerChecker {
             } else {
                 let _ = sent_at.set(Instant::now() - Duration::from_secs(60));
             }
-            let (report, sink) = collecting
-                .join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("the checker's sink panicked")))?;
+            let (report, sink) = crate::joined(collecting.join(), "checker's sink")?;
             batch = report;
             if batch.as_ref().is_some_and(|report| report.complete) {
                 killed_at = Some(Instant::now());

@@ -300,11 +300,7 @@ fn run_workers(
             .collect();
         handles
             .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a worker thread panicked")))
-            })
+            .map(|handle| crate::joined(handle.join(), "worker"))
             .collect()
     })
 }
@@ -496,9 +492,7 @@ fn run_both(
                         context.warn("a worker missed the KILL (its subscription had not reached the sink yet) and was stopped");
                     }
                     workers_stop.cancel();
-                    workers
-                        .join()
-                        .unwrap_or_else(|_| Err(anyhow::anyhow!("the workers panicked")))?;
+                    crate::joined(workers.join(), "workers")?;
                     Ok(report)
                 },
             )?;
@@ -510,9 +504,7 @@ fn run_both(
                 None => break,
             }
         }
-        sink_thread
-            .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("the sink panicked")))?;
+        crate::joined(sink_thread.join(), "sink")?;
         Ok(())
     })?;
     if context.is_cancelled() && collected.len() < steps.len() {

@@ -79,14 +79,8 @@ impl Sink {
             endpoint::prepare(socket)?;
         }
         results.set_rcvhwm(10_000)?;
-        let bind_all = |socket: &zmq::Socket, endpoints: &[String]| {
-            endpoints
-                .iter()
-                .map(|requested| endpoint::bind(socket, requested))
-                .collect::<anyhow::Result<Vec<String>>>()
-        };
-        let results_endpoints = bind_all(&results, results_endpoints)?;
-        let control_endpoints = bind_all(&control, control_endpoints)?;
+        let results_endpoints = endpoint::bind_all(&results, results_endpoints)?;
+        let control_endpoints = endpoint::bind_all(&control, control_endpoints)?;
         Ok(Sink {
             results,
             control,

@@ -62,10 +62,7 @@ impl Ventilator {
         monitor.set_linger(0)?;
         monitor.set_rcvtimeo(endpoint::POLL_INTERVAL.as_millis() as i32)?;
         monitor.connect(&monitor_endpoint)?;
-        let endpoints = endpoints
-            .iter()
-            .map(|requested| endpoint::bind(&tasks, requested))
-            .collect::<anyhow::Result<Vec<String>>>()?;
+        let endpoints = endpoint::bind_all(&tasks, endpoints)?;
         Ok(Ventilator {
             tasks,
             monitor,

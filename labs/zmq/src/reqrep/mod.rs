@@ -252,11 +252,7 @@ pub(crate) fn run_clients(
             .collect();
         handles
             .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("a client thread panicked")))
-            })
+            .map(|handle| crate::joined(handle.join(), "client"))
             .collect()
     });
     for outcome in outcomes {
@@ -333,10 +329,7 @@ fn run_both(
         });
         let verdict = run_clients(params, context, zmq_context, &bound);
         clients_done.cancel();
-        let served = server
-            .join()
-            .unwrap_or_else(|_| Err(anyhow::anyhow!("the server thread panicked")));
-        served?;
+        crate::joined(server.join(), "server")?;
         verdict
     })
 }

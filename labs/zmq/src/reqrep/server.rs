@@ -73,10 +73,7 @@ pub fn bind(
     // Bounded queues: a flood of requests waits in the clients, not in our memory.
     socket.set_rcvhwm(1000)?;
     socket.set_sndhwm(1000)?;
-    let bound = endpoints
-        .iter()
-        .map(|requested| endpoint::bind(&socket, requested))
-        .collect::<anyhow::Result<Vec<String>>>()?;
+    let bound = endpoint::bind_all(&socket, endpoints)?;
     Ok((socket, bound))
 }
 
