@@ -67,7 +67,13 @@ pub fn parse_lab(
     let mut headless = false;
     let mut duration = None;
     let mut record = None;
-    let mut rest = args.iter();
+    let info = lab.info();
+    let is_switch = |flag: &str| {
+        info.params
+            .iter()
+            .any(|spec| spec.name == flag && matches!(spec.kind, ParamKind::Bool))
+    };
+    let mut rest = args.iter().peekable();
     while let Some(arg) = rest.next() {
         if arg == "--help" || arg == "-h" {
             return Ok(LabCommand::Help(lab_help(&*lab)));
@@ -83,6 +89,10 @@ pub fn parse_lab(
         };
         let (name, value) = match flag.split_once('=') {
             Some((name, value)) => (name.to_string(), value.to_string()),
+            // A yes/no flag alone means yes: `--compare` is `--compare true`.
+            None if is_switch(flag) && rest.peek().is_none_or(|next| next.starts_with("--")) => {
+                (flag.to_string(), "true".to_string())
+            }
             None => {
                 let value = rest.next().ok_or_else(|| {
                     format!("--{flag} needs a value (see `workbench lab {id} --help`)")
@@ -127,7 +137,7 @@ pub fn lab_help(lab: &dyn Lab) -> String {
             ParamKind::Choice { choices } => choices.join("|"),
             ParamKind::Integer { .. } => "N".to_string(),
             ParamKind::Float { .. } => "X".to_string(),
-            ParamKind::Bool => "true|false".to_string(),
+            ParamKind::Bool => "true|false, alone: true".to_string(),
             ParamKind::Text => "TEXT".to_string(),
             ParamKind::List => "A,B,..".to_string(),
         };
@@ -174,6 +184,18 @@ mod tests {
         assert_eq!(request.params.list("topics"), ["X", "Y"]);
         assert!(request.headless);
         assert_eq!(request.duration, Some(Duration::from_millis(2500)));
+    }
+
+    #[test]
+    fn a_yes_no_flag_alone_means_yes() {
+        let parsed = |items: &[&str]| match parse("socket-echo", items) {
+            Ok(LabCommand::Run(request)) => request.params,
+            _ => panic!("should parse: {items:?}"),
+        };
+        assert!(parsed(&["--compare"]).flag("compare"));
+        assert!(parsed(&["--compare", "--clients", "5"]).flag("compare"));
+        assert!(!parsed(&["--compare", "false"]).flag("compare"));
+        assert!(!parsed(&[]).flag("compare"));
     }
 
     #[test]

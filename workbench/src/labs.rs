@@ -5,5 +5,6 @@ use lab_core::Registry;
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
     lab_zmq::register(&mut registry);
+    lab_sockets::register(&mut registry);
     registry
 }

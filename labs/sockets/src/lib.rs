@@ -1,0 +1,473 @@
+//! `socket-echo`: one line-echo service, six ways to write its server, the same load on each.
+//!
+//! Every model speaks the same protocol (`line.rs`) and counts the same things (`tally.rs`);
+//! they differ only in how one program waits for many clients. Read them side by side:
+//!
+//! | model      | file             | waits on                                   |
+//! |------------|------------------|--------------------------------------------|
+//! | `blocking` | `blocking.rs`    | one client at a time                       |
+//! | `select`   | `select.rs`      | every socket at once, with poll(2)         |
+//! | `epoll`    | `epoll.rs`       | the ready sockets only, with epoll (mio)   |
+//! | `tokio`    | `tokio_tasks.rs` | a task per client on an async runtime      |
+//! | `threads`  | `threads.rs`     | a thread per client                        |
+//! | `fork`     | `fork.rs`        | a process per client                       |
+//!
+//! The blocking-call models share `connection.rs`; the event loops share `nonblocking.rs`.
+
+pub mod client;
+pub mod connection;
+pub mod line;
+pub mod nonblocking;
+pub mod server;
+pub mod tally;
+pub mod timewait;
+
+mod blocking;
+mod epoll;
+mod fork;
+mod select;
+mod threads;
+mod tokio_tasks;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lab_core::{
+    Cell, Lab, LabContext, LabInfo, Level, ParamKind, ParamSpec, Params, Registry, Verdict,
+};
+
+use client::{Load, Outcome};
+use server::{Rules, Service};
+use tally::{Publisher, SharedTally};
+
+/// Every model, in the order the comparison runs them.
+pub const MODELS: [&str; 6] = ["blocking", "select", "epoll", "tokio", "threads", "fork"];
+
+/// Adds this crate's lab to the registry.
+pub fn register(registry: &mut Registry) {
+    registry.add(EchoLab);
+}
+
+/// Runs `model` on `service` until its stop token is cancelled.
+pub fn serve(model: &str, service: &Service) -> anyhow::Result<()> {
+    match model {
+        "blocking" => blocking::serve(service),
+        "select" => select::serve(service),
+        "epoll" => epoll::serve(service),
+        "tokio" => tokio_tasks::serve(service),
+        "threads" => threads::serve(service),
+        "fork" => fork::serve(service),
+        other => anyhow::bail!("unknown model '{other}': use one of {}", MODELS.join(", ")),
+    }
+}
+
+/// The lab registered as `socket-echo`.
+pub struct EchoLab;
+
+impl Lab for EchoLab {
+    fn info(&self) -> LabInfo {
+        LabInfo {
+            id: "socket-echo",
+            topic: "sockets",
+            title: "Socket echo server, six models",
+            summary: "One line-echo service written six ways (blocking, select, epoll, tokio, threads, fork) under the same crowd of clients: who stalls, who scales.",
+            lesson: "sockets",
+            params: vec![
+                ParamSpec {
+                    name: "role",
+                    kind: ParamKind::Choice {
+                        choices: &["both", "server", "client"],
+                    },
+                    default: "both",
+                    help: "both: a server and the crowd of clients; server: serve until stopped (for nc, PHP or your client); client: the crowd against another server",
+                },
+                ParamSpec {
+                    name: "model",
+                    kind: ParamKind::Choice { choices: &MODELS },
+                    default: "epoll",
+                    help: "how the server waits for many clients",
+                },
+                ParamSpec {
+                    name: "compare",
+                    kind: ParamKind::Bool,
+                    default: "false",
+                    help: "run every model under the same load, one after the other, and tabulate them",
+                },
+                ParamSpec {
+                    name: "bind",
+                    kind: ParamKind::Text,
+                    default: "127.0.0.1:25003",
+                    help: "with --role server or both: where the server listens",
+                },
+                ParamSpec {
+                    name: "connect",
+                    kind: ParamKind::Text,
+                    default: "127.0.0.1:25003",
+                    help: "with --role client: the server",
+                },
+                ParamSpec {
+                    name: "clients",
+                    kind: ParamKind::Integer {
+                        min: 1,
+                        max: 20_000,
+                    },
+                    default: "100",
+                    help: "clients connected at once, each with its own connection",
+                },
+                ParamSpec {
+                    name: "messages",
+                    kind: ParamKind::Integer {
+                        min: 0,
+                        max: 10_000_000,
+                    },
+                    default: "100",
+                    help: "lines each client sends, waiting for each echo",
+                },
+                ParamSpec {
+                    name: "size",
+                    kind: ParamKind::Integer {
+                        min: 2,
+                        max: 1_048_576,
+                    },
+                    default: "64",
+                    help: "bytes per line, newline included",
+                },
+                ParamSpec {
+                    name: "max-line",
+                    kind: ParamKind::Integer {
+                        min: 1,
+                        max: 64 * 1_048_576,
+                    },
+                    default: "65536",
+                    help: "the server's longest line; longer gets an error line and the connection closed",
+                },
+                ParamSpec {
+                    name: "read-timeout",
+                    kind: ParamKind::Integer {
+                        min: 0,
+                        max: 3_600_000,
+                    },
+                    default: "0",
+                    help: "milliseconds: the server closes a client silent this long, a client gives up on an echo this late; 0: wait forever",
+                },
+                ParamSpec {
+                    name: "write-timeout",
+                    kind: ParamKind::Integer {
+                        min: 0,
+                        max: 3_600_000,
+                    },
+                    default: "0",
+                    help: "milliseconds: give up on a peer that takes none of what is written for this long; 0: wait forever",
+                },
+                ParamSpec {
+                    name: "slow-clients",
+                    kind: ParamKind::Integer {
+                        min: 0,
+                        max: 10_000,
+                    },
+                    default: "0",
+                    help: "extra connections that send nothing: which models does a silent client block?",
+                },
+                ParamSpec {
+                    name: "no-reuseaddr",
+                    kind: ParamKind::Bool,
+                    default: "false",
+                    help: "listen without SO_REUSEADDR: a restart fails while old connections sit in TIME_WAIT",
+                },
+            ],
+        }
+    }
+
+    fn validate(&self, params: &Params) -> Result<(), String> {
+        for flag in ["bind", "connect"] {
+            let address = params.text(flag);
+            if address.parse::<SocketAddr>().is_err() {
+                return Err(format!(
+                    "invalid address '{address}' for --{flag}: expected host:port with an IP, e.g. 127.0.0.1:25003"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+        raise_file_limit(context);
+        if params.flag("compare") {
+            return compare(params, context);
+        }
+        match params.text("role") {
+            "server" => run_server(params, context),
+            "client" => {
+                let address: SocketAddr = params.text("connect").parse()?;
+                context.chart(&["echoes", "sent"]);
+                context.info(format!(
+                    "{} clients connecting to {address}",
+                    params.integer("clients")
+                ));
+                let load = load(params);
+                let outcome = client::run(address, &load, context)?;
+                Ok(load_verdict(&load, &outcome, None))
+            }
+            _ => run_both(params, context),
+        }
+    }
+}
+
+fn rules(params: &Params) -> Rules {
+    let milliseconds = |name| match params.integer(name) {
+        0 => None,
+        value => Some(Duration::from_millis(value as u64)),
+    };
+    Rules {
+        max_line: params.integer("max-line") as usize,
+        read_timeout: milliseconds("read-timeout"),
+        write_timeout: milliseconds("write-timeout"),
+    }
+}
+
+fn load(params: &Params) -> Load {
+    let read_timeout = params.integer("read-timeout");
+    let write_timeout = params.integer("write-timeout");
+    Load {
+        clients: params.integer("clients") as usize,
+        messages: params.integer("messages") as u64,
+        size: params.integer("size") as usize,
+        read_timeout: (read_timeout > 0).then(|| Duration::from_millis(read_timeout as u64)),
+        write_timeout: (write_timeout > 0).then(|| Duration::from_millis(write_timeout as u64)),
+        slow_clients: params.integer("slow-clients") as usize,
+    }
+}
+
+/// A running server's ending: its tally, for the verdict.
+struct Served {
+    tally: Arc<SharedTally>,
+}
+
+/// Listens on `address`, runs `model` there while `body` runs, then stops it (every
+/// connection closed, every thread joined, every child reaped) and returns `body`'s result.
+fn with_server<T>(
+    model: &str,
+    address: &str,
+    rules: Rules,
+    reuse_address: bool,
+    context: &LabContext,
+    body: impl FnOnce(SocketAddr) -> T,
+) -> anyhow::Result<(T, Served)> {
+    let listener = server::listen(address, reuse_address)?;
+    let bound = listener.local_addr()?;
+    let tally = Arc::new(SharedTally::new()?);
+    let stop = lab_core::CancelToken::default();
+    let log = |level: Level, message: String| context.event(level, message);
+    let service = Service::new(listener, rules, tally.clone(), &stop, &log);
+    let outcome = std::thread::scope(|scope| {
+        let serving = scope.spawn(|| serve(model, &service));
+        let publishing = scope.spawn(|| {
+            let mut publisher = Publisher::new(context);
+            while !stop.is_cancelled() {
+                publisher.publish(&tally);
+                stop.sleep(Duration::from_millis(100));
+            }
+            publisher
+        });
+        let outcome = body(bound);
+        stop.cancel();
+        let served = serving
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the {model} server panicked")));
+        if let Ok(mut publisher) = publishing.join() {
+            publisher.publish(&tally);
+        }
+        served.map(|()| outcome)
+    })?;
+    Ok((outcome, Served { tally }))
+}
+
+fn run_server(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+    let model = params.text("model");
+    context.chart(&["requests", "accepts"]);
+    let ((), served) = with_server(
+        model,
+        params.text("bind"),
+        rules(params),
+        !params.flag("no-reuseaddr"),
+        context,
+        |bound| {
+            context.info(format!(
+                "{model} server listening on {bound}; try: nc {} {}",
+                bound.ip(),
+                bound.port()
+            ));
+            while !context.is_cancelled() {
+                context.sleep(Duration::from_millis(100));
+            }
+        },
+    )?;
+    let tally = &served.tally;
+    Ok(Verdict::pass(format!(
+        "the {model} server echoed {} lines for {} connections (at most {} at once)",
+        tally.requests.load(std::sync::atomic::Ordering::Relaxed),
+        tally.accepted.load(std::sync::atomic::Ordering::Relaxed),
+        tally.most_open.load(std::sync::atomic::Ordering::Relaxed)
+    )))
+}
+
+fn run_both(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+    let model = params.text("model");
+    context.chart(&["echoes", "accepts"]);
+    let load = load(params);
+    let (outcome, served) = with_server(
+        model,
+        params.text("bind"),
+        rules(params),
+        !params.flag("no-reuseaddr"),
+        context,
+        |bound| {
+            context.info(format!(
+                "{model} server on {bound}; {} clients sending {} lines of {} bytes",
+                load.clients, load.messages, load.size
+            ));
+            client::run(bound, &load, context)
+        },
+    )?;
+    let outcome = outcome?;
+    let most_at_once = served
+        .tally
+        .most_open
+        .load(std::sync::atomic::Ordering::Relaxed);
+    after_the_run(params, context);
+    Ok(load_verdict(&load, &outcome, Some((model, most_at_once))))
+}
+
+/// After a run: the sockets the port left in TIME_WAIT, and whether the server could listen
+/// there again right now.
+fn after_the_run(params: &Params, context: &LabContext) {
+    let address = params.text("bind");
+    let Ok(socket_address) = address.parse::<SocketAddr>() else {
+        return;
+    };
+    if socket_address.port() == 0 {
+        return;
+    }
+    if let Some(waiting) = timewait::count(socket_address.port()) {
+        context.gauge("time-wait sockets").set(waiting as i64);
+        context.info(format!(
+            "{waiting} sockets on port {} in TIME_WAIT",
+            socket_address.port()
+        ));
+    }
+    let reuse = !params.flag("no-reuseaddr");
+    match server::listen(address, reuse) {
+        Ok(_) => context.info(format!(
+            "restart: listening on {address} again works{}",
+            if reuse { " (SO_REUSEADDR)" } else { "" }
+        )),
+        Err(error) => context.warn(format!("restart: {error}")),
+    }
+}
+
+fn load_verdict(load: &Load, outcome: &Outcome, server: Option<(&str, i64)>) -> Verdict {
+    let figures = format!(
+        "{} echoes in {:.2} s ({:.0}/s), round trip p50 {:.0} µs, p99 {:.0} µs",
+        outcome.echoes,
+        outcome.seconds,
+        outcome.per_second(),
+        outcome.percentile_us(0.5),
+        outcome.percentile_us(0.99)
+    );
+    let served = server
+        .map(|(model, most)| format!("{model}: {most} clients served at once; "))
+        .unwrap_or_default();
+    if outcome.all_well(load) {
+        return Verdict::pass(format!("{served}{figures}"));
+    }
+    let mut verdict = Verdict::fail(format!(
+        "{served}{figures}; {} wrong echoes, {} clients failed, {} gave up waiting",
+        outcome.wrong, outcome.failed, outcome.timed_out
+    ));
+    if outcome.timed_out > 0 {
+        verdict = verdict.note(
+            "clients gave up waiting for an echo: a server that serves one client at a time keeps the others waiting",
+        );
+    }
+    verdict
+}
+
+/// Every model under the same load, one after the other, into one table.
+fn compare(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+    context.chart(&["echoes"]);
+    context.set_table(
+        "models",
+        &[
+            "model",
+            "requests/s",
+            "p50 µs",
+            "p99 µs",
+            "at once",
+            "errors",
+        ],
+        Vec::new(),
+    );
+    let load = load(params);
+    let mut summary = Vec::new();
+    for model in MODELS {
+        if context.is_cancelled() {
+            break;
+        }
+        context.info(format!(
+            "{model}: {} clients × {} lines",
+            load.clients, load.messages
+        ));
+        let (outcome, served) = with_server(
+            model,
+            "127.0.0.1:0",
+            rules(params),
+            true,
+            context,
+            |bound| client::run(bound, &load, context),
+        )?;
+        let outcome = outcome?;
+        let most = served
+            .tally
+            .most_open
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let errors = outcome.wrong + outcome.failed + outcome.timed_out;
+        context.add_table_row(
+            "models",
+            vec![
+                Cell::from(model),
+                Cell::Number(outcome.per_second().round()),
+                Cell::Number(outcome.percentile_us(0.5).round()),
+                Cell::Number(outcome.percentile_us(0.99).round()),
+                Cell::Number(most as f64),
+                Cell::Number(errors as f64),
+            ],
+        );
+        summary.push(format!("{model} {:.0}/s", outcome.per_second()));
+    }
+    if summary.len() < MODELS.len() {
+        return Ok(Verdict::fail(format!(
+            "stopped after {} of {} models",
+            summary.len(),
+            MODELS.len()
+        )));
+    }
+    Ok(Verdict::pass(summary.join(", ")))
+}
+
+/// Raises the soft limit on open files to the hard limit, so thousands of connections fit;
+/// says so when it cannot.
+fn raise_file_limit(context: &LabContext) {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
+        return;
+    };
+    if soft >= hard {
+        return;
+    }
+    if let Err(error) = setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+        context.warn(format!(
+            "could not raise the open-file limit from {soft} to {hard} ({error}): more than about {soft} connections will fail"
+        ));
+    }
+}
