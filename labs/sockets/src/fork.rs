@@ -19,6 +19,7 @@
 //! child's ordinary memory is its own copy.
 
 use std::collections::HashSet;
+use std::os::fd::{AsRawFd, RawFd};
 use std::time::{Duration, Instant};
 
 use lab_core::Level;
@@ -44,6 +45,10 @@ pub fn serve(service: &Service) -> anyhow::Result<()> {
                 // The parent stops its children with SIGTERM: that must end the child, whatever
                 // handler the parent installed for itself.
                 let _ = unsafe { signal::signal(Signal::SIGTERM, SigHandler::SigDfl) };
+                // The child got a copy of every descriptor the parent had open: the listener,
+                // and every other connection. Keeping them would hold those connections open
+                // after the parent closes them, so it closes all but its own client's.
+                close_other_descriptors(stream.as_raw_fd());
                 let parent = nix::unistd::getppid();
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     // A child's copy of the stop flag never changes: it stops when its
@@ -71,6 +76,26 @@ pub fn serve(service: &Service) -> anyhow::Result<()> {
     }
     stop_children(service, &mut children);
     Ok(())
+}
+
+/// Closes every descriptor from 3 up, except `keep` (0, 1, 2 are stdin, stdout, stderr).
+fn close_other_descriptors(keep: RawFd) {
+    let keep = keep as libc::c_uint;
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: closing descriptors this process owns; nothing in the child uses the others.
+    unsafe {
+        if keep > 3 {
+            libc::close_range(3, keep - 1, 0);
+        }
+        libc::close_range(keep + 1, libc::c_uint::MAX, 0);
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    for descriptor in (3..4096).filter(|descriptor| *descriptor != keep) {
+        // SAFETY: as above.
+        unsafe {
+            libc::close(descriptor as libc::c_int);
+        }
+    }
 }
 
 /// In a child: counts the ending in the shared tally (the log belongs to the parent).

@@ -32,6 +32,10 @@ pub fn serve(service: &Service) -> anyhow::Result<()> {
         let listener = TcpListener::from_std(std_listener)?;
         let mut tasks = tokio::task::JoinSet::new();
         while !service.stopped() {
+            // Count the endings of the tasks that finished, without waiting for the others.
+            while let Some(Ok((peer, ending))) = tasks.try_join_next() {
+                service.ended(Some(peer), ending);
+            }
             // Wait for a client, but look at the stop flag every POLL_INTERVAL.
             let accepted = match tokio::time::timeout(POLL_INTERVAL, listener.accept()).await {
                 Err(_elapsed) => continue,
@@ -51,10 +55,6 @@ pub fn serve(service: &Service) -> anyhow::Result<()> {
             let stop = service.stop.clone();
             let tally = service.tally.clone();
             tasks.spawn(async move { (peer, serve_connection(stream, rules, &tally, stop).await) });
-            // Collect the endings of finished tasks without waiting.
-            while let Some(Ok((peer, ending))) = tasks.try_join_next() {
-                service.ended(Some(peer), ending);
-            }
         }
         while let Some(finished) = tasks.join_next().await {
             if let Ok((peer, ending)) = finished {
