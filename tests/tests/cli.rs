@@ -180,11 +180,15 @@ fn assert_ctrl_c_stops_and_frees(args: &[&str], ports: &[u16]) {
         .spawn()
         .unwrap();
     let mut child = Reaped(child);
-    for port in ports {
-        wait_for(Duration::from_secs(10), "the lab to bind", || {
-            std::net::TcpStream::connect(("127.0.0.1", *port)).ok()
-        });
-    }
+    // A client connected to each port while the lab is stopped: it must not hold the lab up.
+    let held: Vec<std::net::TcpStream> = ports
+        .iter()
+        .map(|port| {
+            wait_for(Duration::from_secs(10), "the lab to bind", || {
+                std::net::TcpStream::connect(("127.0.0.1", *port)).ok()
+            })
+        })
+        .collect();
     // The first snapshot: the lab is running, and Ctrl-C is the lab's to handle.
     let mut stdout = std::io::BufReader::new(child.0.stdout.take().unwrap());
     let mut first = String::new();
@@ -213,6 +217,21 @@ fn assert_ctrl_c_stops_and_frees(args: &[&str], ports: &[u16]) {
         assert!(
             std::net::TcpListener::bind(("127.0.0.1", *port)).is_ok(),
             "{args:?}: port {port} still held"
+        );
+    }
+    // The connected clients were let go: they read the end of the connection, not silence.
+    for mut stream in held {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut byte = [0u8; 64];
+        let read = std::io::Read::read(&mut stream, &mut byte);
+        assert!(
+            !read.as_ref().is_err_and(|error| matches!(
+                error.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            )),
+            "{args:?}: a connected client was left hanging"
         );
     }
 }
@@ -303,6 +322,26 @@ fn ctrl_c_stops_every_pipeline_role_and_frees_its_ports() {
     ]
     .concat();
     assert_ctrl_c_stops_and_frees(&workers, &[]);
+}
+
+#[test]
+fn ctrl_c_stops_every_socket_echo_model_with_a_client_connected() {
+    for model in ["blocking", "select", "epoll", "tokio", "threads", "fork"] {
+        let port = free_port();
+        let address = format!("127.0.0.1:{port}");
+        let server = [
+            "lab",
+            "socket-echo",
+            "--role",
+            "server",
+            "--model",
+            model,
+            "--bind",
+            &address,
+            "--headless",
+        ];
+        assert_ctrl_c_stops_and_frees(&server, &[port]);
+    }
 }
 
 #[test]

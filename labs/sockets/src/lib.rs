@@ -316,7 +316,7 @@ fn run_both(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
     let model = params.text("model");
     context.chart(&["echoes", "accepts"]);
     let load = load(params);
-    let (outcome, served) = with_server(
+    let ((outcome, staying), served) = with_server(
         model,
         params.text("bind"),
         rules(params),
@@ -327,7 +327,16 @@ fn run_both(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
                 "{model} server on {bound}; {} clients sending {} lines of {} bytes",
                 load.clients, load.messages, load.size
             ));
-            client::run(bound, &load, context)
+            let outcome = client::run(bound, &load, context);
+            let staying = stay_connected(bound, load.clients.min(STAYING));
+            if !staying.is_empty() {
+                context.info(format!(
+                    "{} clients still connected as the server stops: the server closes first",
+                    staying.len()
+                ));
+            }
+            // Returned, so they stay connected until the server has stopped.
+            (outcome, staying)
         },
     )?;
     let outcome = outcome?;
@@ -335,8 +344,35 @@ fn run_both(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
         .tally
         .most_open
         .load(std::sync::atomic::Ordering::Relaxed);
+    // The clients close their side too: the server's side, closed first, enters TIME_WAIT.
+    drop(staying);
+    std::thread::sleep(Duration::from_millis(50));
     after_the_run(params, context);
     Ok(load_verdict(&load, &outcome, Some((model, most_at_once))))
+}
+
+/// Clients still connected when the server stops, at most: it closes their connections first,
+/// which leaves them in TIME_WAIT on the server's port.
+const STAYING: usize = 50;
+
+/// Connects up to `count` clients, each echoed once (so the server has taken it on); stops at
+/// the first the server does not answer (a blocking server answers one).
+fn stay_connected(address: SocketAddr, count: usize) -> Vec<std::net::TcpStream> {
+    use std::io::{BufRead, Write};
+    (0..count)
+        .map_while(|number| {
+            let mut stream = std::net::TcpStream::connect(address).ok()?;
+            stream
+                .set_read_timeout(Some(Duration::from_millis(500)))
+                .ok()?;
+            stream
+                .write_all(format!("staying {number}\n").as_bytes())
+                .ok()?;
+            let mut echo = String::new();
+            std::io::BufReader::new(&stream).read_line(&mut echo).ok()?;
+            Some(stream)
+        })
+        .collect()
 }
 
 /// After a run: the sockets the port left in TIME_WAIT, and whether the server could listen

@@ -308,3 +308,71 @@ fn the_lab_compares_every_model_in_one_table() {
     assert_eq!(at_once("blocking"), 1.0);
     assert!(at_once("epoll") > 1.0);
 }
+
+/// Runs the lab with these flags to its end; returns the report, every event-log line and the
+/// last snapshot's gauges.
+fn run_lab(
+    flags: &[(&str, &str)],
+) -> (
+    lab_core::Report,
+    Vec<String>,
+    std::collections::BTreeMap<String, i64>,
+) {
+    let pairs: Vec<(String, String)> = flags
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    let run = lab_core::LabRun::start(
+        Arc::new(EchoLab),
+        lab_core::Lab::parse_params(&EchoLab, &pairs).unwrap(),
+        lab_core::RunOptions {
+            duration: Some(Duration::from_secs(60)),
+            ..lab_core::RunOptions::default()
+        },
+    );
+    let mut subscription = run.subscribe();
+    let (mut events, mut gauges) = (Vec::new(), Default::default());
+    while let Some(event) = subscription.next_blocking() {
+        if let lab_core::LabEvent::Snapshot(snapshot) = event {
+            events.extend(snapshot.events.into_iter().map(|event| event.message));
+            gauges = snapshot.gauges;
+        }
+    }
+    (run.wait(), events, gauges)
+}
+
+#[test]
+fn a_server_that_closes_first_leaves_time_wait_and_a_restart_needs_reuseaddr() {
+    for (reuse, restart) in [
+        (true, "again works (SO_REUSEADDR)"),
+        (false, "is in use (EADDRINUSE); without SO_REUSEADDR"),
+    ] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let address = format!("127.0.0.1:{port}");
+        let reuse_flag = if reuse { "false" } else { "true" };
+        let (report, events, gauges) = run_lab(&[
+            ("bind", &address),
+            ("clients", "10"),
+            ("messages", "5"),
+            ("no-reuseaddr", reuse_flag),
+        ]);
+        assert!(report.ok, "{}", report.verdict);
+        assert!(
+            events.iter().any(|event| event
+                == "10 clients still connected as the server stops: the server closes first"),
+            "{events:?}"
+        );
+        // The server closed those ten first: their ends on its port wait in TIME_WAIT.
+        assert!(gauges["time-wait sockets"] >= 10, "{gauges:?}");
+        assert!(
+            events.iter().any(|event| event.starts_with("restart: ")
+                && event.contains(restart)
+                && event.contains(&port.to_string())),
+            "reuse {reuse}: {events:?}"
+        );
+    }
+}
