@@ -21,6 +21,7 @@ bench:
     cargo bench -p lab-zmq --bench pubsub
     cargo bench -p lab-zmq --bench broker
     cargo bench -p lab-zmq --bench transports
+    cargo bench -p lab-sockets --bench echo
 
 # Formatting and lints, as CI wants them.
 check:

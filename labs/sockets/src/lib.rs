@@ -192,7 +192,9 @@ impl Lab for EchoLab {
     }
 
     fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
-        raise_file_limit(context);
+        if let Err(why) = raise_file_limit() {
+            context.warn(why);
+        }
         if params.flag("compare") {
             return compare(params, context);
         }
@@ -491,19 +493,20 @@ fn compare(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
     Ok(Verdict::pass(summary.join(", ")))
 }
 
-/// Raises the soft limit on open files to the hard limit, so thousands of connections fit;
-/// says so when it cannot.
-fn raise_file_limit(context: &LabContext) {
+/// Raises the soft limit on open files to the hard limit, so thousands of connections fit (each
+/// is a descriptor, two when the clients run in the same process). Returns the limit now, or
+/// why it could not be raised.
+pub fn raise_file_limit() -> Result<u64, String> {
     use nix::sys::resource::{Resource, getrlimit, setrlimit};
-    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
-        return;
-    };
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE)
+        .map_err(|error| format!("cannot read the open-file limit: {error}"))?;
     if soft >= hard {
-        return;
+        return Ok(soft);
     }
-    if let Err(error) = setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
-        context.warn(format!(
+    setrlimit(Resource::RLIMIT_NOFILE, hard, hard).map_err(|error| {
+        format!(
             "could not raise the open-file limit from {soft} to {hard} ({error}): more than about {soft} connections will fail"
-        ));
-    }
+        )
+    })?;
+    Ok(hard)
 }
