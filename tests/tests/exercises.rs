@@ -16,15 +16,18 @@ use common::{command, missing_tool};
 /// Held while a test uses an exercise's fixed ports: its own lock, and those of the
 /// exercises whose ports it shares (taken in one order, so two tests never wait on each other).
 fn exclusive(exercise_id: &str) -> Vec<MutexGuard<'static, ()>> {
-    const EXERCISES: [&str; 6] = [
+    const EXERCISES: [&str; 9] = [
         "zmq-sub-topic-b",
         "zmq-rep-prefix",
         "zmq-pub-topics",
         "zmq-lazy-pirate",
         "zmq-broker-worker",
         "zmq-pipeline-worker",
+        "socket-echo-server",
+        "socket-timeout-client",
+        "socket-mid-line-server",
     ];
-    static LOCKS: [Mutex<()>; 6] = [const { Mutex::new(()) }; 6];
+    static LOCKS: [Mutex<()>; 9] = [const { Mutex::new(()) }; 9];
     // The pipeline's sink (5558) and control socket (5559) are the lazy pirate's server and
     // the reply exercise's server.
     let sharing: &[&str] = match exercise_id {
@@ -304,6 +307,54 @@ fn pipeline_worker_exercise_solutions_pass_and_broken_ones_are_told_why() {
 }
 
 #[test]
+fn echo_server_exercise_solutions_pass_and_broken_ones_are_told_why() {
+    prove(
+        "socket-echo-server",
+        Mistake {
+            check: "serves 50 clients connected at once",
+            words: &[
+                "1 answered while all stayed connected",
+                "serves one client at a time",
+            ],
+        },
+        Mistake {
+            check: "echoes each line, however the bytes arrive",
+            words: &["expected: \"lines\\n\"", "keep what you read in a buffer"],
+        },
+    );
+}
+
+#[test]
+fn timeout_client_exercise_solutions_pass_and_broken_ones_are_told_why() {
+    prove(
+        "socket-timeout-client",
+        Mistake {
+            check: "reports the silent server and fails",
+            words: &["exited with code 0", "no line mentions a timeout"],
+        },
+        Mistake {
+            check: "gives up on a silent server instead of hanging",
+            words: &["still waiting after 10 s", "set a receive timeout"],
+        },
+    );
+}
+
+#[test]
+fn mid_line_server_exercise_solutions_pass_and_broken_ones_are_told_why() {
+    prove(
+        "socket-mid-line-server",
+        Mistake {
+            check: "keeps running when clients vanish mid-line",
+            words: &["it exited with code 255", "Broken pipe"],
+        },
+        Mistake {
+            check: "keeps running when clients vanish mid-line",
+            words: &["it exited with code 1", "ConnectionResetError"],
+        },
+    );
+}
+
+#[test]
 fn a_program_that_cannot_start_exits_early_or_never_listens_is_told_so() {
     let data = tempfile::tempdir().unwrap();
     let _rep_ports = exclusive("zmq-rep-prefix");
@@ -500,7 +551,7 @@ fn a_broken_exercise_file_names_its_file_and_line() {
     assert_eq!(
         stderr.lines().collect::<Vec<_>>(),
         [format!(
-            "workbench: {}:7: unknown checker 'zmq-rep-servr'; checkers: zmq-subscriber, zmq-rep-server, zmq-publisher, zmq-lazy-pirate, zmq-broker-worker, zmq-pipeline-worker",
+            "workbench: {}:7: unknown checker 'zmq-rep-servr'; checkers: zmq-subscriber, zmq-rep-server, zmq-publisher, zmq-lazy-pirate, zmq-broker-worker, zmq-pipeline-worker, socket-echo-server, socket-timeout-client, socket-mid-line-server",
             folder.join("exercise.toml").display()
         )]
     );

@@ -37,6 +37,8 @@ pub struct CheckSetup {
     pub program: Option<ProgramOutput>,
     /// Fired when the student presses Ctrl-C or the time limit passes.
     pub cancel: CancelToken,
+    /// What the checker's [`Checker::prepare`] set up before the program started.
+    pub prepared: Prepared,
 }
 
 impl CheckSetup {
@@ -47,6 +49,7 @@ impl CheckSetup {
             deadline: Instant::now() + time_limit,
             program: None,
             cancel: CancelToken::default(),
+            prepared: Prepared::default(),
         }
     }
 
@@ -194,6 +197,39 @@ pub trait Checker: Send + Sync + 'static {
     /// `setup.deadline`; an error means the checker itself could not run (a port of its own in
     /// use, say) and is shown to the student as one line.
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>>;
+
+    /// Runs before the student's program starts. A checker that plays the server listens here,
+    /// so that a client program finds it already listening; what it returns reaches `check`
+    /// as `setup.prepared`.
+    fn prepare(&self, _setup: &CheckSetup) -> anyhow::Result<Prepared> {
+        Ok(Prepared::default())
+    }
+}
+
+/// What a checker set up in [`Checker::prepare`], kept for its `check`.
+#[derive(Default)]
+pub struct Prepared(Mutex<Option<Box<dyn std::any::Any + Send>>>);
+
+impl Prepared {
+    pub fn new(value: impl std::any::Any + Send) -> Prepared {
+        Prepared(Mutex::new(Some(Box::new(value))))
+    }
+
+    /// Takes the value out, if it is a `T` and still there.
+    pub fn take<T: 'static>(&self) -> Option<T> {
+        let mut slot = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let value = slot.take()?;
+        match value.downcast::<T>() {
+            Ok(value) => Some(*value),
+            Err(other) => {
+                *slot = Some(other);
+                None
+            }
+        }
+    }
 }
 
 /// Shows a student's text the way a test runner would: quoted, control characters escaped, long

@@ -14,6 +14,7 @@
 //!
 //! The blocking-call models share `connection.rs`; the event loops share `nonblocking.rs`.
 
+pub mod checks;
 pub mod client;
 pub mod connection;
 pub mod line;
@@ -44,9 +45,12 @@ use tally::{Publisher, SharedTally};
 /// Every model, in the order the comparison runs them.
 pub const MODELS: [&str; 6] = ["blocking", "select", "epoll", "tokio", "threads", "fork"];
 
-/// Adds this crate's lab to the registry.
+/// Adds this crate's lab and exercise checkers to the registry.
 pub fn register(registry: &mut Registry) {
     registry.add(EchoLab);
+    registry.add_checker(checks::EchoServerChecker);
+    registry.add_checker(checks::TimeoutClientChecker);
+    registry.add_checker(checks::MidLineChecker);
 }
 
 /// Runs `model` on `service` until its stop token is cancelled.

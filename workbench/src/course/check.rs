@@ -65,6 +65,10 @@ pub fn run(
     setup.endpoints = exercise.endpoints.clone();
     setup.settings = exercise.settings.clone();
     setup.cancel = cancel.clone();
+    // A checker that plays the server listens before a client program starts.
+    setup.prepared = checker
+        .prepare(&setup)
+        .map_err(|error| format!("{error:#}"))?;
     let program = command.map(StudentProgram::start).transpose()?;
     setup.program = program.as_ref().map(|program| program.output.clone());
 

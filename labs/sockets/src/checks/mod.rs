@@ -1,0 +1,78 @@
+//! Checkers for the sockets exercises: the workbench is the other end of a plain TCP
+//! connection to the student's program, in any language.
+//!
+//! | checker                  | the student writes             | the checker                          |
+//! |--------------------------|--------------------------------|--------------------------------------|
+//! | `socket-echo-server`     | a line echo server             | 50 clients connected at once         |
+//! | `socket-timeout-client`  | a client with a read timeout   | a server that accepts and never answers |
+//! | `socket-mid-line-server` | a server that survives vanishing clients | clients that close or reset mid-line |
+//!
+//! Every read here has a timeout, so a program that never answers costs the checker its own
+//! time limit and no more.
+
+mod echo_server;
+mod mid_line;
+mod timeout_client;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+pub use echo_server::EchoServerChecker;
+pub use mid_line::MidLineChecker;
+pub use timeout_client::TimeoutClientChecker;
+
+use lab_core::exercise::CheckSetup;
+
+/// The `host:port` of a named `tcp://` endpoint of the exercise.
+fn address(setup: &CheckSetup, name: &str) -> anyhow::Result<String> {
+    let endpoint = setup.endpoint(name)?;
+    Ok(endpoint
+        .strip_prefix("tcp://")
+        .unwrap_or(endpoint)
+        .to_string())
+}
+
+/// A connection to the student's server, with reads that give up after `timeout`.
+struct Client {
+    reader: BufReader<TcpStream>,
+}
+
+impl Client {
+    fn connect(address: &str, timeout: Duration) -> std::io::Result<Client> {
+        Client::from_stream(TcpStream::connect(address)?, timeout)
+    }
+
+    fn from_stream(stream: TcpStream, timeout: Duration) -> std::io::Result<Client> {
+        stream.set_read_timeout(Some(timeout))?;
+        stream.set_write_timeout(Some(timeout))?;
+        Ok(Client {
+            reader: BufReader::new(stream),
+        })
+    }
+
+    fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.reader.get_mut().write_all(bytes)
+    }
+
+    /// The next line, with its newline; `Ok(None)` when the server closed the connection.
+    fn line(&mut self) -> std::io::Result<Option<Vec<u8>>> {
+        let mut line = Vec::new();
+        match self.reader.read_until(b'\n', &mut line)? {
+            0 => Ok(None),
+            _ => Ok(Some(line)),
+        }
+    }
+}
+
+/// Describes what a read brought, for a message.
+fn described(read: &std::io::Result<Option<Vec<u8>>>) -> String {
+    match read {
+        Ok(Some(line)) => lab_core::exercise::quote(line),
+        Ok(None) => "the connection closed".to_string(),
+        Err(error) if crate::server::is_would_block(error) => {
+            "nothing (no answer in time)".to_string()
+        }
+        Err(error) => format!("an error: {error}"),
+    }
+}
