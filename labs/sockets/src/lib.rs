@@ -445,6 +445,7 @@ fn compare(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
             "requests/s",
             "p50 µs",
             "p99 µs",
+            "max µs",
             "at once",
             "errors",
         ],
@@ -481,6 +482,8 @@ fn compare(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
                 Cell::Number(outcome.per_second().round()),
                 Cell::Number(outcome.percentile_us(0.5).round()),
                 Cell::Number(outcome.percentile_us(0.99).round()),
+                // The longest wait: a client queued behind all the others, on a blocking server.
+                Cell::Number(outcome.percentile_us(1.0).round()),
                 Cell::Number(most as f64),
                 Cell::Number(errors as f64),
             ],

@@ -296,12 +296,23 @@ fn the_lab_compares_every_model_in_one_table() {
         .map(|row| row[0].as_str().unwrap())
         .collect();
     assert_eq!(models, MODELS);
+    let column = |name: &str| {
+        table
+            .columns
+            .iter()
+            .position(|column| column == name)
+            .unwrap_or_else(|| panic!("no column {name}: {:?}", table.columns))
+    };
     for row in &table.rows {
-        assert!(row[1].as_f64().unwrap() > 0.0, "no requests/s: {row:?}");
-        assert_eq!(row[5].as_f64().unwrap(), 0.0, "errors: {row:?}");
+        assert!(row[column("requests/s")].as_f64().unwrap() > 0.0, "{row:?}");
+        assert_eq!(row[column("errors")].as_f64().unwrap(), 0.0, "{row:?}");
+        assert!(
+            row[column("max µs")].as_f64().unwrap() >= row[column("p99 µs")].as_f64().unwrap(),
+            "{row:?}"
+        );
     }
     let at_once = |model: &str| {
-        table.rows.iter().find(|row| row[0] == model).unwrap()[4]
+        table.rows.iter().find(|row| row[0] == model).unwrap()[column("at once")]
             .as_f64()
             .unwrap()
     };
