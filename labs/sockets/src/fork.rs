@@ -3,7 +3,7 @@
 //!
 //! ```text
 //!   loop {
-//!       reap finished children           waitpid(-1, WNOHANG) until none is left
+//!       reap finished children           waitpid(child, WNOHANG) for each child
 //!       client = accept(listener)
 //!       if fork() == 0 {                 the child: a copy of this process
 //!           close(listener); serve(client); exit

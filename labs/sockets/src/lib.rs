@@ -289,26 +289,35 @@ fn with_server<T>(
     Ok((outcome, Served { tally }))
 }
 
-fn run_server(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
-    let model = params.text("model");
-    context.chart(&["requests", "accepts"]);
-    let ((), served) = with_server(
-        model,
+/// [`with_server`] with the model, address, rules and SO_REUSEADDR the flags give.
+fn with_server_from<T>(
+    params: &Params,
+    context: &LabContext,
+    body: impl FnOnce(SocketAddr) -> T,
+) -> anyhow::Result<(T, Served)> {
+    with_server(
+        params.text("model"),
         params.text("bind"),
         rules(params),
         !params.flag("no-reuseaddr"),
         context,
-        |bound| {
-            context.info(format!(
-                "{model} server listening on {bound}; try: nc {} {}",
-                bound.ip(),
-                bound.port()
-            ));
-            while !context.is_cancelled() {
-                context.sleep(Duration::from_millis(100));
-            }
-        },
-    )?;
+        body,
+    )
+}
+
+fn run_server(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+    let model = params.text("model");
+    context.chart(&["requests", "accepts"]);
+    let ((), served) = with_server_from(params, context, |bound| {
+        context.info(format!(
+            "{model} server listening on {bound}; try: nc {} {}",
+            bound.ip(),
+            bound.port()
+        ));
+        while !context.is_cancelled() {
+            context.sleep(Duration::from_millis(100));
+        }
+    })?;
     let tally = &served.tally;
     Ok(Verdict::pass(format!(
         "the {model} server echoed {} lines for {} connections (at most {} at once)",
@@ -322,29 +331,22 @@ fn run_both(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
     let model = params.text("model");
     context.chart(&["echoes", "accepts"]);
     let load = load(params);
-    let ((outcome, staying), served) = with_server(
-        model,
-        params.text("bind"),
-        rules(params),
-        !params.flag("no-reuseaddr"),
-        context,
-        |bound| {
+    let ((outcome, staying), served) = with_server_from(params, context, |bound| {
+        context.info(format!(
+            "{model} server on {bound}; {} clients sending {} lines of {} bytes",
+            load.clients, load.messages, load.size
+        ));
+        let outcome = client::run(bound, &load, context);
+        let staying = stay_connected(bound, load.clients.min(STAYING));
+        if !staying.is_empty() {
             context.info(format!(
-                "{model} server on {bound}; {} clients sending {} lines of {} bytes",
-                load.clients, load.messages, load.size
+                "{} clients still connected as the server stops: the server closes first",
+                staying.len()
             ));
-            let outcome = client::run(bound, &load, context);
-            let staying = stay_connected(bound, load.clients.min(STAYING));
-            if !staying.is_empty() {
-                context.info(format!(
-                    "{} clients still connected as the server stops: the server closes first",
-                    staying.len()
-                ));
-            }
-            // Returned, so they stay connected until the server has stopped.
-            (outcome, staying)
-        },
-    )?;
+        }
+        // Returned, so they stay connected until the server has stopped.
+        (outcome, staying)
+    })?;
     let outcome = outcome?;
     let most_at_once = served
         .tally

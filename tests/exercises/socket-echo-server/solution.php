@@ -1,5 +1,5 @@
 <?php
-$port = 25004;
+$port ??= 25004;  // socket-mid-line-server runs this same server on its own port
 $listener = stream_socket_server("tcp://127.0.0.1:$port", $errno, $errstr);
 if (!$listener) {
     fwrite(STDERR, "cannot listen: $errstr\n");
