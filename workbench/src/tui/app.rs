@@ -378,7 +378,12 @@ impl App {
                 return Action::None;
             }
             KeyCode::Char('x') if self.course.is_some() => {
-                self.open_exercises(None);
+                // At the exercises of the topic in view: the lesson's, or the selected lab's.
+                let topic = match &self.lesson {
+                    Some(pane) => Some(pane.topic.clone()),
+                    None => self.selected().map(|lab| lab.topic.to_string()),
+                };
+                self.open_exercises(topic.as_deref());
                 return Action::None;
             }
             _ => {}
@@ -676,6 +681,33 @@ mod tests {
             registry,
             lang: crate::course::Lang::En,
         })
+    }
+
+    #[test]
+    fn x_opens_the_exercises_of_the_topic_in_view() {
+        let topic_opened = |app: &mut App| {
+            app.on_key(key(KeyCode::Char('x')));
+            let topic = app
+                .exercises
+                .as_ref()
+                .unwrap()
+                .current()
+                .unwrap()
+                .topic
+                .clone();
+            app.on_key(key(KeyCode::Char('q')));
+            topic
+        };
+        let mut app = app_with_lessons();
+        for (index, lab) in app.labs.clone().iter().enumerate() {
+            app.selected_lab = index;
+            assert_eq!(
+                topic_opened(&mut app),
+                lab.topic,
+                "with {} selected",
+                lab.id
+            );
+        }
     }
 
     fn title(app: &App) -> String {

@@ -112,6 +112,7 @@ fn progress() -> Result<Progress, String> {
 }
 
 impl ExerciseScreen {
+    /// Opens the list at `select`: an exercise's id, or a topic (its first exercise).
     pub fn open(course: &Course, select: Option<&str>) -> ExerciseScreen {
         let mut screen = ExerciseScreen {
             exercises: Vec::new(),
@@ -125,11 +126,18 @@ impl ExerciseScreen {
             Ok(exercises) => screen.exercises = exercises,
             Err(problem) => screen.problem = Some(problem),
         }
-        if let Some(id) = select {
+        // An exercise by id, or else the first of a topic.
+        if let Some(wanted) = select {
             screen.selected = screen
                 .exercises
                 .iter()
-                .position(|exercise| exercise.id == id)
+                .position(|exercise| exercise.id == wanted)
+                .or_else(|| {
+                    screen
+                        .exercises
+                        .iter()
+                        .position(|exercise| exercise.topic == wanted)
+                })
                 .unwrap_or(0);
         }
         screen.refresh(course);
