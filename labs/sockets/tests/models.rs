@@ -199,6 +199,40 @@ fn a_silent_client_stalls_the_blocking_server_until_the_read_timeout_cuts_it_off
 }
 
 #[test]
+fn every_model_drops_a_client_that_never_reads_its_echoes_after_the_write_timeout() {
+    let rules = Rules {
+        write_timeout: Some(Duration::from_millis(300)),
+        ..RULES
+    };
+    for model in MODELS {
+        let running = Running::start(model, rules);
+        let mut stream = connect(running.address);
+        stream
+            .set_write_timeout(Some(Duration::from_secs(2)))
+            .unwrap();
+        // Lines and lines, never reading an echo: the server's writes fill up and stall.
+        let line = [b'x'; 511]
+            .iter()
+            .copied()
+            .chain([b'\n'])
+            .collect::<Vec<u8>>();
+        let mut sent = 0usize;
+        while sent < 64 * 1024 * 1024 && stream.write_all(&line).is_ok() {
+            sent += line.len();
+        }
+        // The server stopped taking lines long before this much.
+        assert!(sent < 64 * 1024 * 1024, "{model}");
+        eventually(&format!("{model}: the write timeout"), || {
+            running.tally.timeouts.load(Ordering::Relaxed) == 1
+        });
+        eventually(&format!("{model}: the connection closed"), || {
+            running.tally.open.load(Ordering::Relaxed) == 0
+        });
+        running.finish();
+    }
+}
+
+#[test]
 fn a_port_in_use_is_named() {
     let first = server::listen("127.0.0.1:0", true).unwrap();
     let address = first.local_addr().unwrap().to_string();
