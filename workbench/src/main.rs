@@ -82,6 +82,11 @@ enum Command {
         #[command(subcommand)]
         command: course::cli::ExerciseCommand,
     },
+    /// Dependent test suites: `workbench test run suite.toml`.
+    Test {
+        #[command(subcommand)]
+        command: TestCommand,
+    },
     /// ZeroMQ tools: `workbench zmq probe tcp://127.0.0.1:5559`.
     Zmq {
         #[command(subcommand)]
@@ -104,6 +109,27 @@ fn course_result(result: Result<ExitCode, course::cli::UsageError>) -> anyhow::R
             Ok(ExitCode::from(2))
         }
     }
+}
+
+#[derive(Subcommand)]
+enum TestCommand {
+    /// Run suite files (TOML): tests in dependency order, independent ones in parallel, a test
+    /// whose dependency did not pass skipped. Exit code 0 all passed, 1 failures or errors,
+    /// 2 a bad suite file.
+    Run {
+        /// Suite files.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Tests run at once (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Run only the tests whose name contains this, and what they depend on.
+        #[arg(long)]
+        filter: Option<String>,
+        /// Also write the results as JUnit XML to this file.
+        #[arg(long)]
+        junit: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -175,6 +201,31 @@ fn main() -> ExitCode {
         }
         Some(Command::Exercise { command }) => {
             course_result(course::cli::exercise(&registry, command))
+        }
+        Some(Command::Test {
+            command:
+                TestCommand::Run {
+                    files,
+                    jobs,
+                    filter,
+                    junit,
+                },
+        }) => {
+            let options = lab_testdeps::Options {
+                files,
+                jobs: jobs
+                    .filter(|jobs| *jobs > 0)
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from)),
+                filter,
+                junit,
+                style: lab_testdeps::report::Style {
+                    colour: std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none(),
+                },
+            };
+            let code =
+                lab_testdeps::run_suites(&options, &mut std::io::stdout(), &mut std::io::stderr());
+            Ok(ExitCode::from(code as u8))
         }
         Some(Command::Zmq {
             command:

@@ -1,0 +1,192 @@
+//! The dependency graph: checked before anything runs, and narrowed by `--filter`.
+//!
+//! Tests and their `depends` form a directed graph. It must name only tests that exist, and
+//! have no cycle: a test that (through others) depends on itself could never run. Both are
+//! found before the first test starts, and the error names the test and the line, or the cycle.
+
+use std::collections::BTreeSet;
+
+use crate::suite::Suite;
+
+/// Every dependency names a test of the suite, and there is no cycle.
+pub fn check(suite: &Suite) -> Result<(), String> {
+    let file = suite.file.display();
+    for test in &suite.tests {
+        for dependency in &test.depends {
+            if dependency == &test.name {
+                return Err(format!(
+                    "{file}:{}: test '{}' depends on itself",
+                    test.line, test.name
+                ));
+            }
+            if index_of(suite, dependency).is_none() {
+                let names: Vec<&str> = suite.tests.iter().map(|test| test.name.as_str()).collect();
+                return Err(format!(
+                    "{file}:{}: test '{}' depends on '{dependency}', which is not in suite '{}' (its tests: {})",
+                    test.line,
+                    test.name,
+                    suite.name,
+                    names.join(", ")
+                ));
+            }
+        }
+    }
+    if let Some(cycle) = find_cycle(suite) {
+        let names: Vec<&str> = cycle
+            .iter()
+            .map(|index| suite.tests[*index].name.as_str())
+            .collect();
+        return Err(format!(
+            "{file}:{}: a cycle of dependencies, so none of them can run: {}",
+            suite.tests[cycle[0]].line,
+            names.join(" → ")
+        ));
+    }
+    Ok(())
+}
+
+pub fn index_of(suite: &Suite, name: &str) -> Option<usize> {
+    suite.tests.iter().position(|test| test.name == name)
+}
+
+/// A cycle as test indexes, first repeated at the end (a → b → a), if there is one.
+fn find_cycle(suite: &Suite) -> Option<Vec<usize>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    fn visit(
+        suite: &Suite,
+        test: usize,
+        marks: &mut [Mark],
+        path: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
+        marks[test] = Mark::OnPath;
+        path.push(test);
+        for dependency in &suite.tests[test].depends {
+            let Some(next) = index_of(suite, dependency) else {
+                continue;
+            };
+            match marks[next] {
+                Mark::OnPath => {
+                    let start = path.iter().position(|step| *step == next).unwrap_or(0);
+                    let mut cycle = path[start..].to_vec();
+                    cycle.push(next);
+                    return Some(cycle);
+                }
+                Mark::New => {
+                    if let Some(cycle) = visit(suite, next, marks, path) {
+                        return Some(cycle);
+                    }
+                }
+                Mark::Done => {}
+            }
+        }
+        path.pop();
+        marks[test] = Mark::Done;
+        None
+    }
+    let mut marks = vec![Mark::New; suite.tests.len()];
+    for test in 0..suite.tests.len() {
+        if marks[test] == Mark::New
+            && let Some(cycle) = visit(suite, test, &mut marks, &mut Vec::new())
+        {
+            return Some(cycle);
+        }
+    }
+    None
+}
+
+/// The tests whose name contains `pattern`, and everything they depend on, directly or not.
+/// Returns the selection (as indexes) and the names pulled in only as dependencies.
+pub fn filter(suite: &Suite, pattern: &str) -> (BTreeSet<usize>, Vec<String>) {
+    let matching: Vec<usize> = (0..suite.tests.len())
+        .filter(|index| {
+            let test = &suite.tests[*index];
+            test.name.contains(pattern)
+                || format!("{}::{}", suite.name, test.name).contains(pattern)
+        })
+        .collect();
+    let mut selected: BTreeSet<usize> = matching.iter().copied().collect();
+    let mut waiting = matching.clone();
+    while let Some(test) = waiting.pop() {
+        for dependency in &suite.tests[test].depends {
+            if let Some(index) = index_of(suite, dependency)
+                && selected.insert(index)
+            {
+                waiting.push(index);
+            }
+        }
+    }
+    let pulled_in = selected
+        .iter()
+        .filter(|index| !matching.contains(index))
+        .map(|index| suite.tests[*index].name.clone())
+        .collect();
+    (selected, pulled_in)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::suite::parse;
+
+    fn suite(tests: &[(&str, &[&str])]) -> Suite {
+        let mut text = String::from("name = \"s\"\n");
+        for (name, depends) in tests {
+            let depends: Vec<String> = depends.iter().map(|name| format!("\"{name}\"")).collect();
+            text.push_str(&format!(
+                "[[test]]\nname = \"{name}\"\ndepends = [{}]\nexec = \"true\"\n",
+                depends.join(", ")
+            ));
+        }
+        parse(&text, Path::new("s.toml")).unwrap()
+    }
+
+    #[test]
+    fn a_cycle_is_named_in_order() {
+        let error = check(&suite(&[
+            ("a", &["c"]),
+            ("b", &["a"]),
+            ("c", &["b"]),
+            ("d", &[]),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            error,
+            "s.toml:2: a cycle of dependencies, so none of them can run: a → c → b → a"
+        );
+        assert!(check(&suite(&[("a", &[]), ("b", &["a"]), ("c", &["a", "b"])])).is_ok());
+    }
+
+    #[test]
+    fn an_unknown_dependency_is_named_with_the_tests_there_are() {
+        let error = check(&suite(&[("send", &[]), ("receive", &["sned"])])).unwrap_err();
+        assert_eq!(
+            error,
+            "s.toml:6: test 'receive' depends on 'sned', which is not in suite 's' (its tests: send, receive)"
+        );
+        assert!(
+            check(&suite(&[("a", &["a"])]))
+                .unwrap_err()
+                .contains("depends on itself")
+        );
+    }
+
+    #[test]
+    fn a_filter_pulls_in_what_the_matches_depend_on() {
+        let suite = suite(&[
+            ("build", &[]),
+            ("send", &["build"]),
+            ("receive", &["send"]),
+            ("other", &[]),
+        ]);
+        let (selected, pulled_in) = filter(&suite, "receive");
+        assert_eq!(selected.into_iter().collect::<Vec<_>>(), vec![0, 1, 2]);
+        assert_eq!(pulled_in, ["build", "send"]);
+    }
+}

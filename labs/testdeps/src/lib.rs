@@ -1,0 +1,107 @@
+//! Dependent test suites: tests that only make sense after others have passed.
+//!
+//! "Receive the answer" needs "send the request" to have worked first. PHPUnit says so with
+//! `@depends`; here a suite file says `depends = ["send"]`. The runner checks the graph
+//! (`graph.rs`), runs the tests in dependency order with independent ones in parallel
+//! (`run.rs`), and reports like PHPUnit (`report.rs`). `workbench test run <suite.toml>` is the
+//! command line.
+
+pub mod graph;
+pub mod report;
+pub mod run;
+pub mod suite;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use report::{Style, Totals};
+
+/// What `workbench test run` was asked.
+pub struct Options {
+    pub files: Vec<PathBuf>,
+    pub jobs: usize,
+    pub filter: Option<String>,
+    pub junit: Option<PathBuf>,
+    pub style: Style,
+}
+
+/// Exit codes: all passed, failures or errors, a bad suite file.
+pub const PASSED: i32 = 0;
+pub const FAILED: i32 = 1;
+pub const BAD_SUITE: i32 = 2;
+
+/// Loads, checks and runs every suite, printing to `out`; returns the exit code. A bad suite
+/// file is one line on `error` and nothing runs.
+pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut dyn Write) -> i32 {
+    let mut suites = Vec::new();
+    for file in &options.files {
+        match suite::load(file).and_then(|suite| graph::check(&suite).map(|()| suite)) {
+            Ok(suite) => suites.push(suite),
+            Err(message) => {
+                let _ = writeln!(error, "workbench: {message}");
+                return BAD_SUITE;
+            }
+        }
+    }
+    let mut runs = Vec::new();
+    for suite in &suites {
+        let selected = options.filter.as_deref().map(|pattern| {
+            let (selected, pulled_in) = graph::filter(suite, pattern);
+            if !pulled_in.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "--filter '{pattern}' also runs what the matching tests depend on: {}",
+                    pulled_in.join(", ")
+                );
+            }
+            selected
+        });
+        if selected
+            .as_ref()
+            .is_some_and(|selected| selected.is_empty())
+        {
+            continue;
+        }
+        let progress = std::sync::Mutex::new(&mut *out);
+        let results = run::run(suite, selected.as_ref(), options.jobs, &|result| {
+            if let Ok(mut out) = progress.lock() {
+                let _ = write!(out, "{}", options.style.symbol(&result.outcome));
+                let _ = out.flush();
+            }
+        });
+        runs.push((suite, results));
+    }
+    let _ = writeln!(out);
+    let mut totals = Totals::default();
+    for (_, results) in &runs {
+        totals.add(results);
+    }
+    if totals.tests == 0 {
+        let _ = writeln!(
+            error,
+            "workbench: no test matches --filter '{}'",
+            options.filter.as_deref().unwrap_or("")
+        );
+        return FAILED;
+    }
+    let _ = write!(out, "{}", report::details(&runs));
+    let _ = write!(out, "\n{}", report::summary(&totals, options.style));
+    if let Some(file) = &options.junit
+        && let Err(problem) = write_whole(file, &report::junit(&runs))
+    {
+        let _ = writeln!(
+            error,
+            "workbench: cannot write the JUnit report {}: {problem}",
+            file.display()
+        );
+        return FAILED;
+    }
+    if totals.ok() { PASSED } else { FAILED }
+}
+
+/// Writes `text` to `file` through a temporary file beside it, so a reader never finds half.
+fn write_whole(file: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let temporary = file.with_extension("xml.partial");
+    std::fs::write(&temporary, text)?;
+    std::fs::rename(&temporary, file)
+}

@@ -1,0 +1,356 @@
+//! Running a suite: in dependency order, independent tests in parallel, with PHPUnit's
+//! `@depends` rule: a test whose dependency did not pass is **skipped**, not run and not
+//! failed, with a message naming that dependency; and its own dependents are skipped in turn.
+//!
+//! ```text
+//!   while tests are left:
+//!       take a test whose dependencies have all finished
+//!       if one of them did not pass: skip it ("depends on 'send', which failed")
+//!       else: run it on a free worker (at most --jobs at once)
+//! ```
+//!
+//! A **failure** is an assertion that did not hold (exit code 1 where 0 was expected); an
+//! **error** is a test that could not do its work at all (the command was not found, it ran past
+//! its timeout). Both count against the run; a skip does not, but says why.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::suite::{Action, Exec, Suite, TestSpec};
+
+/// How a test ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Passed,
+    /// An assertion did not hold.
+    Failed {
+        message: String,
+        expected: String,
+        actual: String,
+    },
+    /// The test could not do its work.
+    Error {
+        message: String,
+    },
+    Skipped {
+        reason: String,
+    },
+}
+
+impl Outcome {
+    /// PHPUnit's progress character.
+    pub fn symbol(&self) -> char {
+        match self {
+            Outcome::Passed => '.',
+            Outcome::Failed { .. } => 'F',
+            Outcome::Error { .. } => 'E',
+            Outcome::Skipped { .. } => 'S',
+        }
+    }
+
+    fn what(&self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Error { .. } => "errored",
+            Outcome::Skipped { .. } => "was skipped",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct TestResult {
+    /// The test's index in the suite.
+    pub index: usize,
+    pub outcome: Outcome,
+    /// Assertions evaluated (a test stops at its first failing one).
+    pub assertions: u32,
+    pub seconds: f64,
+}
+
+/// Runs the `selected` tests of `suite` (all when `None`) with at most `jobs` at once;
+/// `on_finish` hears of each result as it comes. Returns the results in suite order.
+pub fn run(
+    suite: &Suite,
+    selected: Option<&std::collections::BTreeSet<usize>>,
+    jobs: usize,
+    on_finish: &(dyn Fn(&TestResult) + Sync),
+) -> Vec<TestResult> {
+    let count = suite.tests.len();
+    let wanted = |index: usize| selected.is_none_or(|selected| selected.contains(&index));
+    let dependencies: Vec<Vec<usize>> = suite
+        .tests
+        .iter()
+        .map(|test| {
+            test.depends
+                .iter()
+                .filter_map(|name| crate::graph::index_of(suite, name))
+                .collect()
+        })
+        .collect();
+    struct Board {
+        started: Vec<bool>,
+        results: Vec<Option<TestResult>>,
+    }
+    let board = Mutex::new(Board {
+        started: (0..count).map(|index| !wanted(index)).collect(),
+        results: vec![None; count],
+    });
+    let changed = Condvar::new();
+    let finish = |board: &mut Board, result: TestResult| {
+        on_finish(&result);
+        let index = result.index;
+        board.results[index] = Some(result);
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| {
+                let mut guard = board
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                loop {
+                    if guard.started.iter().all(|started| *started) {
+                        changed.notify_all();
+                        return;
+                    }
+                    // A test not started whose dependencies have all finished.
+                    let ready = (0..count).find(|index| {
+                        !guard.started[*index]
+                            && dependencies[*index]
+                                .iter()
+                                .all(|dependency| guard.results[*dependency].is_some())
+                    });
+                    let Some(index) = ready else {
+                        guard = changed
+                            .wait(guard)
+                            .unwrap_or_else(|poisoned| poisoned.into_inner());
+                        continue;
+                    };
+                    guard.started[index] = true;
+                    let unmet = dependencies[index].iter().find_map(|dependency| {
+                        let result = guard.results[*dependency].as_ref()?;
+                        (result.outcome != Outcome::Passed).then(|| {
+                            format!(
+                                "depends on '{}', which {}",
+                                suite.tests[*dependency].name,
+                                result.outcome.what()
+                            )
+                        })
+                    });
+                    if let Some(reason) = unmet {
+                        finish(
+                            &mut guard,
+                            TestResult {
+                                index,
+                                outcome: Outcome::Skipped { reason },
+                                assertions: 0,
+                                seconds: 0.0,
+                            },
+                        );
+                        changed.notify_all();
+                        continue;
+                    }
+                    drop(guard);
+                    let result = run_test(suite, index);
+                    guard = board
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    finish(&mut guard, result);
+                    changed.notify_all();
+                }
+            });
+        }
+    });
+    let board = board
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    board.results.into_iter().flatten().collect()
+}
+
+fn run_test(suite: &Suite, index: usize) -> TestResult {
+    let test = &suite.tests[index];
+    let started = Instant::now();
+    let folder = suite
+        .file
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let (outcome, assertions) = match &test.action {
+        Action::Exec(exec) => run_exec(test, exec, folder),
+    };
+    TestResult {
+        index,
+        outcome,
+        assertions,
+        seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+/// Output kept of a command, at most (a command printing forever must not fill memory).
+const MOST_OUTPUT: usize = 1024 * 1024;
+
+fn run_exec(test: &TestSpec, exec: &Exec, folder: &std::path::Path) -> (Outcome, u32) {
+    use std::os::unix::process::CommandExt;
+    let spawned = Command::new("sh")
+        .arg("-c")
+        .arg(&exec.command)
+        .current_dir(folder)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group: a timeout stops the command and everything it started.
+        .process_group(0)
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(error) => {
+            return (
+                Outcome::Error {
+                    message: format!("cannot start sh for `{}`: {error}", exec.command),
+                },
+                0,
+            );
+        }
+    };
+    let read_all = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut kept = Vec::new();
+            let mut buffer = [0u8; 8192];
+            while let Ok(read) = pipe.read(&mut buffer) {
+                if read == 0 {
+                    break;
+                }
+                if kept.len() < MOST_OUTPUT {
+                    kept.extend_from_slice(&buffer[..read]);
+                }
+            }
+            String::from_utf8_lossy(&kept).into_owned()
+        })
+    };
+    let stdout = child.stdout.take().map(|pipe| read_all(Box::new(pipe)));
+    let stderr = child.stderr.take().map(|pipe| read_all(Box::new(pipe)));
+    let deadline = Instant::now() + test.timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            _ => break None,
+        }
+    };
+    let Some(status) = status else {
+        // SAFETY: signals the process group this function started.
+        unsafe {
+            libc::kill(-(child.id() as i32), libc::SIGKILL);
+        }
+        let _ = child.wait();
+        return (
+            Outcome::Error {
+                message: format!(
+                    "`{}` ran past its timeout of {} s and was stopped",
+                    exec.command,
+                    test.timeout.as_secs_f64()
+                ),
+            },
+            0,
+        );
+    };
+    let stdout = stdout
+        .and_then(|reader| reader.join().ok())
+        .unwrap_or_default();
+    let stderr = stderr
+        .and_then(|reader| reader.join().ok())
+        .unwrap_or_default();
+    let code = status.code().unwrap_or(-1);
+    // sh says 127 for a command it cannot find and 126 for one it cannot run: the test could
+    // not do its work at all.
+    if (code == 127 || code == 126) && exec.exit != code {
+        let said = stderr.lines().last().unwrap_or("").trim().to_string();
+        return (
+            Outcome::Error {
+                message: format!("`{}` could not run: {said}", exec.command),
+            },
+            0,
+        );
+    }
+    let mut assertions = 1;
+    if code != exec.exit {
+        return (
+            Outcome::Failed {
+                message: format!("`{}` exited with code {code}", exec.command),
+                expected: format!("exit code {}", exec.exit),
+                actual: format!("exit code {code}{}", last_lines(&stderr, &stdout)),
+            },
+            assertions,
+        );
+    }
+    for wanted in &exec.stdout_contains {
+        assertions += 1;
+        if !stdout.contains(wanted.as_str()) {
+            return (
+                failed_output(exec, "stdout", format!("containing \"{wanted}\""), &stdout),
+                assertions,
+            );
+        }
+    }
+    for pattern in &exec.stdout_matches {
+        assertions += 1;
+        if !pattern.is_match(&stdout) {
+            return (
+                failed_output(exec, "stdout", format!("matching /{pattern}/"), &stdout),
+                assertions,
+            );
+        }
+    }
+    for wanted in &exec.stderr_contains {
+        assertions += 1;
+        if !stderr.contains(wanted.as_str()) {
+            return (
+                failed_output(exec, "stderr", format!("containing \"{wanted}\""), &stderr),
+                assertions,
+            );
+        }
+    }
+    (Outcome::Passed, assertions)
+}
+
+fn failed_output(exec: &Exec, stream: &str, expected: String, got: &str) -> Outcome {
+    Outcome::Failed {
+        message: format!("the {stream} of `{}`", exec.command),
+        expected: format!("{stream} {expected}"),
+        actual: format!("{stream} {}", shown(got)),
+    }
+}
+
+/// Output as a quoted string, cut when long.
+fn shown(output: &str) -> String {
+    const SHOWN: usize = 300;
+    let cut: String = output.chars().take(SHOWN).collect();
+    let more = if output.chars().count() > SHOWN {
+        "…"
+    } else {
+        ""
+    };
+    format!("\"{}\"{more}", cut.escape_debug())
+}
+
+/// The last lines the command printed, to show beside a wrong exit code.
+fn last_lines(stderr: &str, stdout: &str) -> String {
+    let source = if stderr.trim().is_empty() {
+        stdout
+    } else {
+        stderr
+    };
+    let lines: Vec<&str> = source
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    match lines.len() {
+        0 => String::new(),
+        count => format!(
+            "; it said: {}",
+            lines[count.saturating_sub(3)..].join(" | ")
+        ),
+    }
+}

@@ -1,0 +1,296 @@
+//! Suite files: a name and `[[test]]` tables, each test one action with assertions.
+//!
+//! ```toml
+//! name = "rpc"
+//!
+//! [[test]]
+//! name = "server_builds"
+//! exec = "cargo build -p rpc-server"          # the simplest form: passes on exit code 0
+//!
+//! [[test]]
+//! name = "send_get"
+//! depends = ["server_builds"]                 # runs only if server_builds passed
+//! timeout = 10                                # seconds (default 60)
+//! exec = { command = "php client.php send 567", exit = 0, stdout_contains = "OK", stdout_matches = "id=\\d+" }
+//! ```
+//!
+//! Commands run with `sh -c` in the suite file's folder. Every assertion is counted: the exit
+//! code is one, each `stdout_contains`, `stdout_matches` and `stderr_contains` is one more.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use regex::Regex;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// One suite file, read and checked.
+#[derive(Debug)]
+pub struct Suite {
+    pub name: String,
+    pub file: PathBuf,
+    pub tests: Vec<TestSpec>,
+}
+
+#[derive(Debug)]
+pub struct TestSpec {
+    pub name: String,
+    /// Where the test's table starts in the suite file.
+    pub line: usize,
+    pub depends: Vec<String>,
+    pub timeout: Duration,
+    pub action: Action,
+}
+
+#[derive(Debug)]
+pub enum Action {
+    Exec(Exec),
+}
+
+/// Run a command; check its exit code and output.
+#[derive(Debug)]
+pub struct Exec {
+    pub command: String,
+    pub exit: i32,
+    pub stdout_contains: Vec<String>,
+    pub stdout_matches: Vec<Regex>,
+    pub stderr_contains: Vec<String>,
+}
+
+impl TestSpec {
+    /// How many assertions the test makes.
+    pub fn assertions(&self) -> u32 {
+        match &self.action {
+            Action::Exec(exec) => {
+                1 + (exec.stdout_contains.len()
+                    + exec.stdout_matches.len()
+                    + exec.stderr_contains.len()) as u32
+            }
+        }
+    }
+}
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSuite {
+    name: String,
+    #[serde(default, rename = "test")]
+    tests: Vec<Spanned<RawTest>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTest {
+    name: String,
+    #[serde(default)]
+    depends: Vec<String>,
+    timeout: Option<f64>,
+    exec: Option<RawExec>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawExec {
+    Command(String),
+    Full(RawExecTable),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExecTable {
+    command: String,
+    #[serde(default)]
+    exit: i32,
+    #[serde(default)]
+    stdout_contains: OneOrMany,
+    #[serde(default)]
+    stdout_matches: OneOrMany,
+    #[serde(default)]
+    stderr_contains: OneOrMany,
+}
+
+/// A text, or a list of texts.
+#[derive(Deserialize, Default)]
+#[serde(untagged)]
+enum OneOrMany {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::None => Vec::new(),
+            OneOrMany::One(text) => vec![text],
+            OneOrMany::Many(texts) => texts,
+        }
+    }
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Reads and checks a suite file. Errors are one line: `file:line: what is wrong`.
+pub fn load(file: &Path) -> Result<Suite, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|error| format!("{}: cannot read the suite: {error}", file.display()))?;
+    parse(&text, file)
+}
+
+/// Checks a suite's text; `file` names it in errors and is where its commands run.
+pub fn parse(text: &str, file: &Path) -> Result<Suite, String> {
+    let shown = file.display();
+    let raw: RawSuite = toml::from_str(text).map_err(|error| {
+        let line = error
+            .span()
+            .map(|span| line_of(text, span.start))
+            .unwrap_or(1);
+        let message = error.message().replace('\n', " ");
+        format!("{shown}:{line}: {message}")
+    })?;
+    let mut tests = Vec::new();
+    for spanned in raw.tests {
+        let line = line_of(text, spanned.span().start);
+        let raw_test = spanned.into_inner();
+        let at = |message: String| format!("{shown}:{line}: test '{}': {message}", raw_test.name);
+        if raw_test.name.trim().is_empty() || raw_test.name.contains("::") {
+            return Err(format!(
+                "{shown}:{line}: a test needs a name without '::' (that separates suite and test)"
+            ));
+        }
+        let timeout = match raw_test.timeout {
+            None => DEFAULT_TIMEOUT,
+            Some(seconds) if seconds > 0.0 && seconds.is_finite() => {
+                Duration::from_secs_f64(seconds)
+            }
+            Some(seconds) => {
+                return Err(at(format!(
+                    "timeout {seconds} is not a number of seconds above 0"
+                )));
+            }
+        };
+        let action = match raw_test.exec {
+            None => {
+                return Err(at(
+                    "no action: give it exec = \"a command\" (or an exec table)".to_string(),
+                ));
+            }
+            Some(RawExec::Command(command)) => Action::Exec(Exec {
+                command,
+                exit: 0,
+                stdout_contains: Vec::new(),
+                stdout_matches: Vec::new(),
+                stderr_contains: Vec::new(),
+            }),
+            Some(RawExec::Full(table)) => {
+                let stdout_matches = table
+                    .stdout_matches
+                    .into_vec()
+                    .into_iter()
+                    .map(|pattern| {
+                        Regex::new(&pattern).map_err(|error| {
+                            at(format!(
+                                "stdout_matches '{pattern}' is not a valid regex: {}",
+                                error.to_string().lines().last().unwrap_or("")
+                            ))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Action::Exec(Exec {
+                    command: table.command,
+                    exit: table.exit,
+                    stdout_contains: table.stdout_contains.into_vec(),
+                    stdout_matches,
+                    stderr_contains: table.stderr_contains.into_vec(),
+                })
+            }
+        };
+        if tests
+            .iter()
+            .any(|test: &TestSpec| test.name == raw_test.name)
+        {
+            return Err(at("a second test with this name".to_string()));
+        }
+        tests.push(TestSpec {
+            name: raw_test.name,
+            line,
+            depends: raw_test.depends,
+            timeout,
+            action,
+        });
+    }
+    if tests.is_empty() {
+        return Err(format!(
+            "{shown}: suite '{}' has no tests: add [[test]] tables",
+            raw.name
+        ));
+    }
+    Ok(Suite {
+        name: raw.name,
+        file: file.to_path_buf(),
+        tests,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_simplest_suite_stays_simple() {
+        let suite = parse(
+            r#"name = "rpc"
+[[test]]
+name = "server_builds"
+exec = "cargo build -p rpc-server"
+[[test]]
+name = "send_get"
+depends = ["server_builds"]
+exec = "php client.php send 567"
+"#,
+            Path::new("rpc.toml"),
+        )
+        .unwrap();
+        assert_eq!(suite.name, "rpc");
+        assert_eq!(suite.tests.len(), 2);
+        assert_eq!(suite.tests[1].depends, ["server_builds"]);
+        assert_eq!(suite.tests[1].line, 5);
+        assert_eq!(suite.tests[1].assertions(), 1);
+    }
+
+    #[test]
+    fn an_exec_table_counts_its_assertions() {
+        let suite = parse(
+            r#"name = "s"
+[[test]]
+name = "t"
+exec = { command = "echo hi", stdout_contains = ["h", "i"], stdout_matches = "h.", stderr_contains = "x" }
+"#,
+            Path::new("s.toml"),
+        )
+        .unwrap();
+        assert_eq!(suite.tests[0].assertions(), 5);
+    }
+
+    #[test]
+    fn mistakes_name_the_file_and_line() {
+        let error = |text: &str| parse(text, Path::new("s.toml")).unwrap_err();
+        assert_eq!(
+            error("name = \"s\"\n[[test]]\nname = \"t\"\n"),
+            "s.toml:2: test 't': no action: give it exec = \"a command\" (or an exec table)"
+        );
+        assert!(
+            error("name = \"s\"\n[[test]]\nname = \"t\"\nexec = \"true\"\n[[test]]\nname = \"t\"\nexec = \"true\"\n")
+                .starts_with("s.toml:5: test 't': a second test"),
+        );
+        assert!(error("name = \"s\"\n[[test]]\nname = \"t\"\nexec = { command = \"x\", stdout_matches = \"(\" }\n").contains("not a valid regex"));
+        assert!(error("name = \"s\"\n[[tset]]\n").starts_with("s.toml:"));
+        assert!(!error("name = \"s\"\n[[tset]]\n").contains('\n'));
+    }
+}

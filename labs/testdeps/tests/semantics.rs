@@ -1,0 +1,181 @@
+//! The runner's rules, run for real with `sh`: skips cascade from failures and errors, tests
+//! run in parallel when they can, timeouts stop the whole command, assertions say what came.
+
+use std::path::Path;
+
+use lab_testdeps::run::{self, Outcome, TestResult};
+use lab_testdeps::suite::{self, Suite};
+
+fn suite_in(folder: &Path, text: &str) -> Suite {
+    let file = folder.join("suite.toml");
+    std::fs::write(&file, text).unwrap();
+    let suite = suite::load(&file).unwrap();
+    lab_testdeps::graph::check(&suite).unwrap();
+    suite
+}
+
+fn outcomes(suite: &Suite, jobs: usize) -> Vec<(String, Outcome)> {
+    run::run(suite, None, jobs, &|_: &TestResult| {})
+        .into_iter()
+        .map(|result| (suite.tests[result.index].name.clone(), result.outcome))
+        .collect()
+}
+
+fn outcome_of<'a>(outcomes: &'a [(String, Outcome)], name: &str) -> &'a Outcome {
+    &outcomes.iter().find(|(test, _)| test == name).unwrap().1
+}
+
+#[test]
+fn a_failure_skips_its_dependents_and_theirs_but_not_the_others() {
+    let folder = tempfile::tempdir().unwrap();
+    let suite = suite_in(
+        folder.path(),
+        r#"name = "chain"
+[[test]]
+name = "send"
+exec = "exit 1"
+[[test]]
+name = "receive"
+depends = ["send"]
+exec = "true"
+[[test]]
+name = "close"
+depends = ["receive"]
+exec = "true"
+[[test]]
+name = "unrelated"
+exec = "true"
+[[test]]
+name = "broken"
+exec = "this-command-does-not-exist"
+[[test]]
+name = "after_broken"
+depends = ["unrelated", "broken"]
+exec = "true"
+"#,
+    );
+    let outcomes = outcomes(&suite, 2);
+    assert!(matches!(
+        outcome_of(&outcomes, "send"),
+        Outcome::Failed { .. }
+    ));
+    assert_eq!(
+        outcome_of(&outcomes, "receive"),
+        &Outcome::Skipped {
+            reason: "depends on 'send', which failed".into()
+        }
+    );
+    assert_eq!(
+        outcome_of(&outcomes, "close"),
+        &Outcome::Skipped {
+            reason: "depends on 'receive', which was skipped".into()
+        }
+    );
+    assert_eq!(outcome_of(&outcomes, "unrelated"), &Outcome::Passed);
+    assert!(matches!(
+        outcome_of(&outcomes, "broken"),
+        Outcome::Error { .. }
+    ));
+    assert_eq!(
+        outcome_of(&outcomes, "after_broken"),
+        &Outcome::Skipped {
+            reason: "depends on 'broken', which errored".into()
+        }
+    );
+}
+
+#[test]
+fn independent_tests_run_at_the_same_time_with_two_jobs() {
+    // Each test waits for the file the other creates: only together can both finish.
+    let folder = tempfile::tempdir().unwrap();
+    let text = r#"name = "pair"
+[[test]]
+name = "left"
+timeout = 3
+exec = "touch left.ready; while [ ! -e right.ready ]; do sleep 0.01; done"
+[[test]]
+name = "right"
+timeout = 3
+exec = "touch right.ready; while [ ! -e left.ready ]; do sleep 0.01; done"
+"#;
+    let suite = suite_in(folder.path(), text);
+    let together = outcomes(&suite, 2);
+    assert!(
+        together
+            .iter()
+            .all(|(_, outcome)| *outcome == Outcome::Passed),
+        "{together:?}"
+    );
+    // One at a time, the first waits for the second, which has not started: its timeout ends it.
+    for ready in ["left.ready", "right.ready"] {
+        std::fs::remove_file(folder.path().join(ready)).unwrap();
+    }
+    let alone = outcomes(&suite, 1);
+    assert!(
+        matches!(&alone[0].1, Outcome::Error { message } if message.contains("ran past its timeout of 3 s")),
+        "{alone:?}"
+    );
+}
+
+#[test]
+fn a_timeout_stops_the_command_and_what_it_started() {
+    let folder = tempfile::tempdir().unwrap();
+    let suite = suite_in(
+        folder.path(),
+        r#"name = "slow"
+[[test]]
+name = "sleeper"
+timeout = 0.5
+exec = "sleep 30 & echo $! > child.pid; wait"
+"#,
+    );
+    let outcomes = outcomes(&suite, 1);
+    assert!(
+        matches!(&outcomes[0].1, Outcome::Error { .. }),
+        "{outcomes:?}"
+    );
+    let pid: i32 = std::fs::read_to_string(folder.path().join("child.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // The background sleep was in the test's process group: it got the same SIGKILL, and is
+    // gone within moments (or a zombie, waiting for init to collect it), never still sleeping.
+    let sleeping = || {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        state
+            .rsplit_once(") ")
+            .is_some_and(|(_, after)| after.starts_with('S'))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while sleeping() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(!sleeping(), "the background sleep {pid} is still sleeping");
+}
+
+#[test]
+fn output_assertions_say_what_was_expected_and_what_came() {
+    let folder = tempfile::tempdir().unwrap();
+    let suite = suite_in(
+        folder.path(),
+        r#"name = "say"
+[[test]]
+name = "greets"
+exec = { command = "echo hello world", stdout_contains = "hello", stdout_matches = "^bye" }
+"#,
+    );
+    let results = run::run(&suite, None, 1, &|_: &TestResult| {});
+    assert_eq!(
+        results[0].assertions, 3,
+        "exit code, contains, then the failing match"
+    );
+    assert_eq!(
+        results[0].outcome,
+        Outcome::Failed {
+            message: "the stdout of `echo hello world`".into(),
+            expected: "stdout matching /^bye/".into(),
+            actual: "stdout \"hello world\\n\"".into(),
+        }
+    );
+}
