@@ -88,35 +88,13 @@ fn the_junit_report_reads_back_test_for_test() {
     assert_eq!(code, 1);
     let xml = std::fs::read_to_string(&report).unwrap();
     // Read it as a CI system would: each testcase and what it holds.
-    let mut reader = quick_xml::Reader::from_str(&xml);
-    let mut cases: Vec<(String, String)> = Vec::new();
-    let mut current: Option<String> = None;
-    loop {
-        match reader.read_event().unwrap() {
-            quick_xml::events::Event::Start(element) | quick_xml::events::Event::Empty(element) => {
-                let name = String::from_utf8_lossy(element.name().as_ref()).into_owned();
-                let attribute = |key: &str| {
-                    element
-                        .try_get_attribute(key)
-                        .unwrap()
-                        .map(|value| value.unescape_value().unwrap().into_owned())
-                };
-                if name == "testcase" {
-                    let test = attribute("name").unwrap();
-                    cases.push((test.clone(), "passed".into()));
-                    current = Some(test);
-                } else if ["failure", "error", "skipped"].contains(&name.as_str())
-                    && let Some(test) = &current
-                {
-                    let message = attribute("message").unwrap_or_default();
-                    cases.retain(|(case, _)| case != test);
-                    cases.push((test.clone(), format!("{name}: {message}")));
-                }
-            }
-            quick_xml::events::Event::Eof => break,
-            _ => {}
-        }
-    }
+    let mut cases: Vec<(String, String)> = junit_cases(&xml)
+        .into_iter()
+        .map(|(test, kind, message)| match kind.as_str() {
+            "passed" => (test, kind),
+            _ => (test, format!("{kind}: {message}")),
+        })
+        .collect();
     cases.sort();
     assert_eq!(
         cases,
@@ -194,4 +172,150 @@ fn a_cycle_or_an_unknown_dependency_stops_the_run_before_it_starts_with_exit_2()
         stderr.starts_with("workbench: no-such-suite.toml: cannot read the suite:"),
         "{stderr}"
     );
+}
+
+/// A PHPUnit test class with @depends: passes, a failure, an error, and what they cascade to.
+const PHPUNIT_CLASS: &str = r#"<?php
+use PHPUnit\Framework\TestCase;
+
+final class DepsTest extends TestCase
+{
+    public function testA(): void { $this->assertTrue(true); }
+    /** @depends testA */
+    public function testB(): void { $this->assertTrue(false); }
+    /** @depends testB */
+    public function testC(): void { $this->assertTrue(true); }
+    /** @depends testA */
+    public function testD(): void { throw new RuntimeException("boom"); }
+    /** @depends testD */
+    public function testE(): void { $this->assertTrue(true); }
+    public function testF(): void { $this->assertTrue(true); }
+    /**
+     * @depends testF
+     * @depends testC
+     */
+    public function testG(): void { $this->assertTrue(true); }
+    /** @depends testF */
+    public function testH(): void { $this->assertTrue(true); }
+}
+"#;
+
+/// The same graph as a suite: `false` fails an assertion, a missing command is an error.
+const SAME_SUITE: &str = r#"name = "DepsTest"
+[[test]]
+name = "A"
+exec = "true"
+[[test]]
+name = "B"
+depends = ["A"]
+exec = "false"
+[[test]]
+name = "C"
+depends = ["B"]
+exec = "true"
+[[test]]
+name = "D"
+depends = ["A"]
+exec = "a-command-that-is-not-there"
+[[test]]
+name = "E"
+depends = ["D"]
+exec = "true"
+[[test]]
+name = "F"
+exec = "true"
+[[test]]
+name = "G"
+depends = ["F", "C"]
+exec = "true"
+[[test]]
+name = "H"
+depends = ["F"]
+exec = "true"
+"#;
+
+/// Each testcase of a JUnit file: its name, how it ended (passed, failure, error or skipped)
+/// and the message of that ending.
+fn junit_cases(xml: &str) -> Vec<(String, String, String)> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut cases: Vec<(String, String, String)> = Vec::new();
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Start(element) | quick_xml::events::Event::Empty(element) => {
+                let name = String::from_utf8_lossy(element.name().as_ref()).into_owned();
+                let attribute = |key: &str| {
+                    element
+                        .try_get_attribute(key)
+                        .unwrap()
+                        .map(|value| value.unescape_value().unwrap().into_owned())
+                        .unwrap_or_default()
+                };
+                if name == "testcase" {
+                    cases.push((attribute("name"), "passed".to_string(), String::new()));
+                } else if ["failure", "error", "skipped"].contains(&name.as_str())
+                    && let Some(last) = cases.last_mut()
+                {
+                    last.1 = name;
+                    last.2 = attribute("message");
+                }
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    cases
+}
+
+/// A JUnit file's outcomes by test, PHPUnit's `testA` read as `A`, sorted.
+fn junit_outcomes(xml: &str) -> Vec<(String, String)> {
+    let mut outcomes: Vec<(String, String)> = junit_cases(xml)
+        .into_iter()
+        .map(|(test, kind, _)| (test.trim_start_matches("test").to_string(), kind))
+        .collect();
+    outcomes.sort();
+    outcomes
+}
+
+#[test]
+fn outcomes_match_phpunits_own_for_the_same_dependency_graph() {
+    if std::process::Command::new("phpunit")
+        .arg("--version")
+        .output()
+        .is_err()
+        && common::missing_tool("phpunit", "the comparison with PHPUnit's @depends")
+    {
+        return;
+    }
+    let folder = tempfile::tempdir().unwrap();
+    let class = folder.path().join("DepsTest.php");
+    std::fs::write(&class, PHPUNIT_CLASS).unwrap();
+    let theirs_file = folder.path().join("phpunit.xml");
+    let phpunit = std::process::Command::new("phpunit")
+        .args([
+            "--log-junit",
+            theirs_file.to_str().unwrap(),
+            class.to_str().unwrap(),
+        ])
+        .current_dir(folder.path())
+        .output()
+        .unwrap();
+    let theirs = junit_outcomes(&std::fs::read_to_string(&theirs_file).unwrap_or_else(|_| {
+        panic!(
+            "phpunit wrote no JUnit log: {}",
+            String::from_utf8_lossy(&phpunit.stdout)
+        )
+    }));
+    let suite = write_suite(folder.path(), SAME_SUITE);
+    let ours_file = folder.path().join("ours.xml");
+    let (code, stdout, _) = test_run(&[&suite, "--junit", ours_file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    let ours = junit_outcomes(&std::fs::read_to_string(&ours_file).unwrap());
+    assert_eq!(ours, theirs, "ours on the left, PHPUnit's on the right");
+    // And the graph really has every kind of ending in it.
+    for kind in ["passed", "failure", "error", "skipped"] {
+        assert!(
+            theirs.iter().any(|(_, outcome)| outcome == kind),
+            "{theirs:?}"
+        );
+    }
 }
