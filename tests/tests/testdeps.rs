@@ -319,3 +319,50 @@ fn outcomes_match_phpunits_own_for_the_same_dependency_graph() {
         );
     }
 }
+
+#[test]
+fn tap_and_json_say_the_same_for_scripts() {
+    let folder = tempfile::tempdir().unwrap();
+    let suite = write_suite(folder.path(), SUITE);
+    let (code, tap, _) = test_run(&[&suite, "--tap"]);
+    assert_eq!(code, 1);
+    let lines: Vec<&str> = tap.lines().filter(|line| !line.starts_with("  ")).collect();
+    assert_eq!(
+        lines,
+        [
+            "TAP version 13",
+            "1..4",
+            "ok 1 - rpc::server_builds",
+            "ok 2 - rpc::send_get",
+            "not ok 3 - rpc::receive",
+            "ok 4 - rpc::close # SKIP depends on 'receive', which failed",
+        ]
+    );
+    let (code, json, stderr) = test_run(&[&suite, "--json", "--filter", "receive"]);
+    assert_eq!(code, 1);
+    // What --filter pulled in is said on stderr, so stdout stays one JSON document.
+    assert!(stderr.contains("server_builds, send_get"), "{stderr}");
+    let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(document["ok"], false);
+    assert_eq!(document["tests"], 3);
+    let outcomes: Vec<(&str, &str)> = document["suites"][0]["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|test| {
+            (
+                test["name"].as_str().unwrap(),
+                test["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("server_builds", "passed"),
+            ("send_get", "passed"),
+            ("receive", "failed")
+        ]
+    );
+    assert_eq!(document["suites"][0]["tests"][2]["expected"], "exit code 0");
+}

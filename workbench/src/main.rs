@@ -129,6 +129,12 @@ enum TestCommand {
         /// Also write the results as JUnit XML to this file.
         #[arg(long)]
         junit: Option<std::path::PathBuf>,
+        /// Print TAP (the Test Anything Protocol) instead.
+        #[arg(long, conflicts_with = "json")]
+        tap: bool,
+        /// Print one JSON document instead.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -209,6 +215,8 @@ fn main() -> ExitCode {
                     jobs,
                     filter,
                     junit,
+                    tap,
+                    json,
                 },
         }) => {
             let options = lab_testdeps::Options {
@@ -218,6 +226,11 @@ fn main() -> ExitCode {
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from)),
                 filter,
                 junit,
+                format: match (tap, json) {
+                    (true, _) => lab_testdeps::Format::Tap,
+                    (_, true) => lab_testdeps::Format::Json,
+                    _ => lab_testdeps::Format::Phpunit,
+                },
                 style: lab_testdeps::report::Style {
                     colour: std::io::stdout().is_terminal()
                         && std::env::var_os("NO_COLOR").is_none(),

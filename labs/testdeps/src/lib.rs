@@ -23,6 +23,18 @@ pub struct Options {
     pub filter: Option<String>,
     pub junit: Option<PathBuf>,
     pub style: Style,
+    pub format: Format,
+}
+
+/// What standard output carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Progress characters, problems, summary: for people.
+    Phpunit,
+    /// The Test Anything Protocol, at the end.
+    Tap,
+    /// One JSON document, at the end.
+    Json,
 }
 
 /// Exit codes: all passed, failures or errors, a bad suite file.
@@ -48,8 +60,14 @@ pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut d
         let selected = options.filter.as_deref().map(|pattern| {
             let (selected, pulled_in) = graph::filter(suite, pattern);
             if !pulled_in.is_empty() {
+                // Said where it does not spoil a TAP or JSON document.
+                let said: &mut dyn Write = if options.format == Format::Phpunit {
+                    &mut *out
+                } else {
+                    &mut *error
+                };
                 let _ = writeln!(
-                    out,
+                    said,
                     "--filter '{pattern}' also runs what the matching tests depend on: {}",
                     pulled_in.join(", ")
                 );
@@ -64,6 +82,9 @@ pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut d
         }
         let progress = std::sync::Mutex::new(&mut *out);
         let results = run::run(suite, selected.as_ref(), options.jobs, &|result| {
+            if options.format != Format::Phpunit {
+                return;
+            }
             if let Ok(mut out) = progress.lock() {
                 let _ = write!(out, "{}", options.style.symbol(&result.outcome));
                 let _ = out.flush();
@@ -71,7 +92,6 @@ pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut d
         });
         runs.push((suite, results));
     }
-    let _ = writeln!(out);
     let mut totals = Totals::default();
     for (_, results) in &runs {
         totals.add(results);
@@ -84,8 +104,16 @@ pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut d
         );
         return FAILED;
     }
-    let _ = write!(out, "{}", report::details(&runs));
-    let _ = write!(out, "\n{}", report::summary(&totals, options.style));
+    let _ = match options.format {
+        Format::Phpunit => write!(
+            out,
+            "\n{}\n{}",
+            report::details(&runs),
+            report::summary(&totals, options.style)
+        ),
+        Format::Tap => write!(out, "{}", report::tap(&runs)),
+        Format::Json => write!(out, "{}", report::json(&runs)),
+    };
     if let Some(file) = &options.junit
         && let Err(problem) = write_whole(file, &report::junit(&runs))
     {

@@ -248,3 +248,102 @@ pub fn junit(runs: &[(&Suite, Vec<TestResult>)]) -> String {
     xml.push('\n');
     xml
 }
+
+/// The Test Anything Protocol: `ok 1 - suite::test`, `not ok`, `# SKIP why`.
+pub fn tap(runs: &[(&Suite, Vec<TestResult>)]) -> String {
+    let count: usize = runs.iter().map(|(_, results)| results.len()).sum();
+    let mut text = format!("TAP version 13\n1..{count}\n");
+    let mut number = 0;
+    for (suite, results) in runs {
+        for result in results {
+            number += 1;
+            let name = format!("{}::{}", suite.name, suite.tests[result.index].name);
+            let _ = match &result.outcome {
+                Outcome::Passed => writeln!(text, "ok {number} - {name}"),
+                Outcome::Skipped { reason } => {
+                    writeln!(text, "ok {number} - {name} # SKIP {reason}")
+                }
+                Outcome::Failed {
+                    message,
+                    expected,
+                    actual,
+                } => writeln!(
+                    text,
+                    "not ok {number} - {name}\n  ---\n  message: {}\n  expected: {}\n  actual: {}\n  ...",
+                    yaml_text(message),
+                    yaml_text(expected),
+                    yaml_text(actual)
+                ),
+                Outcome::Error { message } => writeln!(
+                    text,
+                    "not ok {number} - {name}\n  ---\n  error: {}\n  ...",
+                    yaml_text(message)
+                ),
+            };
+        }
+    }
+    text
+}
+
+/// A one-line YAML string.
+fn yaml_text(text: &str) -> String {
+    format!(
+        "\"{}\"",
+        text.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+    )
+}
+
+/// Every result as one JSON document, for scripts.
+pub fn json(runs: &[(&Suite, Vec<TestResult>)]) -> String {
+    let mut totals = Totals::default();
+    for (_, results) in runs {
+        totals.add(results);
+    }
+    let suites: Vec<serde_json::Value> = runs
+        .iter()
+        .map(|(suite, results)| {
+            let tests: Vec<serde_json::Value> = results
+                .iter()
+                .map(|result| {
+                    let test = &suite.tests[result.index];
+                    let mut entry = serde_json::json!({
+                        "name": test.name,
+                        "line": test.line,
+                        "outcome": match result.outcome {
+                            Outcome::Passed => "passed",
+                            Outcome::Failed { .. } => "failed",
+                            Outcome::Error { .. } => "error",
+                            Outcome::Skipped { .. } => "skipped",
+                        },
+                        "assertions": result.assertions,
+                        "seconds": result.seconds,
+                    });
+                    match &result.outcome {
+                        Outcome::Failed { message, expected, actual } => {
+                            entry["message"] = message.clone().into();
+                            entry["expected"] = expected.clone().into();
+                            entry["actual"] = actual.clone().into();
+                        }
+                        Outcome::Error { message } => entry["message"] = message.clone().into(),
+                        Outcome::Skipped { reason } => entry["message"] = reason.clone().into(),
+                        Outcome::Passed => {}
+                    }
+                    entry
+                })
+                .collect();
+            serde_json::json!({"name": suite.name, "file": suite.file.display().to_string(), "tests": tests})
+        })
+        .collect();
+    let document = serde_json::json!({
+        "ok": totals.ok(),
+        "tests": totals.tests,
+        "assertions": totals.assertions,
+        "failures": totals.failures,
+        "errors": totals.errors,
+        "skipped": totals.skipped,
+        "suites": suites,
+    });
+    format!("{document}\n")
+}
