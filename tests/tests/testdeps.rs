@@ -366,3 +366,99 @@ fn tap_and_json_say_the_same_for_scripts() {
     );
     assert_eq!(document["suites"][0]["tests"][2]["expected"], "exit code 0");
 }
+
+/// Talks to a line echo server: connect, then two tests on the same connection.
+fn echo_suite(port: u16) -> String {
+    format!(
+        r#"name = "echo"
+
+[[test]]
+name = "connects"
+tcp = {{ connect = "127.0.0.1:{port}", session = "main" }}
+
+[[test]]
+name = "sends"
+depends = ["connects"]
+timeout = 2
+tcp = {{ session = "main", send = "hello\n", expect_line = "hello" }}
+
+[[test]]
+name = "same_connection"
+depends = ["sends"]
+timeout = 2
+tcp = {{ session = "main", send = "id=7 and more\n", expect_matches = "^id=\\d+" }}
+
+[[test]]
+name = "fresh_connection"
+timeout = 2
+tcp = {{ connect = "127.0.0.1:{port}", send = "x\n", expect_line = "x" }}
+"#
+    )
+}
+
+#[test]
+fn tcp_tests_share_one_connection_with_the_workbench_echo_server() {
+    let port = common::free_port();
+    let address = format!("127.0.0.1:{port}");
+    let _server = common::Reaped(
+        command()
+            .args([
+                "lab",
+                "socket-echo",
+                "--role",
+                "server",
+                "--bind",
+                &address,
+                "--headless",
+            ])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    common::wait_for(
+        std::time::Duration::from_secs(20),
+        "the echo server",
+        || std::net::TcpStream::connect(&address).ok(),
+    );
+    let folder = tempfile::tempdir().unwrap();
+    let suite = write_suite(folder.path(), &echo_suite(port));
+    let (code, stdout, stderr) = test_run(&[&suite, "--json"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let document: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    // connect 1, expect 1, expect 1, connect 1 + expect 1
+    assert_eq!(document["assertions"], 5, "{document}");
+    assert_eq!(document["ok"], true);
+}
+
+#[test]
+fn a_server_that_is_down_gives_errors_and_skips_like_phpunit() {
+    let port = common::free_port();
+    let folder = tempfile::tempdir().unwrap();
+    let suite = write_suite(folder.path(), &echo_suite(port));
+    let (code, stdout, _) = test_run(&[&suite, "--jobs", "1"]);
+    assert_eq!(code, 1, "{stdout}");
+    // connects and fresh_connection cannot connect (errors); what depends on connects is skipped.
+    assert!(
+        stdout.starts_with("ESSE\n") || stdout.starts_with("EESS\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "cannot connect to 127.0.0.1:{port}: Connection refused"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("depends on 'connects', which errored"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("depends on 'sends', which was skipped"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.ends_with("Tests: 4, Assertions: 0, Failures: 0, Errors: 2, Skipped: 2.\n"),
+        "{stdout}"
+    );
+}

@@ -18,7 +18,14 @@ use std::process::{Command, Stdio};
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::suite::{Action, Exec, Suite, TestSpec};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+
+use crate::suite::{Action, Exec, Suite, Tcp, TestSpec};
+
+/// Open connections by session name, handed from a test to the tests that depend on it.
+type Sessions = Mutex<HashMap<String, BufReader<TcpStream>>>;
 
 /// How a test ended.
 #[derive(Clone, Debug, PartialEq)]
@@ -99,6 +106,7 @@ pub fn run(
         results: vec![None; count],
     });
     let changed = Condvar::new();
+    let sessions: Sessions = Mutex::new(HashMap::new());
     let finish = |board: &mut Board, result: TestResult| {
         on_finish(&result);
         let index = result.index;
@@ -153,7 +161,7 @@ pub fn run(
                         continue;
                     }
                     drop(guard);
-                    let result = run_test(suite, index);
+                    let result = run_test(suite, index, &sessions);
                     guard = board
                         .lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -169,7 +177,7 @@ pub fn run(
     board.results.into_iter().flatten().collect()
 }
 
-fn run_test(suite: &Suite, index: usize) -> TestResult {
+fn run_test(suite: &Suite, index: usize, sessions: &Sessions) -> TestResult {
     let test = &suite.tests[index];
     let started = Instant::now();
     let folder = suite
@@ -179,6 +187,7 @@ fn run_test(suite: &Suite, index: usize) -> TestResult {
         .unwrap_or(std::path::Path::new("."));
     let (outcome, assertions) = match &test.action {
         Action::Exec(exec) => run_exec(test, exec, folder),
+        Action::Tcp(tcp) => run_tcp(test, tcp, sessions),
     };
     TestResult {
         index,
@@ -353,4 +362,106 @@ fn last_lines(stderr: &str, stdout: &str) -> String {
             lines[count.saturating_sub(3)..].join(" | ")
         ),
     }
+}
+
+fn run_tcp(test: &TestSpec, tcp: &Tcp, sessions: &Sessions) -> (Outcome, u32) {
+    let error = |message: String| (Outcome::Error { message }, 0);
+    let mut assertions = 0;
+    let mut connection = match (&tcp.connect, &tcp.session) {
+        (Some(address), _) => match connect(address, test.timeout) {
+            Ok(stream) => {
+                assertions += 1;
+                BufReader::new(stream)
+            }
+            Err(problem) => return error(format!("cannot connect to {address}: {problem}")),
+        },
+        (None, Some(session)) => {
+            let taken = sessions
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .remove(session);
+            match taken {
+                Some(connection) => connection,
+                None => {
+                    return error(format!(
+                        "no open connection in session '{session}': a test it depends on must connect with session = \"{session}\""
+                    ));
+                }
+            }
+        }
+        (None, None) => return error("nothing to talk to".to_string()),
+    };
+    let outcome = converse(test, tcp, &mut connection, &mut assertions);
+    if let Some(session) = &tcp.session {
+        sessions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .insert(session.clone(), connection);
+    }
+    (outcome, assertions)
+}
+
+/// Resolves `address` and connects within `timeout`; reads wait at most `timeout` too.
+fn connect(address: &str, timeout: Duration) -> std::io::Result<TcpStream> {
+    let mut last = std::io::Error::other("the address resolves to nothing");
+    for resolved in address.to_socket_addrs()? {
+        match TcpStream::connect_timeout(&resolved, timeout) {
+            Ok(stream) => {
+                stream.set_read_timeout(Some(timeout))?;
+                stream.set_write_timeout(Some(timeout))?;
+                return Ok(stream);
+            }
+            Err(problem) => last = problem,
+        }
+    }
+    Err(last)
+}
+
+/// Sends, then checks the next line.
+fn converse(
+    test: &TestSpec,
+    tcp: &Tcp,
+    connection: &mut BufReader<TcpStream>,
+    assertions: &mut u32,
+) -> Outcome {
+    if let Some(send) = &tcp.send
+        && let Err(problem) = connection.get_mut().write_all(send.as_bytes())
+    {
+        return Outcome::Error {
+            message: format!("sending {} failed: {problem}", shown(send)),
+        };
+    }
+    if tcp.expect_line.is_none() && tcp.expect_matches.is_none() {
+        return Outcome::Passed;
+    }
+    let mut line = String::new();
+    let read = connection.read_line(&mut line);
+    let got = match read {
+        Ok(0) => "the connection closed".to_string(),
+        Ok(_) => shown(line.trim_end_matches(['\n', '\r'])),
+        Err(_) => format!("no line within {} s", test.timeout.as_secs_f64()),
+    };
+    let line = line.trim_end_matches(['\n', '\r']);
+    let received = matches!(read, Ok(count) if count > 0);
+    if let Some(wanted) = &tcp.expect_line {
+        *assertions += 1;
+        if !received || line != wanted {
+            return Outcome::Failed {
+                message: "the line the server sent".to_string(),
+                expected: format!("the line {}", shown(wanted)),
+                actual: got,
+            };
+        }
+    }
+    if let Some(pattern) = &tcp.expect_matches {
+        *assertions += 1;
+        if !received || !pattern.is_match(line) {
+            return Outcome::Failed {
+                message: "the line the server sent".to_string(),
+                expected: format!("a line matching /{pattern}/"),
+                actual: got,
+            };
+        }
+    }
+    Outcome::Passed
 }

@@ -16,6 +16,20 @@
 //!
 //! Commands run with `sh -c` in the suite file's folder. Every assertion is counted: the exit
 //! code is one, each `stdout_contains`, `stdout_matches` and `stderr_contains` is one more.
+//!
+//! A `tcp` test talks to a server; with `session`, the tests that depend on it continue on the
+//! same connection, as "receive" must follow "send" on one connection:
+//!
+//! ```toml
+//! [[test]]
+//! name = "connect"
+//! tcp = { connect = "127.0.0.1:25003", session = "main" }     # one assertion: it connected
+//!
+//! [[test]]
+//! name = "echo"
+//! depends = ["connect"]
+//! tcp = { session = "main", send = "hello\n", expect_line = "hello" }   # the next line is "hello"
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -45,6 +59,21 @@ pub struct TestSpec {
 #[derive(Debug)]
 pub enum Action {
     Exec(Exec),
+    Tcp(Tcp),
+}
+
+/// Connect (or continue a session), send, and check the lines that come back.
+#[derive(Debug)]
+pub struct Tcp {
+    /// Open a new connection here (else continue `session`).
+    pub connect: Option<String>,
+    /// The connection's name, shared with the tests that depend on this one.
+    pub session: Option<String>,
+    pub send: Option<String>,
+    /// The next line must be exactly this (without its newline).
+    pub expect_line: Option<String>,
+    /// The next line must match this (the same line `expect_line` checks).
+    pub expect_matches: Option<Regex>,
 }
 
 /// Run a command; check its exit code and output.
@@ -65,6 +94,11 @@ impl TestSpec {
                 1 + (exec.stdout_contains.len()
                     + exec.stdout_matches.len()
                     + exec.stderr_contains.len()) as u32
+            }
+            Action::Tcp(tcp) => {
+                tcp.connect.is_some() as u32
+                    + tcp.expect_line.is_some() as u32
+                    + tcp.expect_matches.is_some() as u32
             }
         }
     }
@@ -88,6 +122,17 @@ struct RawTest {
     depends: Vec<String>,
     timeout: Option<f64>,
     exec: Option<RawExec>,
+    tcp: Option<RawTcp>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTcp {
+    connect: Option<String>,
+    session: Option<String>,
+    send: Option<String>,
+    expect_line: Option<String>,
+    expect_matches: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -175,32 +220,55 @@ pub fn parse(text: &str, file: &Path) -> Result<Suite, String> {
                 )));
             }
         };
-        let action = match raw_test.exec {
-            None => {
+        let regex = |pattern: String, key: &str| {
+            Regex::new(&pattern).map_err(|error| {
+                at(format!(
+                    "{key} '{pattern}' is not a valid regex: {}",
+                    error.to_string().lines().last().unwrap_or("")
+                ))
+            })
+        };
+        let action = match (raw_test.exec, raw_test.tcp) {
+            (Some(_), Some(_)) => {
+                return Err(at("one action per test: exec or tcp, not both".to_string()));
+            }
+            (None, Some(tcp)) => {
+                if tcp.connect.is_none() && tcp.session.is_none() {
+                    return Err(at(
+                        "a tcp test needs connect = \"host:port\", or the session of a test it depends on"
+                            .to_string(),
+                    ));
+                }
+                Action::Tcp(Tcp {
+                    connect: tcp.connect,
+                    session: tcp.session,
+                    send: tcp.send,
+                    expect_line: tcp.expect_line,
+                    expect_matches: tcp
+                        .expect_matches
+                        .map(|pattern| regex(pattern, "expect_matches"))
+                        .transpose()?,
+                })
+            }
+            (None, None) => {
                 return Err(at(
-                    "no action: give it exec = \"a command\" (or an exec table)".to_string(),
+                    "no action: give it exec = \"a command\" (or an exec table) or a tcp table"
+                        .to_string(),
                 ));
             }
-            Some(RawExec::Command(command)) => Action::Exec(Exec {
+            (Some(RawExec::Command(command)), None) => Action::Exec(Exec {
                 command,
                 exit: 0,
                 stdout_contains: Vec::new(),
                 stdout_matches: Vec::new(),
                 stderr_contains: Vec::new(),
             }),
-            Some(RawExec::Full(table)) => {
+            (Some(RawExec::Full(table)), None) => {
                 let stdout_matches = table
                     .stdout_matches
                     .into_vec()
                     .into_iter()
-                    .map(|pattern| {
-                        Regex::new(&pattern).map_err(|error| {
-                            at(format!(
-                                "stdout_matches '{pattern}' is not a valid regex: {}",
-                                error.to_string().lines().last().unwrap_or("")
-                            ))
-                        })
-                    })
+                    .map(|pattern| regex(pattern, "stdout_matches"))
                     .collect::<Result<Vec<_>, _>>()?;
                 Action::Exec(Exec {
                     command: table.command,
@@ -283,7 +351,7 @@ exec = { command = "echo hi", stdout_contains = ["h", "i"], stdout_matches = "h.
         let error = |text: &str| parse(text, Path::new("s.toml")).unwrap_err();
         assert_eq!(
             error("name = \"s\"\n[[test]]\nname = \"t\"\n"),
-            "s.toml:2: test 't': no action: give it exec = \"a command\" (or an exec table)"
+            "s.toml:2: test 't': no action: give it exec = \"a command\" (or an exec table) or a tcp table"
         );
         assert!(
             error("name = \"s\"\n[[test]]\nname = \"t\"\nexec = \"true\"\n[[test]]\nname = \"t\"\nexec = \"true\"\n")

@@ -179,3 +179,44 @@ exec = { command = "echo hello world", stdout_contains = "hello", stdout_matches
         }
     );
 }
+
+#[test]
+fn a_tcp_line_that_differs_fails_with_both_lines_shown() {
+    // A server that answers every line with "nope".
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        use std::io::{BufRead, Write};
+        for stream in listener.incoming().flatten() {
+            let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+            let mut writer = stream;
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|read| read > 0) {
+                let _ = writer.write_all(b"nope\n");
+                line.clear();
+            }
+        }
+    });
+    let folder = tempfile::tempdir().unwrap();
+    let suite = suite_in(
+        folder.path(),
+        &format!(
+            r#"name = "talk"
+[[test]]
+name = "hello"
+timeout = 2
+tcp = {{ connect = "127.0.0.1:{port}", send = "hello\n", expect_line = "hello" }}
+"#
+        ),
+    );
+    let results = run::run(&suite, None, 1, &|_: &TestResult| {});
+    assert_eq!(results[0].assertions, 2, "connected, then the line");
+    assert_eq!(
+        results[0].outcome,
+        Outcome::Failed {
+            message: "the line the server sent".into(),
+            expected: "the line \"hello\"".into(),
+            actual: "\"nope\"".into(),
+        }
+    );
+}
