@@ -31,6 +31,24 @@ pub fn check(suite: &Suite) -> Result<(), String> {
             }
         }
     }
+    for test in &suite.tests {
+        for used in uses(test) {
+            if !test.depends.contains(&used) {
+                return Err(format!(
+                    "{file}:{}: test '{}' uses ${{{used}}}, but does not depend on '{used}': add it to depends",
+                    test.line, test.name
+                ));
+            }
+            let captures =
+                index_of(suite, &used).is_some_and(|index| suite.tests[index].capture.is_some());
+            if !captures {
+                return Err(format!(
+                    "{file}:{}: test '{}' uses ${{{used}}}, but '{used}' captures nothing: give it capture = \"a regex\"",
+                    test.line, test.name
+                ));
+            }
+        }
+    }
     if let Some(cycle) = find_cycle(suite) {
         let names: Vec<&str> = cycle
             .iter()
@@ -43,6 +61,31 @@ pub fn check(suite: &Suite) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The `${name}` a test's texts use.
+fn uses(test: &crate::suite::TestSpec) -> Vec<String> {
+    use crate::suite::Action;
+    let texts: Vec<&str> = match &test.action {
+        Action::Exec(exec) => vec![exec.command.as_str()],
+        Action::Tcp(tcp) => [&tcp.send, &tcp.expect_line]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect(),
+    };
+    let mut names = Vec::new();
+    for text in texts {
+        let mut rest = text;
+        while let Some(start) = rest.find("${") {
+            let Some(length) = rest[start + 2..].find('}') else {
+                break;
+            };
+            names.push(rest[start + 2..start + 2 + length].to_string());
+            rest = &rest[start + 2 + length..];
+        }
+    }
+    names
 }
 
 pub fn index_of(suite: &Suite, name: &str) -> Option<usize> {

@@ -75,6 +75,8 @@ pub struct TestResult {
     /// Assertions evaluated (a test stops at its first failing one).
     pub assertions: u32,
     pub seconds: f64,
+    /// What the test captured for its dependents (`${name}`).
+    pub captured: Option<String>,
 }
 
 /// Runs the `selected` tests of `suite` (all when `None`) with at most `jobs` at once;
@@ -155,13 +157,22 @@ pub fn run(
                                 outcome: Outcome::Skipped { reason },
                                 assertions: 0,
                                 seconds: 0.0,
+                                captured: None,
                             },
                         );
                         changed.notify_all();
                         continue;
                     }
+                    // What the dependencies captured, for `${name}` in this test.
+                    let values: HashMap<String, String> = dependencies[index]
+                        .iter()
+                        .filter_map(|dependency| {
+                            let captured = guard.results[*dependency].as_ref()?.captured.clone()?;
+                            Some((suite.tests[*dependency].name.clone(), captured))
+                        })
+                        .collect();
                     drop(guard);
-                    let result = run_test(suite, index, &sessions);
+                    let result = run_test(suite, index, &sessions, &values);
                     guard = board
                         .lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -177,7 +188,12 @@ pub fn run(
     board.results.into_iter().flatten().collect()
 }
 
-fn run_test(suite: &Suite, index: usize, sessions: &Sessions) -> TestResult {
+fn run_test(
+    suite: &Suite,
+    index: usize,
+    sessions: &Sessions,
+    values: &HashMap<String, String>,
+) -> TestResult {
     let test = &suite.tests[index];
     let started = Instant::now();
     let folder = suite
@@ -185,26 +201,64 @@ fn run_test(suite: &Suite, index: usize, sessions: &Sessions) -> TestResult {
         .parent()
         .filter(|folder| !folder.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
-    let (outcome, assertions) = match &test.action {
-        Action::Exec(exec) => run_exec(test, exec, folder),
-        Action::Tcp(tcp) => run_tcp(test, tcp, sessions),
+    let (mut outcome, mut assertions, output) = match &test.action {
+        Action::Exec(exec) => run_exec(test, exec, folder, values),
+        Action::Tcp(tcp) => run_tcp(test, tcp, sessions, values),
     };
+    let mut captured = None;
+    if let (Outcome::Passed, Some(pattern)) = (&outcome, &test.capture) {
+        assertions += 1;
+        match pattern.captures(&output) {
+            Some(found) => {
+                let value = found
+                    .get(1)
+                    .or_else(|| found.get(0))
+                    .map(|value| value.as_str());
+                captured = value.map(str::to_string);
+            }
+            None => {
+                outcome = Outcome::Failed {
+                    message: "capturing a value for the tests that depend on this one".to_string(),
+                    expected: format!("output matching /{pattern}/"),
+                    actual: shown(&output),
+                };
+            }
+        }
+    }
     TestResult {
         index,
         outcome,
         assertions,
         seconds: started.elapsed().as_secs_f64(),
+        captured,
     }
+}
+
+/// `text` with every `${name}` replaced by what test `name` captured.
+fn fill(text: &str, values: &HashMap<String, String>) -> String {
+    let mut filled = text.to_string();
+    for (name, value) in values {
+        filled = filled.replace(&format!("${{{name}}}"), value);
+    }
+    filled
 }
 
 /// Output kept of a command, at most (a command printing forever must not fill memory).
 const MOST_OUTPUT: usize = 1024 * 1024;
 
-fn run_exec(test: &TestSpec, exec: &Exec, folder: &std::path::Path) -> (Outcome, u32) {
+/// Runs the command; returns how it went, the assertions made, and its stdout.
+fn run_exec(
+    test: &TestSpec,
+    exec: &Exec,
+    folder: &std::path::Path,
+    values: &HashMap<String, String>,
+) -> (Outcome, u32, String) {
     use std::os::unix::process::CommandExt;
+    let command = fill(&exec.command, values);
+    let error = |message: String| (Outcome::Error { message }, 0, String::new());
     let spawned = Command::new("sh")
         .arg("-c")
-        .arg(&exec.command)
+        .arg(&command)
         .current_dir(folder)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -214,14 +268,7 @@ fn run_exec(test: &TestSpec, exec: &Exec, folder: &std::path::Path) -> (Outcome,
         .spawn();
     let mut child = match spawned {
         Ok(child) => child,
-        Err(error) => {
-            return (
-                Outcome::Error {
-                    message: format!("cannot start sh for `{}`: {error}", exec.command),
-                },
-                0,
-            );
-        }
+        Err(problem) => return error(format!("cannot start sh for `{command}`: {problem}")),
     };
     let read_all = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
@@ -254,16 +301,10 @@ fn run_exec(test: &TestSpec, exec: &Exec, folder: &std::path::Path) -> (Outcome,
             libc::kill(-(child.id() as i32), libc::SIGKILL);
         }
         let _ = child.wait();
-        return (
-            Outcome::Error {
-                message: format!(
-                    "`{}` ran past its timeout of {} s and was stopped",
-                    exec.command,
-                    test.timeout.as_secs_f64()
-                ),
-            },
-            0,
-        );
+        return error(format!(
+            "`{command}` ran past its timeout of {} s and was stopped",
+            test.timeout.as_secs_f64()
+        ));
     };
     let stdout = stdout
         .and_then(|reader| reader.join().ok())
@@ -276,60 +317,54 @@ fn run_exec(test: &TestSpec, exec: &Exec, folder: &std::path::Path) -> (Outcome,
     // not do its work at all.
     if (code == 127 || code == 126) && exec.exit != code {
         let said = stderr.lines().last().unwrap_or("").trim().to_string();
-        return (
-            Outcome::Error {
-                message: format!("`{}` could not run: {said}", exec.command),
-            },
-            0,
-        );
+        return error(format!("`{command}` could not run: {said}"));
     }
     let mut assertions = 1;
     if code != exec.exit {
-        return (
-            Outcome::Failed {
-                message: format!("`{}` exited with code {code}", exec.command),
-                expected: format!("exit code {}", exec.exit),
-                actual: format!("exit code {code}{}", last_lines(&stderr, &stdout)),
-            },
-            assertions,
-        );
+        let outcome = Outcome::Failed {
+            message: format!("`{command}` exited with code {code}"),
+            expected: format!("exit code {}", exec.exit),
+            actual: format!("exit code {code}{}", last_lines(&stderr, &stdout)),
+        };
+        return (outcome, assertions, stdout);
     }
-    for wanted in &exec.stdout_contains {
+    let checks = exec
+        .stdout_contains
+        .iter()
+        .map(|wanted| {
+            (
+                "stdout",
+                format!("containing \"{wanted}\""),
+                stdout.contains(wanted.as_str()),
+            )
+        })
+        .chain(exec.stdout_matches.iter().map(|pattern| {
+            (
+                "stdout",
+                format!("matching /{pattern}/"),
+                pattern.is_match(&stdout),
+            )
+        }))
+        .chain(exec.stderr_contains.iter().map(|wanted| {
+            (
+                "stderr",
+                format!("containing \"{wanted}\""),
+                stderr.contains(wanted.as_str()),
+            )
+        }));
+    for (stream, expected, held) in checks {
         assertions += 1;
-        if !stdout.contains(wanted.as_str()) {
-            return (
-                failed_output(exec, "stdout", format!("containing \"{wanted}\""), &stdout),
-                assertions,
-            );
+        if !held {
+            let got = if stream == "stdout" { &stdout } else { &stderr };
+            let outcome = Outcome::Failed {
+                message: format!("the {stream} of `{command}`"),
+                expected: format!("{stream} {expected}"),
+                actual: format!("{stream} {}", shown(got)),
+            };
+            return (outcome, assertions, stdout);
         }
     }
-    for pattern in &exec.stdout_matches {
-        assertions += 1;
-        if !pattern.is_match(&stdout) {
-            return (
-                failed_output(exec, "stdout", format!("matching /{pattern}/"), &stdout),
-                assertions,
-            );
-        }
-    }
-    for wanted in &exec.stderr_contains {
-        assertions += 1;
-        if !stderr.contains(wanted.as_str()) {
-            return (
-                failed_output(exec, "stderr", format!("containing \"{wanted}\""), &stderr),
-                assertions,
-            );
-        }
-    }
-    (Outcome::Passed, assertions)
-}
-
-fn failed_output(exec: &Exec, stream: &str, expected: String, got: &str) -> Outcome {
-    Outcome::Failed {
-        message: format!("the {stream} of `{}`", exec.command),
-        expected: format!("{stream} {expected}"),
-        actual: format!("{stream} {}", shown(got)),
-    }
+    (Outcome::Passed, assertions, stdout)
 }
 
 /// Output as a quoted string, cut when long.
@@ -364,8 +399,14 @@ fn last_lines(stderr: &str, stdout: &str) -> String {
     }
 }
 
-fn run_tcp(test: &TestSpec, tcp: &Tcp, sessions: &Sessions) -> (Outcome, u32) {
-    let error = |message: String| (Outcome::Error { message }, 0);
+/// Talks to the server; returns how it went, the assertions made, and the line it read.
+fn run_tcp(
+    test: &TestSpec,
+    tcp: &Tcp,
+    sessions: &Sessions,
+    values: &HashMap<String, String>,
+) -> (Outcome, u32, String) {
+    let error = |message: String| (Outcome::Error { message }, 0, String::new());
     let mut assertions = 0;
     let mut connection = match (&tcp.connect, &tcp.session) {
         (Some(address), _) => match connect(address, test.timeout) {
@@ -391,14 +432,14 @@ fn run_tcp(test: &TestSpec, tcp: &Tcp, sessions: &Sessions) -> (Outcome, u32) {
         }
         (None, None) => return error("nothing to talk to".to_string()),
     };
-    let outcome = converse(test, tcp, &mut connection, &mut assertions);
+    let (outcome, line) = converse(test, tcp, &mut connection, &mut assertions, values);
     if let Some(session) = &tcp.session {
         sessions
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .insert(session.clone(), connection);
     }
-    (outcome, assertions)
+    (outcome, assertions, line)
 }
 
 /// Resolves `address` and connects within `timeout`; reads wait at most `timeout` too.
@@ -417,22 +458,25 @@ fn connect(address: &str, timeout: Duration) -> std::io::Result<TcpStream> {
     Err(last)
 }
 
-/// Sends, then checks the next line.
+/// Sends, then checks the next line; returns how it went and that line.
 fn converse(
     test: &TestSpec,
     tcp: &Tcp,
     connection: &mut BufReader<TcpStream>,
     assertions: &mut u32,
-) -> Outcome {
-    if let Some(send) = &tcp.send
-        && let Err(problem) = connection.get_mut().write_all(send.as_bytes())
-    {
-        return Outcome::Error {
-            message: format!("sending {} failed: {problem}", shown(send)),
-        };
+    values: &HashMap<String, String>,
+) -> (Outcome, String) {
+    if let Some(send) = &tcp.send {
+        let send = fill(send, values);
+        if let Err(problem) = connection.get_mut().write_all(send.as_bytes()) {
+            let message = format!("sending {} failed: {problem}", shown(&send));
+            return (Outcome::Error { message }, String::new());
+        }
     }
-    if tcp.expect_line.is_none() && tcp.expect_matches.is_none() {
-        return Outcome::Passed;
+    let wants_a_line =
+        tcp.expect_line.is_some() || tcp.expect_matches.is_some() || test.capture.is_some();
+    if !wants_a_line {
+        return (Outcome::Passed, String::new());
     }
     let mut line = String::new();
     let read = connection.read_line(&mut line);
@@ -441,27 +485,25 @@ fn converse(
         Ok(_) => shown(line.trim_end_matches(['\n', '\r'])),
         Err(_) => format!("no line within {} s", test.timeout.as_secs_f64()),
     };
-    let line = line.trim_end_matches(['\n', '\r']);
+    let line = line.trim_end_matches(['\n', '\r']).to_string();
     let received = matches!(read, Ok(count) if count > 0);
+    let failed = |expected: String| Outcome::Failed {
+        message: "the line the server sent".to_string(),
+        expected,
+        actual: got.clone(),
+    };
     if let Some(wanted) = &tcp.expect_line {
         *assertions += 1;
+        let wanted = fill(wanted, values);
         if !received || line != wanted {
-            return Outcome::Failed {
-                message: "the line the server sent".to_string(),
-                expected: format!("the line {}", shown(wanted)),
-                actual: got,
-            };
+            return (failed(format!("the line {}", shown(&wanted))), line);
         }
     }
     if let Some(pattern) = &tcp.expect_matches {
         *assertions += 1;
-        if !received || !pattern.is_match(line) {
-            return Outcome::Failed {
-                message: "the line the server sent".to_string(),
-                expected: format!("a line matching /{pattern}/"),
-                actual: got,
-            };
+        if !received || !pattern.is_match(&line) {
+            return (failed(format!("a line matching /{pattern}/")), line);
         }
     }
-    Outcome::Passed
+    (Outcome::Passed, line)
 }

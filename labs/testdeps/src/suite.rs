@@ -30,6 +30,22 @@
 //! depends = ["connect"]
 //! tcp = { session = "main", send = "hello\n", expect_line = "hello" }   # the next line is "hello"
 //! ```
+//!
+//! A test can `capture` a value (the first group of a regex over its stdout, or over the line a
+//! tcp test read), which the tests that depend on it use as `${name}`, as PHPUnit hands a
+//! test's return value to its dependents:
+//!
+//! ```toml
+//! [[test]]
+//! name = "create"
+//! exec = "php client.php create"
+//! capture = "id=(\\d+)"
+//!
+//! [[test]]
+//! name = "fetch"
+//! depends = ["create"]
+//! exec = "php client.php fetch ${create}"
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -54,6 +70,9 @@ pub struct TestSpec {
     pub depends: Vec<String>,
     pub timeout: Duration,
     pub action: Action,
+    /// What to keep from the output (stdout, or the line a tcp test read): the regex's first
+    /// group, or all it matched. The tests that depend on this one use it as `${name}`.
+    pub capture: Option<Regex>,
 }
 
 #[derive(Debug)]
@@ -87,20 +106,21 @@ pub struct Exec {
 }
 
 impl TestSpec {
-    /// How many assertions the test makes.
+    /// How many assertions the test makes (a capture is one: its pattern must match).
     pub fn assertions(&self) -> u32 {
-        match &self.action {
-            Action::Exec(exec) => {
-                1 + (exec.stdout_contains.len()
-                    + exec.stdout_matches.len()
-                    + exec.stderr_contains.len()) as u32
+        self.capture.is_some() as u32
+            + match &self.action {
+                Action::Exec(exec) => {
+                    1 + (exec.stdout_contains.len()
+                        + exec.stdout_matches.len()
+                        + exec.stderr_contains.len()) as u32
+                }
+                Action::Tcp(tcp) => {
+                    tcp.connect.is_some() as u32
+                        + tcp.expect_line.is_some() as u32
+                        + tcp.expect_matches.is_some() as u32
+                }
             }
-            Action::Tcp(tcp) => {
-                tcp.connect.is_some() as u32
-                    + tcp.expect_line.is_some() as u32
-                    + tcp.expect_matches.is_some() as u32
-            }
-        }
     }
 }
 
@@ -123,6 +143,7 @@ struct RawTest {
     timeout: Option<f64>,
     exec: Option<RawExec>,
     tcp: Option<RawTcp>,
+    capture: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -285,12 +306,17 @@ pub fn parse(text: &str, file: &Path) -> Result<Suite, String> {
         {
             return Err(at("a second test with this name".to_string()));
         }
+        let capture = raw_test
+            .capture
+            .map(|pattern| regex(pattern, "capture"))
+            .transpose()?;
         tests.push(TestSpec {
             name: raw_test.name,
             line,
             depends: raw_test.depends,
             timeout,
             action,
+            capture,
         });
     }
     if tests.is_empty() {

@@ -220,3 +220,53 @@ tcp = {{ connect = "127.0.0.1:{port}", send = "hello\n", expect_line = "hello" }
         }
     );
 }
+
+#[test]
+fn a_captured_value_reaches_the_tests_that_depend_on_it() {
+    let folder = tempfile::tempdir().unwrap();
+    let suite = suite_in(
+        folder.path(),
+        r#"name = "ids"
+[[test]]
+name = "create"
+exec = "echo 'created id=4711'"
+capture = "id=(\\d+)"
+[[test]]
+name = "fetch"
+depends = ["create"]
+exec = { command = "echo fetched ${create}", stdout_contains = "fetched 4711" }
+[[test]]
+name = "missing"
+exec = "echo nothing here"
+capture = "id=(\\d+)"
+"#,
+    );
+    let results = run::run(&suite, None, 2, &|_: &TestResult| {});
+    assert_eq!(results[0].captured.as_deref(), Some("4711"));
+    assert_eq!(results[0].assertions, 2, "the exit code and the capture");
+    assert_eq!(results[1].outcome, Outcome::Passed, "{:?}", results[1]);
+    assert!(
+        matches!(&results[2].outcome, Outcome::Failed { expected, .. } if expected == "output matching /id=(\\d+)/"),
+        "{:?}",
+        results[2]
+    );
+}
+
+#[test]
+fn a_value_used_without_its_dependency_or_its_capture_is_refused() {
+    let check = |text: &str| {
+        let suite = suite::parse(text, Path::new("s.toml")).unwrap();
+        lab_testdeps::graph::check(&suite)
+    };
+    let without_depends = "name = \"s\"\n[[test]]\nname = \"a\"\nexec = \"echo 1\"\ncapture = \"1\"\n[[test]]\nname = \"b\"\nexec = \"echo ${a}\"\n";
+    assert_eq!(
+        check(without_depends).unwrap_err(),
+        "s.toml:6: test 'b' uses ${a}, but does not depend on 'a': add it to depends"
+    );
+    let without_capture = "name = \"s\"\n[[test]]\nname = \"a\"\nexec = \"echo 1\"\n[[test]]\nname = \"b\"\ndepends = [\"a\"]\nexec = \"echo ${a}\"\n";
+    assert!(
+        check(without_capture)
+            .unwrap_err()
+            .contains("but 'a' captures nothing")
+    );
+}
