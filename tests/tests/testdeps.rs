@@ -462,3 +462,55 @@ fn a_server_that_is_down_gives_errors_and_skips_like_phpunit() {
         "{stdout}"
     );
 }
+
+#[test]
+fn ctrl_c_stops_the_commands_under_way_and_still_reports() {
+    let folder = tempfile::tempdir().unwrap();
+    let suite = write_suite(
+        folder.path(),
+        r#"name = "long"
+[[test]]
+name = "sleeps"
+exec = "sleep 30 & echo $! > sleeper.pid; wait"
+[[test]]
+name = "after"
+depends = ["sleeps"]
+exec = "true"
+"#,
+    );
+    let mut run = common::Reaped(
+        command()
+            .args(["test", "run", &suite])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let pid_file = folder.path().join("sleeper.pid");
+    let pid: i32 = common::wait_for(std::time::Duration::from_secs(20), "the sleeper", || {
+        std::fs::read_to_string(&pid_file).ok()?.trim().parse().ok()
+    });
+    common::interrupt(&run.0);
+    let status = common::wait_for(std::time::Duration::from_secs(10), "the run to end", || {
+        run.0.try_wait().unwrap()
+    });
+    assert_eq!(status.code(), Some(1));
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut run.0.stdout.take().unwrap(), &mut stdout).unwrap();
+    assert!(stdout.starts_with("ES\n"), "{stdout}");
+    assert!(
+        stdout.contains("was stopped: the run was interrupted"),
+        "{stdout}"
+    );
+    // The sleep the test started is not left running.
+    let sleeping = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .unwrap_or_default()
+            .rsplit_once(") ")
+            .is_some_and(|(_, after)| after.starts_with('S'))
+    };
+    common::wait_for(
+        std::time::Duration::from_secs(5),
+        "the sleeper to be gone",
+        || (!sleeping()).then_some(()),
+    );
+}

@@ -219,7 +219,11 @@ fn main() -> ExitCode {
                     json,
                 },
         }) => {
+            // Ctrl-C stops the commands under way (each runs in a process group of its own) and
+            // still prints the report.
+            headless::catch_interrupts();
             let options = lab_testdeps::Options {
+                interrupted: headless::interrupted,
                 files,
                 jobs: jobs
                     .filter(|jobs| *jobs > 0)

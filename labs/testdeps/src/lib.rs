@@ -24,6 +24,8 @@ pub struct Options {
     pub junit: Option<PathBuf>,
     pub style: Style,
     pub format: Format,
+    /// True once the run should stop (Ctrl-C).
+    pub interrupted: fn() -> bool,
 }
 
 /// What standard output carries.
@@ -81,15 +83,21 @@ pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut d
             continue;
         }
         let progress = std::sync::Mutex::new(&mut *out);
-        let results = run::run(suite, selected.as_ref(), options.jobs, &|result| {
-            if options.format != Format::Phpunit {
-                return;
-            }
-            if let Ok(mut out) = progress.lock() {
-                let _ = write!(out, "{}", options.style.symbol(&result.outcome));
-                let _ = out.flush();
-            }
-        });
+        let results = run::run_until(
+            suite,
+            selected.as_ref(),
+            options.jobs,
+            &options.interrupted,
+            &|result| {
+                if options.format != Format::Phpunit {
+                    return;
+                }
+                if let Ok(mut out) = progress.lock() {
+                    let _ = write!(out, "{}", options.style.symbol(&result.outcome));
+                    let _ = out.flush();
+                }
+            },
+        );
         runs.push((suite, results));
     }
     let mut totals = Totals::default();

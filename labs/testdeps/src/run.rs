@@ -87,6 +87,18 @@ pub fn run(
     jobs: usize,
     on_finish: &(dyn Fn(&TestResult) + Sync),
 ) -> Vec<TestResult> {
+    run_until(suite, selected, jobs, &|| false, on_finish)
+}
+
+/// [`run`], stopping early when `stop` says so (Ctrl-C): the commands running are stopped and
+/// count as errors, the tests not started are skipped.
+pub fn run_until(
+    suite: &Suite,
+    selected: Option<&std::collections::BTreeSet<usize>>,
+    jobs: usize,
+    stop: &(dyn Fn() -> bool + Sync),
+    on_finish: &(dyn Fn(&TestResult) + Sync),
+) -> Vec<TestResult> {
     let count = suite.tests.len();
     let wanted = |index: usize| selected.is_none_or(|selected| selected.contains(&index));
     let dependencies: Vec<Vec<usize>> = suite
@@ -139,14 +151,17 @@ pub fn run(
                         continue;
                     };
                     guard.started[index] = true;
-                    let unmet = dependencies[index].iter().find_map(|dependency| {
-                        let result = guard.results[*dependency].as_ref()?;
-                        (result.outcome != Outcome::Passed).then(|| {
-                            format!(
-                                "depends on '{}', which {}",
-                                suite.tests[*dependency].name,
-                                result.outcome.what()
-                            )
+                    let interrupted = stop().then(|| "the run was interrupted".to_string());
+                    let unmet = interrupted.or_else(|| {
+                        dependencies[index].iter().find_map(|dependency| {
+                            let result = guard.results[*dependency].as_ref()?;
+                            (result.outcome != Outcome::Passed).then(|| {
+                                format!(
+                                    "depends on '{}', which {}",
+                                    suite.tests[*dependency].name,
+                                    result.outcome.what()
+                                )
+                            })
                         })
                     });
                     if let Some(reason) = unmet {
@@ -172,7 +187,7 @@ pub fn run(
                         })
                         .collect();
                     drop(guard);
-                    let result = run_test(suite, index, &sessions, &values);
+                    let result = run_test(suite, index, &sessions, &values, stop);
                     guard = board
                         .lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -193,6 +208,7 @@ fn run_test(
     index: usize,
     sessions: &Sessions,
     values: &HashMap<String, String>,
+    stop: &(dyn Fn() -> bool + Sync),
 ) -> TestResult {
     let test = &suite.tests[index];
     let started = Instant::now();
@@ -202,7 +218,7 @@ fn run_test(
         .filter(|folder| !folder.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
     let (mut outcome, mut assertions, output) = match &test.action {
-        Action::Exec(exec) => run_exec(test, exec, folder, values),
+        Action::Exec(exec) => run_exec(test, exec, folder, values, stop),
         Action::Tcp(tcp) => run_tcp(test, tcp, sessions, values),
     };
     let mut captured = None;
@@ -252,6 +268,7 @@ fn run_exec(
     exec: &Exec,
     folder: &std::path::Path,
     values: &HashMap<String, String>,
+    stop: &(dyn Fn() -> bool + Sync),
 ) -> (Outcome, u32, String) {
     use std::os::unix::process::CommandExt;
     let command = fill(&exec.command, values);
@@ -291,16 +308,22 @@ fn run_exec(
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            Ok(None) if Instant::now() < deadline && !stop() => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
             _ => break None,
         }
     };
     let Some(status) = status else {
-        // SAFETY: signals the process group this function started.
+        // SAFETY: signals the process group this function started (a group of its own, so a
+        // Ctrl-C at the terminal does not reach it: stopping it is this function's job).
         unsafe {
             libc::kill(-(child.id() as i32), libc::SIGKILL);
         }
         let _ = child.wait();
+        if stop() {
+            return error(format!("`{command}` was stopped: the run was interrupted"));
+        }
         return error(format!(
             "`{command}` ran past its timeout of {} s and was stopped",
             test.timeout.as_secs_f64()
