@@ -514,3 +514,47 @@ exec = "true"
         || (!sleeping()).then_some(()),
     );
 }
+
+#[test]
+fn a_bootstrap_server_runs_for_the_tests_and_is_stopped_after() {
+    let port = common::free_port();
+    let folder = tempfile::tempdir().unwrap();
+    let server = format!(
+        "{} lab socket-echo --role server --bind 127.0.0.1:{port} --headless",
+        common::workbench().display()
+    );
+    let suite = write_suite(
+        folder.path(),
+        &echo_suite(port).replacen(
+            "name = \"echo\"\n",
+            &format!("name = \"echo\"\n[bootstrap]\ncommand = \"{server}\"\nready_port = {port}\ntimeout = 20\n"),
+            1,
+        ),
+    );
+    let (code, stdout, stderr) = test_run(&[&suite]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.ends_with("OK (4 tests, 5 assertions)\n"), "{stdout}");
+    // No server is left behind: the port is free again.
+    common::wait_for(
+        std::time::Duration::from_secs(5),
+        "the port to be free",
+        || std::net::TcpListener::bind(("127.0.0.1", port)).ok(),
+    );
+    // A bootstrap that dies before its port opens stops the run with one line.
+    let broken = write_suite(
+        folder.path(),
+        &echo_suite(port).replacen(
+            "name = \"echo\"\n",
+            &format!("name = \"echo\"\n[bootstrap]\ncommand = \"echo no server here >&2; exit 3\"\nready_port = {port}\n"),
+            1,
+        ),
+    );
+    let (code, stdout, stderr) = test_run(&[&broken]);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        stderr,
+        format!(
+            "workbench: {broken}: the bootstrap `echo no server here >&2; exit 3` ended (exit status: 3) before port {port} opened: no server here\n"
+        )
+    );
+}

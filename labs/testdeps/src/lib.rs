@@ -6,6 +6,7 @@
 //! (`run.rs`), and reports like PHPUnit (`report.rs`). `workbench test run <suite.toml>` is the
 //! command line.
 
+pub mod bootstrap;
 pub mod graph;
 pub mod report;
 pub mod run;
@@ -82,6 +83,17 @@ pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut d
         {
             continue;
         }
+        // Started before the tests, stopped (dropped) after them.
+        let _bootstrap = match &suite.bootstrap {
+            None => None,
+            Some(bootstrap) => match bootstrap::start(suite, bootstrap) {
+                Ok(running) => Some(running),
+                Err(message) => {
+                    let _ = writeln!(error, "workbench: {message}");
+                    return FAILED;
+                }
+            },
+        };
         let progress = std::sync::Mutex::new(&mut *out);
         let results = run::run_until(
             suite,

@@ -14,6 +14,10 @@
 //! exec = { command = "php client.php send 567", exit = 0, stdout_contains = "OK", stdout_matches = "id=\\d+" }
 //! ```
 //!
+//! A `[bootstrap]` table starts a command before the tests (a server) and stops it after them:
+//! `command = "php -S 127.0.0.1:8080"`, `ready_port = 8080` (tests wait until it accepts
+//! connections), `timeout = 10` (seconds to wait for that).
+//!
 //! Commands run with `sh -c` in the suite file's folder. Every assertion is counted: the exit
 //! code is one, each `stdout_contains`, `stdout_matches` and `stderr_contains` is one more.
 //!
@@ -59,7 +63,18 @@ use toml::Spanned;
 pub struct Suite {
     pub name: String,
     pub file: PathBuf,
+    pub bootstrap: Option<Bootstrap>,
     pub tests: Vec<TestSpec>,
+}
+
+/// A command started before the tests (a server, say) and stopped after them.
+#[derive(Debug)]
+pub struct Bootstrap {
+    pub command: String,
+    /// Tests start once 127.0.0.1 accepts connections on this port.
+    pub ready_port: Option<u16>,
+    /// How long to wait for that.
+    pub timeout: Duration,
 }
 
 #[derive(Debug)]
@@ -130,8 +145,17 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 #[serde(deny_unknown_fields)]
 struct RawSuite {
     name: String,
+    bootstrap: Option<RawBootstrap>,
     #[serde(default, rename = "test")]
     tests: Vec<Spanned<RawTest>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBootstrap {
+    command: String,
+    ready_port: Option<u16>,
+    timeout: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -325,9 +349,28 @@ pub fn parse(text: &str, file: &Path) -> Result<Suite, String> {
             raw.name
         ));
     }
+    let bootstrap = match raw.bootstrap {
+        None => None,
+        Some(bootstrap) => Some(Bootstrap {
+            command: bootstrap.command,
+            ready_port: bootstrap.ready_port,
+            timeout: match bootstrap.timeout {
+                None => Duration::from_secs(10),
+                Some(seconds) if seconds > 0.0 && seconds.is_finite() => {
+                    Duration::from_secs_f64(seconds)
+                }
+                Some(seconds) => {
+                    return Err(format!(
+                        "{shown}: bootstrap timeout {seconds} is not a number of seconds above 0"
+                    ));
+                }
+            },
+        }),
+    };
     Ok(Suite {
         name: raw.name,
         file: file.to_path_buf(),
+        bootstrap,
         tests,
     })
 }
