@@ -155,3 +155,34 @@ fn tasks_nobody_can_read_are_reported_and_skipped() {
         );
     }
 }
+
+#[test]
+fn results_that_overtake_the_batch_start_still_count() {
+    let endpoints = Endpoints::free();
+    let sink = common::start(
+        PipelineLab,
+        &[
+            ("role", "sink"),
+            ("bind", &endpoints.results),
+            ("control", &endpoints.control),
+            ("batches", "1"),
+        ],
+    );
+    let zmq_context = zmq::Context::new();
+    let push = zmq_context.socket(zmq::PUSH).unwrap();
+    push.set_linger(1000).unwrap();
+    push.connect(&endpoints.results).unwrap();
+    // One socket keeps its order: the sink sees both results before the start of their batch,
+    // as it can when the start comes from the ventilator and the results from quick workers.
+    push.send("task=1 work=0 n=3 result=9 worker=quick", 0)
+        .unwrap();
+    push.send("task=2 work=0 n=4 result=16 worker=quick", 0)
+        .unwrap();
+    push.send("batch tasks=3", 0).unwrap();
+    push.send("task=3 work=0 n=5 result=25 worker=slow", 0)
+        .unwrap();
+    let collected = sink.wait();
+    assert!(collected.ok, "{}", collected.verdict);
+    assert_eq!(count(&collected, "results"), 3);
+    assert_eq!(count(&collected, "quick/results"), 2);
+}

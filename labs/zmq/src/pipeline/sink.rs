@@ -17,9 +17,9 @@
 use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
-use lab_core::{Cell, LabContext};
+use lab_core::{Cell, Counter, Gauge, LabContext};
 
-use super::message::{Arrival, KILL, arrival};
+use super::message::{Arrival, KILL, Outcome, arrival};
 use crate::endpoint;
 
 /// The sink's two bound sockets.
@@ -67,6 +67,103 @@ impl BatchReport {
 /// Worker names the dashboard shows, at most (a flood of names must not grow the table).
 const MOST_WORKERS_SHOWN: usize = 64;
 
+/// Results kept while no batch has started, at most (a stray sender must not fill memory).
+const MOST_EARLY_RESULTS: usize = 100_000;
+
+/// The batch being collected.
+struct OpenBatch {
+    report: BatchReport,
+    started: Instant,
+    /// Task numbers seen, to count repeats.
+    seen: HashSet<u64>,
+}
+
+impl OpenBatch {
+    fn new(expected: u64, started: Instant) -> OpenBatch {
+        OpenBatch {
+            report: BatchReport {
+                expected,
+                ..BatchReport::default()
+            },
+            started,
+            seen: HashSet::new(),
+        }
+    }
+}
+
+/// The sink's live figures on the dashboard.
+struct Tally<'a> {
+    context: &'a LabContext,
+    received: Counter,
+    wrong: Counter,
+    progress: Gauge,
+    workers_shown: HashSet<String>,
+}
+
+impl<'a> Tally<'a> {
+    fn new(context: &'a LabContext) -> Tally<'a> {
+        Tally {
+            context,
+            received: context.counter("results"),
+            wrong: context.counter("wrong results"),
+            progress: context.gauge("batch progress %"),
+            workers_shown: HashSet::new(),
+        }
+    }
+
+    fn new_batch(&self) {
+        self.progress.set(0);
+        for worker in &self.workers_shown {
+            self.context.gauge(&format!("{worker}/this batch")).set(0);
+        }
+    }
+
+    /// Counts one result into the open batch and onto the dashboard.
+    fn record(&mut self, open: &mut OpenBatch, outcome: Outcome) {
+        let report = &mut open.report;
+        report.results += 1;
+        report.work_ms += outcome.work_ms.unwrap_or(0);
+        if let Some(task) = outcome.task
+            && !open.seen.insert(task)
+        {
+            report.repeated += 1;
+        }
+        match outcome.correct {
+            Some(true) => {}
+            Some(false) => {
+                report.wrong += 1;
+                self.wrong.increment();
+            }
+            None => report.unchecked += 1,
+        }
+        if outcome.correct != Some(true) && report.wrong_examples.len() < 3 {
+            report.wrong_examples.push(outcome.text.to_string());
+        }
+        let worker = outcome.worker.unwrap_or("(no name)").to_string();
+        if self.workers_shown.len() < MOST_WORKERS_SHOWN
+            && self.workers_shown.insert(worker.clone())
+        {
+            self.context.add_table_row(
+                "workers",
+                vec![
+                    Cell::from(worker.as_str()),
+                    Cell::Gauge(format!("{worker}/this batch")),
+                    Cell::Count(format!("{worker}/results")),
+                ],
+            );
+        }
+        if self.workers_shown.contains(&worker) {
+            self.context.gauge(&format!("{worker}/this batch")).add(1);
+            self.context
+                .counter(&format!("{worker}/results"))
+                .increment();
+        }
+        *report.per_worker.entry(worker).or_default() += 1;
+        self.progress
+            .set((report.results * 100 / report.expected.max(1)) as i64);
+    }
+}
+
 impl Sink {
     pub fn bind(
         zmq_context: &zmq::Context,
@@ -100,13 +197,13 @@ impl Sink {
         stop: &dyn Fn() -> bool,
         on_batch: &mut dyn FnMut(&BatchReport),
     ) -> anyhow::Result<u64> {
-        let received = context.counter("results");
-        let wrong = context.counter("wrong results");
-        let progress = context.gauge("batch progress %");
+        let mut tally = Tally::new(context);
         let odd = context.counter("odd messages");
-        let mut workers_shown: HashSet<String> = HashSet::new();
         let mut finished = 0;
-        let mut batch: Option<(BatchReport, Instant, HashSet<u64>)> = None;
+        let mut batch: Option<OpenBatch> = None;
+        // Results that came in before their batch's start: the start travels on its own
+        // connection, and under load the first results can overtake it.
+        let mut early: Vec<(Instant, Vec<u8>)> = Vec::new();
         while (batches == 0 || finished < batches) && !stop() {
             let message = match self.results.recv_multipart(0) {
                 Ok(mut frames) if frames.len() == 1 => frames.remove(0),
@@ -124,79 +221,49 @@ impl Sink {
                 Err(zmq::Error::ETERM) => break,
                 Err(error) => return Err(error.into()),
             };
-            let outcome = match arrival(&message, batch.is_some()) {
+            match arrival(&message, batch.is_some()) {
                 Arrival::BatchStart { tasks } => {
-                    if let Some((report, _, _)) = &batch {
+                    if let Some(open) = &batch {
                         context.warn(format!(
                             "a new batch started with {} of {} results of the last one in",
-                            report.results, report.expected
+                            open.report.results, open.report.expected
                         ));
                     }
                     let expected = tasks.unwrap_or(default_tasks);
                     context.info(format!("a batch of {expected} tasks starts"));
-                    progress.set(0);
-                    for worker in &workers_shown {
-                        context.gauge(&format!("{worker}/this batch")).set(0);
+                    tally.new_batch();
+                    let started = early.first().map_or_else(Instant::now, |(when, _)| *when);
+                    let mut open = OpenBatch::new(expected, started);
+                    for (_, message) in early.drain(..) {
+                        if let Arrival::Result(outcome) = arrival(&message, true) {
+                            tally.record(&mut open, outcome);
+                        }
                     }
-                    let report = BatchReport {
-                        expected,
-                        ..BatchReport::default()
-                    };
-                    batch = Some((report, Instant::now(), HashSet::new()));
-                    continue;
+                    batch = Some(open);
                 }
-                Arrival::Result(outcome) => outcome,
-            };
-            received.increment();
-            let Some((report, started, seen)) = &mut batch else {
-                continue;
-            };
-            report.results += 1;
-            report.work_ms += outcome.work_ms.unwrap_or(0);
-            if let Some(task) = outcome.task
-                && !seen.insert(task)
-            {
-                report.repeated += 1;
-            }
-            match outcome.correct {
-                Some(true) => {}
-                Some(false) => {
-                    report.wrong += 1;
-                    wrong.increment();
+                Arrival::Result(outcome) => {
+                    tally.received.increment();
+                    match &mut batch {
+                        Some(open) => tally.record(open, outcome),
+                        None if early.len() < MOST_EARLY_RESULTS => {
+                            early.push((Instant::now(), message.clone()));
+                        }
+                        None => {}
+                    }
                 }
-                None => report.unchecked += 1,
             }
-            if outcome.correct != Some(true) && report.wrong_examples.len() < 3 {
-                report.wrong_examples.push(outcome.text.to_string());
-            }
-            let worker = outcome.worker.unwrap_or("(no name)").to_string();
-            if workers_shown.len() < MOST_WORKERS_SHOWN && workers_shown.insert(worker.clone()) {
-                context.add_table_row(
-                    "workers",
-                    vec![
-                        Cell::from(worker.as_str()),
-                        Cell::Gauge(format!("{worker}/this batch")),
-                        Cell::Count(format!("{worker}/results")),
-                    ],
-                );
-            }
-            if workers_shown.contains(&worker) {
-                context.gauge(&format!("{worker}/this batch")).add(1);
-                context.counter(&format!("{worker}/results")).increment();
-            }
-            *report.per_worker.entry(worker).or_default() += 1;
-            progress.set((report.results * 100 / report.expected.max(1)) as i64);
-            if report.results >= report.expected {
-                report.seconds = started.elapsed().as_secs_f64();
+            if let Some(open) = batch.take_if(|open| open.report.results >= open.report.expected) {
+                let mut report = open.report;
+                report.seconds = open.started.elapsed().as_secs_f64();
                 report.complete = true;
                 self.kill();
-                on_batch(report);
+                on_batch(&report);
                 finished += 1;
-                batch = None;
             }
         }
-        if let Some((mut report, started, _)) = batch {
-            report.seconds = started.elapsed().as_secs_f64();
+        if let Some(open) = batch {
+            let mut report = open.report;
+            report.seconds = open.started.elapsed().as_secs_f64();
             on_batch(&report);
         }
         Ok(finished)
