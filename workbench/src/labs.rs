@@ -6,5 +6,6 @@ pub fn registry() -> Registry {
     let mut registry = Registry::new();
     lab_zmq::register(&mut registry);
     lab_sockets::register(&mut registry);
+    lab_archive::register(&mut registry);
     registry
 }

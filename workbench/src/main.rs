@@ -12,11 +12,13 @@
 //! workbench lesson [<topic>] [--lang en|zh]   print a lesson (no topic: the list)
 //! workbench exercise list|show|hint|start|check|watch|export
 //! workbench zmq probe <tcp-endpoint>          which ZeroMQ socket listens there, if any
+//! workbench archive pack|list|verify|unpack|convert   Phar, zip and tar archives
 //! ```
 //!
 //! Exit codes: 0 the lab ran and its checks passed; 1 it ran and failed (the report says why);
 //! 2 the command line was wrong.
 
+mod archive;
 mod cli;
 mod course;
 mod headless;
@@ -86,6 +88,11 @@ enum Command {
     Test {
         #[command(subcommand)]
         command: TestCommand,
+    },
+    /// Archives: pack, list, verify, unpack and convert Phar, zip and tar files.
+    Archive {
+        #[command(subcommand)]
+        command: archive::ArchiveCommand,
     },
     /// ZeroMQ tools: `workbench zmq probe tcp://127.0.0.1:5559`.
     Zmq {
@@ -244,6 +251,7 @@ fn main() -> ExitCode {
                 lab_testdeps::run_suites(&options, &mut std::io::stdout(), &mut std::io::stderr());
             Ok(ExitCode::from(code as u8))
         }
+        Some(Command::Archive { command }) => archive::run(command),
         Some(Command::Zmq {
             command:
                 ZmqCommand::Probe {

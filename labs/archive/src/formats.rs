@@ -1,0 +1,452 @@
+//! Zip, tar and tar.gz to and from an [`Archive`], through the `zip`, `tar` and `flate2` crates,
+//! and the choice of format from a file's name or its first bytes.
+
+use std::io::{Cursor, Read, Write};
+
+use anyhow::{Context, bail};
+
+use crate::phar::{self, Phar, PharOptions};
+use crate::{Archive, Entry, EntryKind, PharParts};
+
+/// The formats the tool reads and writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Phar,
+    Zip,
+    Tar,
+    TarGz,
+}
+
+/// Where PHP keeps a phar's own parts inside a zip- or tar-based phar.
+const STUB_ENTRY: &str = ".phar/stub.php";
+const ALIAS_ENTRY: &str = ".phar/alias.txt";
+const METADATA_ENTRY: &str = ".phar/.metadata.bin";
+
+impl Format {
+    pub const NAMES: &'static str = "phar, zip, tar or tar.gz";
+
+    pub fn parse(name: &str) -> Result<Format, String> {
+        match name {
+            "phar" => Ok(Format::Phar),
+            "zip" => Ok(Format::Zip),
+            "tar" => Ok(Format::Tar),
+            "tar.gz" | "tgz" => Ok(Format::TarGz),
+            other => Err(format!("unknown format \"{other}\": use {}", Format::NAMES)),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Phar => "phar",
+            Format::Zip => "zip",
+            Format::Tar => "tar",
+            Format::TarGz => "tar.gz",
+        }
+    }
+
+    /// The format a file name asks for, by its extension.
+    pub fn from_file_name(name: &str) -> Option<Format> {
+        let name = name.to_ascii_lowercase();
+        [
+            (".tar.gz", Format::TarGz),
+            (".tgz", Format::TarGz),
+            (".tar", Format::Tar),
+            (".zip", Format::Zip),
+            (".phar", Format::Phar),
+        ]
+        .into_iter()
+        .find(|(extension, _)| name.ends_with(extension))
+        .map(|(_, format)| format)
+    }
+
+    /// The format of an archive's bytes, from their magic numbers.
+    pub fn sniff(bytes: &[u8]) -> Option<Format> {
+        if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+            Some(Format::Zip)
+        } else if bytes.starts_with(&[0x1f, 0x8b]) {
+            Some(Format::TarGz)
+        } else if bytes.get(257..262) == Some(b"ustar") {
+            Some(Format::Tar)
+        } else if phar::find(bytes, phar::HALT).is_some() {
+            Some(Format::Phar)
+        } else {
+            None
+        }
+    }
+}
+
+/// Reads an archive of any format. Every entry is checked (CRC, signature, sizes) and the total
+/// is bounded by `max_size`; nothing is written anywhere.
+pub fn read(bytes: &[u8], max_size: u64) -> anyhow::Result<(Format, Archive)> {
+    let Some(format) = Format::sniff(bytes) else {
+        bail!(
+            "not an archive this tool knows ({}): no zip, gzip or tar header and no __HALT_COMPILER();",
+            Format::NAMES
+        );
+    };
+    let mut budget = Budget::new(max_size);
+    let archive = match format {
+        Format::Phar => read_phar(bytes, &mut budget)?,
+        Format::Zip => from_plain(read_zip(bytes, &mut budget)?),
+        Format::Tar => from_plain(read_tar(bytes, &mut budget)?),
+        Format::TarGz => from_plain(read_tar(flate2::read::GzDecoder::new(bytes), &mut budget)?),
+    };
+    Ok((format, archive))
+}
+
+/// The bytes of `archive` in `format`.
+pub fn write(archive: &Archive, format: Format, options: &PharOptions) -> anyhow::Result<Vec<u8>> {
+    if format == Format::Phar {
+        return phar::write(&archive.entries, options);
+    }
+    let entries = with_phar_parts(archive);
+    match format {
+        Format::Zip => write_zip(&entries),
+        Format::Tar => write_tar(&entries, Vec::new()),
+        Format::TarGz => {
+            let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            Ok(write_tar(&entries, encoder)?.finish()?)
+        }
+        Format::Phar => unreachable!(),
+    }
+}
+
+/// How many bytes may still be unpacked: shared by all entries, so that a thousand entries of
+/// one megabyte each are a gigabyte too.
+pub struct Budget {
+    left: u64,
+    max_size: u64,
+}
+
+impl Budget {
+    pub fn new(max_size: u64) -> Budget {
+        Budget {
+            left: max_size,
+            max_size,
+        }
+    }
+
+    /// Reads `source`, refusing to go past what is left.
+    fn read(&mut self, name: &str, source: impl Read) -> anyhow::Result<Vec<u8>> {
+        let mut contents = Vec::new();
+        source
+            .take(self.left + 1)
+            .read_to_end(&mut contents)
+            .with_context(|| format!("\"{name}\" cannot be read"))?;
+        self.spend(name, contents.len() as u64)?;
+        Ok(contents)
+    }
+
+    /// Reads an entry that says it holds `declared` bytes: more is a bomb, less is damage.
+    fn read_declared(
+        &mut self,
+        name: &str,
+        source: impl Read,
+        declared: u64,
+    ) -> anyhow::Result<Vec<u8>> {
+        self.spend(name, declared)?;
+        let mut contents = Vec::with_capacity(declared.min(1 << 20) as usize);
+        source
+            .take(declared + 1)
+            .read_to_end(&mut contents)
+            .with_context(|| format!("\"{name}\" cannot be read"))?;
+        if contents.len() as u64 != declared {
+            bail!(
+                "\"{name}\" holds {}{} bytes but says {declared}",
+                contents.len(),
+                if contents.len() as u64 > declared {
+                    " or more"
+                } else {
+                    ""
+                }
+            );
+        }
+        Ok(contents)
+    }
+
+    fn spend(&mut self, name: &str, size: u64) -> anyhow::Result<()> {
+        if size > self.left {
+            bail!(
+                "unpacking stops at \"{name}\": the archive inflates past {} bytes (--max-size); a decompression bomb?",
+                self.max_size
+            );
+        }
+        self.left -= size;
+        Ok(())
+    }
+}
+
+fn read_phar(bytes: &[u8], budget: &mut Budget) -> anyhow::Result<Archive> {
+    let found = Phar::parse(bytes)?;
+    if let Some(signature) = &found.signature
+        && signature.verified == Some(false)
+    {
+        bail!(
+            "the {} signature does not match: the archive was changed after it was signed",
+            signature.kind.name()
+        );
+    }
+    let mut entries = Vec::with_capacity(found.entries.len());
+    for record in &found.entries {
+        budget.spend(&record.name, record.size as u64)?;
+        let kind = if record.is_directory() {
+            EntryKind::Directory
+        } else {
+            EntryKind::File(found.contents(bytes, record, budget.max_size)?)
+        };
+        entries.push(Entry {
+            path: record.name.trim_end_matches('/').to_string(),
+            kind,
+            mode: record.permissions(),
+            modified: record.timestamp as u64,
+            metadata: (!record.metadata.is_empty()).then(|| record.metadata.clone()),
+        });
+    }
+    Ok(Archive {
+        entries,
+        phar: PharParts {
+            stub: Some(found.stub),
+            alias: (!found.alias.is_empty()).then_some(found.alias),
+            metadata: (!found.metadata.is_empty()).then_some(found.metadata),
+        },
+    })
+}
+
+/// Moves `.phar/…` entries of a zip or tar into the archive's phar parts.
+fn from_plain(entries: Vec<Entry>) -> Archive {
+    let mut archive = Archive::default();
+    for entry in entries {
+        match (entry.path.as_str(), entry.kind) {
+            (STUB_ENTRY, EntryKind::File(contents)) => archive.phar.stub = Some(contents),
+            (ALIAS_ENTRY, EntryKind::File(contents)) => {
+                archive.phar.alias = Some(String::from_utf8_lossy(&contents).into_owned())
+            }
+            (METADATA_ENTRY, EntryKind::File(contents)) => archive.phar.metadata = Some(contents),
+            (".phar", EntryKind::Directory) => {}
+            (_, kind) => archive.entries.push(Entry { kind, ..entry }),
+        }
+    }
+    archive
+}
+
+/// The entries, plus the phar parts as `.phar/…` files.
+fn with_phar_parts(archive: &Archive) -> Vec<Entry> {
+    let parts = &archive.phar;
+    let mut entries = archive.entries.clone();
+    let extra = [
+        (STUB_ENTRY, parts.stub.clone()),
+        (ALIAS_ENTRY, parts.alias.clone().map(String::into_bytes)),
+        (METADATA_ENTRY, parts.metadata.clone()),
+    ];
+    for (path, contents) in extra {
+        if let Some(contents) = contents {
+            entries.push(Entry::file(path, contents));
+        }
+    }
+    entries
+}
+
+fn read_zip(bytes: &[u8], budget: &mut Budget) -> anyhow::Result<Vec<Entry>> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).context("a damaged zip")?;
+    let mut entries = Vec::with_capacity(zip.len());
+    for index in 0..zip.len() {
+        let mut file = zip
+            .by_index(index)
+            .with_context(|| format!("zip entry {index} cannot be read"))?;
+        let path = file.name().trim_end_matches('/').to_string();
+        let mode = file.unix_mode().unwrap_or(0o644);
+        let modified = file
+            .last_modified()
+            .and_then(|time| time_of_zip(&time))
+            .unwrap_or(0);
+        let kind = if file.is_dir() {
+            EntryKind::Directory
+        } else if mode & 0o170000 == 0o120000 {
+            let target = budget.read(&path, &mut file)?;
+            EntryKind::Symlink(String::from_utf8_lossy(&target).into_owned())
+        } else {
+            let declared = file.size();
+            EntryKind::File(budget.read_declared(&path, &mut file, declared)?)
+        };
+        entries.push(Entry {
+            path,
+            kind,
+            mode: mode & 0o7777,
+            modified,
+            metadata: None,
+        });
+    }
+    Ok(entries)
+}
+
+fn time_of_zip(time: &zip::DateTime) -> Option<u64> {
+    let days = days_from_civil(time.year() as i64, time.month() as i64, time.day() as i64);
+    let seconds = days * 86_400
+        + time.hour() as i64 * 3600
+        + time.minute() as i64 * 60
+        + time.second() as i64;
+    u64::try_from(seconds).ok()
+}
+
+/// Days since 1970-01-01 of a date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+fn write_zip(entries: &[Entry]) -> anyhow::Result<Vec<u8>> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for entry in entries {
+        let mut options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .unix_permissions(entry.mode);
+        if let Some(time) = zip_time(entry.modified) {
+            options = options.last_modified_time(time);
+        }
+        match &entry.kind {
+            EntryKind::File(contents) => {
+                zip.start_file(entry.path.as_str(), options)?;
+                zip.write_all(contents)?;
+            }
+            EntryKind::Directory => zip.add_directory(entry.path.as_str(), options)?,
+            EntryKind::Symlink(target) => {
+                zip.add_symlink(entry.path.as_str(), target.as_str(), options)?
+            }
+        }
+    }
+    Ok(zip.finish()?.into_inner())
+}
+
+/// A zip timestamp (zip cannot hold times before 1980: those are left out).
+fn zip_time(seconds: u64) -> Option<zip::DateTime> {
+    let days = (seconds / 86_400) as i64;
+    let in_day = seconds % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    zip::DateTime::from_date_and_time(
+        u16::try_from(year).ok()?,
+        month as u8,
+        day as u8,
+        (in_day / 3600) as u8,
+        (in_day % 3600 / 60) as u8,
+        (in_day % 60) as u8,
+    )
+    .ok()
+}
+
+/// The date of a day since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let days = days + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + if month <= 2 { 1 } else { 0 };
+    (year, month, day)
+}
+
+fn read_tar(source: impl Read, budget: &mut Budget) -> anyhow::Result<Vec<Entry>> {
+    let mut tar = tar::Archive::new(source);
+    let mut entries = Vec::new();
+    for (index, entry) in tar.entries().context("a damaged tar")?.enumerate() {
+        let mut entry = entry.with_context(|| format!("tar entry {} cannot be read", index + 1))?;
+        let path = String::from_utf8_lossy(&entry.path_bytes())
+            .trim_end_matches('/')
+            .to_string();
+        let header = entry.header();
+        let mode = header.mode().unwrap_or(0o644) & 0o7777;
+        let modified = header.mtime().unwrap_or(0);
+        let kind = match header.entry_type() {
+            tar::EntryType::Directory => EntryKind::Directory,
+            tar::EntryType::Symlink => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|target| String::from_utf8_lossy(&target).into_owned())
+                    .unwrap_or_default();
+                EntryKind::Symlink(target)
+            }
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                let declared = entry.size();
+                EntryKind::File(budget.read_declared(&path, &mut entry, declared)?)
+            }
+            tar::EntryType::XGlobalHeader | tar::EntryType::XHeader => continue,
+            other => bail!(
+                "\"{path}\" is a {other:?} entry; only files, directories and symbolic links are unpacked"
+            ),
+        };
+        entries.push(Entry {
+            path,
+            kind,
+            mode,
+            modified,
+            metadata: None,
+        });
+    }
+    Ok(entries)
+}
+
+fn write_tar<W: Write>(entries: &[Entry], out: W) -> anyhow::Result<W> {
+    let mut tar = tar::Builder::new(out);
+    for entry in entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_mode(entry.mode);
+        header.set_mtime(entry.modified);
+        match &entry.kind {
+            EntryKind::File(contents) => {
+                header.set_entry_type(tar::EntryType::Regular);
+                header.set_size(contents.len() as u64);
+                tar.append_data(&mut header, &entry.path, contents.as_slice())?;
+            }
+            EntryKind::Directory => {
+                header.set_entry_type(tar::EntryType::Directory);
+                header.set_size(0);
+                tar.append_data(&mut header, format!("{}/", entry.path), std::io::empty())?;
+            }
+            EntryKind::Symlink(target) => {
+                header.set_entry_type(tar::EntryType::Symlink);
+                header.set_size(0);
+                tar.append_link(&mut header, &entry.path, target)?;
+            }
+        }
+    }
+    Ok(tar.into_inner()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_survive_the_trip_through_the_calendar() {
+        for seconds in [315_532_800, 1_700_000_000, 4_102_444_799] {
+            let time = zip_time(seconds).unwrap();
+            // Zip keeps even seconds only.
+            assert_eq!(time_of_zip(&time), Some(seconds - seconds % 2));
+        }
+        assert!(zip_time(0).is_none(), "zip has no 1970");
+    }
+
+    #[test]
+    fn formats_are_known_by_name_and_by_their_first_bytes() {
+        assert_eq!(Format::from_file_name("app.TAR.GZ"), Some(Format::TarGz));
+        assert_eq!(Format::from_file_name("app.phar"), Some(Format::Phar));
+        assert_eq!(Format::from_file_name("app"), None);
+        assert_eq!(Format::sniff(b"PK\x03\x04...."), Some(Format::Zip));
+        assert_eq!(
+            Format::sniff(b"<?php __HALT_COMPILER();"),
+            Some(Format::Phar)
+        );
+        assert_eq!(Format::sniff(b"hello"), None);
+    }
+}

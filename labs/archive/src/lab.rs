@@ -1,0 +1,321 @@
+//! The `archive` lab: a directory packed into one archive and unpacked again, round after round,
+//! with the speed, the compression and the layout of the file on the dashboard.
+//!
+//! Without `--dir` the lab makes a small PHP application of its own (an `index.php`, a class or
+//! two, and generated files under `vendor/`), so it shows something the first time.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use lab_core::{Cell, Lab, LabContext, LabInfo, ParamKind, ParamSpec, Params, Verdict};
+
+use crate::Entry;
+use crate::formats::Format;
+use crate::phar::{Compression, Phar, SignatureKind};
+use crate::tool::{self, PackOptions};
+
+pub struct ArchiveLab;
+
+impl Lab for ArchiveLab {
+    fn info(&self) -> LabInfo {
+        LabInfo {
+            id: "archive",
+            topic: "archives",
+            title: "Pack and unpack a Phar",
+            summary: "A directory packed into one self-running PHP archive (or zip, tar, tar.gz) and unpacked again: files/s, MB/s, compression, and where the stub, manifest, contents and signature sit in the file.",
+            lesson: "archives",
+            params: vec![
+                ParamSpec {
+                    name: "dir",
+                    kind: ParamKind::Text,
+                    default: "",
+                    help: "the directory to pack (default: a generated PHP application)",
+                },
+                ParamSpec {
+                    name: "files",
+                    kind: ParamKind::Integer {
+                        min: 1,
+                        max: 200_000,
+                    },
+                    default: "2000",
+                    help: "without --dir: how many files the generated application has",
+                },
+                ParamSpec {
+                    name: "format",
+                    kind: ParamKind::Choice {
+                        choices: &["phar", "zip", "tar", "tar.gz"],
+                    },
+                    default: "phar",
+                    help: "the archive format",
+                },
+                ParamSpec {
+                    name: "compress",
+                    kind: ParamKind::Choice {
+                        choices: &["none", "gz", "bz2"],
+                    },
+                    default: "none",
+                    help: "phar: how each file is compressed (zip deflates, tar.gz gzips the whole)",
+                },
+                ParamSpec {
+                    name: "sign",
+                    kind: ParamKind::Choice {
+                        choices: &["sha256", "sha512", "sha1", "md5"],
+                    },
+                    default: "sha256",
+                    help: "phar: the hash that signs the archive",
+                },
+                ParamSpec {
+                    name: "rounds",
+                    kind: ParamKind::Integer {
+                        min: 0,
+                        max: 1_000_000,
+                    },
+                    default: "3",
+                    help: "pack-and-unpack rounds; 0: until stopped",
+                },
+            ],
+        }
+    }
+
+    fn validate(&self, params: &Params) -> Result<(), String> {
+        let dir = params.text("dir");
+        if !dir.is_empty() && !Path::new(dir).is_dir() {
+            return Err(format!("--dir {dir}: no such directory"));
+        }
+        Ok(())
+    }
+
+    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+        let scratch = tempfile::Builder::new()
+            .prefix("workbench-archive-")
+            .tempdir()?;
+        let source = match params.text("dir") {
+            "" => {
+                let generated = scratch.path().join("app");
+                let files = params.integer("files") as usize;
+                context.info(format!("generating a PHP application of {files} files"));
+                sample_application(&generated, files)?;
+                generated
+            }
+            dir => PathBuf::from(dir),
+        };
+        let format = Format::parse(params.text("format")).map_err(anyhow::Error::msg)?;
+        let options = PackOptions {
+            format,
+            compression: Compression::parse(params.text("compress")).map_err(anyhow::Error::msg)?,
+            signature: Some(SignatureKind::parse(params.text("sign")).map_err(anyhow::Error::msg)?),
+            ..PackOptions::default()
+        };
+        declare_dashboard(context);
+        let rounds = params.integer("rounds") as u64;
+        let mut round = 0;
+        let mut mismatches = 0;
+        while (rounds == 0 || round < rounds) && !context.is_cancelled() {
+            round += 1;
+            let output = scratch.path().join(format!("app.{}", format.name()));
+            let target = scratch.path().join(format!("unpacked-{round}"));
+            mismatches += pack_and_unpack(&source, &output, &target, &options, context)?;
+            std::fs::remove_dir_all(&target).ok();
+            context.counter("rounds").increment();
+        }
+        let packed = context.counter("files packed").get();
+        if mismatches > 0 {
+            return Ok(Verdict::fail(format!(
+                "{mismatches} files came back different from the originals"
+            )));
+        }
+        Ok(Verdict::pass(format!(
+            "{round} round(s): {packed} files packed and unpacked, every one unchanged"
+        )))
+    }
+}
+
+fn declare_dashboard(context: &LabContext) {
+    context.chart(&["files packed", "files unpacked"]);
+    context.set_table(
+        "speed",
+        &["", "files/s", "bytes/s", "files", "bytes"],
+        vec![
+            vec![
+                Cell::from("packing"),
+                Cell::Rate("files packed".into()),
+                Cell::Rate("bytes packed".into()),
+                Cell::Count("files packed".into()),
+                Cell::Count("bytes packed".into()),
+            ],
+            vec![
+                Cell::from("unpacking"),
+                Cell::Rate("files unpacked".into()),
+                Cell::Rate("bytes unpacked".into()),
+                Cell::Count("files unpacked".into()),
+                Cell::Count("bytes unpacked".into()),
+            ],
+        ],
+    );
+}
+
+/// Shows the file being worked on, at most ten times a second.
+struct Current<'a> {
+    context: &'a LabContext,
+    doing: &'static str,
+    shown: Option<Instant>,
+}
+
+impl Current<'_> {
+    fn show(&mut self, entry: &Entry) {
+        if self
+            .shown
+            .is_some_and(|shown| shown.elapsed() < Duration::from_millis(100))
+        {
+            return;
+        }
+        self.shown = Some(Instant::now());
+        self.context.set_table(
+            "now",
+            &["doing", "file"],
+            vec![vec![
+                Cell::from(self.doing),
+                Cell::from(entry.path.as_str()),
+            ]],
+        );
+    }
+}
+
+/// One round; returns how many files came back different.
+fn pack_and_unpack(
+    source: &Path,
+    output: &Path,
+    target: &Path,
+    options: &PackOptions,
+    context: &LabContext,
+) -> anyhow::Result<u64> {
+    let files_packed = context.counter("files packed");
+    let bytes_packed = context.counter("bytes packed");
+    let mut current = Current {
+        context,
+        doing: "packing",
+        shown: None,
+    };
+    let packed = tool::pack(source, output, options, &mut |entry| {
+        files_packed.increment();
+        bytes_packed.add(entry.size());
+        current.show(entry);
+    })?;
+    let ratio = (packed.bytes_out * 100)
+        .checked_div(packed.bytes_in)
+        .unwrap_or(0);
+    context
+        .gauge("archive size % of the files")
+        .set(ratio as i64);
+    let bytes = tool::read_file(output)?;
+    show_layout(context, &bytes, options.format);
+
+    let files_unpacked = context.counter("files unpacked");
+    let bytes_unpacked = context.counter("bytes unpacked");
+    let mut current = Current {
+        context,
+        doing: "unpacking",
+        shown: None,
+    };
+    let mut unpacked = Vec::new();
+    tool::unpack(output, target, crate::DEFAULT_MAX_SIZE, &mut |entry| {
+        files_unpacked.increment();
+        bytes_unpacked.add(entry.size());
+        current.show(entry);
+        unpacked.push(entry.path.clone());
+    })?;
+    let mut mismatches = 0;
+    for path in unpacked {
+        let original = std::fs::read(source.join(&path));
+        let copy = std::fs::read(target.join(&path));
+        let same = match (original, copy) {
+            (Ok(original), Ok(copy)) => original == copy,
+            // Directories read as errors on both sides.
+            (Err(_), Err(_)) => true,
+            _ => false,
+        };
+        if !same {
+            mismatches += 1;
+            context.warn(format!("{path} came back different"));
+        }
+    }
+    Ok(mismatches)
+}
+
+/// The parts of the archive file and where they sit.
+pub fn layout(bytes: &[u8], format: Format) -> Vec<(String, usize, usize)> {
+    if format != Format::Phar {
+        return vec![(format!("{} archive", format.name()), 0, bytes.len())];
+    }
+    let Ok(found) = Phar::parse(bytes) else {
+        return vec![("unreadable phar".to_string(), 0, bytes.len())];
+    };
+    let mut parts = vec![
+        ("stub".to_string(), 0, found.manifest_offset),
+        (
+            format!("manifest ({} records)", found.entries.len()),
+            found.manifest_offset,
+            found.contents_offset,
+        ),
+        (
+            format!("contents of {} files", found.entries.len()),
+            found.contents_offset,
+            found.contents_end(),
+        ),
+    ];
+    if let Some(signature) = &found.signature {
+        parts.push((
+            format!("signature ({})", signature.kind.name()),
+            signature.offset,
+            bytes.len(),
+        ));
+    }
+    parts
+}
+
+fn show_layout(context: &LabContext, bytes: &[u8], format: Format) {
+    let rows = layout(bytes, format)
+        .into_iter()
+        .map(|(part, from, to)| {
+            vec![
+                Cell::from(part),
+                Cell::Number(from as f64),
+                Cell::Number(to as f64),
+                Cell::Number((to - from) as f64),
+            ]
+        })
+        .collect();
+    context.set_table("layout", &["part", "from byte", "to byte", "bytes"], rows);
+    context.bars("layout", "bytes");
+}
+
+/// Writes a small PHP application of `files` files under `dir`.
+pub fn sample_application(dir: &Path, files: usize) -> anyhow::Result<()> {
+    let write = |path: &str, contents: String| -> anyhow::Result<()> {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap())?;
+        std::fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))
+    };
+    write(
+        "index.php",
+        "<?php\nrequire __DIR__ . '/src/Greeting.php';\necho (new Greeting())->hello('phar'), \"\\n\";\n"
+            .to_string(),
+    )?;
+    write(
+        "src/Greeting.php",
+        "<?php\nclass Greeting\n{\n    public function hello(string $name): string\n    {\n        return \"Hello from a $name\";\n    }\n}\n"
+            .to_string(),
+    )?;
+    for number in 2..files {
+        let package = number / 100;
+        // Files of different sizes, as in a real vendor directory.
+        let padding = "// Generated to be packed: nothing includes it.\n".repeat(number % 40);
+        let body = format!(
+            "<?php\nnamespace Vendor\\Package{package};\n\n{padding}function value{number}(): int\n{{\n    return {};\n}}\n",
+            number * 7
+        );
+        write(&format!("vendor/package{package}/File{number}.php"), body)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,595 @@
+//! What `workbench archive` does: pack, list, verify, unpack and convert.
+//!
+//! Nothing is ever half-written: an archive is built in memory and written to a temporary file
+//! beside its destination, then renamed into place; unpacking reads and checks the whole archive
+//! first, writes into a temporary directory beside the target, and renames that into place.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+use crate::formats::{self, Format};
+use crate::paths;
+use crate::phar::{self, Compression, Phar, PharOptions, SignatureKind};
+use crate::php_serialize;
+use crate::{Archive, Entry, EntryKind};
+
+/// How to pack a directory.
+#[derive(Clone, Debug)]
+pub struct PackOptions {
+    pub format: Format,
+    /// The file the default stub runs.
+    pub entry: String,
+    /// A stub of one's own instead of the default.
+    pub stub: Option<Vec<u8>>,
+    /// Start the default stub with `#!/usr/bin/env php`, and make the file executable.
+    pub shebang: bool,
+    pub compression: Compression,
+    pub signature: Option<SignatureKind>,
+    /// The phar's alias (default: the output file's name).
+    pub alias: Option<String>,
+    pub metadata: Option<Value>,
+    /// Glob patterns of paths (relative to the directory) to leave out.
+    pub exclude: Vec<String>,
+}
+
+impl Default for PackOptions {
+    fn default() -> PackOptions {
+        PackOptions {
+            format: Format::Phar,
+            entry: "index.php".to_string(),
+            stub: None,
+            shebang: false,
+            compression: Compression::None,
+            signature: Some(SignatureKind::Sha256),
+            alias: None,
+            metadata: None,
+            exclude: Vec::new(),
+        }
+    }
+}
+
+/// What packing did.
+#[derive(Clone, Debug, Default)]
+pub struct Packed {
+    pub files: usize,
+    /// The bytes of the files packed.
+    pub bytes_in: u64,
+    /// The size of the archive.
+    pub bytes_out: u64,
+}
+
+/// The files under `dir`, in name order, minus `exclude`. Empty directories are kept as
+/// entries; symbolic links are followed when they stay inside `dir` and refused otherwise.
+/// `on_file` sees each entry as it is read.
+pub fn collect(
+    dir: &Path,
+    exclude: &[String],
+    on_file: &mut dyn FnMut(&Entry),
+) -> anyhow::Result<Vec<Entry>> {
+    if !dir.is_dir() {
+        bail!("{} is not a directory", dir.display());
+    }
+    let mut patterns = globset::GlobSetBuilder::new();
+    for pattern in exclude {
+        patterns.add(
+            globset::Glob::new(pattern)
+                .map_err(|error| anyhow::anyhow!("--exclude \"{pattern}\": {}", error.kind()))?,
+        );
+    }
+    let patterns = patterns.build()?;
+    let root = dir
+        .canonicalize()
+        .with_context(|| format!("cannot open {}", dir.display()))?;
+    let mut entries = Vec::new();
+    walk(&root, &root, &patterns, &mut entries, on_file)?;
+    Ok(entries)
+}
+
+fn walk(
+    root: &Path,
+    dir: &Path,
+    exclude: &globset::GlobSet,
+    entries: &mut Vec<Entry>,
+    on_file: &mut dyn FnMut(&Entry),
+) -> anyhow::Result<()> {
+    let mut children: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the directory {}", dir.display()))?
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("cannot read the directory {}", dir.display()))?;
+    children.sort_by_key(|child| child.file_name());
+    let before = entries.len();
+    for child in children {
+        let path = child.path();
+        let relative = path
+            .strip_prefix(root)
+            .expect("walked from the root")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if exclude.is_match(&relative) {
+            continue;
+        }
+        let mut metadata = std::fs::symlink_metadata(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if metadata.file_type().is_symlink() {
+            let resolved = path
+                .canonicalize()
+                .with_context(|| format!("{} is a symbolic link to nothing", path.display()))?;
+            if !resolved.starts_with(root) {
+                bail!(
+                    "{} is a symbolic link out of the directory (to {}); copy the file in instead",
+                    path.display(),
+                    resolved.display()
+                );
+            }
+            metadata = std::fs::metadata(&path)?;
+        }
+        if metadata.is_dir() {
+            walk(root, &path, exclude, entries, on_file)?;
+            continue;
+        }
+        let contents =
+            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let entry = Entry {
+            path: relative,
+            kind: EntryKind::File(contents),
+            mode: permissions(&metadata),
+            modified: modified(&metadata),
+            metadata: None,
+        };
+        on_file(&entry);
+        entries.push(entry);
+    }
+    // An empty directory (other than the root) is kept as one.
+    if entries.len() == before && dir != root {
+        let metadata = std::fs::metadata(dir)?;
+        entries.push(Entry {
+            path: dir
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/"),
+            kind: EntryKind::Directory,
+            mode: permissions(&metadata),
+            modified: modified(&metadata),
+            metadata: None,
+        });
+    }
+    Ok(())
+}
+
+fn permissions(metadata: &std::fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    metadata.permissions().mode() & 0o777
+}
+
+fn modified(metadata: &std::fs::Metadata) -> u64 {
+    metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |age| age.as_secs())
+}
+
+/// The phar options for writing `archive` to `output`, filling in what it lacks.
+pub fn phar_options(
+    archive: &Archive,
+    output: &Path,
+    options: &PackOptions,
+) -> anyhow::Result<PharOptions> {
+    let alias = match (&options.alias, &archive.phar.alias) {
+        (Some(alias), _) | (None, Some(alias)) => alias.clone(),
+        (None, None) => output.file_name().map_or("app.phar".to_string(), |name| {
+            name.to_string_lossy().into_owned()
+        }),
+    };
+    if let Some(bad) = alias.chars().find(|c| "/\\:;'\"".contains(*c)) {
+        bail!("the alias \"{alias}\" may not contain '{bad}'; choose one with --alias");
+    }
+    let stub = match (&options.stub, &archive.phar.stub) {
+        (Some(stub), _) | (None, Some(stub)) => stub.clone(),
+        (None, None) => phar::default_stub(&alias, &options.entry, options.shebang).into_bytes(),
+    };
+    let metadata = match &options.metadata {
+        Some(value) => Some(php_serialize::serialize(value).into_bytes()),
+        None => archive.phar.metadata.clone(),
+    };
+    Ok(PharOptions {
+        stub,
+        alias,
+        metadata,
+        compression: options.compression,
+        signature: options.signature,
+    })
+}
+
+/// Packs `dir` into `output`.
+pub fn pack(
+    dir: &Path,
+    output: &Path,
+    options: &PackOptions,
+    on_file: &mut dyn FnMut(&Entry),
+) -> anyhow::Result<Packed> {
+    let entries = collect(dir, &options.exclude, on_file)?;
+    if options.format == Format::Phar && options.stub.is_none() {
+        let entry_found = entries
+            .iter()
+            .any(|entry| entry.path == options.entry && matches!(entry.kind, EntryKind::File(_)));
+        if !entry_found {
+            bail!(
+                "the entry file \"{}\" is not in {}; name the file the stub should run with --entry",
+                options.entry,
+                dir.display()
+            );
+        }
+    }
+    let mut archive = Archive {
+        entries,
+        ..Archive::default()
+    };
+    if let Some(metadata) = &options.metadata {
+        archive.phar.metadata = Some(php_serialize::serialize(metadata).into_bytes());
+    }
+    let phar_options = phar_options(&archive, output, options)?;
+    if options.format != Format::Phar {
+        // A zip or tar holds the phar parts only when they were asked for.
+        archive.phar.alias = options.alias.clone();
+        archive.phar.stub = options.stub.clone();
+    }
+    let bytes = formats::write(&archive, options.format, &phar_options)?;
+    let executable = options.format == Format::Phar && options.shebang;
+    write_atomically(output, &bytes, executable)?;
+    Ok(Packed {
+        files: archive.entries.len(),
+        bytes_in: archive.entries.iter().map(Entry::size).sum(),
+        bytes_out: bytes.len() as u64,
+    })
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it: `path` is either the whole new
+/// file or left as it was.
+pub fn write_atomically(path: &Path, bytes: &[u8], executable: bool) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".workbench-")
+        .tempfile_in(parent)
+        .with_context(|| format!("cannot write in {}", parent.display()))?;
+    temporary.write_all(bytes)?;
+    let mode = if executable { 0o755 } else { 0o644 };
+    temporary
+        .as_file()
+        .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    temporary
+        .persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Reads an archive file whole.
+pub fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+/// Unpacks `input` into `target`, which must not exist or be empty. Returns the entries
+/// written. Every name and link is checked before the first byte is written.
+pub fn unpack(
+    input: &Path,
+    target: &Path,
+    max_size: u64,
+    on_file: &mut dyn FnMut(&Entry),
+) -> anyhow::Result<usize> {
+    let bytes = read_file(input)?;
+    let (_, archive) = formats::read(&bytes, max_size)
+        .with_context(|| format!("{} cannot be unpacked", input.display()))?;
+    check_names(&archive.entries).with_context(|| format!("{}", input.display()))?;
+    let target_is_empty = match std::fs::read_dir(target) {
+        Ok(mut children) => children.next().is_none(),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => true,
+        Err(error) => return Err(error).context(format!("cannot open {}", target.display())),
+    };
+    if !target_is_empty {
+        bail!(
+            "{} is not empty; unpack into a new or empty directory",
+            target.display()
+        );
+    }
+    let parent = match target.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".workbench-unpacking-")
+        .tempdir_in(&parent)
+        .with_context(|| format!("cannot write in {}", parent.display()))?;
+    write_entries(staging.path(), &archive.entries, on_file)?;
+    if target.exists() {
+        std::fs::remove_dir(target)?;
+    }
+    std::fs::rename(staging.path(), target)
+        .with_context(|| format!("cannot create {}", target.display()))?;
+    Ok(archive.entries.len())
+}
+
+/// Refuses names that leave the target, links that point out, and writes through links.
+pub fn check_names(entries: &[Entry]) -> anyhow::Result<()> {
+    let mut links = HashSet::new();
+    for entry in entries {
+        let parts = paths::safe_parts(&entry.path)?;
+        if matches!(entry.kind, EntryKind::Symlink(_)) {
+            links.insert(parts.join("/"));
+        }
+    }
+    for entry in entries {
+        paths::check_not_through_link(&entry.path, &links)?;
+        if let EntryKind::Symlink(target) = &entry.kind {
+            paths::check_link(&entry.path, target, &links)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes checked entries under `root`: files and directories first, links last.
+fn write_entries(
+    root: &Path,
+    entries: &[Entry],
+    on_file: &mut dyn FnMut(&Entry),
+) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in entries {
+        let path = root.join(paths::safe_path(&entry.path)?);
+        match &entry.kind {
+            EntryKind::Directory => std::fs::create_dir_all(&path)?,
+            EntryKind::File(contents) => {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(&path, contents)
+                    .with_context(|| format!("cannot write {}", entry.path))?;
+                let mode = if entry.mode == 0 {
+                    0o644
+                } else {
+                    entry.mode & 0o777
+                };
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))?;
+                if entry.modified > 0 {
+                    let time =
+                        std::time::UNIX_EPOCH + std::time::Duration::from_secs(entry.modified);
+                    std::fs::File::options()
+                        .write(true)
+                        .open(&path)?
+                        .set_modified(time)?;
+                }
+            }
+            EntryKind::Symlink(_) => continue,
+        }
+        on_file(entry);
+    }
+    for entry in entries {
+        if let EntryKind::Symlink(target) = &entry.kind {
+            let path = root.join(paths::safe_path(&entry.path)?);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::os::unix::fs::symlink(target, &path)
+                .with_context(|| format!("cannot create the link {}", entry.path))?;
+            on_file(entry);
+        }
+    }
+    Ok(())
+}
+
+/// Converts `input` to `output` (format from `format`, or from `output`'s name). Names,
+/// contents, permissions, times and the phar's stub, alias and metadata are kept wherever the
+/// target can hold them.
+pub fn convert(
+    input: &Path,
+    output: &Path,
+    options: &PackOptions,
+    max_size: u64,
+) -> anyhow::Result<Packed> {
+    let bytes = read_file(input)?;
+    let (_, archive) = formats::read(&bytes, max_size)
+        .with_context(|| format!("{} cannot be converted", input.display()))?;
+    check_names(&archive.entries).with_context(|| format!("{}", input.display()))?;
+    let phar_options = phar_options(&archive, output, options)?;
+    let written = formats::write(&archive, options.format, &phar_options)?;
+    write_atomically(output, &written, false)?;
+    Ok(Packed {
+        files: archive.entries.len(),
+        bytes_in: archive.entries.iter().map(Entry::size).sum(),
+        bytes_out: written.len() as u64,
+    })
+}
+
+/// Everything `list` shows, as JSON.
+pub fn listing(bytes: &[u8], max_size: u64) -> anyhow::Result<Value> {
+    if Format::sniff(bytes) == Some(Format::Phar) {
+        return Ok(phar_listing(bytes, &Phar::parse(bytes)?));
+    }
+    let (format, archive) = formats::read(bytes, max_size)?;
+    let entries: Vec<Value> = archive
+        .entries
+        .iter()
+        .map(|entry| {
+            json!({
+                "name": entry.path,
+                "kind": match entry.kind {
+                    EntryKind::File(_) => "file",
+                    EntryKind::Directory => "directory",
+                    EntryKind::Symlink(_) => "symlink",
+                },
+                "size": entry.size(),
+                "crc32": match &entry.kind {
+                    EntryKind::File(contents) => Value::from(format!("{:08x}", crc32fast::hash(contents))),
+                    _ => Value::Null,
+                },
+                "permissions": format!("{:04o}", entry.mode),
+                "modified": entry.modified,
+                "link": match &entry.kind { EntryKind::Symlink(target) => Value::from(target.as_str()), _ => Value::Null },
+            })
+        })
+        .collect();
+    Ok(json!({
+        "format": format.name(),
+        "stub": archive.phar.stub.as_ref().map(|stub| String::from_utf8_lossy(stub).into_owned()),
+        "alias": archive.phar.alias,
+        "metadata": archive.phar.metadata.as_ref().map(|data| metadata_json(data)),
+        "entries": entries,
+    }))
+}
+
+fn metadata_json(data: &[u8]) -> Value {
+    php_serialize::unserialize(data).unwrap_or_else(
+        |error| json!({"unreadable": String::from_utf8_lossy(data), "error": error}),
+    )
+}
+
+fn phar_listing(bytes: &[u8], found: &Phar) -> Value {
+    let entries: Vec<Value> = found
+        .entries
+        .iter()
+        .map(|entry| {
+            json!({
+                "name": entry.name,
+                "kind": if entry.is_directory() { "directory" } else { "file" },
+                "size": entry.size,
+                "stored_size": entry.stored_size,
+                "crc32": format!("{:08x}", entry.crc32),
+                "compression": entry.compression().map_or("unknown", Compression::name),
+                "permissions": format!("{:04o}", entry.permissions()),
+                "modified": entry.timestamp,
+                "offset": entry.offset,
+                "metadata": (!entry.metadata.is_empty()).then(|| metadata_json(&entry.metadata)),
+            })
+        })
+        .collect();
+    let signature = found.signature.as_ref().map(|signature| {
+        json!({
+            "type": signature.kind.name(),
+            "hash": hex(&signature.value),
+            "offset": signature.offset,
+            "verified": signature.verified,
+        })
+    });
+    json!({
+        "format": "phar",
+        "size": bytes.len(),
+        "stub": String::from_utf8_lossy(&found.stub),
+        "stub_length": found.stub.len(),
+        "alias": found.alias,
+        "api_version": found.version(),
+        "flags": format!("{:#x}", found.flags),
+        "manifest": {"offset": found.manifest_offset, "length": found.manifest_length + 4},
+        "contents": {"offset": found.contents_offset, "end": found.contents_end()},
+        "metadata": (!found.metadata.is_empty()).then(|| metadata_json(&found.metadata)),
+        "entries": entries,
+        "signature": signature,
+    })
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Checks the signature and every entry; the error names the first bad part.
+pub fn verify(bytes: &[u8], max_size: u64) -> anyhow::Result<String> {
+    let (format, archive) = formats::read(bytes, max_size)?;
+    let files = archive.entries.len();
+    if format == Format::Phar {
+        let found = Phar::parse(bytes)?;
+        return Ok(match found.signature {
+            Some(signature) if signature.verified.is_none() => format!(
+                "{files} entries, every CRC32 right; the {} signature needs the public key to check",
+                signature.kind.name()
+            ),
+            Some(signature) => format!(
+                "{files} entries, every CRC32 right, {} signature verified",
+                signature.kind.name()
+            ),
+            None => format!(
+                "{files} entries, every CRC32 right; unsigned (PHP refuses it unless phar.require_hash is off)"
+            ),
+        });
+    }
+    Ok(format!(
+        "{files} entries of a {} archive, all readable",
+        format.name()
+    ))
+}
+
+/// The listing as text for a terminal.
+pub fn listing_text(file: &Path, listing: &Value) -> String {
+    let text = |key: &str| listing[key].as_str().unwrap_or("").to_string();
+    let entries = listing["entries"].as_array().cloned().unwrap_or_default();
+    let mut out = format!(
+        "{}: {}, {} entries",
+        file.display(),
+        text("format"),
+        entries.len()
+    );
+    if listing["format"] == "phar" {
+        out.push_str(&format!(
+            ", API {}, flags {}\nstub: {} bytes   alias: {}\n",
+            text("api_version"),
+            text("flags"),
+            listing["stub_length"],
+            if text("alias").is_empty() {
+                "(none)".to_string()
+            } else {
+                text("alias")
+            },
+        ));
+    } else {
+        out.push('\n');
+    }
+    if !listing["metadata"].is_null() {
+        out.push_str(&format!("metadata: {}\n", listing["metadata"]));
+    }
+    out.push_str(&format!(
+        "{:<6} {:>10} {:>10} {:<8} {:<5} name\n",
+        "perms", "size", "stored", "crc32", "comp"
+    ));
+    for entry in &entries {
+        let field = |key: &str| match &entry[key] {
+            Value::Null => "-".to_string(),
+            Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        let mut name = field("name");
+        if entry["kind"] == "symlink" {
+            name.push_str(&format!(" -> {}", field("link")));
+        }
+        out.push_str(&format!(
+            "{:<6} {:>10} {:>10} {:<8} {:<5} {name}\n",
+            field("permissions"),
+            field("size"),
+            field("stored_size"),
+            field("crc32"),
+            field("compression"),
+        ));
+    }
+    match &listing["signature"] {
+        Value::Null if listing["format"] == "phar" => out.push_str("signature: none\n"),
+        Value::Null => {}
+        signature => out.push_str(&format!(
+            "signature: {} {} ({})\n",
+            signature["type"].as_str().unwrap_or(""),
+            signature["hash"].as_str().unwrap_or(""),
+            match signature["verified"].as_bool() {
+                Some(true) => "verified",
+                Some(false) => "DOES NOT MATCH: changed after signing",
+                None => "needs the public key to check",
+            }
+        )),
+    }
+    out
+}
