@@ -65,7 +65,7 @@ impl Format {
             Some(Format::Zip)
         } else if bytes.starts_with(&[0x1f, 0x8b]) {
             Some(Format::TarGz)
-        } else if bytes.get(257..262) == Some(b"ustar") {
+        } else if bytes.get(257..262) == Some(b"ustar") || tar_checksum_matches(bytes) {
             Some(Format::Tar)
         } else if phar::find(bytes, phar::HALT).is_some() {
             Some(Format::Phar)
@@ -73,6 +73,30 @@ impl Format {
             None
         }
     }
+}
+
+/// Whether the first 512 bytes are a tar header whose checksum adds up (old tars have no
+/// "ustar" mark): the sum of the header's bytes, with the checksum field counted as spaces.
+fn tar_checksum_matches(bytes: &[u8]) -> bool {
+    let Some(header) = bytes.get(..512) else {
+        return false;
+    };
+    let stored = std::str::from_utf8(&header[148..156])
+        .ok()
+        .map(|field| field.trim_matches(|c: char| c == '\0' || c == ' '))
+        .and_then(|field| u32::from_str_radix(field, 8).ok());
+    let sum: u32 = header
+        .iter()
+        .enumerate()
+        .map(|(at, byte)| {
+            if (148..156).contains(&at) {
+                b' ' as u32
+            } else {
+                *byte as u32
+            }
+        })
+        .sum();
+    header[0] != 0 && stored == Some(sum)
 }
 
 /// Reads an archive of any format. Every entry is checked (CRC, signature, sizes) and the total
