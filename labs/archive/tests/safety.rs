@@ -55,8 +55,11 @@ fn with_entries(format: Format, entries: Vec<Entry>) -> Vec<u8> {
     formats::write(&archive, format, &options).unwrap()
 }
 
+/// A tar entry: name, type, link target, contents.
+type RawEntry<'a> = (&'a str, tar::EntryType, &'a str, &'a [u8]);
+
 /// A tar entry with any name at all: the `tar` crate refuses to write `..`, attackers do not.
-fn raw_tar(entries: &[(&str, tar::EntryType, &str, &[u8])]) -> Vec<u8> {
+fn raw_tar(entries: &[RawEntry]) -> Vec<u8> {
     let mut builder = tar::Builder::new(Vec::new());
     for (name, kind, link, contents) in entries {
         let mut header = tar::Header::new_old();
@@ -97,7 +100,7 @@ fn names_that_climb_out_are_refused_in_every_format() {
 
 #[test]
 fn links_that_point_out_or_are_written_through_are_refused() {
-    let cases: [(&[(&str, tar::EntryType, &str, &[u8])], &str); 3] = [
+    let cases: [(&[RawEntry], &str); 3] = [
         (
             &[("etc", tar::EntryType::Symlink, "/etc", b"")],
             "refused link \"etc\": it points to the absolute path \"/etc\"",
