@@ -1,0 +1,431 @@
+//! `workbench archive` against PHP's own Phar extension, `unzip` and `tar`: archives PHP builds
+//! are listed, verified and unpacked right; archives the workbench builds run under PHP and pass
+//! its signature check; converted archives open with the usual tools; bad input is one line.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{missing_tool, run};
+
+/// A small PHP application: an entry, a library, a binary file and a text file.
+fn application(folder: &Path) -> PathBuf {
+    let app = folder.join("app");
+    std::fs::create_dir_all(app.join("lib")).unwrap();
+    std::fs::create_dir_all(app.join("assets")).unwrap();
+    std::fs::write(
+        app.join("index.php"),
+        "<?php\nrequire __DIR__ . '/lib/Util.php';\necho greeting(), \"\\n\";\n",
+    )
+    .unwrap();
+    std::fs::write(
+        app.join("lib/Util.php"),
+        "<?php\nfunction greeting(): string { return 'hello from ' . basename(Phar::running(false) ?: 'nowhere'); }\n",
+    )
+    .unwrap();
+    let binary: Vec<u8> = (0..3000u32).map(|n| (n * 7 % 256) as u8).collect();
+    std::fs::write(app.join("assets/logo.bin"), binary).unwrap();
+    std::fs::write(app.join("README.md"), "# App\n".repeat(200)).unwrap();
+    app
+}
+
+/// The application's files: relative name → contents.
+fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(next) = stack.pop() {
+        for child in std::fs::read_dir(&next).unwrap() {
+            let path = child.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let name = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                found.push((name, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+fn have_php() -> bool {
+    let present = Command::new("php")
+        .args(["-r", "exit(class_exists('Phar') ? 0 : 1);"])
+        .status()
+        .is_ok_and(|status| status.success());
+    present || !missing_tool("php with Phar", "interop with PHP's Phar extension")
+}
+
+/// Runs PHP code with `phar.readonly` off (so it may build archives), with `args`.
+fn php(code: &str, args: &[&str]) -> std::process::Output {
+    Command::new("php")
+        .args(["-d", "phar.readonly=0", "-r", code])
+        .args(args)
+        .output()
+        .expect("php runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn workbench(args: &[&str]) -> (bool, String, String) {
+    let output = run(args);
+    (
+        output.status.success(),
+        text(&output.stdout),
+        text(&output.stderr),
+    )
+}
+
+fn listing(file: &Path) -> serde_json::Value {
+    let (ok, out, err) = workbench(&["archive", "list", "--json", file.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn archives_php_builds_are_listed_verified_and_unpacked() {
+    if !have_php() {
+        return;
+    }
+    let folder = tempfile::tempdir().unwrap();
+    let app = application(folder.path());
+    let variants = [
+        ("plain", "", "SHA-256"),
+        ("gz", "$p->compressFiles(Phar::GZ);", "SHA-256"),
+        (
+            "metadata",
+            "$p->setMetadata(['version' => '2.1', 'tags' => ['a', 'b']]);",
+            "SHA-256",
+        ),
+        ("sha1", "$p->setSignatureAlgorithm(Phar::SHA1);", "SHA-1"),
+        (
+            "sha512",
+            "$p->setSignatureAlgorithm(Phar::SHA512);",
+            "SHA-512",
+        ),
+        ("md5", "$p->setSignatureAlgorithm(Phar::MD5);", "MD5"),
+    ];
+    for (name, extra, signature) in variants {
+        let file = folder.path().join(format!("{name}.phar"));
+        let code = format!(
+            "$p = new Phar($argv[1]); $p->buildFromDirectory($argv[2]); \
+             $p->setStub($p->createDefaultStub('index.php')); \
+             $p->setSignatureAlgorithm(Phar::SHA256); {extra}"
+        );
+        let built = php(&code, &[file.to_str().unwrap(), app.to_str().unwrap()]);
+        assert!(built.status.success(), "{name}: {}", text(&built.stderr));
+
+        let listed = listing(&file);
+        assert_eq!(listed["signature"]["type"], signature, "{name}");
+        assert_eq!(listed["signature"]["verified"], true, "{name}");
+        let names: Vec<&str> = listed["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names.len(),
+            4,
+            "{name}: {names:?} (PHP orders them as it finds them)"
+        );
+        for entry in listed["entries"].as_array().unwrap() {
+            let original = std::fs::read(app.join(entry["name"].as_str().unwrap())).unwrap();
+            assert_eq!(entry["size"], original.len(), "{name}");
+            assert_eq!(
+                entry["crc32"],
+                format!("{:08x}", crc32(&original)),
+                "{name}"
+            );
+            let expected = if name == "gz" { "gz" } else { "none" };
+            assert_eq!(entry["compression"], expected, "{name}");
+        }
+        if name == "metadata" {
+            assert_eq!(
+                listed["metadata"],
+                serde_json::json!({"version": "2.1", "tags": ["a", "b"]})
+            );
+        }
+
+        let (ok, out, err) = workbench(&["archive", "verify", file.to_str().unwrap()]);
+        assert!(ok && out.contains("OK"), "{name}: {out}{err}");
+        let target = folder.path().join(format!("out-{name}"));
+        let (ok, _, err) = workbench(&[
+            "archive",
+            "unpack",
+            file.to_str().unwrap(),
+            "-C",
+            target.to_str().unwrap(),
+        ]);
+        assert!(ok, "{name}: {err}");
+        assert_eq!(files_of(&target), files_of(&app), "{name}");
+    }
+}
+
+/// CRC32 as zlib computes it, written here so the test does not trust the code it checks.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= byte as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// What PHP's Phar says about an archive: signature, alias, metadata, and each file's MD5.
+const PHP_INSPECT: &str = r#"
+$p = new Phar($argv[1]);
+$files = [];
+foreach (new RecursiveIteratorIterator($p) as $file) {
+    $files[substr($file->getPathname(), strlen('phar://' . $p->getPath()) + 1)] = md5_file($file->getPathname());
+}
+ksort($files);
+echo json_encode(['signature' => $p->getSignature(), 'alias' => $p->getAlias(), 'metadata' => $p->getMetadata(), 'files' => $files]);
+"#;
+
+#[test]
+fn archives_the_workbench_packs_run_under_php_and_pass_its_signature_check() {
+    if !have_php() {
+        return;
+    }
+    let folder = tempfile::tempdir().unwrap();
+    let app = application(folder.path());
+    let expected_files: serde_json::Map<String, serde_json::Value> = files_of(&app)
+        .into_iter()
+        .map(|(name, contents)| (name, format!("{:x}", md5_of(&contents)).into()))
+        .collect();
+    for sign in ["sha256", "sha512", "sha1", "md5"] {
+        for compress in ["none", "gz"] {
+            let file = folder.path().join(format!("app-{sign}-{compress}.phar"));
+            let (ok, _, err) = workbench(&[
+                "archive",
+                "pack",
+                app.to_str().unwrap(),
+                "-o",
+                file.to_str().unwrap(),
+                "--sign",
+                sign,
+                "--compress",
+                compress,
+                "--metadata",
+                r#"{"version": "1.0", "authors": ["ada"]}"#,
+            ]);
+            assert!(ok, "{err}");
+            let ran = Command::new("php").arg(&file).output().unwrap();
+            assert_eq!(
+                text(&ran.stdout),
+                format!("hello from app-{sign}-{compress}.phar\n"),
+                "{}",
+                text(&ran.stderr)
+            );
+            let inspected = php(PHP_INSPECT, &[file.to_str().unwrap()]);
+            assert!(inspected.status.success(), "{}", text(&inspected.stderr));
+            let seen: serde_json::Value = serde_json::from_slice(&inspected.stdout).unwrap();
+            let ours = listing(&file);
+            assert_eq!(seen["signature"]["hash_type"], ours["signature"]["type"]);
+            assert_eq!(
+                seen["signature"]["hash"].as_str().unwrap().to_lowercase(),
+                ours["signature"]["hash"].as_str().unwrap()
+            );
+            assert_eq!(seen["alias"], format!("app-{sign}-{compress}.phar"));
+            assert_eq!(
+                seen["metadata"],
+                serde_json::json!({"version": "1.0", "authors": ["ada"]})
+            );
+            assert_eq!(
+                seen["files"],
+                serde_json::Value::Object(expected_files.clone())
+            );
+        }
+    }
+
+    // With a shebang it runs by itself.
+    let runnable = folder.path().join("tool.phar");
+    let (ok, _, err) = workbench(&[
+        "archive",
+        "pack",
+        app.to_str().unwrap(),
+        "-o",
+        runnable.to_str().unwrap(),
+        "--shebang",
+    ]);
+    assert!(ok, "{err}");
+    let ran = Command::new(&runnable).output().unwrap();
+    assert_eq!(
+        text(&ran.stdout),
+        "hello from tool.phar\n",
+        "{}",
+        text(&ran.stderr)
+    );
+
+    // Changed after signing: PHP refuses it, and so does verify, naming the signature.
+    let mut bytes = std::fs::read(&runnable).unwrap();
+    let at = bytes.len() - 200;
+    bytes[at] ^= 1;
+    let tampered = folder.path().join("tampered.phar");
+    std::fs::write(&tampered, bytes).unwrap();
+    let refused = php("new Phar($argv[1]);", &[tampered.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(
+        text(&refused.stderr).contains("signature"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let (ok, _, err) = workbench(&["archive", "verify", tampered.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("SHA-256 signature does not match"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+fn md5_of(bytes: &[u8]) -> u128 {
+    let output = Command::new("md5sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(bytes)?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    u128::from_str_radix(&text(&output.stdout)[..32], 16).unwrap()
+}
+
+#[test]
+fn converted_archives_open_with_unzip_and_tar_and_come_back_runnable() {
+    let folder = tempfile::tempdir().unwrap();
+    let app = application(folder.path());
+    let phar = folder.path().join("app.phar");
+    let (ok, _, err) = workbench(&[
+        "archive",
+        "pack",
+        app.to_str().unwrap(),
+        "-o",
+        phar.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let checks: [(&str, &str, &[&str]); 3] = [
+        ("app.zip", "unzip", &["-t"]),
+        ("app.tar", "tar", &["-tvf"]),
+        ("app.tar.gz", "tar", &["-tzvf"]),
+    ];
+    for (name, tool, flags) in checks {
+        let converted = folder.path().join(name);
+        let (ok, _, err) = workbench(&[
+            "archive",
+            "convert",
+            phar.to_str().unwrap(),
+            converted.to_str().unwrap(),
+        ]);
+        assert!(ok, "{name}: {err}");
+        let Ok(listed) = Command::new(tool).args(flags).arg(&converted).output() else {
+            if missing_tool(tool, "opening converted archives") {
+                continue;
+            }
+            unreachable!();
+        };
+        assert!(listed.status.success(), "{name}: {}", text(&listed.stderr));
+        let said = text(&listed.stdout);
+        for file in [
+            "index.php",
+            "lib/Util.php",
+            "assets/logo.bin",
+            ".phar/stub.php",
+        ] {
+            assert!(said.contains(file), "{name} lacks {file}: {said}");
+        }
+    }
+    // Back to a phar from the tar.gz: the stub came along, so PHP runs it.
+    let again = folder.path().join("again.phar");
+    let (ok, _, err) = workbench(&[
+        "archive",
+        "convert",
+        folder.path().join("app.tar.gz").to_str().unwrap(),
+        again.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    if have_php() {
+        let ran = Command::new("php").arg(&again).output().unwrap();
+        assert_eq!(
+            text(&ran.stdout),
+            "hello from again.phar\n",
+            "{}",
+            text(&ran.stderr)
+        );
+    }
+}
+
+#[test]
+fn bad_input_is_one_line_naming_what_and_where() {
+    let folder = tempfile::tempdir().unwrap();
+    let app = application(folder.path());
+    let path = |name: &str| folder.path().join(name).to_string_lossy().into_owned();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["pack".into(), path("nowhere"), "-o".into(), path("x.phar")],
+            "is not a directory",
+        ),
+        (
+            vec![
+                "pack".into(),
+                app.to_string_lossy().into_owned(),
+                "-o".into(),
+                path("x.phar"),
+                "--entry".into(),
+                "main.php".into(),
+            ],
+            "the entry file \"main.php\" is not in",
+        ),
+        (
+            vec![
+                "list".into(),
+                app.join("README.md").to_string_lossy().into_owned(),
+            ],
+            "not an archive this tool knows",
+        ),
+        (
+            vec![
+                "unpack".into(),
+                path("missing.phar"),
+                "-C".into(),
+                path("out"),
+            ],
+            "cannot read",
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut full = vec!["archive".to_string()];
+        full.extend(args);
+        let refs: Vec<&str> = full.iter().map(String::as_str).collect();
+        let output = run(&refs);
+        let err = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{refs:?}: {err}");
+        assert!(err.contains(expected), "{refs:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{refs:?}: {err}");
+    }
+    assert!(!folder.path().join("x.phar").exists());
+    assert!(!folder.path().join("out").exists());
+    let (ok, _, err) = workbench(&[
+        "archive",
+        "pack",
+        app.to_str().unwrap(),
+        "-o",
+        &path("x"),
+        "--format",
+        "rar",
+    ]);
+    assert!(!ok && err.contains("unknown format \"rar\""), "{err}");
+}
