@@ -22,6 +22,7 @@ bench:
     cargo bench -p lab-zmq --bench broker
     cargo bench -p lab-zmq --bench transports
     cargo bench -p lab-sockets --bench echo
+    cargo bench -p lab-archive --bench pack
 
 # Formatting and lints, as CI wants them.
 check:

@@ -102,6 +102,19 @@ fn tar_checksum_matches(bytes: &[u8]) -> bool {
 /// Reads an archive of any format. Every entry is checked (CRC, signature, sizes) and the total
 /// is bounded by `max_size`; nothing is written anywhere.
 pub fn read(bytes: &[u8], max_size: u64) -> anyhow::Result<(Format, Archive)> {
+    let (format, archive, signature) = read_unsigned(bytes, max_size)?;
+    if let Some(signature) = signature {
+        check_signature(bytes, &signature)?;
+    }
+    Ok((format, archive))
+}
+
+/// Like [`read`], but a phar's signature is handed back unchecked, for the caller to check
+/// with [`check_signature`] (unpacking does it while it writes into its staging directory).
+pub fn read_unsigned(
+    bytes: &[u8],
+    max_size: u64,
+) -> anyhow::Result<(Format, Archive, Option<phar::Signature>)> {
     let Some(format) = Format::sniff(bytes) else {
         bail!(
             "not an archive this tool knows ({}): no zip, gzip or tar header and no __HALT_COMPILER();",
@@ -109,13 +122,38 @@ pub fn read(bytes: &[u8], max_size: u64) -> anyhow::Result<(Format, Archive)> {
         );
     };
     let mut budget = Budget::new(max_size);
+    let mut signature = None;
     let archive = match format {
-        Format::Phar => read_phar(bytes, &mut budget)?,
+        Format::Phar => {
+            let found = Phar::parse_unchecked(bytes)?;
+            signature = found.signature.clone();
+            match read_phar(bytes, &found, &mut budget) {
+                Ok(archive) => archive,
+                Err(error) => {
+                    // Damage in a signed archive is first of all a signature that fails.
+                    if let Some(signature) = &signature {
+                        check_signature(bytes, signature)?;
+                    }
+                    return Err(error);
+                }
+            }
+        }
         Format::Zip => from_plain(read_zip(bytes, &mut budget)?),
         Format::Tar => from_plain(read_tar(bytes, &mut budget)?),
         Format::TarGz => from_plain(read_tar(flate2::read::GzDecoder::new(bytes), &mut budget)?),
     };
-    Ok((format, archive))
+    Ok((format, archive, signature))
+}
+
+/// Fails when a phar's signature does not match what it signs.
+pub fn check_signature(bytes: &[u8], signature: &phar::Signature) -> anyhow::Result<()> {
+    if signature.check(bytes) == Some(false) {
+        bail!(
+            "the {} signature does not match: the archive was changed after it was signed",
+            signature.kind.name()
+        );
+    }
+    Ok(())
 }
 
 /// The bytes of `archive` in `format`.
@@ -200,16 +238,7 @@ impl Budget {
     }
 }
 
-fn read_phar(bytes: &[u8], budget: &mut Budget) -> anyhow::Result<Archive> {
-    let found = Phar::parse(bytes)?;
-    if let Some(signature) = &found.signature
-        && signature.verified == Some(false)
-    {
-        bail!(
-            "the {} signature does not match: the archive was changed after it was signed",
-            signature.kind.name()
-        );
-    }
+fn read_phar(bytes: &[u8], found: &Phar, budget: &mut Budget) -> anyhow::Result<Archive> {
     let mut entries = Vec::with_capacity(found.entries.len());
     for record in &found.entries {
         budget.spend(&record.name, record.size as u64)?;
@@ -229,9 +258,9 @@ fn read_phar(bytes: &[u8], budget: &mut Budget) -> anyhow::Result<Archive> {
     Ok(Archive {
         entries,
         phar: PharParts {
-            stub: Some(found.stub),
-            alias: (!found.alias.is_empty()).then_some(found.alias),
-            metadata: (!found.metadata.is_empty()).then_some(found.metadata),
+            stub: Some(found.stub.clone()),
+            alias: (!found.alias.is_empty()).then(|| found.alias.clone()),
+            metadata: (!found.metadata.is_empty()).then(|| found.metadata.clone()),
         },
     })
 }

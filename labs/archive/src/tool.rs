@@ -83,17 +83,37 @@ pub fn collect(
     let root = dir
         .canonicalize()
         .with_context(|| format!("cannot open {}", dir.display()))?;
-    let mut entries = Vec::new();
-    walk(&root, &root, &patterns, &mut entries, on_file)?;
-    Ok(entries)
+    let mut found = Vec::new();
+    walk(&root, &root, &patterns, &mut found)?;
+    // Reading is mostly waiting on the file system: several files at once.
+    let sources: Vec<Option<PathBuf>> = found
+        .iter()
+        .map(|entry| matches!(entry.kind, EntryKind::File(_)).then(|| root.join(&entry.path)))
+        .collect();
+    in_parallel(
+        sources.len(),
+        &|index| match &sources[index] {
+            Some(path) => std::fs::read(path)
+                .map(Some)
+                .with_context(|| format!("cannot read {}", path.display())),
+            None => Ok(None),
+        },
+        &mut |index, read| {
+            if let Some(read) = read {
+                found[index].kind = EntryKind::File(read);
+                on_file(&found[index]);
+            }
+        },
+    )?;
+    Ok(found)
 }
 
+/// Lists what is under `dir` (files with empty contents, to be read after), in name order.
 fn walk(
     root: &Path,
     dir: &Path,
     exclude: &globset::GlobSet,
     entries: &mut Vec<Entry>,
-    on_file: &mut dyn FnMut(&Entry),
 ) -> anyhow::Result<()> {
     let mut children: Vec<_> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the directory {}", dir.display()))?
@@ -127,20 +147,16 @@ fn walk(
             metadata = std::fs::metadata(&path)?;
         }
         if metadata.is_dir() {
-            walk(root, &path, exclude, entries, on_file)?;
+            walk(root, &path, exclude, entries)?;
             continue;
         }
-        let contents =
-            std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let entry = Entry {
+        entries.push(Entry {
             path: relative,
-            kind: EntryKind::File(contents),
+            kind: EntryKind::File(Vec::new()),
             mode: permissions(&metadata),
             modified: modified(&metadata),
             metadata: None,
-        };
-        on_file(&entry);
-        entries.push(entry);
+        });
     }
     // An empty directory (other than the root) is kept as one.
     if entries.len() == before && dir != root {
@@ -286,7 +302,7 @@ pub fn unpack(
     on_file: &mut dyn FnMut(&Entry),
 ) -> anyhow::Result<usize> {
     let bytes = read_file(input)?;
-    let (_, archive) = formats::read(&bytes, max_size)
+    let (_, archive, signature) = formats::read_unsigned(&bytes, max_size)
         .with_context(|| format!("{} cannot be unpacked", input.display()))?;
     check_names(&archive.entries).with_context(|| format!("{}", input.display()))?;
     let target_is_empty = match std::fs::read_dir(target) {
@@ -310,7 +326,19 @@ pub fn unpack(
         .prefix(".workbench-unpacking-")
         .tempdir_in(&parent)
         .with_context(|| format!("cannot write in {}", parent.display()))?;
-    write_entries(staging.path(), &archive.entries, on_file)?;
+    // The signature is checked while the files go into the staging directory: nothing
+    // reaches the target unless it matches.
+    std::thread::scope(|scope| {
+        let checked = scope.spawn(|| match &signature {
+            Some(signature) => formats::check_signature(&bytes, signature),
+            None => Ok(()),
+        });
+        let written = write_entries(staging.path(), &archive.entries, on_file);
+        let checked = checked.join().expect("hashing does not panic");
+        checked
+            .with_context(|| format!("{} cannot be unpacked", input.display()))
+            .and(written)
+    })?;
     if target.exists() {
         std::fs::remove_dir(target)?;
     }
@@ -337,54 +365,138 @@ pub fn check_names(entries: &[Entry]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes checked entries under `root`: files and directories first, links last.
+/// Writes checked entries under `root`: directories first, then the files (on every core: a
+/// tree of small files is mostly waiting on the file system), then links.
 fn write_entries(
     root: &Path,
     entries: &[Entry],
     on_file: &mut dyn FnMut(&Entry),
 ) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
+    let mut directories = std::collections::BTreeSet::new();
+    let mut files = Vec::new();
     for entry in entries {
         let path = root.join(paths::safe_path(&entry.path)?);
         match &entry.kind {
-            EntryKind::Directory => std::fs::create_dir_all(&path)?,
-            EntryKind::File(contents) => {
+            EntryKind::Directory => {
+                directories.insert(path);
+            }
+            _ => {
                 if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent)?;
+                    directories.insert(parent.to_path_buf());
                 }
-                std::fs::write(&path, contents)
-                    .with_context(|| format!("cannot write {}", entry.path))?;
-                let mode = if entry.mode == 0 {
-                    0o644
-                } else {
-                    entry.mode & 0o777
-                };
-                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode))?;
-                if entry.modified > 0 {
-                    let time =
-                        std::time::UNIX_EPOCH + std::time::Duration::from_secs(entry.modified);
-                    std::fs::File::options()
-                        .write(true)
-                        .open(&path)?
-                        .set_modified(time)?;
+                if matches!(entry.kind, EntryKind::File(_)) {
+                    files.push((entry, path));
                 }
             }
-            EntryKind::Symlink(_) => continue,
         }
-        on_file(entry);
     }
+    for directory in &directories {
+        std::fs::create_dir_all(directory)
+            .with_context(|| format!("cannot create {}", directory.display()))?;
+    }
+    for entry in entries {
+        if entry.kind == EntryKind::Directory {
+            on_file(entry);
+        }
+    }
+    in_parallel(
+        files.len(),
+        &|index| {
+            let (entry, path) = &files[index];
+            write_file(entry, path).with_context(|| format!("cannot write {}", entry.path))
+        },
+        &mut |index, ()| on_file(files[index].0),
+    )?;
     for entry in entries {
         if let EntryKind::Symlink(target) = &entry.kind {
             let path = root.join(paths::safe_path(&entry.path)?);
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
             std::os::unix::fs::symlink(target, &path)
                 .with_context(|| format!("cannot create the link {}", entry.path))?;
             on_file(entry);
         }
     }
     Ok(())
+}
+
+/// One file, created with its permissions and time through a single open handle.
+fn write_file(entry: &Entry, path: &Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let EntryKind::File(contents) = &entry.kind else {
+        return Ok(());
+    };
+    let mode = if entry.mode == 0 {
+        0o644
+    } else {
+        entry.mode & 0o777
+    };
+    let mut file = std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)?;
+    file.write_all(contents)?;
+    // The umask may have taken bits away at creation.
+    file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    if entry.modified > 0 {
+        file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(entry.modified))?;
+    }
+    Ok(())
+}
+
+/// Runs `work(0..count)` on several threads; `done` sees each result on this thread, in the
+/// order they finish. The first error stops the rest. At least four threads even on two cores:
+/// the work is mostly system calls that wait on the file system's locks.
+pub fn in_parallel<T: Send>(
+    count: usize,
+    work: &(dyn Fn(usize) -> anyhow::Result<T> + Sync),
+    done: &mut dyn FnMut(usize, T),
+) -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    const RUN: usize = 64;
+    let threads = std::thread::available_parallelism()
+        .map_or(4, usize::from)
+        .clamp(4, 8)
+        .min(count.max(1));
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let sender = sender.clone();
+            let (next, failed) = (&next, &failed);
+            scope.spawn(move || {
+                // Runs of neighbours, so that threads mostly work in different directories
+                // (creating files in one directory takes turns on its lock).
+                while !failed.load(Ordering::Relaxed) {
+                    let start = next.fetch_add(RUN, Ordering::Relaxed);
+                    if start >= count {
+                        break;
+                    }
+                    for index in start..(start + RUN).min(count) {
+                        let result = work(index);
+                        if result.is_err() {
+                            failed.store(true, Ordering::Relaxed);
+                        }
+                        if sender.send((index, result)).is_err() || failed.load(Ordering::Relaxed) {
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+        drop(sender);
+        let mut first_error = None;
+        for (index, result) in receiver {
+            match result {
+                Ok(value) => done(index, value),
+                Err(error) => {
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        first_error.map_or(Ok(()), Err)
+    })
 }
 
 /// Converts `input` to `output` (format from `format`, or from `output`'s name). Names,

@@ -184,6 +184,13 @@ fn damage_and_truncation_are_errors_that_say_where() {
     changed[found.entries[1].offset] ^= 0x20;
     assert!(refused("changed.phar", &changed).contains("SHA-256 signature does not match"));
 
+    // A changed signature: every entry reads, and the check made while they are written
+    // refuses them all the same.
+    let mut resigned = signed.clone();
+    let last = resigned.len() - 9;
+    resigned[last] ^= 1;
+    assert!(refused("resigned.phar", &resigned).contains("SHA-256 signature does not match"));
+
     // Unsigned, the CRC names the damaged entry.
     let unsigned = phar::write(&entries, &phar_options(None)).unwrap();
     let found_unsigned = phar::Phar::parse(&unsigned).unwrap();

@@ -66,8 +66,18 @@ pub struct Signature {
     pub value: Vec<u8>,
     /// Where the signature starts: the hash covers every byte before this.
     pub offset: usize,
-    /// Whether the hash matches (`None`: an OpenSSL signature, which needs the public key).
+    /// Whether the hash matches (`None`: an OpenSSL signature, which needs the public key, or
+    /// not checked yet: see [`Phar::parse_unchecked`]).
     pub verified: Option<bool>,
+}
+
+impl Signature {
+    /// Hashes everything before the signature: `None` for OpenSSL.
+    pub fn check(&self, file: &[u8]) -> Option<bool> {
+        self.kind
+            .hash(&file[..self.offset])
+            .map(|hash| hash == self.value)
+    }
 }
 
 /// A cursor over the manifest that refuses to read past its end.
@@ -106,8 +116,19 @@ impl<'a> Cursor<'a> {
 }
 
 impl Phar {
-    /// Reads the structure of a phar. Contents are read later, one entry at a time.
+    /// Reads the structure of a phar and checks its signature. Contents are read later, one
+    /// entry at a time.
     pub fn parse(file: &[u8]) -> anyhow::Result<Phar> {
+        let mut phar = Phar::parse_unchecked(file)?;
+        if let Some(signature) = &mut phar.signature {
+            signature.verified = signature.check(file);
+        }
+        Ok(phar)
+    }
+
+    /// Reads the structure without hashing the file, for a caller that checks the signature
+    /// itself (`Signature::check`), e.g. while doing something else.
+    pub fn parse_unchecked(file: &[u8]) -> anyhow::Result<Phar> {
         let Some(start) = manifest_offset(file) else {
             bail!("not a phar: no __HALT_COMPILER(); marks the end of a stub");
         };
@@ -294,7 +315,7 @@ pub fn version_text(api_version: u16) -> String {
     )
 }
 
-/// The signature at the end of the file, checked; `None` when the flags say unsigned.
+/// The signature at the end of the file (not checked yet); `None` when the flags say unsigned.
 fn read_signature(file: &[u8], flags: u32) -> anyhow::Result<Option<Signature>> {
     if flags & SIGNED == 0 {
         return Ok(None);
@@ -324,12 +345,11 @@ fn read_signature(file: &[u8], flags: u32) -> anyhow::Result<Option<Signature>> 
             (offset, file[offset..length - 12].to_vec())
         }
     };
-    let verified = kind.hash(&file[..offset]).map(|hash| hash == value);
     Ok(Some(Signature {
         kind,
         value,
         offset,
-        verified,
+        verified: None,
     }))
 }
 
