@@ -14,6 +14,7 @@
 //! | `paths.rs`        | the checks that keep unpacking inside its target               |
 //! | `tool.rs`         | pack, list, verify, unpack, convert                           |
 
+pub mod checks;
 pub mod formats;
 pub mod lab;
 pub mod paths;
@@ -25,9 +26,10 @@ use lab_core::Registry;
 
 pub use formats::Format;
 
-/// Adds this crate's lab to the registry.
+/// Adds this crate's lab and exercise checker to the registry.
 pub fn register(registry: &mut Registry) {
     registry.add(lab::ArchiveLab);
+    registry.add_checker(checks::PharChecker);
 }
 
 /// One file, directory or link in an archive.

@@ -660,6 +660,12 @@ pub fn listing_text(file: &Path, listing: &Value) -> String {
                 text("alias")
             },
         ));
+        // The stub as text, with carriage returns shown: a "\r" after the #! line is the
+        // classic reason a phar will not run by itself.
+        for line in text("stub").split_inclusive('\n') {
+            let shown = line.trim_end_matches('\n').replace('\r', "\\r");
+            out.push_str(&format!("  | {shown}\n"));
+        }
     } else {
         out.push('\n');
     }

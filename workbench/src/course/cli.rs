@@ -298,8 +298,8 @@ fn start_files(content: &Content, exercise: &Exercise, folder: &Path) -> anyhow:
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let text = content.read(path).unwrap_or_default();
-        std::fs::write(&target, text)
+        let bytes = content.read_bytes(path).unwrap_or_default();
+        std::fs::write(&target, bytes)
             .with_context(|| format!("cannot write {}", target.display()))?;
         println!("wrote    {}", target.display());
     }

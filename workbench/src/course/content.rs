@@ -26,11 +26,15 @@ impl Content {
     /// A file's text by its path inside the content folder, e.g. `lessons/en/messaging.md`.
     /// Invalid UTF-8 is shown with replacement characters rather than refused.
     pub fn read(&self, path: &str) -> Option<String> {
-        let bytes: Cow<[u8]> = match self {
-            Content::Embedded => Embedded::get(path)?.data,
-            Content::Folder(folder) => Cow::Owned(std::fs::read(folder.join(path)).ok()?),
-        };
-        Some(String::from_utf8_lossy(&bytes).into_owned())
+        Some(String::from_utf8_lossy(&self.read_bytes(path)?).into_owned())
+    }
+
+    /// A file as it is, for starters that are not text (an archive to repair, say).
+    pub fn read_bytes(&self, path: &str) -> Option<Cow<'static, [u8]>> {
+        match self {
+            Content::Embedded => Some(Embedded::get(path)?.data),
+            Content::Folder(folder) => Some(Cow::Owned(std::fs::read(folder.join(path)).ok()?)),
+        }
     }
 
     /// Every file path under `prefix` (e.g. `exercises/`), sorted.

@@ -1,0 +1,316 @@
+//! `archive-phar`: grades a phar the student built, by reading it as PHP would and running it.
+//!
+//! The exercise's settings say what the archive must be:
+//!
+//! ```toml
+//! settings = { archive = "app.phar", expected = "Hello from a phar", contains = "index.php,src/Greeting.php", leaves_out = "build.php", run = "php" }
+//! ```
+//!
+//! `run = "php"` runs it as `php app.phar`; `run = "direct"` as `./app.phar`, which also needs
+//! a shebang line without a carriage return and the executable bit. When the student gives a
+//! command (their build script), the checker waits for it to finish first. The layout,
+//! signature and contents are always checked; running needs `php` on the machine, and the
+//! checker says so when it is not there.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lab_core::exercise::{Check, CheckSetup, Checker, quote};
+
+use crate::phar::Phar;
+
+pub struct PharChecker;
+
+/// How long the archive may run.
+const RUN_LIMIT: Duration = Duration::from_secs(10);
+
+impl Checker for PharChecker {
+    fn id(&self) -> &'static str {
+        "archive-phar"
+    }
+
+    fn endpoints(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
+        let mut checks = Vec::new();
+        if setup.program.is_some() {
+            let check = wait_for_build(setup);
+            let finished = check.passed;
+            checks.push(check);
+            if !finished {
+                return Ok(checks);
+            }
+        }
+        let archive = PathBuf::from(setup.setting("archive", "app.phar"));
+        let bytes = match std::fs::read(&archive) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                checks.push(
+                    Check::fail(
+                        format!("writes {}", archive.display()),
+                        format!("a file {} in this folder", archive.display()),
+                        error.to_string(),
+                    )
+                    .because("run your build first, or give its command after --"),
+                );
+                return Ok(checks);
+            }
+        };
+        let found = match Phar::parse(&bytes) {
+            Ok(found) => found,
+            Err(error) => {
+                checks.push(
+                    Check::fail(
+                        "is a phar PHP can read",
+                        "a stub ending in __HALT_COMPILER(); then a manifest",
+                        format!("{error:#}"),
+                    )
+                    .because("`workbench archive list` shows how far the file reads"),
+                );
+                return Ok(checks);
+            }
+        };
+        let php_present = php_available();
+        let mut layout = layout_text(&found, bytes.len());
+        if !php_present {
+            layout.push_str(" (php is not installed here, so the archive was not run)");
+        }
+        checks.push(Check::pass("is a phar PHP can read", layout));
+        checks.push(signature_check(&found));
+        checks.push(contents_check(&found, &bytes));
+        let names: Vec<&str> = found
+            .entries
+            .iter()
+            .map(|entry| entry.name.as_str())
+            .collect();
+        for wanted in list(setup.setting("contains", "index.php")) {
+            checks.push(if names.contains(&wanted) {
+                Check::pass(format!("holds {wanted}"), "found in the manifest")
+            } else {
+                Check::fail(
+                    format!("holds {wanted}"),
+                    format!("an entry named {wanted}"),
+                    format!("entries: {}", names.join(", ")),
+                )
+                .because("names are relative to the packed folder: pack the app folder itself")
+            });
+        }
+        for unwanted in list(setup.setting("leaves_out", "")) {
+            checks.push(if names.contains(&unwanted) {
+                Check::fail(
+                    format!("leaves out {unwanted}"),
+                    format!("no entry named {unwanted}"),
+                    format!("{unwanted} is inside"),
+                )
+                .because("exclude it (--exclude, or remove it from the Phar before stopBuffering)")
+            } else {
+                Check::pass(format!("leaves out {unwanted}"), "not in the manifest")
+            });
+        }
+        let direct = setup.setting("run", "php") == "direct";
+        if direct {
+            checks.push(shebang_check(&found.stub));
+            checks.push(executable_check(&archive));
+        }
+        if php_present {
+            checks.push(run_check(
+                &archive,
+                direct,
+                setup.setting("expected", ""),
+                setup,
+            ));
+        }
+        Ok(checks)
+    }
+}
+
+fn list(text: &str) -> Vec<&str> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .collect()
+}
+
+fn php_available() -> bool {
+    Command::new("php")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// Waits for the student's build command to finish by itself.
+fn wait_for_build(setup: &CheckSetup) -> Check {
+    loop {
+        if let Some(how) = setup.program_exited() {
+            return Check::pass("the build finishes", how);
+        }
+        if setup.out_of_time() {
+            return Check::fail(
+                "the build finishes",
+                "the build command to end by itself",
+                "it was still running at the time limit",
+            )
+            .because("a build script should write the archive and exit");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// "stub 0–235 | manifest 235–410 (3 files) | contents 410–900 | signature 900–944".
+pub fn layout_text(found: &Phar, length: usize) -> String {
+    let mut parts = vec![
+        format!("stub 0–{}", found.manifest_offset),
+        format!(
+            "manifest {}–{} ({} files)",
+            found.manifest_offset,
+            found.contents_offset,
+            found.entries.len()
+        ),
+        format!(
+            "contents {}–{}",
+            found.contents_offset,
+            found.contents_end()
+        ),
+    ];
+    if let Some(signature) = &found.signature {
+        parts.push(format!(
+            "{} signature {}–{length}",
+            signature.kind.name(),
+            signature.offset
+        ));
+    }
+    parts.join(" | ")
+}
+
+fn signature_check(found: &Phar) -> Check {
+    let name = "is signed, and the signature verifies";
+    match &found.signature {
+        None => Check::fail(name, "a signature (SHA-256 or SHA-512)", "no signature")
+            .because("PHP refuses an unsigned phar unless phar.require_hash is off"),
+        Some(signature) => match signature.verified {
+            Some(true) => Check::pass(name, format!("{} matches", signature.kind.name())),
+            Some(false) => Check::fail(
+                name,
+                format!(
+                    "the {} of everything before the signature",
+                    signature.kind.name()
+                ),
+                "a different hash: the file was changed after it was signed",
+            )
+            .because("rebuild the archive instead of editing it"),
+            None => Check::fail(
+                name,
+                "a hash signature the checker can verify",
+                "an OpenSSL signature",
+            ),
+        },
+    }
+}
+
+fn contents_check(found: &Phar, bytes: &[u8]) -> Check {
+    let name = "every file reads back intact (CRC32)";
+    for entry in &found.entries {
+        if let Err(error) = found.contents(bytes, entry, crate::DEFAULT_MAX_SIZE) {
+            return Check::fail(name, "every entry's CRC32 right", format!("{error:#}"));
+        }
+    }
+    Check::pass(name, format!("{} entries", found.entries.len()))
+}
+
+fn shebang_check(stub: &[u8]) -> Check {
+    let name = "starts with a #! line the system can use";
+    let first_line = stub.split(|&byte| byte == b'\n').next().unwrap_or_default();
+    if !first_line.starts_with(b"#!") {
+        return Check::fail(name, "#!/usr/bin/env php", quote(first_line))
+            .because("./app.phar needs a shebang line first, before <?php");
+    }
+    if first_line.ends_with(b"\r") {
+        return Check::fail(
+            name,
+            "#!/usr/bin/env php followed by \\n",
+            quote(stub.get(..first_line.len() + 1).unwrap_or(first_line)),
+        )
+        .because("a Windows line ending: the system looks for an interpreter called \"php\\r\" (bad interpreter)");
+    }
+    Check::pass(name, quote(first_line))
+}
+
+fn executable_check(archive: &Path) -> Check {
+    use std::os::unix::fs::PermissionsExt;
+    let name = "is executable";
+    let mode = std::fs::metadata(archive).map_or(0, |metadata| metadata.permissions().mode());
+    if mode & 0o111 == 0 {
+        return Check::fail(
+            name,
+            "an executable bit (chmod +x)",
+            format!("mode {:o}", mode & 0o777),
+        )
+        .because(format!("chmod +x {}", archive.display()));
+    }
+    Check::pass(name, format!("mode {:o}", mode & 0o777))
+}
+
+/// Runs the archive (under a time limit) and compares its first line with `expected`.
+fn run_check(archive: &Path, direct: bool, expected: &str, setup: &CheckSetup) -> Check {
+    let shown = if direct {
+        format!("./{}", archive.display())
+    } else {
+        format!("php {}", archive.display())
+    };
+    let name = format!("`{shown}` prints \"{expected}\"");
+    let mut command = if direct {
+        Command::new(Path::new(".").join(archive))
+    } else {
+        let mut command = Command::new("php");
+        command.arg(archive);
+        command
+    };
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(error) => return Check::fail(name, "it starts", error.to_string()),
+    };
+    let started = Instant::now();
+    let limit = setup.time_left(RUN_LIMIT);
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if started.elapsed() < limit => std::thread::sleep(Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Check::fail(
+                    name,
+                    format!("it ends within {} s", limit.as_secs()),
+                    "it was still running, and was stopped",
+                );
+            }
+        }
+    }
+    let output = match child.wait_with_output() {
+        Ok(output) => output,
+        Err(error) => return Check::fail(name, "its output", error.to_string()),
+    };
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let first = printed.lines().next().unwrap_or("").trim_end();
+    if first == expected {
+        return Check::pass(name, "the same line");
+    }
+    let errors = String::from_utf8_lossy(&output.stderr);
+    let said = errors.lines().next().unwrap_or("").trim();
+    let got = if said.is_empty() {
+        quote(first.as_bytes())
+    } else {
+        format!("{}; it said: {}", quote(first.as_bytes()), said)
+    };
+    Check::fail(name, format!("\"{expected}\""), got)
+}

@@ -1,0 +1,10 @@
+<?php
+// Reference solution.
+
+$fixed = __DIR__ . '/tool-fixed.phar';
+copy(__DIR__ . '/tool.phar', $fixed);
+$phar = new Phar($fixed);
+unset($phar['build.php']);
+$phar->setStub("#!/usr/bin/env php\n<?php\nPhar::mapPhar('tool.phar');\nrequire 'phar://tool.phar/index.php';\n__HALT_COMPILER();");
+chmod($fixed, 0755);
+echo "wrote $fixed\n";
