@@ -243,33 +243,60 @@ fn pack_and_unpack(
     Ok(mismatches)
 }
 
-/// The parts of the archive file and where they sit.
-pub fn layout(bytes: &[u8], format: Format) -> Vec<(String, usize, usize)> {
+/// One part of an archive file: what it is, a word on what it holds, and where it sits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    pub name: &'static str,
+    pub holds: String,
+    pub from: usize,
+    pub to: usize,
+}
+
+/// The parts of an archive file, in order: for a phar its stub, manifest, contents and
+/// signature; other formats are shown whole.
+pub fn layout(bytes: &[u8], format: Format) -> Vec<Part> {
+    let whole = |holds: &str| {
+        vec![Part {
+            name: "archive",
+            holds: holds.to_string(),
+            from: 0,
+            to: bytes.len(),
+        }]
+    };
     if format != Format::Phar {
-        return vec![(format!("{} archive", format.name()), 0, bytes.len())];
+        return whole(format.name());
     }
     let Ok(found) = Phar::parse(bytes) else {
-        return vec![("unreadable phar".to_string(), 0, bytes.len())];
+        return whole("an unreadable phar");
     };
+    let files = found.entries.len();
     let mut parts = vec![
-        ("stub".to_string(), 0, found.manifest_offset),
-        (
-            format!("manifest ({} records)", found.entries.len()),
-            found.manifest_offset,
-            found.contents_offset,
-        ),
-        (
-            format!("contents of {} files", found.entries.len()),
-            found.contents_offset,
-            found.contents_end(),
-        ),
+        Part {
+            name: "stub",
+            holds: "PHP code".to_string(),
+            from: 0,
+            to: found.manifest_offset,
+        },
+        Part {
+            name: "manifest",
+            holds: format!("{files} records"),
+            from: found.manifest_offset,
+            to: found.contents_offset,
+        },
+        Part {
+            name: "contents",
+            holds: format!("{files} files"),
+            from: found.contents_offset,
+            to: found.contents_end(),
+        },
     ];
     if let Some(signature) = &found.signature {
-        parts.push((
-            format!("signature ({})", signature.kind.name()),
-            signature.offset,
-            bytes.len(),
-        ));
+        parts.push(Part {
+            name: "signature",
+            holds: signature.kind.name().to_string(),
+            from: signature.offset,
+            to: bytes.len(),
+        });
     }
     parts
 }
@@ -277,16 +304,21 @@ pub fn layout(bytes: &[u8], format: Format) -> Vec<(String, usize, usize)> {
 fn show_layout(context: &LabContext, bytes: &[u8], format: Format) {
     let rows = layout(bytes, format)
         .into_iter()
-        .map(|(part, from, to)| {
+        .map(|part| {
             vec![
-                Cell::from(part),
-                Cell::Number(from as f64),
-                Cell::Number(to as f64),
-                Cell::Number((to - from) as f64),
+                Cell::from(part.name),
+                Cell::from(part.holds),
+                Cell::Number(part.from as f64),
+                Cell::Number(part.to as f64),
+                Cell::Number((part.to - part.from) as f64),
             ]
         })
         .collect();
-    context.set_table("layout", &["part", "from byte", "to byte", "bytes"], rows);
+    context.set_table(
+        "layout",
+        &["part", "holds", "from byte", "to byte", "bytes"],
+        rows,
+    );
     context.bars("layout", "bytes");
 }
 
