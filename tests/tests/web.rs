@@ -266,6 +266,58 @@ fn start_pubsub_in_chromium_and_watch_the_chart_rise() {
 }
 
 #[test]
+fn the_archive_lab_lays_out_its_phar_in_chromium() {
+    let Some(browser_path) = chromium() else {
+        common::missing_tool("chromium", "the archive layout in a real browser");
+        return;
+    };
+    let (_server, address) = serve();
+    let browser = launch(browser_path);
+    let tab = browser.new_tab().unwrap();
+    tab.navigate_to(&format!("http://{address}/")).unwrap();
+    tab.wait_until_navigated().unwrap();
+    tab.wait_for_element("nav button[data-lab='archive']")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.wait_for_element("#start").unwrap().click().unwrap();
+    // Each row of the layout table: part, what it holds, from, to, bytes, and a bar.
+    let layout = wait_for(Duration::from_secs(30), "the layout of the phar", || {
+        let rows = tab
+            .evaluate(
+                "JSON.stringify([...document.querySelectorAll(\"table[data-table='layout'] tr\")].slice(1).map((row) => [...row.cells].map((cell) => cell.textContent)))",
+                false,
+            )
+            .ok()?
+            .value?;
+        let rows: Vec<Vec<String>> = serde_json::from_str(rows.as_str()?).ok()?;
+        (rows.len() == 4).then_some(rows)
+    });
+    let parts: Vec<&str> = layout.iter().map(|row| row[0].as_str()).collect();
+    assert_eq!(parts, ["stub", "manifest", "contents", "signature"]);
+    assert_eq!(layout[0][2], "0", "the stub starts the file: {layout:?}");
+    assert_eq!(layout[3][1], "SHA-256");
+    let bars = tab
+        .evaluate(
+            "document.querySelectorAll(\"table[data-table='layout'] span.bar\").length",
+            false,
+        )
+        .unwrap()
+        .value
+        .unwrap();
+    assert_eq!(bars, 4);
+    let status = wait_for(Duration::from_secs(60), "the lab's report", || {
+        let status = tab
+            .evaluate("document.querySelector('#status.ok')?.textContent ?? ''", false)
+            .ok()?
+            .value?;
+        let status = status.as_str()?.to_string();
+        (!status.is_empty()).then_some(status)
+    });
+    assert!(status.contains("every one unchanged"), "{status}");
+}
+
+#[test]
 fn read_a_lesson_in_chinese_run_its_lab_and_pass_an_exercise_in_chromium() {
     let Some(browser_path) = chromium() else {
         common::missing_tool("chromium", "lessons and exercises in a real browser");
