@@ -333,22 +333,13 @@ fn read_zip(bytes: &[u8], budget: &mut Budget) -> anyhow::Result<Vec<Entry>> {
 }
 
 fn time_of_zip(time: &zip::DateTime) -> Option<u64> {
-    let days = days_from_civil(time.year() as i64, time.month() as i64, time.day() as i64);
-    let seconds = days * 86_400
-        + time.hour() as i64 * 3600
-        + time.minute() as i64 * 60
-        + time.second() as i64;
-    u64::try_from(seconds).ok()
-}
-
-/// Days since 1970-01-01 of a date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    let month = time::Month::try_from(time.month()).ok()?;
+    let date = time::Date::from_calendar_date(time.year().into(), month, time.day()).ok()?;
+    let moment = date
+        .with_hms(time.hour(), time.minute(), time.second())
+        .ok()?
+        .assume_utc();
+    u64::try_from(moment.unix_timestamp()).ok()
 }
 
 fn write_zip(entries: &[Entry]) -> anyhow::Result<Vec<u8>> {
@@ -376,37 +367,16 @@ fn write_zip(entries: &[Entry]) -> anyhow::Result<Vec<u8>> {
 
 /// A zip timestamp (zip cannot hold times before 1980: those are left out).
 fn zip_time(seconds: u64) -> Option<zip::DateTime> {
-    let days = (seconds / 86_400) as i64;
-    let in_day = seconds % 86_400;
-    let (year, month, day) = civil_from_days(days);
+    let moment = time::OffsetDateTime::from_unix_timestamp(i64::try_from(seconds).ok()?).ok()?;
     zip::DateTime::from_date_and_time(
-        u16::try_from(year).ok()?,
-        month as u8,
-        day as u8,
-        (in_day / 3600) as u8,
-        (in_day % 3600 / 60) as u8,
-        (in_day % 60) as u8,
+        u16::try_from(moment.year()).ok()?,
+        moment.month().into(),
+        moment.day(),
+        moment.hour(),
+        moment.minute(),
+        moment.second(),
     )
     .ok()
-}
-
-/// The date of a day since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let days = days + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + if month <= 2 { 1 } else { 0 };
-    (year, month, day)
 }
 
 fn read_tar(source: impl Read, budget: &mut Budget) -> anyhow::Result<Vec<Entry>> {

@@ -174,13 +174,21 @@ fn packing_follows_links_inside_the_folder_and_refuses_links_out_of_it() {
     std::fs::write(app.join("lib/real.php"), "<?php // real").unwrap();
     std::os::unix::fs::symlink("real.php", app.join("lib/alias.php")).unwrap();
     let entries = tool::collect(&app, &[], &mut |_| {}).unwrap();
-    let alias = entries.iter().find(|entry| entry.path == "lib/alias.php").unwrap();
+    let alias = entries
+        .iter()
+        .find(|entry| entry.path == "lib/alias.php")
+        .unwrap();
     assert_eq!(alias.kind, EntryKind::File(b"<?php // real".to_vec()));
 
     std::fs::write(folder.path().join("secret.txt"), "outside").unwrap();
     std::os::unix::fs::symlink("../secret.txt", app.join("leak.txt")).unwrap();
-    let error = tool::collect(&app, &[], &mut |_| {}).unwrap_err().to_string();
-    assert!(error.contains("leak.txt is a symbolic link out of the directory"), "{error}");
+    let error = tool::collect(&app, &[], &mut |_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("leak.txt is a symbolic link out of the directory"),
+        "{error}"
+    );
     // Left out, it does not stop the pack.
     assert!(tool::collect(&app, &["leak.txt".to_string()], &mut |_| {}).is_ok());
 }
