@@ -308,7 +308,10 @@ fn the_archive_lab_lays_out_its_phar_in_chromium() {
     assert_eq!(bars, 4);
     let status = wait_for(Duration::from_secs(60), "the lab's report", || {
         let status = tab
-            .evaluate("document.querySelector('#status.ok')?.textContent ?? ''", false)
+            .evaluate(
+                "document.querySelector('#status.ok')?.textContent ?? ''",
+                false,
+            )
             .ok()?
             .value?;
         let status = status.as_str()?.to_string();

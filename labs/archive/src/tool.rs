@@ -228,7 +228,11 @@ pub fn pack(
     options: &PackOptions,
     on_file: &mut dyn FnMut(&Entry),
 ) -> anyhow::Result<Packed> {
-    let entries = collect(dir, &options.exclude, on_file)?;
+    let mut entries = collect(dir, &options.exclude, on_file)?;
+    // Packing a folder into a file inside it must not swallow the last build.
+    if let (Ok(root), Ok(previous)) = (dir.canonicalize(), output.canonicalize()) {
+        entries.retain(|entry| root.join(&entry.path) != previous);
+    }
     if options.format == Format::Phar && options.stub.is_none() {
         let entry_found = entries
             .iter()

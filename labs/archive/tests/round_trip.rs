@@ -192,3 +192,21 @@ fn packing_follows_links_inside_the_folder_and_refuses_links_out_of_it() {
     // Left out, it does not stop the pack.
     assert!(tool::collect(&app, &["leak.txt".to_string()], &mut |_| {}).is_ok());
 }
+
+#[test]
+fn packing_a_folder_into_itself_leaves_the_last_build_out() {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("index.php"), "<?php echo 1;").unwrap();
+    let output = folder.path().join("app.phar");
+    for _ in 0..2 {
+        let packed = tool::pack(folder.path(), &output, &PackOptions::default(), &mut |_| {});
+        assert_eq!(packed.unwrap().files, 1);
+    }
+    let (_, archive) = formats::read(&std::fs::read(&output).unwrap(), 1 << 30).unwrap();
+    let names: Vec<&str> = archive
+        .entries
+        .iter()
+        .map(|entry| entry.path.as_str())
+        .collect();
+    assert_eq!(names, ["index.php"]);
+}
