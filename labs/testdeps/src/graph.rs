@@ -39,11 +39,12 @@ pub fn check(suite: &Suite) -> Result<(), String> {
                     test.line, test.name
                 ));
             }
-            let captures =
-                index_of(suite, &used).is_some_and(|index| suite.tests[index].capture.is_some());
+            let captures = index_of(suite, &used).is_some_and(|index| {
+                suite.tests[index].capture.is_some() || suite.tests[index].capture_json.is_some()
+            });
             if !captures {
                 return Err(format!(
-                    "{file}:{}: test '{}' uses ${{{used}}}, but '{used}' captures nothing: give it capture = \"a regex\"",
+                    "{file}:{}: test '{}' uses ${{{used}}}, but '{used}' captures nothing: give it capture = \"a regex\" (or capture_json = \"$.path\")",
                     test.line, test.name
                 ));
             }
@@ -65,17 +66,8 @@ pub fn check(suite: &Suite) -> Result<(), String> {
 
 /// The `${name}` a test's texts use.
 fn uses(test: &crate::suite::TestSpec) -> Vec<String> {
-    use crate::suite::Action;
-    let texts: Vec<&str> = match &test.action {
-        Action::Exec(exec) => vec![exec.command.as_str()],
-        Action::Tcp(tcp) => [&tcp.send, &tcp.expect_line]
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
-            .collect(),
-    };
     let mut names = Vec::new();
-    for text in texts {
+    for text in test.action.texts() {
         let mut rest = text;
         while let Some(start) = rest.find("${") {
             let Some(length) = rest[start + 2..].find('}') else {

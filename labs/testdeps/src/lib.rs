@@ -8,9 +8,12 @@
 
 pub mod bootstrap;
 pub mod graph;
+pub mod http;
 pub mod report;
 pub mod run;
+pub mod sql;
 pub mod suite;
+pub mod zeromq;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -220,8 +220,28 @@ fn run_test(
     let (mut outcome, mut assertions, output) = match &test.action {
         Action::Exec(exec) => run_exec(test, exec, folder, values, stop),
         Action::Tcp(tcp) => run_tcp(test, tcp, sessions, values),
+        Action::Http(http) => crate::http::run(test, http, values),
+        Action::Sql(sql) => crate::sql::run(test, sql, folder, values),
+        Action::Zmq(zmq) => crate::zeromq::run(test, zmq, values),
     };
     let mut captured = None;
+    if let (Outcome::Passed, Some(pointer)) = (&outcome, &test.capture_json) {
+        assertions += 1;
+        let found = serde_json::from_str::<serde_json::Value>(&output)
+            .ok()
+            .and_then(|document| document.pointer(pointer).cloned());
+        match found {
+            Some(serde_json::Value::String(text)) => captured = Some(text),
+            Some(value) => captured = Some(value.to_string()),
+            None => {
+                outcome = Outcome::Failed {
+                    message: "capturing a value for the tests that depend on this one".to_string(),
+                    expected: format!("JSON with a value at {pointer}"),
+                    actual: shown(&output),
+                };
+            }
+        }
+    }
     if let (Outcome::Passed, Some(pattern)) = (&outcome, &test.capture) {
         assertions += 1;
         match pattern.captures(&output) {
@@ -251,7 +271,7 @@ fn run_test(
 }
 
 /// `text` with every `${name}` replaced by what test `name` captured.
-fn fill(text: &str, values: &HashMap<String, String>) -> String {
+pub(crate) fn fill(text: &str, values: &HashMap<String, String>) -> String {
     let mut filled = text.to_string();
     for (name, value) in values {
         filled = filled.replace(&format!("${{{name}}}"), value);
@@ -342,7 +362,7 @@ fn run_exec(
         let said = stderr.lines().last().unwrap_or("").trim().to_string();
         return error(format!("`{command}` could not run: {said}"));
     }
-    let mut assertions = 1;
+    let assertions = 1;
     if code != exec.exit {
         let outcome = Outcome::Failed {
             message: format!("`{command}` exited with code {code}"),
@@ -374,24 +394,47 @@ fn run_exec(
                 format!("containing \"{wanted}\""),
                 stderr.contains(wanted.as_str()),
             )
-        }));
-    for (stream, expected, held) in checks {
-        assertions += 1;
-        if !held {
-            let got = if stream == "stdout" { &stdout } else { &stderr };
+        }))
+        .map(|(stream, expected, held)| Assertion {
+            message: format!("the {stream} of `{command}`"),
+            expected: format!("{stream} {expected}"),
+            actual: format!(
+                "{stream} {}",
+                shown(if stream == "stdout" { &stdout } else { &stderr })
+            ),
+            held,
+        });
+    let (outcome, counted) = first_failure(checks);
+    (outcome, assertions + counted, stdout)
+}
+
+/// One assertion: what was checked, what it should have been, what it was.
+pub(crate) struct Assertion {
+    pub message: String,
+    pub expected: String,
+    pub actual: String,
+    pub held: bool,
+}
+
+/// Counts the assertions up to the first that does not hold, which is the test's failure.
+pub(crate) fn first_failure(assertions: impl IntoIterator<Item = Assertion>) -> (Outcome, u32) {
+    let mut counted = 0;
+    for assertion in assertions {
+        counted += 1;
+        if !assertion.held {
             let outcome = Outcome::Failed {
-                message: format!("the {stream} of `{command}`"),
-                expected: format!("{stream} {expected}"),
-                actual: format!("{stream} {}", shown(got)),
+                message: assertion.message,
+                expected: assertion.expected,
+                actual: assertion.actual,
             };
-            return (outcome, assertions, stdout);
+            return (outcome, counted);
         }
     }
-    (Outcome::Passed, assertions, stdout)
+    (Outcome::Passed, counted)
 }
 
 /// Output as a quoted string, cut when long.
-fn shown(output: &str) -> String {
+pub(crate) fn shown(output: &str) -> String {
     const SHOWN: usize = 300;
     let cut: String = output.chars().take(SHOWN).collect();
     let more = if output.chars().count() > SHOWN {

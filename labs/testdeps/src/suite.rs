@@ -39,6 +39,25 @@
 //! tcp test read), which the tests that depend on it use as `${name}`, as PHPUnit hands a
 //! test's return value to its dependents:
 //!
+//! An `http` test makes a request and checks the answer; a `sql` test runs a query on a SQLite
+//! file and checks the rows; a `zmq` test sends a request on a REQ socket, or receives one
+//! message on a SUB socket, and checks it:
+//!
+//! ```toml
+//! [[test]]
+//! name = "buy"
+//! http = { method = "POST", url = "http://127.0.0.1:8080/buy", body = '{"user": 7}', status = 201, json = { "$.order.user" = 7 } }
+//! capture_json = "$.order.id"
+//!
+//! [[test]]
+//! name = "stock"
+//! sql = { database = "shop.db", query = "SELECT stock FROM products WHERE id = 1", rows = [[99]] }
+//!
+//! [[test]]
+//! name = "hello"
+//! zmq = { request = "tcp://127.0.0.1:5559", send = "Hello", expect = "From Server1: Hello" }
+//! ```
+//!
 //! ```toml
 //! [[test]]
 //! name = "create"
@@ -88,12 +107,90 @@ pub struct TestSpec {
     /// What to keep from the output (stdout, or the line a tcp test read): the regex's first
     /// group, or all it matched. The tests that depend on this one use it as `${name}`.
     pub capture: Option<Regex>,
+    /// The same from JSON output: the value at this path (`$.order.id`), as a JSON pointer.
+    pub capture_json: Option<String>,
 }
 
 #[derive(Debug)]
 pub enum Action {
     Exec(Exec),
     Tcp(Tcp),
+    Http(Http),
+    Sql(Sql),
+    Zmq(Zmq),
+}
+
+impl Action {
+    /// The texts in which `${name}` is replaced by what a dependency captured.
+    pub fn texts(&self) -> Vec<&str> {
+        let mut texts: Vec<&str> = Vec::new();
+        match self {
+            Action::Exec(exec) => texts.push(&exec.command),
+            Action::Tcp(tcp) => texts.extend(
+                [&tcp.send, &tcp.expect_line]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str),
+            ),
+            Action::Http(http) => {
+                texts.push(&http.url);
+                texts.extend(http.body.as_deref());
+                texts.extend(http.headers.iter().map(|(_, value)| value.as_str()));
+                texts.extend(http.body_contains.iter().map(String::as_str));
+            }
+            Action::Sql(sql) => texts.push(&sql.query),
+            Action::Zmq(zmq) => {
+                if let ZmqPattern::Request { send, .. } = &zmq.pattern {
+                    texts.push(send);
+                }
+                texts.extend(zmq.expect.as_deref());
+            }
+        }
+        texts
+    }
+}
+
+/// One HTTP request and what its answer must be.
+#[derive(Debug)]
+pub struct Http {
+    pub method: String,
+    pub url: String,
+    pub body: Option<String>,
+    pub headers: Vec<(String, String)>,
+    /// The status code (default: any 2xx).
+    pub status: Option<u16>,
+    /// Response headers that must contain these texts (names in any case).
+    pub header_contains: Vec<(String, String)>,
+    pub body_contains: Vec<String>,
+    pub body_matches: Vec<Regex>,
+    /// JSON paths (`$.order.id` or a JSON pointer `/order/id`) and the values found there.
+    pub json: Vec<(String, serde_json::Value)>,
+}
+
+/// A query on a SQLite file and the rows it must give.
+#[derive(Debug)]
+pub struct Sql {
+    /// Relative to the suite file's folder.
+    pub database: String,
+    pub query: String,
+    /// Every row, each cell as text (`NULL` for null).
+    pub rows: Option<Vec<Vec<String>>>,
+    pub row_count: Option<usize>,
+}
+
+/// A ZeroMQ request (REQ) or one message received on a subscription (SUB).
+#[derive(Debug)]
+pub struct Zmq {
+    pub pattern: ZmqPattern,
+    /// The reply or message must be exactly this.
+    pub expect: Option<String>,
+    pub expect_matches: Option<Regex>,
+}
+
+#[derive(Debug)]
+pub enum ZmqPattern {
+    Request { endpoint: String, send: String },
+    Subscribe { endpoint: String, topic: String },
 }
 
 /// Connect (or continue a session), send, and check the lines that come back.
@@ -124,6 +221,7 @@ impl TestSpec {
     /// How many assertions the test makes (a capture is one: its pattern must match).
     pub fn assertions(&self) -> u32 {
         self.capture.is_some() as u32
+            + self.capture_json.is_some() as u32
             + match &self.action {
                 Action::Exec(exec) => {
                     1 + (exec.stdout_contains.len()
@@ -134,6 +232,16 @@ impl TestSpec {
                     tcp.connect.is_some() as u32
                         + tcp.expect_line.is_some() as u32
                         + tcp.expect_matches.is_some() as u32
+                }
+                Action::Http(http) => {
+                    1 + (http.header_contains.len()
+                        + http.body_contains.len()
+                        + http.body_matches.len()
+                        + http.json.len()) as u32
+                }
+                Action::Sql(sql) => sql.rows.is_some() as u32 + sql.row_count.is_some() as u32,
+                Action::Zmq(zmq) => {
+                    1 + zmq.expect.is_some() as u32 + zmq.expect_matches.is_some() as u32
                 }
             }
     }
@@ -167,7 +275,56 @@ struct RawTest {
     timeout: Option<f64>,
     exec: Option<RawExec>,
     tcp: Option<RawTcp>,
+    http: Option<RawHttp>,
+    sql: Option<RawSql>,
+    zmq: Option<RawZmq>,
     capture: Option<String>,
+    capture_json: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    #[serde(default = "get")]
+    method: String,
+    url: String,
+    body: Option<String>,
+    #[serde(default)]
+    headers: std::collections::BTreeMap<String, String>,
+    status: Option<u16>,
+    #[serde(default)]
+    header_contains: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    body_contains: OneOrMany,
+    #[serde(default)]
+    body_matches: OneOrMany,
+    #[serde(default)]
+    json: toml::Table,
+}
+
+fn get() -> String {
+    "GET".to_string()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSql {
+    database: String,
+    query: String,
+    rows: Option<Vec<Vec<toml::Value>>>,
+    row_count: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawZmq {
+    request: Option<String>,
+    send: Option<String>,
+    subscribe: Option<String>,
+    #[serde(default)]
+    topic: String,
+    expect: Option<String>,
+    expect_matches: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -218,6 +375,37 @@ impl OneOrMany {
             OneOrMany::One(text) => vec![text],
             OneOrMany::Many(texts) => texts,
         }
+    }
+}
+
+/// A JSON path as a JSON pointer: `$.order.items[0].id` → `/order/items/0/id`; a pointer
+/// (`/order/id`) stays as it is.
+pub fn json_pointer(path: &str) -> Result<String, String> {
+    if path.is_empty() || path.starts_with('/') {
+        return Ok(path.to_string());
+    }
+    let Some(rest) = path.strip_prefix('$') else {
+        return Err(format!(
+            "\"{path}\" is not a JSON path: write $.name.0 (or $.name[0]), or a JSON pointer /name/0"
+        ));
+    };
+    let mut pointer = String::new();
+    for part in rest.replace('[', ".").replace(']', "").split('.') {
+        if part.is_empty() {
+            continue;
+        }
+        pointer.push('/');
+        pointer.push_str(&part.replace('~', "~0").replace('/', "~1"));
+    }
+    Ok(pointer)
+}
+
+/// A TOML value written as a SQL cell is compared: `1`, `1.5`, `text`, and `true` as `1`.
+fn cell_text(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(text) => text.clone(),
+        toml::Value::Boolean(flag) => (*flag as i32).to_string(),
+        other => other.to_string(),
     }
 }
 
@@ -273,55 +461,133 @@ pub fn parse(text: &str, file: &Path) -> Result<Suite, String> {
                 ))
             })
         };
-        let action = match (raw_test.exec, raw_test.tcp) {
-            (Some(_), Some(_)) => {
-                return Err(at("one action per test: exec or tcp, not both".to_string()));
-            }
-            (None, Some(tcp)) => {
-                if tcp.connect.is_none() && tcp.session.is_none() {
-                    return Err(at(
-                        "a tcp test needs connect = \"host:port\", or the session of a test it depends on"
-                            .to_string(),
-                    ));
-                }
-                Action::Tcp(Tcp {
-                    connect: tcp.connect,
-                    session: tcp.session,
-                    send: tcp.send,
-                    expect_line: tcp.expect_line,
-                    expect_matches: tcp
-                        .expect_matches
-                        .map(|pattern| regex(pattern, "expect_matches"))
-                        .transpose()?,
-                })
-            }
-            (None, None) => {
+        let actions = [
+            raw_test.exec.is_some(),
+            raw_test.tcp.is_some(),
+            raw_test.http.is_some(),
+            raw_test.sql.is_some(),
+            raw_test.zmq.is_some(),
+        ];
+        match actions.iter().filter(|given| **given).count() {
+            0 => {
                 return Err(at(
-                    "no action: give it exec = \"a command\" (or an exec table) or a tcp table"
+                    "no action: give it exec = \"a command\" (or an exec table), or a tcp, http, sql or zmq table"
                         .to_string(),
                 ));
             }
-            (Some(RawExec::Command(command)), None) => Action::Exec(Exec {
-                command,
-                exit: 0,
-                stdout_contains: Vec::new(),
-                stdout_matches: Vec::new(),
-                stderr_contains: Vec::new(),
-            }),
-            (Some(RawExec::Full(table)), None) => {
-                let stdout_matches = table
-                    .stdout_matches
+            1 => {}
+            _ => {
+                return Err(at(
+                    "one action per test: exec, tcp, http, sql or zmq, not several".to_string(),
+                ));
+            }
+        }
+        let action = if let Some(tcp) = raw_test.tcp {
+            if tcp.connect.is_none() && tcp.session.is_none() {
+                return Err(at(
+                    "a tcp test needs connect = \"host:port\", or the session of a test it depends on"
+                        .to_string(),
+                ));
+            }
+            Action::Tcp(Tcp {
+                connect: tcp.connect,
+                session: tcp.session,
+                send: tcp.send,
+                expect_line: tcp.expect_line,
+                expect_matches: tcp
+                    .expect_matches
+                    .map(|pattern| regex(pattern, "expect_matches"))
+                    .transpose()?,
+            })
+        } else if let Some(http) = raw_test.http {
+            Action::Http(Http {
+                method: http.method.to_ascii_uppercase(),
+                url: http.url,
+                body: http.body,
+                headers: http.headers.into_iter().collect(),
+                status: http.status,
+                header_contains: http.header_contains.into_iter().collect(),
+                body_contains: http.body_contains.into_vec(),
+                body_matches: http
+                    .body_matches
                     .into_vec()
                     .into_iter()
-                    .map(|pattern| regex(pattern, "stdout_matches"))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Action::Exec(Exec {
-                    command: table.command,
-                    exit: table.exit,
-                    stdout_contains: table.stdout_contains.into_vec(),
-                    stdout_matches,
-                    stderr_contains: table.stderr_contains.into_vec(),
-                })
+                    .map(|pattern| regex(pattern, "body_matches"))
+                    .collect::<Result<Vec<_>, _>>()?,
+                json: http
+                    .json
+                    .into_iter()
+                    .map(|(path, value)| {
+                        let pointer = json_pointer(&path).map_err(&at)?;
+                        let value = serde_json::to_value(value)
+                            .map_err(|problem| at(format!("json \"{path}\": {problem}")))?;
+                        Ok((pointer, value))
+                    })
+                    .collect::<Result<Vec<_>, String>>()?,
+            })
+        } else if let Some(sql) = raw_test.sql {
+            Action::Sql(Sql {
+                database: sql.database,
+                query: sql.query,
+                rows: sql.rows.map(|rows| {
+                    rows.iter()
+                        .map(|row| row.iter().map(cell_text).collect())
+                        .collect()
+                }),
+                row_count: sql.row_count,
+            })
+        } else if let Some(zmq) = raw_test.zmq {
+            let pattern = match (zmq.request, zmq.subscribe) {
+                (Some(endpoint), None) => ZmqPattern::Request {
+                    endpoint,
+                    send: zmq.send.ok_or_else(|| {
+                        at("a zmq request needs send = \"the request\"".to_string())
+                    })?,
+                },
+                (None, Some(endpoint)) => ZmqPattern::Subscribe {
+                    endpoint,
+                    topic: zmq.topic,
+                },
+                _ => {
+                    return Err(at(
+                        "a zmq test needs request = \"tcp://host:port\" (a REQ socket) or subscribe = \"tcp://host:port\" (a SUB socket), one of them"
+                            .to_string(),
+                    ));
+                }
+            };
+            Action::Zmq(Zmq {
+                pattern,
+                expect: zmq.expect,
+                expect_matches: zmq
+                    .expect_matches
+                    .map(|pattern| regex(pattern, "expect_matches"))
+                    .transpose()?,
+            })
+        } else {
+            match raw_test.exec {
+                Some(RawExec::Command(command)) => Action::Exec(Exec {
+                    command,
+                    exit: 0,
+                    stdout_contains: Vec::new(),
+                    stdout_matches: Vec::new(),
+                    stderr_contains: Vec::new(),
+                }),
+                Some(RawExec::Full(table)) => {
+                    let stdout_matches = table
+                        .stdout_matches
+                        .into_vec()
+                        .into_iter()
+                        .map(|pattern| regex(pattern, "stdout_matches"))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Action::Exec(Exec {
+                        command: table.command,
+                        exit: table.exit,
+                        stdout_contains: table.stdout_contains.into_vec(),
+                        stdout_matches,
+                        stderr_contains: table.stderr_contains.into_vec(),
+                    })
+                }
+                None => unreachable!("one action was counted"),
             }
         };
         if tests
@@ -334,6 +600,10 @@ pub fn parse(text: &str, file: &Path) -> Result<Suite, String> {
             .capture
             .map(|pattern| regex(pattern, "capture"))
             .transpose()?;
+        let capture_json = raw_test
+            .capture_json
+            .map(|path| json_pointer(&path).map_err(at))
+            .transpose()?;
         tests.push(TestSpec {
             name: raw_test.name,
             line,
@@ -341,6 +611,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Suite, String> {
             timeout,
             action,
             capture,
+            capture_json,
         });
     }
     if tests.is_empty() {
@@ -416,11 +687,57 @@ exec = { command = "echo hi", stdout_contains = ["h", "i"], stdout_matches = "h.
     }
 
     #[test]
+    fn json_paths_become_json_pointers() {
+        assert_eq!(
+            json_pointer("$.order.items[0].id").unwrap(),
+            "/order/items/0/id"
+        );
+        assert_eq!(json_pointer("$.a/b").unwrap(), "/a~1b");
+        assert_eq!(json_pointer("/order/id").unwrap(), "/order/id");
+        assert!(
+            json_pointer("order.id")
+                .unwrap_err()
+                .contains("not a JSON path")
+        );
+    }
+
+    #[test]
+    fn every_action_counts_its_assertions() {
+        let suite = parse(
+            r#"name = "s"
+[[test]]
+name = "h"
+http = { url = "http://127.0.0.1:1/", header_contains = { a = "b" }, body_contains = ["x", "y"], json = { "$.a" = 1 } }
+capture_json = "$.id"
+[[test]]
+name = "q"
+sql = { database = "d.db", query = "SELECT 1", rows = [[1]], row_count = 1 }
+[[test]]
+name = "z"
+zmq = { subscribe = "tcp://127.0.0.1:1", expect = "B x" }
+"#,
+            Path::new("s.toml"),
+        )
+        .unwrap();
+        let counts: Vec<u32> = suite.tests.iter().map(TestSpec::assertions).collect();
+        assert_eq!(counts, [6, 2, 2]);
+        let error = parse(
+            "name = \"s\"\n[[test]]\nname = \"t\"\nzmq = { send = \"x\" }\n",
+            Path::new("s.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            error.starts_with("s.toml:2: test 't': a zmq test needs request"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn mistakes_name_the_file_and_line() {
         let error = |text: &str| parse(text, Path::new("s.toml")).unwrap_err();
         assert_eq!(
             error("name = \"s\"\n[[test]]\nname = \"t\"\n"),
-            "s.toml:2: test 't': no action: give it exec = \"a command\" (or an exec table) or a tcp table"
+            "s.toml:2: test 't': no action: give it exec = \"a command\" (or an exec table), or a tcp, http, sql or zmq table"
         );
         assert!(
             error("name = \"s\"\n[[test]]\nname = \"t\"\nexec = \"true\"\n[[test]]\nname = \"t\"\nexec = \"true\"\n")
