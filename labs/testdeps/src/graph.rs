@@ -19,6 +19,9 @@ pub fn check(suite: &Suite) -> Result<(), String> {
                     test.line, test.name
                 ));
             }
+            if dependency.contains("::") {
+                continue; // another suite's test: see check_suites
+            }
             if index_of(suite, dependency).is_none() {
                 let names: Vec<&str> = suite.tests.iter().map(|test| test.name.as_str()).collect();
                 return Err(format!(
@@ -38,6 +41,9 @@ pub fn check(suite: &Suite) -> Result<(), String> {
                     "{file}:{}: test '{}' uses ${{{used}}}, but does not depend on '{used}': add it to depends",
                     test.line, test.name
                 ));
+            }
+            if used.contains("::") {
+                continue; // another suite's test: see check_suites
             }
             let captures = index_of(suite, &used).is_some_and(|index| {
                 suite.tests[index].capture.is_some() || suite.tests[index].capture_json.is_some()
@@ -78,6 +84,106 @@ fn uses(test: &crate::suite::TestSpec) -> Vec<String> {
         }
     }
     names
+}
+
+/// Checks what suites say of each other (`depends = ["unit"]`, and tests depending on
+/// `"unit::parse"`): every suite and test named is in the run, a `${unit::parse}` captures, and
+/// no suites depend on each other in a circle. Returns the order to run them in.
+pub fn check_suites(suites: &[Suite]) -> Result<Vec<usize>, String> {
+    let position = |name: &str| suites.iter().position(|suite| suite.name == name);
+    let known = || {
+        suites
+            .iter()
+            .map(|suite| suite.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    // needs[a] holds the suites that must run before suite a.
+    let mut needs: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); suites.len()];
+    for (index, suite) in suites.iter().enumerate() {
+        let file = suite.file.display();
+        if suites[..index].iter().any(|other| other.name == suite.name) {
+            return Err(format!(
+                "{file}: a second suite named '{}' in this run",
+                suite.name
+            ));
+        }
+        for dependency in &suite.depends {
+            match position(dependency) {
+                Some(other) if other != index => {
+                    needs[index].insert(other);
+                }
+                Some(_) => {
+                    return Err(format!(
+                        "{file}:{}: suite '{}' depends on itself",
+                        suite.depends_line, suite.name
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "{file}:{}: suite '{}' depends on suite '{dependency}', which is not in this run (suites: {}); give its file too",
+                        suite.depends_line,
+                        suite.name,
+                        known()
+                    ));
+                }
+            }
+        }
+        for test in &suite.tests {
+            for dependency in test.depends.iter().filter(|name| name.contains("::")) {
+                let (suite_name, test_name) = dependency.split_once("::").unwrap_or_default();
+                let Some(other) = position(suite_name) else {
+                    return Err(format!(
+                        "{file}:{}: test '{}' depends on '{dependency}', but no suite '{suite_name}' is in this run (suites: {}); give its file too",
+                        test.line,
+                        test.name,
+                        known()
+                    ));
+                };
+                let Some(found) = index_of(&suites[other], test_name) else {
+                    return Err(format!(
+                        "{file}:{}: test '{}' depends on '{dependency}', but suite '{suite_name}' has no test '{test_name}'",
+                        test.line, test.name
+                    ));
+                };
+                if other == index {
+                    return Err(format!(
+                        "{file}:{}: test '{}' names its own suite in '{dependency}': write '{test_name}'",
+                        test.line, test.name
+                    ));
+                }
+                let used = uses(test).contains(dependency);
+                let captured = &suites[other].tests[found];
+                if used && captured.capture.is_none() && captured.capture_json.is_none() {
+                    return Err(format!(
+                        "{file}:{}: test '{}' uses ${{{dependency}}}, but '{dependency}' captures nothing",
+                        test.line, test.name
+                    ));
+                }
+                needs[index].insert(other);
+            }
+        }
+    }
+    // Kahn's algorithm, taking the first ready suite in the order the files were given.
+    let mut order = Vec::with_capacity(suites.len());
+    let mut done = vec![false; suites.len()];
+    while order.len() < suites.len() {
+        let ready = (0..suites.len())
+            .find(|index| !done[*index] && needs[*index].iter().all(|other| done[*other]));
+        let Some(ready) = ready else {
+            let waiting: Vec<&str> = (0..suites.len())
+                .filter(|index| !done[*index])
+                .map(|index| suites[index].name.as_str())
+                .collect();
+            return Err(format!(
+                "suites that depend on each other in a circle, so none of them can run: {}",
+                waiting.join(", ")
+            ));
+        };
+        done[ready] = true;
+        order.push(ready);
+    }
+    Ok(order)
 }
 
 pub fn index_of(suite: &Suite, name: &str) -> Option<usize> {

@@ -61,8 +61,16 @@ pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut d
             }
         }
     }
+    let order = match graph::check_suites(&suites) {
+        Ok(order) => order,
+        Err(message) => {
+            let _ = writeln!(error, "workbench: {message}");
+            return BAD_SUITE;
+        }
+    };
     let mut runs = Vec::new();
-    for suite in &suites {
+    let mut earlier = run::Earlier::new();
+    for suite in order.iter().map(|index| &suites[*index]) {
         let selected = options.filter.as_deref().map(|pattern| {
             let (selected, pulled_in) = graph::filter(suite, pattern);
             if !pulled_in.is_empty() {
@@ -86,33 +94,59 @@ pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut d
         {
             continue;
         }
-        // Started before the tests, stopped (dropped) after them.
-        let _bootstrap = match &suite.bootstrap {
-            None => None,
-            Some(bootstrap) => match bootstrap::start(suite, bootstrap) {
-                Ok(running) => Some(running),
-                Err(message) => {
-                    let _ = writeln!(error, "workbench: {message}");
-                    return FAILED;
-                }
-            },
-        };
         let progress = std::sync::Mutex::new(&mut *out);
-        let results = run::run_until(
-            suite,
-            selected.as_ref(),
-            options.jobs,
-            &options.interrupted,
-            &|result| {
-                if options.format != Format::Phpunit {
-                    return;
+        let on_finish = |result: &run::TestResult| {
+            if options.format != Format::Phpunit {
+                return;
+            }
+            if let Ok(mut out) = progress.lock() {
+                let _ = write!(out, "{}", options.style.symbol(&result.outcome));
+                let _ = out.flush();
+            }
+        };
+        // A suite runs only if the suites it depends on passed.
+        let unmet = suite.depends.iter().find_map(|name| {
+            let ran = runs
+                .iter()
+                .find(|(other, _): &&(&suite::Suite, Vec<run::TestResult>)| other.name == *name);
+            match ran {
+                None => Some(format!("{name}', which did not run")),
+                Some((_, results)) if !suite_passed(results) => {
+                    Some(format!("{name}', which did not pass"))
                 }
-                if let Ok(mut out) = progress.lock() {
-                    let _ = write!(out, "{}", options.style.symbol(&result.outcome));
-                    let _ = out.flush();
-                }
-            },
-        );
+                Some(_) => None,
+            }
+        });
+        let results = if let Some(unmet) = unmet {
+            let reason = format!("the suite depends on suite '{unmet}");
+            run::skip_all(suite, selected.as_ref(), &reason, &on_finish)
+        } else {
+            // Started before the tests, stopped (dropped) after them.
+            let _bootstrap = match &suite.bootstrap {
+                None => None,
+                Some(bootstrap) => match bootstrap::start(suite, bootstrap) {
+                    Ok(running) => Some(running),
+                    Err(message) => {
+                        let _ = writeln!(error, "workbench: {message}");
+                        return FAILED;
+                    }
+                },
+            };
+            run::run_until(
+                suite,
+                selected.as_ref(),
+                options.jobs,
+                &earlier,
+                &options.interrupted,
+                &on_finish,
+            )
+        };
+        for result in &results {
+            earlier.insert(
+                format!("{}::{}", suite.name, suite.tests[result.index].name),
+                result.clone(),
+            );
+        }
         runs.push((suite, results));
     }
     let mut totals = Totals::default();
@@ -148,6 +182,16 @@ pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut d
         return FAILED;
     }
     if totals.ok() { PASSED } else { FAILED }
+}
+
+/// A suite passed when none of its tests failed or errored.
+fn suite_passed(results: &[run::TestResult]) -> bool {
+    results.iter().all(|result| {
+        matches!(
+            result.outcome,
+            run::Outcome::Passed | run::Outcome::Skipped { .. }
+        )
+    })
 }
 
 /// Writes `text` to `file` through a temporary file beside it, so a reader never finds half.

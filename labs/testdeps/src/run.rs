@@ -57,7 +57,7 @@ impl Outcome {
         }
     }
 
-    fn what(&self) -> &'static str {
+    pub fn what(&self) -> &'static str {
         match self {
             Outcome::Passed => "passed",
             Outcome::Failed { .. } => "failed",
@@ -79,6 +79,10 @@ pub struct TestResult {
     pub captured: Option<String>,
 }
 
+/// What the tests of suites that ran before came to, by `suite::test`, for the tests that
+/// depend on them.
+pub type Earlier = HashMap<String, TestResult>;
+
 /// Runs the `selected` tests of `suite` (all when `None`) with at most `jobs` at once;
 /// `on_finish` hears of each result as it comes. Returns the results in suite order.
 pub fn run(
@@ -87,15 +91,21 @@ pub fn run(
     jobs: usize,
     on_finish: &(dyn Fn(&TestResult) + Sync),
 ) -> Vec<TestResult> {
-    run_until(suite, selected, jobs, &|| false, on_finish)
+    run_until(suite, selected, jobs, &Earlier::new(), &|| false, on_finish)
 }
 
-/// [`run`], stopping early when `stop` says so (Ctrl-C): the commands running are stopped and
-/// count as errors, the tests not started are skipped.
+/// [`run`], with the results of earlier suites for `suite::test` dependencies, and stopping
+/// early when `stop` says so (Ctrl-C): the commands running are stopped and count as errors,
+/// the tests not started are skipped.
+///
+/// The scheduler keeps, for each test, how many of its dependencies have not finished; a test
+/// whose count reaches zero joins the ready set, and a free worker takes the first ready test
+/// in file order. So each step costs the same however long the suite is.
 pub fn run_until(
     suite: &Suite,
     selected: Option<&std::collections::BTreeSet<usize>>,
     jobs: usize,
+    earlier: &Earlier,
     stop: &(dyn Fn() -> bool + Sync),
     on_finish: &(dyn Fn(&TestResult) + Sync),
 ) -> Vec<TestResult> {
@@ -111,12 +121,28 @@ pub fn run_until(
                 .collect()
         })
         .collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for (index, needs) in dependencies.iter().enumerate() {
+        for dependency in needs {
+            dependents[*dependency].push(index);
+        }
+    }
     struct Board {
-        started: Vec<bool>,
+        /// Dependencies of each test not finished yet.
+        unfinished: Vec<usize>,
+        /// Tests whose dependencies have all finished, not started yet.
+        ready: std::collections::BTreeSet<usize>,
+        /// Wanted tests not finished yet.
+        left: usize,
         results: Vec<Option<TestResult>>,
     }
+    let unfinished: Vec<usize> = dependencies.iter().map(Vec::len).collect();
     let board = Mutex::new(Board {
-        started: (0..count).map(|index| !wanted(index)).collect(),
+        ready: (0..count)
+            .filter(|index| wanted(*index) && unfinished[*index] == 0)
+            .collect(),
+        unfinished,
+        left: (0..count).filter(|index| wanted(*index)).count(),
         results: vec![None; count],
     });
     let changed = Condvar::new();
@@ -125,6 +151,13 @@ pub fn run_until(
         on_finish(&result);
         let index = result.index;
         board.results[index] = Some(result);
+        board.left -= 1;
+        for dependent in &dependents[index] {
+            board.unfinished[*dependent] -= 1;
+            if board.unfinished[*dependent] == 0 && wanted(*dependent) {
+                board.ready.insert(*dependent);
+            }
+        }
     };
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1) {
@@ -133,35 +166,33 @@ pub fn run_until(
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
                 loop {
-                    if guard.started.iter().all(|started| *started) {
+                    if guard.left == 0 {
                         changed.notify_all();
                         return;
                     }
-                    // A test not started whose dependencies have all finished.
-                    let ready = (0..count).find(|index| {
-                        !guard.started[*index]
-                            && dependencies[*index]
-                                .iter()
-                                .all(|dependency| guard.results[*dependency].is_some())
-                    });
-                    let Some(index) = ready else {
+                    let Some(index) = guard.ready.pop_first() else {
                         guard = changed
                             .wait(guard)
                             .unwrap_or_else(|poisoned| poisoned.into_inner());
                         continue;
                     };
-                    guard.started[index] = true;
+                    let test = &suite.tests[index];
                     let interrupted = stop().then(|| "the run was interrupted".to_string());
                     let unmet = interrupted.or_else(|| {
-                        dependencies[index].iter().find_map(|dependency| {
-                            let result = guard.results[*dependency].as_ref()?;
-                            (result.outcome != Outcome::Passed).then(|| {
-                                format!(
-                                    "depends on '{}', which {}",
-                                    suite.tests[*dependency].name,
-                                    result.outcome.what()
-                                )
-                            })
+                        test.depends.iter().find_map(|name| {
+                            let outcome = match crate::graph::index_of(suite, name) {
+                                Some(dependency) => &guard.results[dependency].as_ref()?.outcome,
+                                None => match earlier.get(name) {
+                                    Some(result) => &result.outcome,
+                                    None => {
+                                        return Some(format!(
+                                            "depends on '{name}', which did not run"
+                                        ));
+                                    }
+                                },
+                            };
+                            (*outcome != Outcome::Passed)
+                                .then(|| format!("depends on '{name}', which {}", outcome.what()))
                         })
                     });
                     if let Some(reason) = unmet {
@@ -179,11 +210,15 @@ pub fn run_until(
                         continue;
                     }
                     // What the dependencies captured, for `${name}` in this test.
-                    let values: HashMap<String, String> = dependencies[index]
+                    let values: HashMap<String, String> = test
+                        .depends
                         .iter()
-                        .filter_map(|dependency| {
-                            let captured = guard.results[*dependency].as_ref()?.captured.clone()?;
-                            Some((suite.tests[*dependency].name.clone(), captured))
+                        .filter_map(|name| {
+                            let result = match crate::graph::index_of(suite, name) {
+                                Some(dependency) => guard.results[dependency].as_ref()?,
+                                None => earlier.get(name)?,
+                            };
+                            Some((name.clone(), result.captured.clone()?))
                         })
                         .collect();
                     drop(guard);
@@ -201,6 +236,31 @@ pub fn run_until(
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     board.results.into_iter().flatten().collect()
+}
+
+/// Every wanted test of a suite skipped, for a suite whose suite dependency did not pass.
+pub fn skip_all(
+    suite: &Suite,
+    selected: Option<&std::collections::BTreeSet<usize>>,
+    reason: &str,
+    on_finish: &(dyn Fn(&TestResult) + Sync),
+) -> Vec<TestResult> {
+    (0..suite.tests.len())
+        .filter(|index| selected.is_none_or(|selected| selected.contains(index)))
+        .map(|index| {
+            let result = TestResult {
+                index,
+                outcome: Outcome::Skipped {
+                    reason: reason.to_string(),
+                },
+                assertions: 0,
+                seconds: 0.0,
+                captured: None,
+            };
+            on_finish(&result);
+            result
+        })
+        .collect()
 }
 
 fn run_test(

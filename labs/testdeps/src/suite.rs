@@ -14,6 +14,10 @@
 //! exec = { command = "php client.php send 567", exit = 0, stdout_contains = "OK", stdout_matches = "id=\\d+" }
 //! ```
 //!
+//! A suite can depend on other suites: `depends = ["unit"]` at the top runs it only if suite
+//! `unit` (another file of the same run) passed, and a test can depend on a test of another
+//! suite as `"unit::parse"`. Suites run in the order their dependencies ask.
+//!
 //! A `[bootstrap]` table starts a command before the tests (a server) and stops it after them:
 //! `command = "php -S 127.0.0.1:8080"`, `ready_port = 8080` (tests wait until it accepts
 //! connections), `timeout = 10` (seconds to wait for that).
@@ -81,6 +85,9 @@ use toml::Spanned;
 #[derive(Debug)]
 pub struct Suite {
     pub name: String,
+    /// Suites that must pass before this one runs (by name; the line of the `depends` key).
+    pub depends: Vec<String>,
+    pub depends_line: usize,
     pub file: PathBuf,
     pub bootstrap: Option<Bootstrap>,
     pub tests: Vec<TestSpec>,
@@ -253,6 +260,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 #[serde(deny_unknown_fields)]
 struct RawSuite {
     name: String,
+    depends: Option<Spanned<Vec<String>>>,
     bootstrap: Option<RawBootstrap>,
     #[serde(default, rename = "test")]
     tests: Vec<Spanned<RawTest>>,
@@ -638,8 +646,14 @@ pub fn parse(text: &str, file: &Path) -> Result<Suite, String> {
             },
         }),
     };
+    let depends_line = raw
+        .depends
+        .as_ref()
+        .map_or(1, |depends| line_of(text, depends.span().start));
     Ok(Suite {
         name: raw.name,
+        depends: raw.depends.map(Spanned::into_inner).unwrap_or_default(),
+        depends_line,
         file: file.to_path_buf(),
         bootstrap,
         tests,
