@@ -23,6 +23,7 @@ bench:
     cargo bench -p lab-zmq --bench transports
     cargo bench -p lab-sockets --bench echo
     cargo bench -p lab-archive --bench pack
+    cargo bench -p lab-testdeps --bench scheduling
 
 # Formatting and lints, as CI wants them.
 check:

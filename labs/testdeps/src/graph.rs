@@ -187,7 +187,7 @@ pub fn check_suites(suites: &[Suite]) -> Result<Vec<usize>, String> {
 }
 
 pub fn index_of(suite: &Suite, name: &str) -> Option<usize> {
-    suite.tests.iter().position(|test| test.name == name)
+    suite.index_of(name)
 }
 
 /// A cycle as test indexes, first repeated at the end (a → b → a), if there is one.

@@ -227,7 +227,11 @@ pub fn run_until(
                         .lock()
                         .unwrap_or_else(|poisoned| poisoned.into_inner());
                     finish(&mut guard, result);
-                    changed.notify_all();
+                    // This worker takes the next ready test itself: others are woken only for
+                    // more than one, or for the end.
+                    if guard.ready.len() > 1 || guard.left == 0 {
+                        changed.notify_all();
+                    }
                 }
             });
         }
@@ -236,6 +240,18 @@ pub fn run_until(
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     board.results.into_iter().flatten().collect()
+}
+
+/// Runs one test by itself, outside the scheduler, with nothing from its dependencies: what a
+/// plain loop over the tests would do (the benchmark's reference).
+pub fn run_alone(suite: &Suite, index: usize) -> TestResult {
+    run_test(
+        suite,
+        index,
+        &Mutex::new(HashMap::new()),
+        &HashMap::new(),
+        &|| false,
+    )
 }
 
 /// Every wanted test of a suite skipped, for a suite whose suite dependency did not pass.
@@ -384,23 +400,32 @@ fn run_exec(
     };
     let stdout = child.stdout.take().map(|pipe| read_all(Box::new(pipe)));
     let stderr = child.stderr.take().map(|pipe| read_all(Box::new(pipe)));
+    // A thread waits for the command, so that its end is heard at once; this one wakes every
+    // 50 ms to look at the deadline and at Ctrl-C.
+    let group = child.id() as i32;
+    let (ended, waited) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = ended.send(child.wait());
+    });
     let deadline = Instant::now() + test.timeout;
     let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() < deadline && !stop() => {
-                std::thread::sleep(Duration::from_millis(5))
-            }
-            _ => break None,
+        let slice = deadline
+            .saturating_duration_since(Instant::now())
+            .min(Duration::from_millis(50));
+        match waited.recv_timeout(slice) {
+            Ok(Ok(status)) => break Some(status),
+            Ok(Err(_)) => break None,
+            Err(_) if Instant::now() < deadline && !stop() => {}
+            Err(_) => break None,
         }
     };
     let Some(status) = status else {
         // SAFETY: signals the process group this function started (a group of its own, so a
         // Ctrl-C at the terminal does not reach it: stopping it is this function's job).
         unsafe {
-            libc::kill(-(child.id() as i32), libc::SIGKILL);
+            libc::kill(-group, libc::SIGKILL);
         }
-        let _ = child.wait();
+        let _ = waited.recv();
         if stop() {
             return error(format!("`{command}` was stopped: the run was interrupted"));
         }

@@ -91,6 +91,16 @@ pub struct Suite {
     pub file: PathBuf,
     pub bootstrap: Option<Bootstrap>,
     pub tests: Vec<TestSpec>,
+    /// Test names to their places in `tests`, so that a suite of 10,000 tests finds each
+    /// dependency at once.
+    pub positions: std::collections::HashMap<String, usize>,
+}
+
+impl Suite {
+    /// Where the test called `name` is in `tests`.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        self.positions.get(name).copied()
+    }
 }
 
 /// A command started before the tests (a server, say) and stopped after them.
@@ -441,6 +451,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Suite, String> {
         format!("{shown}:{line}: {message}")
     })?;
     let mut tests = Vec::new();
+    let mut positions = std::collections::HashMap::new();
     for spanned in raw.tests {
         let line = line_of(text, spanned.span().start);
         let raw_test = spanned.into_inner();
@@ -598,12 +609,10 @@ pub fn parse(text: &str, file: &Path) -> Result<Suite, String> {
                 None => unreachable!("one action was counted"),
             }
         };
-        if tests
-            .iter()
-            .any(|test: &TestSpec| test.name == raw_test.name)
-        {
+        if positions.contains_key(&raw_test.name) {
             return Err(at("a second test with this name".to_string()));
         }
+        positions.insert(raw_test.name.clone(), tests.len());
         let capture = raw_test
             .capture
             .map(|pattern| regex(pattern, "capture"))
@@ -657,6 +666,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Suite, String> {
         file: file.to_path_buf(),
         bootstrap,
         tests,
+        positions,
     })
 }
 
