@@ -357,7 +357,7 @@ function chartWidth(id) {
   return Math.max(280, $(id).parentElement.clientWidth - 16);
 }
 
-function makeRateChart(series) {
+function makeRateChart(series, gauges = {}) {
   state.rateSeries = series;
   state.rateData = [[], ...series.map(() => [])];
   const options = {
@@ -365,7 +365,8 @@ function makeRateChart(series) {
     height: 240,
     scales: { x: { time: false } },
     axes: [{ label: "seconds" }, { values: (_, ticks) => ticks.map(shortNumber), size: 60 }],
-    series: [{ label: "t" }, ...series.map((name, index) => ({ label: name + "/s", stroke: COLORS[index % COLORS.length], width: 2 }))],
+    // A gauge is drawn as its value ("tests running"), a counter as its rate ("sent/s").
+    series: [{ label: "t" }, ...series.map((name, index) => ({ label: name in gauges ? name : name + "/s", stroke: COLORS[index % COLORS.length], width: 2 }))],
   };
   state.rateChart = new uPlot(options, state.rateData, $("#rate-chart"));
 }
@@ -390,9 +391,10 @@ function applySnapshot(snapshot) {
   const charted = snapshot.hints.charts && snapshot.hints.charts.length
     ? snapshot.hints.charts
     : Object.keys(snapshot.rates).filter((name) => !name.includes("/"));
-  if (!state.rateChart) makeRateChart(charted);
+  if (!state.rateChart) makeRateChart(charted, snapshot.gauges || {});
   state.rateData[0].push(snapshot.t);
-  state.rateSeries.forEach((name, index) => state.rateData[index + 1].push(snapshot.rates[name] ?? 0));
+  // A charted gauge is drawn as its value (the number of tests running, say), not a rate.
+  state.rateSeries.forEach((name, index) => state.rateData[index + 1].push(snapshot.rates[name] ?? snapshot.gauges?.[name] ?? 0));
   trimToWindow(state.rateData, snapshot.t);
   state.rateChart.setData(state.rateData);
 
@@ -408,6 +410,7 @@ function applySnapshot(snapshot) {
   }
 
   renderTotals(snapshot);
+  renderGraphs(snapshot);
   renderTables(snapshot);
   for (const event of snapshot.events) addEvent(event);
 }
@@ -446,6 +449,55 @@ function renderTables(snapshot) {
     blocks.push(element("h2", { text: name }), element("table", { "data-table": name }, header, ...rows));
   }
   $("#tables").replaceChildren(...blocks);
+}
+
+const NODE_COLORS = { pending: "#9aa0a6", running: "#1a73e8", passed: "#188038", failed: "#d93025", error: "#a142f4", skipped: "#e37400" };
+
+function svg(tag, attributes = {}, ...children) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+// A graph in layers, left to right: a box per node coloured by its state, a line per edge
+// from what is needed to what needs it, the critical path drawn thicker.
+function renderGraphs(snapshot) {
+  const blocks = [];
+  for (const [name, graph] of Object.entries(snapshot.graphs || {})) {
+    const columnWidth = 190, rowHeight = 30, boxWidth = 160, boxHeight = 22, most = 400;
+    const nodes = graph.nodes.slice(0, most);
+    const rowInLayer = [];
+    const filled = {};
+    for (const node of nodes) {
+      rowInLayer.push(filled[node.layer] || 0);
+      filled[node.layer] = (filled[node.layer] || 0) + 1;
+    }
+    const layers = Math.max(0, ...nodes.map((node) => node.layer)) + 1;
+    const rows = Math.max(1, ...Object.values(filled));
+    const x = (index) => 10 + nodes[index].layer * columnWidth;
+    const y = (index) => 10 + rowInLayer[index] * rowHeight;
+    const picture = svg("svg", { width: layers * columnWidth + 20, height: rows * rowHeight + 20, "data-graph": name });
+    for (const [from, to] of graph.edges) {
+      if (from >= nodes.length || to >= nodes.length) continue;
+      const strong = nodes[from].marked && nodes[to].marked;
+      picture.append(svg("line", { x1: x(from) + boxWidth, y1: y(from) + boxHeight / 2, x2: x(to), y2: y(to) + boxHeight / 2, stroke: strong ? "#202124" : "#c0c4c8", "stroke-width": strong ? 2.5 : 1 }));
+    }
+    nodes.forEach((node, index) => {
+      const box = svg("g", { "data-node": node.label, "data-state": node.state, class: node.marked ? "critical" : "" },
+        svg("rect", { x: x(index), y: y(index), width: boxWidth, height: boxHeight, rx: 4, fill: NODE_COLORS[node.state] || NODE_COLORS.pending, stroke: node.marked ? "#202124" : "none", "stroke-width": 2 }),
+        svg("text", { x: x(index) + 6, y: y(index) + 15, fill: "white", "font-size": 12, text: node.label.length > 22 ? node.label.slice(0, 21) + "…" : node.label }),
+        svg("title", { text: `${node.label}: ${node.state}` }));
+      picture.append(box);
+    });
+    const legend = element("p", { class: "muted" }, ...Object.entries(NODE_COLORS).map(([state, color]) => element("span", { class: "legend", style: `color:${color}`, text: `■ ${state} ` })));
+    const note = graph.nodes.length > most ? [element("p", { class: "muted", text: `the first ${most} of ${graph.nodes.length} nodes` })] : [];
+    blocks.push(element("h2", { text: name }), legend, element("div", { class: "graph" }, picture), ...note);
+  }
+  $("#graphs").replaceChildren(...blocks);
 }
 
 function addEvent(event) {

@@ -558,3 +558,42 @@ fn a_bootstrap_server_runs_for_the_tests_and_is_stopped_after() {
         )
     );
 }
+
+#[test]
+fn the_echo_example_suite_runs_against_the_workbenchs_own_echo_server_and_stops_it() {
+    // The suite's bootstrap starts "$WORKBENCH" lab socket-echo: this very binary.
+    let output = command()
+        .args(["lab", "test-deps", "--example", "echo", "--headless"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report = common::json_lines(&output.stdout)
+        .pop()
+        .expect("a report line");
+    assert_eq!(report["type"], "report", "{stdout}");
+    assert_eq!(report["ok"], true, "{stdout}");
+    assert_eq!(report["counters"]["tests passed"], 6, "{stdout}");
+    // The echo server is gone with the suite: its port is free again.
+    common::wait_for(
+        std::time::Duration::from_secs(10),
+        "port 25090 to be free",
+        || {
+            std::net::TcpListener::bind("127.0.0.1:25090")
+                .ok()
+                .map(|_| ())
+        },
+    );
+}
+
+#[test]
+fn the_cascade_example_suite_fails_in_one_place_and_skips_what_follows() {
+    let suite = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/suites/cascade.toml");
+    let (code, stdout, _) = test_run(&[suite.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("Tests: 10, Assertions: 11, Failures: 1, Errors: 0, Skipped: 2."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("shop::add_to_cart"), "{stdout}");
+    assert!(stdout.contains("cart: item 42 is out of stock"), "{stdout}");
+}

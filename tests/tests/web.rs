@@ -321,6 +321,59 @@ fn the_archive_lab_lays_out_its_phar_in_chromium() {
 }
 
 #[test]
+fn the_test_deps_lab_draws_its_graph_and_colours_the_cascade_in_chromium() {
+    let Some(browser_path) = chromium() else {
+        common::missing_tool("chromium", "the test graph in a real browser");
+        return;
+    };
+    let (_server, address) = serve();
+    let browser = launch(browser_path);
+    let tab = browser.new_tab().unwrap();
+    tab.navigate_to(&format!("http://{address}/")).unwrap();
+    tab.wait_until_navigated().unwrap();
+    tab.wait_for_element("nav button[data-lab='test-deps']")
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.wait_for_element("#start").unwrap().click().unwrap();
+    let ask = |expression: &str| {
+        tab.evaluate(expression, false)
+            .ok()
+            .and_then(|result| result.value)
+            .and_then(|value| value.as_str().map(str::to_string))
+            .unwrap_or_default()
+    };
+    // Each node of the drawn graph says its test and its state.
+    let states = wait_for(Duration::from_secs(30), "the graph's final states", || {
+        let states = ask(
+            "JSON.stringify(Object.fromEntries([...document.querySelectorAll(\"svg[data-graph='tests'] g[data-node]\")].map((node) => [node.dataset.node, node.dataset.state])))",
+        );
+        let states: serde_json::Value = serde_json::from_str(&states).ok()?;
+        (states["receipt_email"] == "skipped").then_some(states)
+    });
+    assert_eq!(states.as_object().unwrap().len(), 10, "{states}");
+    assert_eq!(states["add_to_cart"], "failed");
+    assert_eq!(states["checkout"], "skipped");
+    assert_eq!(states["view_profile"], "passed");
+    let lines = ask("String(document.querySelectorAll(\"svg[data-graph='tests'] line\").length)");
+    assert_eq!(lines, "8", "an edge per dependency");
+    let critical = wait_for(Duration::from_secs(10), "the critical path", || {
+        let marked = ask(
+            "[...document.querySelectorAll(\"svg[data-graph='tests'] g.critical\")].map((node) => node.dataset.node).join(' ')",
+        );
+        (!marked.is_empty()).then_some(marked)
+    });
+    assert!(
+        critical.starts_with("build create_user login"),
+        "{critical}"
+    );
+    let picture = tab
+        .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+        .unwrap();
+    save_artifact("test-deps.png", &picture);
+}
+
+#[test]
 fn read_a_lesson_in_chinese_run_its_lab_and_pass_an_exercise_in_chromium() {
     let Some(browser_path) = chromium() else {
         common::missing_tool("chromium", "lessons and exercises in a real browser");

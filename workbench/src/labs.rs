@@ -7,5 +7,6 @@ pub fn registry() -> Registry {
     lab_zmq::register(&mut registry);
     lab_sockets::register(&mut registry);
     lab_archive::register(&mut registry);
+    lab_testdeps::register(&mut registry);
     registry
 }

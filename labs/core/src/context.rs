@@ -154,7 +154,8 @@ pub(crate) struct TableSpec {
 /// How a front end might best show this lab. Hints never change what is measured.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Hints {
-    /// Counters whose rates are charted, in order; empty means all counters.
+    /// Counters whose rates are charted, in order (a gauge named here is charted as its value);
+    /// empty means all counters.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub charts: Vec<String>,
     /// Tables best shown as bars of the named column.
@@ -222,6 +223,7 @@ pub(crate) struct Shared {
     pub(crate) gauges: Mutex<Vec<(String, Gauge)>>,
     pub(crate) histograms: Mutex<Vec<(String, Histogram)>>,
     pub(crate) tables: Mutex<BTreeMap<String, TableSpec>>,
+    pub(crate) graphs: Mutex<BTreeMap<String, crate::GraphView>>,
     pub(crate) events: Mutex<Vec<LogEvent>>,
     pub(crate) hints: Mutex<Hints>,
 }
@@ -245,6 +247,7 @@ impl LabContext {
                 gauges: Mutex::default(),
                 histograms: Mutex::default(),
                 tables: Mutex::default(),
+                graphs: Mutex::default(),
                 events: Mutex::default(),
                 hints: Mutex::default(),
             }),
@@ -310,6 +313,30 @@ impl LabContext {
     pub fn add_table_row(&self, name: &str, row: Vec<Cell>) {
         if let Some(table) = lock(&self.shared.tables).get_mut(name) {
             table.rows.push(row);
+        }
+    }
+
+    /// Declares or replaces a graph (see [`crate::GraphView::layered`]).
+    pub fn set_graph(&self, name: &str, graph: crate::GraphView) {
+        lock(&self.shared.graphs).insert(name.to_string(), graph);
+    }
+
+    /// Changes the state of one node of a graph.
+    pub fn set_node_state(&self, graph: &str, node: usize, state: &str) {
+        if let Some(node) = lock(&self.shared.graphs)
+            .get_mut(graph)
+            .and_then(|graph| graph.nodes.get_mut(node))
+        {
+            node.state = state.to_string();
+        }
+    }
+
+    /// Marks some nodes of a graph (a critical path), unmarking the others.
+    pub fn mark_nodes(&self, graph: &str, marked: &[usize]) {
+        if let Some(graph) = lock(&self.shared.graphs).get_mut(graph) {
+            for (index, node) in graph.nodes.iter_mut().enumerate() {
+                node.marked = marked.contains(&index);
+            }
         }
     }
 

@@ -26,7 +26,9 @@ pub use context::{
 pub use params::{ParamError, ParamKind, ParamSpec, Params, Value};
 pub use run::{LabRun, RunOptions, Subscription};
 pub use sampler::Sampler;
-pub use snapshot::{LabEvent, Percentiles, Report, Snapshot, TableView, Verdict};
+pub use snapshot::{
+    GraphNode, GraphView, LabEvent, Percentiles, Report, Snapshot, TableView, Verdict,
+};
 
 /// What a lab is, for the lab list, `--help` and the forms.
 #[derive(Clone, Debug, Serialize)]

@@ -68,6 +68,7 @@ impl Sampler {
                 (name.clone(), view)
             })
             .collect();
+        let graphs = lock(&shared.graphs).clone();
         let events = std::mem::take(&mut *lock(&shared.events));
         let hints = lock(&shared.hints).clone();
         Snapshot {
@@ -78,6 +79,7 @@ impl Sampler {
             gauges,
             latency,
             tables,
+            graphs,
             events,
             hints,
         }

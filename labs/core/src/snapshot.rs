@@ -46,6 +46,9 @@ pub struct Snapshot {
     pub latency: BTreeMap<String, Percentiles>,
     #[serde(default)]
     pub tables: BTreeMap<String, TableView>,
+    /// Graphs of things that depend on each other (a test suite's DAG), with each node's state.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub graphs: BTreeMap<String, GraphView>,
     /// Event-log lines new since the previous snapshot.
     #[serde(default)]
     pub events: Vec<LogEvent>,
@@ -71,6 +74,63 @@ pub struct Percentiles {
 pub struct TableView {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+/// A directed graph drawn in layers: a node's layer is the length of the longest chain of
+/// nodes before it, so every edge goes from a lower layer to a higher one.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GraphView {
+    pub nodes: Vec<GraphNode>,
+    /// `(from, to)` as indexes into `nodes`: `to` depends on `from`.
+    pub edges: Vec<(usize, usize)>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GraphNode {
+    pub label: String,
+    pub layer: usize,
+    /// A word the dashboards colour: pending, running, passed, failed, error, skipped.
+    pub state: String,
+    /// Drawn stronger (a critical path).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub marked: bool,
+}
+
+impl GraphView {
+    /// Nodes and edges, with each node's layer worked out from the edges (which must not form
+    /// a cycle) and every state `pending`.
+    pub fn layered(labels: Vec<String>, edges: Vec<(usize, usize)>) -> GraphView {
+        let count = labels.len();
+        let mut needs: Vec<Vec<usize>> = vec![Vec::new(); count];
+        for (from, to) in &edges {
+            needs[*to].push(*from);
+        }
+        let mut layers: Vec<Option<usize>> = vec![None; count];
+        fn layer_of(node: usize, needs: &[Vec<usize>], layers: &mut [Option<usize>]) -> usize {
+            if let Some(layer) = layers[node] {
+                return layer;
+            }
+            // Marked first, so that a cycle (a caller's mistake) ends instead of recursing.
+            layers[node] = Some(0);
+            let mut layer = 0;
+            for from in needs[node].clone() {
+                layer = layer.max(layer_of(from, needs, layers) + 1);
+            }
+            layers[node] = Some(layer);
+            layer
+        }
+        let nodes = labels
+            .into_iter()
+            .enumerate()
+            .map(|(index, label)| GraphNode {
+                layer: layer_of(index, &needs, &mut layers),
+                label,
+                state: "pending".to_string(),
+                marked: false,
+            })
+            .collect();
+        GraphView { nodes, edges }
+    }
 }
 
 /// How a lab run ended.
@@ -119,5 +179,20 @@ impl Verdict {
     pub fn note(mut self, note: impl Into<String>) -> Verdict {
         self.notes.push(note.into());
         self
+    }
+}
+
+#[cfg(test)]
+mod graph_tests {
+    use super::GraphView;
+
+    #[test]
+    fn a_node_sits_one_layer_after_its_deepest_dependency() {
+        // a → b → d, a → c → d, and e alone; d's layer comes from its longer way in.
+        let labels = ["a", "b", "c", "d", "e"].map(String::from).to_vec();
+        let graph = GraphView::layered(labels, vec![(0, 1), (0, 2), (1, 3), (2, 3), (0, 3)]);
+        let layers: Vec<usize> = graph.nodes.iter().map(|node| node.layer).collect();
+        assert_eq!(layers, [0, 1, 1, 2, 0]);
+        assert!(graph.nodes.iter().all(|node| node.state == "pending"));
     }
 }

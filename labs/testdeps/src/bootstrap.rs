@@ -5,7 +5,7 @@
 //! of seconds later) stops whatever it started too: no server is left behind.
 
 use std::io::Read;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::suite::{Bootstrap, Suite};
@@ -17,7 +17,6 @@ pub struct Running {
 
 /// Starts the suite's bootstrap and waits until it is ready. The error is one line.
 pub fn start(suite: &Suite, bootstrap: &Bootstrap) -> Result<Running, String> {
-    use std::os::unix::process::CommandExt;
     let folder = suite
         .file
         .parent()
@@ -25,14 +24,9 @@ pub fn start(suite: &Suite, bootstrap: &Bootstrap) -> Result<Running, String> {
         .unwrap_or(std::path::Path::new("."));
     let command = &bootstrap.command;
     let file = suite.file.display();
-    let mut child = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(folder)
-        .stdin(Stdio::null())
+    let mut child = crate::run::shell(command, folder)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
-        .process_group(0)
         .spawn()
         .map_err(|error| format!("{file}: cannot start the bootstrap `{command}`: {error}"))?;
     // What it says on stderr, for the message if it dies.

@@ -9,6 +9,7 @@
 pub mod bootstrap;
 pub mod graph;
 pub mod http;
+pub mod lab;
 pub mod report;
 pub mod run;
 pub mod sql;
@@ -19,6 +20,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use report::{Style, Totals};
+
+/// Adds this crate's lab to the registry.
+pub fn register(registry: &mut lab_core::Registry) {
+    registry.add(lab::TestDepsLab);
+}
 
 /// What `workbench test run` was asked.
 pub struct Options {

@@ -109,6 +109,19 @@ pub fn run_until(
     stop: &(dyn Fn() -> bool + Sync),
     on_finish: &(dyn Fn(&TestResult) + Sync),
 ) -> Vec<TestResult> {
+    run_watched(suite, selected, jobs, earlier, stop, &|_| {}, on_finish)
+}
+
+/// [`run_until`], telling `on_start` which test starts running (a skipped test never starts).
+pub fn run_watched(
+    suite: &Suite,
+    selected: Option<&std::collections::BTreeSet<usize>>,
+    jobs: usize,
+    earlier: &Earlier,
+    stop: &(dyn Fn() -> bool + Sync),
+    on_start: &(dyn Fn(usize) + Sync),
+    on_finish: &(dyn Fn(&TestResult) + Sync),
+) -> Vec<TestResult> {
     let count = suite.tests.len();
     let wanted = |index: usize| selected.is_none_or(|selected| selected.contains(&index));
     let dependencies: Vec<Vec<usize>> = suite
@@ -222,6 +235,7 @@ pub fn run_until(
                         })
                         .collect();
                     drop(guard);
+                    on_start(index);
                     let result = run_test(suite, index, &sessions, &values, stop);
                     guard = board
                         .lock()
@@ -366,18 +380,11 @@ fn run_exec(
     values: &HashMap<String, String>,
     stop: &(dyn Fn() -> bool + Sync),
 ) -> (Outcome, u32, String) {
-    use std::os::unix::process::CommandExt;
     let command = fill(&exec.command, values);
     let error = |message: String| (Outcome::Error { message }, 0, String::new());
-    let spawned = Command::new("sh")
-        .arg("-c")
-        .arg(&command)
-        .current_dir(folder)
-        .stdin(Stdio::null())
+    let spawned = shell(&command, folder)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        // Its own process group: a timeout stops the command and everything it started.
-        .process_group(0)
         .spawn();
     let mut child = match spawned {
         Ok(child) => child,
@@ -516,6 +523,28 @@ pub(crate) fn first_failure(assertions: impl IntoIterator<Item = Assertion>) -> 
         }
     }
     (Outcome::Passed, counted)
+}
+
+/// `sh -c command` in `folder`, in a process group of its own (so that a timeout stops the
+/// command and everything it started), with `$WORKBENCH` naming the workbench binary, so that
+/// a suite can start the workbench's own labs as servers.
+pub(crate) fn shell(command: &str, folder: &std::path::Path) -> Command {
+    use std::os::unix::process::CommandExt;
+    let workbench = std::env::var_os("WORKBENCH")
+        .or_else(|| {
+            let running = std::env::current_exe().ok()?;
+            (running.file_name()? == "workbench").then(|| running.into_os_string())
+        })
+        .unwrap_or_else(|| "workbench".into());
+    let mut shell = Command::new("sh");
+    shell
+        .arg("-c")
+        .arg(command)
+        .current_dir(folder)
+        .env("WORKBENCH", workbench)
+        .stdin(Stdio::null())
+        .process_group(0);
+    shell
 }
 
 /// Output as a quoted string, cut when long.

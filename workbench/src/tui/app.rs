@@ -117,9 +117,18 @@ impl Dashboard {
     fn apply(&mut self, event: &LabEvent) {
         match event {
             LabEvent::Snapshot(snapshot) => {
-                for (name, rate) in &snapshot.rates {
+                // Rates, and the gauges a lab asks to chart (their value, not a rate).
+                let charted_gauges = snapshot.gauges.iter().filter(|(name, _)| {
+                    snapshot.hints.charts.contains(name) && !snapshot.rates.contains_key(*name)
+                });
+                let points = snapshot
+                    .rates
+                    .iter()
+                    .map(|(name, rate)| (name, *rate))
+                    .chain(charted_gauges.map(|(name, value)| (name, *value as f64)));
+                for (name, rate) in points {
                     let series = self.history.entry(name.clone()).or_default();
-                    series.push_back((snapshot.t, *rate));
+                    series.push_back((snapshot.t, rate));
                     while series
                         .front()
                         .is_some_and(|(t, _)| *t < snapshot.t - CHART_SECONDS)

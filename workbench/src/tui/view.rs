@@ -1,6 +1,6 @@
 //! Drawing the terminal UI from the [`App`] state. Nothing here changes state.
 
-use lab_core::{LabInfo, Level, ParamKind, TableView};
+use lab_core::{GraphNode, GraphView, LabInfo, Level, ParamKind, TableView};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
@@ -244,14 +244,36 @@ fn draw_dashboard(frame: &mut Frame, dashboard: &Dashboard, dashboard_only: bool
         table_heights.iter().sum()
     };
     let events_height = (area.height / 5).max(4);
-    let [header, top, tables_area, events, footer] = Layout::vertical([
+    let graph = dashboard
+        .latest
+        .as_ref()
+        .and_then(|snapshot| snapshot.graphs.iter().next());
+    // A graph needs its tallest layer and a title line, up to a third of the screen.
+    let graph_height = graph.map_or(0, |(_, graph)| {
+        let tallest = (0..=graph.nodes.iter().map(|node| node.layer).max().unwrap_or(0))
+            .map(|layer| {
+                graph
+                    .nodes
+                    .iter()
+                    .filter(|node| node.layer == layer)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0);
+        (tallest as u16 + 1).min(area.height / 3)
+    });
+    let [header, top, graph_area, tables_area, events, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(7),
+        Constraint::Length(graph_height),
         Constraint::Max(tables_height),
         Constraint::Length(events_height),
         Constraint::Length(1),
     ])
     .areas(area);
+    if let Some((name, graph)) = graph {
+        draw_graph(frame, name, graph, graph_area);
+    }
     draw_header(frame, dashboard, header);
     let [chart_area, stats_area] =
         Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(top);
@@ -328,12 +350,23 @@ fn draw_chart(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
         .flat_map(|(_, series)| series.iter().map(|(_, rate)| *rate))
         .fold(0.0_f64, f64::max);
     let top = nice_ceiling(highest);
+    // A charted gauge is a value, not a rate.
+    let is_gauge = |name: &str| {
+        dashboard
+            .latest
+            .as_ref()
+            .is_some_and(|snapshot| !snapshot.rates.contains_key(name))
+    };
     let datasets: Vec<Dataset> = points
         .iter()
         .enumerate()
         .map(|(index, (name, series))| {
             Dataset::default()
-                .name(format!("{name}/s"))
+                .name(if is_gauge(name) {
+                    name.clone()
+                } else {
+                    format!("{name}/s")
+                })
                 .marker(Marker::Braille)
                 .graph_type(GraphType::Line)
                 .style(Style::new().fg(SERIES_COLORS[index % SERIES_COLORS.len()]))
@@ -343,7 +376,12 @@ fn draw_chart(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
     // The legend lives in the title: inside the plot it would hide the newest points.
     let mut title = vec![Span::from(" per second: ").bold()];
     for (index, (name, _)) in points.iter().enumerate() {
-        title.push(Span::from(format!("━ {name} ")).fg(SERIES_COLORS[index % SERIES_COLORS.len()]));
+        let label = if is_gauge(name) {
+            format!("━ {name} (now) ")
+        } else {
+            format!("━ {name} ")
+        };
+        title.push(Span::from(label).fg(SERIES_COLORS[index % SERIES_COLORS.len()]));
     }
     let chart = Chart::new(datasets)
         .block(Block::bordered().title(Line::from(title)))
@@ -512,6 +550,74 @@ fn draw_table(
                 .title(Line::from(format!(" {name} ")).bold()),
         );
     frame.render_widget(widget, area);
+}
+
+/// A graph in layers, one column per layer: each node with its state's symbol and colour, and
+/// the nodes it depends on after an arrow.
+fn draw_graph(frame: &mut Frame, name: &str, graph: &GraphView, area: Rect) {
+    let layers = graph
+        .nodes
+        .iter()
+        .map(|node| node.layer)
+        .max()
+        .map_or(0, |top| top + 1);
+    let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    let mut legend = vec![Span::from(format!(" {name} ")).bold()];
+    for state in ["pending", "running", "passed", "failed", "error", "skipped"] {
+        let (symbol, color) = node_style(state);
+        legend.push(Span::from(format!(" {symbol} {state}")).fg(color));
+    }
+    legend.push(Span::from("  ← depends on · bold: critical path").dim());
+    frame.render_widget(Line::from(legend), title);
+    let shown = layers.min((body.width / 16).max(1) as usize);
+    let columns = Layout::horizontal(vec![Constraint::Fill(1); shown]).split(body);
+    for (layer, column) in columns.iter().enumerate() {
+        let in_layer: Vec<(usize, &GraphNode)> = graph
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, node)| node.layer == layer)
+            .collect();
+        let room = column.height as usize;
+        let mut lines: Vec<Line> = Vec::new();
+        for (count, (index, node)) in in_layer.iter().enumerate() {
+            if count + 1 == room && in_layer.len() > room {
+                lines.push(Line::from(format!("  … {} more", in_layer.len() - count)).dim());
+                break;
+            }
+            let (symbol, color) = node_style(&node.state);
+            let mut label = Span::from(format!("{symbol} {}", node.label)).fg(color);
+            if node.marked {
+                label = label.bold();
+            }
+            let needs: Vec<&str> = graph
+                .edges
+                .iter()
+                .filter(|(_, to)| to == index)
+                .map(|(from, _)| graph.nodes[*from].label.as_str())
+                .collect();
+            let mut spans = vec![label];
+            if !needs.is_empty() {
+                spans.push(Span::from(format!(" ←{}", needs.join(","))).dim());
+            }
+            lines.push(Line::from(spans));
+        }
+        if layer + 1 == shown && layers > shown {
+            lines.push(Line::from(format!("  +{} layers", layers - shown)).dim());
+        }
+        frame.render_widget(Paragraph::new(lines), *column);
+    }
+}
+
+fn node_style(state: &str) -> (&'static str, Color) {
+    match state {
+        "running" => ("▶", Color::Cyan),
+        "passed" => ("✓", Color::Green),
+        "failed" => ("✗", Color::Red),
+        "error" => ("!", Color::Magenta),
+        "skipped" => ("↷", Color::Yellow),
+        _ => ("·", Color::Gray),
+    }
 }
 
 fn draw_events(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {

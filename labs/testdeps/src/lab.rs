@@ -1,0 +1,267 @@
+//! The `test-deps` lab: a suite's dependency graph drawn live while it runs.
+//!
+//! Every test is a node and every `depends` an edge; a node's colour is its state (pending,
+//! running, passed, failed, error, skipped). When the run ends, the **critical path** is
+//! marked: the chain of dependent tests whose times add up to the most, which no number of
+//! `--jobs` can make faster. The chart shows tests finished per second and how many run at once.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use lab_core::{Cell, GraphView, Lab, LabContext, LabInfo, ParamKind, ParamSpec, Params, Verdict};
+
+use crate::run::{self, Earlier, Outcome, TestResult};
+use crate::suite::{self, Suite};
+use crate::{bootstrap, graph};
+
+/// The example suites shipped in `content/suites/`.
+pub const EXAMPLES: [(&str, &str); 2] = [
+    (
+        "cascade",
+        include_str!("../../../content/suites/cascade.toml"),
+    ),
+    ("echo", include_str!("../../../content/suites/echo.toml")),
+];
+
+pub struct TestDepsLab;
+
+impl Lab for TestDepsLab {
+    fn info(&self) -> LabInfo {
+        LabInfo {
+            id: "test-deps",
+            topic: "dependent-tests",
+            title: "Dependent tests, their graph live",
+            summary: "A suite whose tests depend on each other runs in dependency order, independent tests side by side; watch the graph fill in, a failure's skips cascade, and the critical path appear.",
+            lesson: "dependent-tests",
+            params: vec![
+                ParamSpec {
+                    name: "suite",
+                    kind: ParamKind::Text,
+                    default: "",
+                    help: "a suite file (TOML) to run; without it, one of the examples",
+                },
+                ParamSpec {
+                    name: "example",
+                    kind: ParamKind::Choice {
+                        choices: &["cascade", "echo"],
+                    },
+                    default: "cascade",
+                    help: "without --suite: cascade (a shop's tests with a deliberate failure) or echo (against the workbench's own echo server)",
+                },
+                ParamSpec {
+                    name: "jobs",
+                    kind: ParamKind::Integer { min: 1, max: 64 },
+                    default: "2",
+                    help: "tests run at once",
+                },
+            ],
+        }
+    }
+
+    fn validate(&self, params: &Params) -> Result<(), String> {
+        let file = params.text("suite");
+        if file.is_empty() {
+            return Ok(());
+        }
+        let suite = suite::load(std::path::Path::new(file))?;
+        graph::check(&suite)?;
+        graph::check_suites(std::slice::from_ref(&suite)).map(|_| ())
+    }
+
+    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+        let scratch = tempfile::Builder::new()
+            .prefix("workbench-test-deps-")
+            .tempdir()?;
+        let file = match params.text("suite") {
+            "" => {
+                let example = params.text("example");
+                let text = EXAMPLES
+                    .iter()
+                    .find(|(name, _)| *name == example)
+                    .map_or(EXAMPLES[0].1, |(_, text)| text);
+                let file = scratch.path().join(format!("{example}.toml"));
+                std::fs::write(&file, text)?;
+                file
+            }
+            file => PathBuf::from(file),
+        };
+        let suite = suite::load(&file).map_err(anyhow::Error::msg)?;
+        graph::check(&suite).map_err(anyhow::Error::msg)?;
+        context.info(format!(
+            "suite '{}': {} tests from {}",
+            suite.name,
+            suite.tests.len(),
+            file.display()
+        ));
+        Ok(run_drawn(&suite, params.integer("jobs") as usize, context))
+    }
+}
+
+/// The graph of a suite: a node per test, an edge from each dependency to its dependent.
+pub fn graph_of(suite: &Suite) -> GraphView {
+    let labels = suite.tests.iter().map(|test| test.name.clone()).collect();
+    let edges = suite
+        .tests
+        .iter()
+        .enumerate()
+        .flat_map(|(index, test)| {
+            test.depends
+                .iter()
+                .filter_map(|name| suite.index_of(name))
+                .map(move |dependency| (dependency, index))
+        })
+        .collect();
+    GraphView::layered(labels, edges)
+}
+
+fn state_of(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Passed => "passed",
+        Outcome::Failed { .. } => "failed",
+        Outcome::Error { .. } => "error",
+        Outcome::Skipped { .. } => "skipped",
+    }
+}
+
+/// Runs the suite with the graph, counters and tables on the dashboard.
+fn run_drawn(suite: &Suite, jobs: usize, context: &LabContext) -> Verdict {
+    context.set_graph("tests", graph_of(suite));
+    context.chart(&["tests finished", "tests running"]);
+    let running = context.gauge("tests running");
+    let finished = context.counter("tests finished");
+    let most_at_once = AtomicU64::new(0);
+    let _bootstrap = match &suite.bootstrap {
+        None => None,
+        Some(bootstrap) => {
+            context.info(format!("bootstrap: {}", bootstrap.command));
+            match bootstrap::start(suite, bootstrap) {
+                Ok(started) => Some(started),
+                Err(message) => return Verdict::fail(message),
+            }
+        }
+    };
+    let results = run::run_watched(
+        suite,
+        None,
+        jobs,
+        &Earlier::new(),
+        &|| context.is_cancelled(),
+        &|index| {
+            context.set_node_state("tests", index, "running");
+            running.add(1);
+            most_at_once.fetch_max(running.get() as u64, Ordering::Relaxed);
+        },
+        &|result: &TestResult| {
+            let test = &suite.tests[result.index];
+            if !matches!(result.outcome, Outcome::Skipped { .. }) {
+                running.add(-1);
+            }
+            context.set_node_state("tests", result.index, state_of(&result.outcome));
+            context
+                .counter(&format!("tests {}", state_of(&result.outcome)))
+                .increment();
+            finished.increment();
+            match &result.outcome {
+                Outcome::Passed => {}
+                Outcome::Failed {
+                    message,
+                    expected,
+                    actual,
+                } => context.warn(format!(
+                    "{} failed: {message}: expected {expected}, got {actual}",
+                    test.name
+                )),
+                Outcome::Error { message } => {
+                    context.warn(format!("{} errored: {message}", test.name))
+                }
+                Outcome::Skipped { reason } => {
+                    context.info(format!("{} skipped: {reason}", test.name))
+                }
+            }
+        },
+    );
+    let path = critical_path(suite, &results);
+    context.mark_nodes("tests", &path);
+    let total: f64 = path
+        .iter()
+        .filter_map(|index| results.iter().find(|result| result.index == *index))
+        .map(|result| result.seconds)
+        .sum();
+    let rows = path
+        .iter()
+        .filter_map(|index| results.iter().find(|result| result.index == *index))
+        .map(|result| {
+            vec![
+                Cell::from(suite.tests[result.index].name.as_str()),
+                Cell::Number((result.seconds * 1000.0).round()),
+            ]
+        })
+        .collect();
+    context.set_table("critical path", &["test", "ms"], rows);
+    context.bars("critical path", "ms");
+    let count = |state: &str| {
+        results
+            .iter()
+            .filter(|result| state_of(&result.outcome) == state)
+            .count()
+    };
+    let summary = format!(
+        "{} passed, {} failed, {} errors, {} skipped; at most {} at once; critical path {:.0} ms through {}",
+        count("passed"),
+        count("failed"),
+        count("error"),
+        count("skipped"),
+        most_at_once.load(Ordering::Relaxed),
+        total * 1000.0,
+        path.iter()
+            .map(|index| suite.tests[*index].name.as_str())
+            .collect::<Vec<_>>()
+            .join(" → ")
+    );
+    if context.is_cancelled() {
+        return Verdict::fail(format!("stopped: {summary}"));
+    }
+    if count("failed") + count("error") > 0 {
+        Verdict::fail(summary)
+    } else {
+        Verdict::pass(summary)
+    }
+}
+
+/// The chain of dependent tests whose times add up to the most: the least time the suite
+/// takes however many tests run at once. Skipped tests take no time.
+pub fn critical_path(suite: &Suite, results: &[TestResult]) -> Vec<usize> {
+    let count = suite.tests.len();
+    let mut seconds = vec![0.0; count];
+    for result in results {
+        seconds[result.index] = result.seconds;
+    }
+    let graph = graph_of(suite);
+    let mut needs: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for (from, to) in &graph.edges {
+        needs[*to].push(*from);
+    }
+    let mut order: Vec<usize> = (0..count).collect();
+    order.sort_by_key(|index| graph.nodes[*index].layer);
+    // longest[i]: the most time a chain ending at test i takes; before[i]: its previous test.
+    let mut longest = vec![0.0_f64; count];
+    let mut before: Vec<Option<usize>> = vec![None; count];
+    for &test in &order {
+        let best = needs[test]
+            .iter()
+            .copied()
+            .max_by(|a, b| longest[*a].total_cmp(&longest[*b]));
+        longest[test] = seconds[test] + best.map_or(0.0, |from| longest[from]);
+        before[test] = best;
+    }
+    let Some(mut last) = (0..count).max_by(|a, b| longest[*a].total_cmp(&longest[*b])) else {
+        return Vec::new();
+    };
+    let mut path = vec![last];
+    while let Some(previous) = before[last] {
+        path.push(previous);
+        last = previous;
+    }
+    path.reverse();
+    path
+}
