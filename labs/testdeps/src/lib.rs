@@ -7,6 +7,7 @@
 //! command line.
 
 pub mod bootstrap;
+pub mod checks;
 pub mod graph;
 pub mod http;
 pub mod lab;
@@ -21,9 +22,11 @@ use std::path::PathBuf;
 
 use report::{Style, Totals};
 
-/// Adds this crate's lab to the registry.
+/// Adds this crate's lab and exercise checkers to the registry.
 pub fn register(registry: &mut lab_core::Registry) {
     registry.add(lab::TestDepsLab);
+    registry.add_checker(checks::SessionSuiteChecker);
+    registry.add_checker(checks::FixSuiteChecker);
 }
 
 /// What `workbench test run` was asked.

@@ -1,0 +1,80 @@
+//! Checkers for the dependent-tests exercises. The student writes (or repairs) a suite file;
+//! the checker loads it as `workbench test run` would, runs it, and looks at what happened.
+//!
+//! | checker                  | the student                          | the checker                               |
+//! |--------------------------|--------------------------------------|-------------------------------------------|
+//! | `testdeps-session-suite` | writes a suite for a line protocol   | runs it against a right server (all pass) and a broken one (the right test fails, the right ones skip) |
+//! | `testdeps-fix-suite`     | repairs a suite with a cycle and a wrong dependency | checks the graph, then runs it and compares every outcome |
+
+mod fix_suite;
+mod kv_server;
+mod session_suite;
+
+pub use fix_suite::FixSuiteChecker;
+pub use session_suite::SessionSuiteChecker;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use lab_core::exercise::{Check, CheckSetup};
+
+use crate::run::{self, Outcome};
+use crate::suite::{self, Suite};
+
+/// Loads and checks the student's suite (setting `suite`, default `suite.toml`), as one check.
+fn load_suite(setup: &CheckSetup) -> Result<Suite, Check> {
+    let file = PathBuf::from(setup.setting("suite", "suite.toml"));
+    let name = format!(
+        "{} loads, with no unknown dependency and no cycle",
+        file.display()
+    );
+    let loaded = suite::load(&file).and_then(|suite| {
+        crate::graph::check(&suite)?;
+        crate::graph::check_suites(std::slice::from_ref(&suite))?;
+        Ok(suite)
+    });
+    loaded.map_err(|error| {
+        Check::fail(name, "a suite `workbench test run` accepts", error)
+            .because("run `workbench test run` on it to see the same message")
+    })
+}
+
+/// Each test's outcome by name, as one word: passed, failed, error, skipped.
+fn outcomes(suite: &Suite, cancel: &lab_core::CancelToken) -> BTreeMap<String, (String, Outcome)> {
+    run::run_until(
+        suite,
+        None,
+        2,
+        &run::Earlier::new(),
+        &|| cancel.is_cancelled(),
+        &|_| {},
+    )
+    .into_iter()
+    .map(|result| {
+        let word = match result.outcome {
+            Outcome::Passed => "passed",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Error { .. } => "error",
+            Outcome::Skipped { .. } => "skipped",
+        };
+        (
+            suite.tests[result.index].name.clone(),
+            (word.to_string(), result.outcome),
+        )
+    })
+    .collect()
+}
+
+/// What an outcome says, for a failed check.
+fn said(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Passed => "passed".to_string(),
+        Outcome::Failed {
+            message,
+            expected,
+            actual,
+        } => format!("failed: {message}: expected {expected}, got {actual}"),
+        Outcome::Error { message } => format!("error: {message}"),
+        Outcome::Skipped { reason } => format!("skipped: {reason}"),
+    }
+}

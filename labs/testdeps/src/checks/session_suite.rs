@@ -1,0 +1,121 @@
+//! `testdeps-session-suite`: the student writes a suite for the key-value line protocol
+//! (`kv_server.rs`) whose tests share one connection: connect, hello, set, get, quit.
+//!
+//! The checker runs the suite twice on the exercise's port: against the right server, where
+//! every test must pass, and against one that forgets what was SET, where `get` must fail,
+//! `quit` must be skipped because of it, and the tests before `get` must still pass.
+
+use lab_core::exercise::{Check, CheckSetup, Checker};
+
+use super::kv_server::KvServer;
+use super::{load_suite, outcomes, said};
+
+pub struct SessionSuiteChecker;
+
+const TESTS: [&str; 5] = ["connect", "hello", "set", "get", "quit"];
+
+impl Checker for SessionSuiteChecker {
+    fn id(&self) -> &'static str {
+        "testdeps-session-suite"
+    }
+
+    fn endpoints(&self) -> &'static [&'static str] {
+        &["server"]
+    }
+
+    fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
+        let endpoint = setup.endpoint("server")?;
+        let address = endpoint.strip_prefix("tcp://").unwrap_or(endpoint);
+        let mut checks = Vec::new();
+        let suite = match load_suite(setup) {
+            Ok(suite) => suite,
+            Err(failed) => return Ok(vec![failed]),
+        };
+        let missing: Vec<&str> = TESTS
+            .iter()
+            .copied()
+            .filter(|name| suite.index_of(name).is_none())
+            .collect();
+        if !missing.is_empty() {
+            checks.push(Check::fail(
+                "has the tests connect, hello, set, get and quit",
+                "five tests with those names",
+                format!("no {}", missing.join(", no ")),
+            ));
+            return Ok(checks);
+        }
+        checks.push(Check::pass(
+            "has the tests connect, hello, set, get and quit",
+            format!("{} tests", suite.tests.len()),
+        ));
+
+        let right = KvServer::start(address, false)?;
+        let results = outcomes(&suite, &setup.cancel);
+        let connections = right.connections.load(std::sync::atomic::Ordering::Relaxed);
+        drop(right);
+        for name in TESTS {
+            let (word, outcome) = &results[name];
+            checks.push(if word == "passed" {
+                Check::pass(format!("{name} passes against the right server"), "passed")
+            } else {
+                Check::fail(
+                    format!("{name} passes against the right server"),
+                    "passed",
+                    said(outcome),
+                )
+            });
+        }
+        checks.push(if connections == 1 {
+            Check::pass("talks on one connection", "the server saw 1 connection")
+        } else {
+            Check::fail(
+                "talks on one connection",
+                "1 connection, carried from test to test by a session",
+                format!("{connections} connections"),
+            )
+            .because("connect once with session = \"main\"; the other tests continue it with session = \"main\" and no connect")
+        });
+
+        let broken = KvServer::start(address, true)?;
+        let results = outcomes(&suite, &setup.cancel);
+        drop(broken);
+        let expectations = [
+            (
+                "hello",
+                "passed",
+                "hello still passes against a server that forgets",
+            ),
+            (
+                "set",
+                "passed",
+                "set still passes against a server that forgets",
+            ),
+            (
+                "get",
+                "failed",
+                "get fails against a server that forgets what was SET",
+            ),
+            ("quit", "skipped", "quit is skipped because get failed"),
+        ];
+        let get_failed = results["get"].0 == "failed";
+        for (name, wanted, sentence) in expectations {
+            let (word, outcome) = &results[name];
+            checks.push(if word == wanted {
+                Check::pass(sentence, said(outcome))
+            } else {
+                let hint = match (name, word.as_str()) {
+                    ("get", "passed") => {
+                        "get must expect the value set before: expect_line = \"VALUE …\""
+                    }
+                    ("quit", _) if !get_failed => {
+                        "quit is skipped once get fails here: see the check above"
+                    }
+                    ("quit", _) => "quit must depend on get",
+                    _ => "each test should depend on the one before it",
+                };
+                Check::fail(sentence, wanted, said(outcome)).because(hint)
+            });
+        }
+        Ok(checks)
+    }
+}
