@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod checks;
 pub mod graph;
 pub mod http;
+pub mod junit;
 pub mod lab;
 pub mod report;
 pub mod run;

@@ -330,6 +330,15 @@ pub fn json(runs: &[(&Suite, Vec<TestResult>)]) -> String {
                         Outcome::Skipped { reason } => entry["message"] = reason.clone().into(),
                         Outcome::Passed => {}
                     }
+                    if !result.cases.is_empty() {
+                        entry["cases"] = result
+                            .cases
+                            .iter()
+                            .map(|case| {
+                                serde_json::json!({"name": case.name, "outcome": case.outcome, "message": case.message})
+                            })
+                            .collect();
+                    }
                     entry
                 })
                 .collect();

@@ -77,6 +77,8 @@ pub struct TestResult {
     pub seconds: f64,
     /// What the test captured for its dependents (`${name}`).
     pub captured: Option<String>,
+    /// The cases of the JUnit file an `exec` test imported (`junit = "…"`).
+    pub cases: Vec<crate::junit::Case>,
 }
 
 /// What the tests of suites that ran before came to, by `suite::test`, for the tests that
@@ -217,6 +219,7 @@ pub fn run_watched(
                                 assertions: 0,
                                 seconds: 0.0,
                                 captured: None,
+                                cases: Vec::new(),
                             },
                         );
                         changed.notify_all();
@@ -286,6 +289,7 @@ pub fn skip_all(
                 assertions: 0,
                 seconds: 0.0,
                 captured: None,
+                cases: Vec::new(),
             };
             on_finish(&result);
             result
@@ -307,6 +311,17 @@ fn run_test(
         .parent()
         .filter(|folder| !folder.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
+    let report_file = match &test.action {
+        Action::Exec(Exec {
+            junit: Some(file), ..
+        }) => {
+            // A report left from an earlier run must not pass for this one.
+            let file = folder.join(file);
+            let _ = std::fs::remove_file(&file);
+            Some(file)
+        }
+        _ => None,
+    };
     let (mut outcome, mut assertions, output) = match &test.action {
         Action::Exec(exec) => run_exec(test, exec, folder, values, stop),
         Action::Tcp(tcp) => run_tcp(test, tcp, sessions, values),
@@ -314,6 +329,24 @@ fn run_test(
         Action::Sql(sql) => crate::sql::run(test, sql, folder, values),
         Action::Zmq(zmq) => crate::zeromq::run(test, zmq, values),
     };
+    let mut cases = Vec::new();
+    if let Some(file) = &report_file
+        && !matches!(outcome, Outcome::Error { .. })
+    {
+        match import_cases(file) {
+            Ok(imported) => {
+                assertions += imported
+                    .iter()
+                    .filter(|case| case.outcome != "skipped")
+                    .count() as u32;
+                if let Some(failed) = failed_cases(file, &imported) {
+                    outcome = failed;
+                }
+                cases = imported;
+            }
+            Err(message) => outcome = Outcome::Error { message },
+        }
+    }
     let mut captured = None;
     if let (Outcome::Passed, Some(pointer)) = (&outcome, &test.capture_json) {
         assertions += 1;
@@ -357,7 +390,50 @@ fn run_test(
         assertions,
         seconds: started.elapsed().as_secs_f64(),
         captured,
+        cases,
     }
+}
+
+/// The cases of the JUnit file a command wrote.
+fn import_cases(file: &std::path::Path) -> Result<Vec<crate::junit::Case>, String> {
+    let text = std::fs::read_to_string(file).map_err(|problem| {
+        format!(
+            "the command wrote no JUnit report at {}: {problem}",
+            file.display()
+        )
+    })?;
+    crate::junit::read_cases(&text).map_err(|problem| format!("{}: {problem}", file.display()))
+}
+
+/// A failure naming the imported cases that failed or errored, if any did.
+fn failed_cases(file: &std::path::Path, cases: &[crate::junit::Case]) -> Option<Outcome> {
+    let bad: Vec<&crate::junit::Case> = cases
+        .iter()
+        .filter(|case| matches!(case.outcome, "failed" | "error"))
+        .collect();
+    if bad.is_empty() {
+        return None;
+    }
+    let listed: Vec<String> = bad
+        .iter()
+        .take(5)
+        .map(|case| format!("{} {}: {}", case.name, case.outcome, case.message))
+        .collect();
+    let more = if bad.len() > 5 {
+        format!(" (and {} more)", bad.len() - 5)
+    } else {
+        String::new()
+    };
+    Some(Outcome::Failed {
+        message: format!(
+            "{} of the {} cases in {} did not pass",
+            bad.len(),
+            cases.len(),
+            file.display()
+        ),
+        expected: "every imported case passing".to_string(),
+        actual: format!("{}{more}", listed.join("; ")),
+    })
 }
 
 /// `text` with every `${name}` replaced by what test `name` captured.

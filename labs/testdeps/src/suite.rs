@@ -22,6 +22,10 @@
 //! `command = "php -S 127.0.0.1:8080"`, `ready_port = 8080` (tests wait until it accepts
 //! connections), `timeout = 10` (seconds to wait for that).
 //!
+//! With `junit = "report.xml"`, the JUnit file the command writes (PHPUnit's `--log-junit`,
+//! pytest's `--junitxml`) is read after it: its test cases become the test's cases, each one an
+//! assertion, and the test fails if one of them failed (see `junit.rs`).
+//!
 //! Commands run with `sh -c` in the suite file's folder. Every assertion is counted: the exit
 //! code is one, each `stdout_contains`, `stdout_matches` and `stderr_contains` is one more.
 //!
@@ -228,6 +232,9 @@ pub struct Tcp {
 #[derive(Debug)]
 pub struct Exec {
     pub command: String,
+    /// A JUnit file the command writes (relative to the suite's folder), whose test cases
+    /// become this test's cases.
+    pub junit: Option<String>,
     pub exit: i32,
     pub stdout_contains: Vec<String>,
     pub stdout_matches: Vec<Regex>,
@@ -366,6 +373,7 @@ enum RawExec {
 #[serde(deny_unknown_fields)]
 struct RawExecTable {
     command: String,
+    junit: Option<String>,
     #[serde(default)]
     exit: i32,
     #[serde(default)]
@@ -586,6 +594,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Suite, String> {
             match raw_test.exec {
                 Some(RawExec::Command(command)) => Action::Exec(Exec {
                     command,
+                    junit: None,
                     exit: 0,
                     stdout_contains: Vec::new(),
                     stdout_matches: Vec::new(),
@@ -600,6 +609,7 @@ pub fn parse(text: &str, file: &Path) -> Result<Suite, String> {
                         .collect::<Result<Vec<_>, _>>()?;
                     Action::Exec(Exec {
                         command: table.command,
+                        junit: table.junit,
                         exit: table.exit,
                         stdout_contains: table.stdout_contains.into_vec(),
                         stdout_matches,

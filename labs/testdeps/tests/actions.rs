@@ -312,3 +312,103 @@ zmq = {{ request = "tcp://127.0.0.1:{silent}", send = "anyone?" }}
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_exec_test_imports_the_cases_of_phpunits_junit_report() {
+    if std::process::Command::new("phpunit")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "phpunit is missing but CI must have it (.ci/run installs it)"
+        );
+        eprintln!("\n*** SKIPPED: phpunit is not installed, so junit import was NOT tested. ***\n");
+        return;
+    }
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(
+        folder.path().join("CartTest.php"),
+        r#"<?php
+use PHPUnit\Framework\TestCase;
+
+final class CartTest extends TestCase
+{
+    public function testAdd(): void { $this->assertSame(2, 1 + 1); }
+    public function testTotal(): void { $this->assertSame(10, 3 + 4, 'the total is wrong'); }
+    public function testShip(): void { $this->markTestSkipped('no courier today'); }
+}
+"#,
+    )
+    .unwrap();
+    std::fs::write(
+        folder.path().join("GoodTest.php"),
+        "<?php\nuse PHPUnit\\Framework\\TestCase;\nfinal class GoodTest extends TestCase\n{\n    public function testOne(): void { $this->assertTrue(true); }\n}\n",
+    )
+    .unwrap();
+    // A stale report must not count: the runner removes it before the command runs.
+    std::fs::write(folder.path().join("good.xml"), "<testsuites/>").unwrap();
+    let suite = suite_in(
+        folder.path(),
+        r#"name = "php"
+[[test]]
+name = "cart"
+exec = { command = "phpunit --log-junit cart.xml CartTest.php", exit = 1, junit = "cart.xml" }
+
+[[test]]
+name = "good"
+exec = { command = "phpunit --log-junit good.xml GoodTest.php", junit = "good.xml" }
+
+[[test]]
+name = "no_report"
+exec = { command = "true", junit = "never.xml" }
+"#,
+    );
+    let results = run::run(&suite, None, 2, &|_: &TestResult| {});
+    let result = |name: &str| {
+        results
+            .iter()
+            .find(|result| suite.tests[result.index].name == name)
+            .unwrap()
+    };
+    let cart = result("cart");
+    let outcomes: Vec<(&str, &str)> = cart
+        .cases
+        .iter()
+        .map(|case| (case.name.as_str(), case.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("CartTest::testAdd", "passed"),
+            ("CartTest::testTotal", "failed"),
+            ("CartTest::testShip", "skipped"),
+        ]
+    );
+    match &cart.outcome {
+        Outcome::Failed {
+            message, actual, ..
+        } => {
+            let report = folder.path().join("cart.xml");
+            assert_eq!(
+                *message,
+                format!("1 of the 3 cases in {} did not pass", report.display())
+            );
+            assert!(
+                actual.contains("CartTest::testTotal failed: the total is wrong"),
+                "{actual}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // The exit code, and the two cases that ran.
+    assert_eq!(cart.assertions, 3);
+    assert_eq!(result("good").outcome, Outcome::Passed);
+    assert_eq!(result("good").cases.len(), 1);
+    assert!(
+        matches!(&result("no_report").outcome, Outcome::Error { message } if message.contains("wrote no JUnit report")),
+        "{:?}",
+        result("no_report").outcome
+    );
+}

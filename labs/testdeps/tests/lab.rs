@@ -107,6 +107,7 @@ fn the_critical_path_is_the_chain_whose_times_add_up_to_the_most() {
         assertions: 1,
         seconds,
         captured: None,
+        cases: Vec::new(),
     };
     // a 1 s, b 3 s, c 1 s, d 2.5 s: b → c (4 s) beats a → d (3.5 s) and a → c (2 s).
     let results = [
