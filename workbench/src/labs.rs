@@ -8,5 +8,6 @@ pub fn registry() -> Registry {
     lab_sockets::register(&mut registry);
     lab_archive::register(&mut registry);
     lab_testdeps::register(&mut registry);
+    lab_flashsale::register(&mut registry);
     registry
 }

@@ -708,7 +708,16 @@ mod tests {
             topic
         };
         let mut app = app_with_lessons();
+        let exercises = crate::course::exercise::load_all(
+            &crate::course::content::Content::Embedded,
+            &crate::labs::registry(),
+        )
+        .unwrap();
         for (index, lab) in app.labs.clone().iter().enumerate() {
+            // A topic whose exercises are still to be written opens the list at its start.
+            if !exercises.iter().any(|exercise| exercise.topic == lab.topic) {
+                continue;
+            }
             app.selected_lab = index;
             assert_eq!(
                 topic_opened(&mut app),

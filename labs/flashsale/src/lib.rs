@@ -1,0 +1,18 @@
+//! `flash-sale`: thousands of buyers on a few hundred items, in one SQLite file.
+//!
+//! | file          | what it does                                                        |
+//! |---------------|---------------------------------------------------------------------|
+//! | `store.rs`    | the tables, and the invariants that say whether a sale went right   |
+//! | `strategy.rs` | four ways to buy: naive, transaction, guarded, queue                |
+//! | `sale.rs`     | the buyers: workers, arrivals (burst, ramp, steady), bots that retry |
+//! | `lab.rs`      | the lab: one strategy, or all of them on the same load (`--compare`) |
+
+pub mod lab;
+pub mod sale;
+pub mod store;
+pub mod strategy;
+
+/// Adds this crate's lab to the registry.
+pub fn register(registry: &mut lab_core::Registry) {
+    registry.add(lab::FlashSaleLab);
+}
