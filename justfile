@@ -24,6 +24,7 @@ bench:
     cargo bench -p lab-sockets --bench echo
     cargo bench -p lab-archive --bench pack
     cargo bench -p lab-testdeps --bench scheduling
+    cargo bench -p lab-flashsale --bench sale
 
 # Formatting and lints, as CI wants them.
 check:
