@@ -59,6 +59,7 @@ fn base(
         bots: 0,
         connections: Connections::Pool,
         synchronous,
+        filters: Vec::new(),
     }
 }
 

@@ -36,6 +36,12 @@ impl Lab for FlashSaleLab {
                     help: "run every strategy on the same load, one after the other, and tabulate them",
                 },
                 ParamSpec {
+                    name: "filters",
+                    kind: ParamKind::List,
+                    default: "",
+                    help: "admission filters in order: random:P, threshold:K, waves:N/T, token-bucket:R, reservation, captcha:MS, one-per-user, sold-out",
+                },
+                ParamSpec {
                     name: "users",
                     kind: ParamKind::Integer {
                         min: 1,
@@ -132,6 +138,12 @@ impl Lab for FlashSaleLab {
         }
     }
 
+    fn validate(&self, params: &Params) -> Result<(), String> {
+        crate::filters::parse_all(params.list("filters"), params.integer("products") as u32)
+            .map(|_| ())
+            .map_err(|error| format!("--filters: {error}"))
+    }
+
     fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
         let audited = params.text("check-db");
         if !audited.is_empty() {
@@ -169,6 +181,12 @@ impl Lab for FlashSaleLab {
             } else {
                 Synchronous::Normal
             },
+            filters: params
+                .list("filters")
+                .iter()
+                .filter(|filter| !filter.trim().is_empty())
+                .cloned()
+                .collect(),
         };
         context.chart(&["offered", "orders", "sold out", "busy retries"]);
         if params.flag("compare") {
@@ -183,8 +201,9 @@ impl Lab for FlashSaleLab {
             sale.strategy.name()
         ));
         sale::prepare(&sale)?;
+        show_funnel(context, &sale);
         let outcome = sale::run(&sale, context)?;
-        show_invariants(context, &outcome.audit);
+        show_invariants(context, &outcome.audit, sale.one_per_user());
         let summary = format!(
             "{} orders in {:.2} s ({:.0}/s), p99 {:.1} ms, {} sold out answers, {} busy retries",
             outcome.orders,
@@ -197,12 +216,12 @@ impl Lab for FlashSaleLab {
         if context.is_cancelled() {
             return Ok(Verdict::fail(format!("stopped: {summary}")));
         }
-        Ok(verdict(&outcome.audit, &summary))
+        Ok(verdict(&outcome.audit, sale.one_per_user(), &summary))
     }
 }
 
-fn verdict(audit: &store::Audit, summary: &str) -> Verdict {
-    if audit.holds(false) {
+fn verdict(audit: &store::Audit, one_per_user: bool, summary: &str) -> Verdict {
+    if audit.holds(one_per_user) {
         Verdict::pass(format!("invariants hold: {summary}"))
     } else {
         Verdict::fail(format!(
@@ -212,9 +231,28 @@ fn verdict(audit: &store::Audit, summary: &str) -> Verdict {
     }
 }
 
-fn show_invariants(context: &LabContext, audit: &store::Audit) {
+/// The funnel: offered → through each filter → ordered, live.
+fn show_funnel(context: &LabContext, sale: &Sale) {
+    let mut rows = vec![vec![Cell::from("offered"), Cell::Count("offered".into())]];
+    for filter in crate::filters::parse_all(&sale.filters, sale.products).unwrap_or_default() {
+        let label = filter.label();
+        rows.push(vec![
+            Cell::from(format!("through {label}")),
+            Cell::Count(format!("through {label}")),
+        ]);
+    }
+    rows.push(vec![Cell::from("ordered"), Cell::Count("orders".into())]);
+    rows.push(vec![
+        Cell::from("told sold out"),
+        Cell::Count("sold out".into()),
+    ]);
+    context.set_table("funnel", &["stage", "buyers"], rows);
+    context.bars("funnel", "buyers");
+}
+
+fn show_invariants(context: &LabContext, audit: &store::Audit, one_per_user: bool) {
     let rows = audit
-        .invariants(false)
+        .invariants(one_per_user)
         .into_iter()
         .map(|(name, held, found)| {
             vec![
@@ -254,7 +292,7 @@ fn compare(sale: &Sale, context: &LabContext) -> anyhow::Result<Verdict> {
         context.info(format!("now: {}", strategy.name()));
         sale::prepare(&this)?;
         let outcome = sale::run(&this, context)?;
-        let held = outcome.audit.holds(false);
+        let held = outcome.audit.holds(sale.one_per_user());
         if !held && strategy != Strategy::Naive {
             broken.push(strategy.name());
         }
@@ -300,9 +338,18 @@ fn check_db(file: &str, context: &LabContext) -> anyhow::Result<Verdict> {
     let connection = store::open(&path, Synchronous::Normal)?;
     let audit = store::audit(&connection)
         .map_err(|error| anyhow::anyhow!("--check-db {file}: not a flash-sale store: {error}"))?;
-    show_invariants(context, &audit);
+    // A store with the unique index was a one-per-user sale.
+    let one_per_user = connection
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'one_per_user'",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .map_or(false, |count| count > 0);
+    show_invariants(context, &audit, one_per_user);
     Ok(verdict(
         &audit,
+        one_per_user,
         &format!(
             "{} orders, {} left of {}",
             audit.orders, audit.stock_left, audit.initial_stock

@@ -4,9 +4,11 @@
 //! |---------------|---------------------------------------------------------------------|
 //! | `store.rs`    | the tables, and the invariants that say whether a sale went right   |
 //! | `strategy.rs` | four ways to buy: naive, transaction, guarded, queue                |
+//! | `filters.rs`  | admission filters in front of the database: the funnel              |
 //! | `sale.rs`     | the buyers: workers, arrivals (burst, ramp, steady), bots that retry |
 //! | `lab.rs`      | the lab: one strategy, or all of them on the same load (`--compare`) |
 
+pub mod filters;
 pub mod lab;
 pub mod sale;
 pub mod store;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use lab_core::LabContext;
 use rusqlite::Connection;
 
+use crate::filters::{self, Buyer, Refusal, SaleState};
 use crate::store::{self, Synchronous};
 use crate::strategy::{self, Bought, Strategy, Trip};
 
@@ -47,6 +48,17 @@ pub struct Sale {
     pub bots: u64,
     pub connections: Connections,
     pub synchronous: Synchronous,
+    /// Admission filters, in order (`random:0.2`, `one-per-user` …; see `filters.rs`).
+    pub filters: Vec<String>,
+}
+
+impl Sale {
+    /// Whether the sale allows one order of a product per buyer.
+    pub fn one_per_user(&self) -> bool {
+        self.filters
+            .iter()
+            .any(|filter| filter.trim() == "one-per-user")
+    }
 }
 
 /// What a sale came to.
@@ -94,7 +106,7 @@ pub fn prepare(sale: &Sale) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(PathBuf::from(name));
     }
     let connection = store::open(&sale.database, sale.synchronous)?;
-    store::create(&connection, sale.products, sale.stock)?;
+    store::create(&connection, sale.products, sale.stock, sale.one_per_user())?;
     Ok(())
 }
 
@@ -104,6 +116,29 @@ fn open(path: &Path, synchronous: Synchronous) -> anyhow::Result<Connection> {
 
 /// Runs the sale on a prepared store, counting on `context` as it goes.
 pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
+    let filters = filters::parse_all(&sale.filters, sale.products).map_err(anyhow::Error::msg)?;
+    let through: Vec<_> = filters
+        .iter()
+        .map(|filter| context.counter(&format!("through {}", filter.label())))
+        .collect();
+    let state = SaleState {
+        started: Instant::now(),
+        stock_per_product: sale.stock as u64,
+        products: sale.products.max(1),
+        orders: AtomicU64::new(0),
+    };
+    let refused = [
+        (
+            Refusal::Filtered,
+            context.counter("refused: filtered (429)"),
+        ),
+        (
+            Refusal::NotReserved,
+            context.counter("refused: not reserved (403)"),
+        ),
+        (Refusal::SoldOut, context.counter("refused: sold out (409)")),
+    ];
+    let duplicates = context.counter("duplicates refused by the database");
     let offered = context.counter("offered");
     let orders = context.counter("orders");
     let sold_out = context.counter("sold out");
@@ -142,6 +177,8 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
             .map(|_| {
                 let queue = queue.clone();
                 let (trip, depth, next) = (trip.clone(), depth.clone(), &next);
+                let (filters, through, state, refused, duplicates) =
+                    (&filters, &through, &state, &refused, duplicates.clone());
                 let (offered, orders, sold_out, errors, stock_left) = (
                     offered.clone(),
                     orders.clone(),
@@ -176,9 +213,31 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
                         } else {
                             1
                         };
+                        let buyer = Buyer {
+                            user,
+                            product,
+                            bot: tries > 1,
+                        };
                         for _ in 0..tries {
                             offered.increment();
                             let begun = Instant::now();
+                            let refusal = filters.iter().zip(through).find_map(
+                                |(filter, passed)| match filter.admit(&buyer, state) {
+                                    Ok(()) => {
+                                        passed.increment();
+                                        None
+                                    }
+                                    Err(refusal) => Some(refusal),
+                                },
+                            );
+                            if let Some(refusal) = refusal {
+                                if let Some((_, counter)) =
+                                    refused.iter().find(|(kind, _)| *kind == refusal)
+                                {
+                                    counter.increment();
+                                }
+                                continue;
+                            }
                             let bought = match (sale.strategy, &mut pooled) {
                                 (Strategy::Queue, _) => strategy::buy_through_queue(
                                     &queue, &depth, user, product, &trip,
@@ -195,13 +254,21 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
                             let micros = begun.elapsed().as_micros() as u64;
                             latency.record(micros);
                             took.push(micros.min(u32::MAX as u64) as u32);
+                            for filter in filters {
+                                filter.after(&buyer, matches!(bought, Ok(Bought::Order(_))));
+                            }
                             match bought {
                                 Ok(Bought::Order(_)) => {
                                     orders.increment();
+                                    state.orders.fetch_add(1, Ordering::Relaxed);
                                     stock_left.add(-1);
                                     break;
                                 }
                                 Ok(Bought::SoldOut) => sold_out.increment(),
+                                Err(error) if is_duplicate(&error) => {
+                                    duplicates.increment();
+                                    break;
+                                }
                                 Err(error) => {
                                     errors.increment();
                                     if errors.get() <= 5 {
@@ -236,6 +303,11 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
         p99_ms: percentile(&mut took, 0.99) as f64 / 1000.0,
         audit,
     })
+}
+
+/// The database refusing a second order of one product for one buyer (the unique index).
+fn is_duplicate(error: &rusqlite::Error) -> bool {
+    error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
 }
 
 /// The value below which `share` of the values fall.

@@ -52,8 +52,14 @@ pub fn open(path: &Path, synchronous: Synchronous) -> rusqlite::Result<Connectio
 }
 
 /// Creates the tables and the products: product 1 is the hot item with `stock`, the others
-/// (`products - 1` of them) have as much each.
-pub fn create(connection: &Connection, products: u32, stock: u32) -> rusqlite::Result<()> {
+/// (`products - 1` of them) have as much each. With `one_per_user`, a unique index refuses a
+/// second order of a product for the same buyer, whatever the application lets through.
+pub fn create(
+    connection: &Connection,
+    products: u32,
+    stock: u32,
+    one_per_user: bool,
+) -> rusqlite::Result<()> {
     connection.execute_batch(
         "CREATE TABLE IF NOT EXISTS products (
              id INTEGER PRIMARY KEY,
@@ -74,8 +80,12 @@ pub fn create(connection: &Connection, products: u32, stock: u32) -> rusqlite::R
              change INTEGER NOT NULL,
              stock_after INTEGER NOT NULL
          );
+         DROP INDEX IF EXISTS one_per_user;
          DELETE FROM stock_ledger; DELETE FROM orders; DELETE FROM products;",
     )?;
+    if one_per_user {
+        connection.execute_batch("CREATE UNIQUE INDEX one_per_user ON orders (user, product)")?;
+    }
     let mut insert = connection
         .prepare("INSERT INTO products (id, name, initial_stock, stock) VALUES (?1, ?2, ?3, ?3)")?;
     for id in 1..=products.max(1) {

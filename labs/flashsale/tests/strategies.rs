@@ -22,6 +22,7 @@ fn sale_in(folder: &std::path::Path, strategy: Strategy) -> Sale {
         bots: 10,
         connections: Connections::Pool,
         synchronous: Synchronous::Normal,
+        filters: Vec::new(),
     }
 }
 
@@ -74,4 +75,78 @@ fn a_connection_per_request_still_keeps_the_invariants() {
     let outcome = run(&sale);
     assert!(outcome.audit.holds(false), "{outcome:?}");
     assert_eq!(outcome.orders, 100);
+}
+
+#[test]
+fn the_funnel_adds_up_and_the_filters_keep_the_invariants() {
+    let folder = tempfile::tempdir().unwrap();
+    let sale = Sale {
+        filters: vec![
+            "random:0.3".into(),
+            "reservation".into(),
+            "one-per-user".into(),
+            "sold-out".into(),
+        ],
+        users: 4000,
+        ..sale_in(folder.path(), Strategy::Guarded)
+    };
+    sale::prepare(&sale).unwrap();
+    let context = LabContext::new();
+    let outcome = sale::run(&sale, &context).unwrap();
+    assert!(outcome.audit.holds(true), "{outcome:?}");
+    let count = |name: &str| context.counter(name).get();
+    let offered = count("offered");
+    let stages = [
+        count("through random:0.3"),
+        count("through reservation"),
+        count("through one-per-user"),
+        count("through sold-out"),
+    ];
+    // Each stage lets through no more than the one before it.
+    assert!(
+        offered >= stages[0] && stages.windows(2).all(|pair| pair[0] >= pair[1]),
+        "{offered} {stages:?}"
+    );
+    // The lottery lets about three in ten through (bots try again, so count buyers loosely).
+    assert!(stages[0] * 10 < offered * 4, "{offered} {stages:?}");
+    // Every offer ends somewhere: refused by a filter, or it reached the database.
+    let refused = count("refused: filtered (429)")
+        + count("refused: not reserved (403)")
+        + count("refused: sold out (409)");
+    let reached = outcome.orders
+        + outcome.sold_out
+        + count("duplicates refused by the database")
+        + outcome.errors;
+    assert_eq!(refused + reached, offered);
+    assert_eq!(reached, stages[3]);
+    // Only registered buyers (the first 3 × 300) ordered.
+    assert!(count("refused: not reserved (403)") > 0);
+}
+
+#[test]
+fn the_unique_index_refuses_a_second_order_whatever_the_application_does() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("once.db");
+    let connection = lab_flashsale::store::open(&path, Synchronous::Normal).unwrap();
+    lab_flashsale::store::create(&connection, 1, 10, true).unwrap();
+    let sell = || {
+        connection.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let sold = lab_flashsale::strategy::sell_one(&connection, 7, 1);
+        connection
+            .execute_batch(if sold.is_ok() { "COMMIT" } else { "ROLLBACK" })
+            .unwrap();
+        sold
+    };
+    assert!(sell().is_ok());
+    let second = sell().unwrap_err();
+    assert_eq!(
+        second.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::ConstraintViolation)
+    );
+    let audit = lab_flashsale::store::audit(&connection).unwrap();
+    assert_eq!(audit.orders, 1);
+    assert!(
+        audit.holds(true),
+        "the refused order took no stock: {audit:?}"
+    );
 }

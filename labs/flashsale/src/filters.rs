@@ -1,0 +1,377 @@
+//! Admission filters: what stands in front of the database and turns most buyers away before
+//! they cost it anything. Given in order (`--filters random:0.2,one-per-user,sold-out`), each
+//! sees only the buyers the ones before it let through:
+//!
+//! ```text
+//! random:P        let a share P of the buyers through (a lottery)
+//! threshold:K     admit the first K buyers, then nobody
+//! waves:N/T       release the stock in N rounds, one every T seconds
+//! token-bucket:R  at most R buyers per second (and a burst of R)
+//! reservation     only buyers who registered before the sale (the first 3 × stock users)
+//! captcha:MS      every buyer spends MS milliseconds on a puzzle; bots fail it
+//! one-per-user    a buyer who already has an order is refused in memory (and a unique index
+//!                 in the database refuses the rest)
+//! sold-out        once a product is gone, say so without asking the database
+//! ```
+//!
+//! Each filter counts the buyers it let through, so the dashboard shows the funnel: offered →
+//! through each filter → ordered.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Why a buyer was turned away; the HTTP status a web front would answer with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// 429: filtered (lottery, threshold, wave, rate, captcha).
+    Filtered,
+    /// 403: not registered for the sale.
+    NotReserved,
+    /// 409: the product is sold out, or this buyer already has one.
+    SoldOut,
+}
+
+#[derive(Debug)]
+pub enum Filter {
+    Random(f64),
+    Threshold {
+        most: u64,
+        admitted: AtomicU64,
+    },
+    Waves {
+        waves: u32,
+        every: Duration,
+    },
+    TokenBucket {
+        rate: f64,
+        state: Mutex<(f64, Instant)>,
+    },
+    Reservation,
+    Captcha(Duration),
+    OnePerUser(Mutex<HashSet<(u64, u32)>>),
+    SoldOut(Vec<AtomicBool>),
+}
+
+/// What a filter may look at.
+pub struct Buyer {
+    pub user: u64,
+    pub product: u32,
+    pub bot: bool,
+}
+
+/// The sale's state the filters need.
+pub struct SaleState {
+    pub started: Instant,
+    pub stock_per_product: u64,
+    pub products: u32,
+    /// Orders so far (for the waves).
+    pub orders: AtomicU64,
+}
+
+impl Filter {
+    /// Reads `name:argument`; the error says what is accepted.
+    pub fn parse(text: &str, products: u32) -> Result<Filter, String> {
+        let (name, argument) = text.split_once(':').unwrap_or((text, ""));
+        let number = |what: &str| -> Result<f64, String> {
+            argument
+                .parse::<f64>()
+                .ok()
+                .filter(|value| value.is_finite() && *value >= 0.0)
+                .ok_or_else(|| {
+                    format!("filter {name} needs {what}, as in {name}:{}", example(name))
+                })
+        };
+        Ok(match name {
+            "random" => {
+                let share = number("a share between 0 and 1")?;
+                if share > 1.0 {
+                    return Err(format!(
+                        "filter random:{argument}: a share is between 0 and 1"
+                    ));
+                }
+                Filter::Random(share)
+            }
+            "threshold" => Filter::Threshold {
+                most: number("a number of buyers")? as u64,
+                admitted: AtomicU64::new(0),
+            },
+            "waves" => {
+                let (waves, every) = argument.split_once('/').ok_or_else(|| {
+                    "filter waves needs rounds/seconds, as in waves:5/2".to_string()
+                })?;
+                let waves: u32 =
+                    waves
+                        .parse()
+                        .ok()
+                        .filter(|waves| *waves > 0)
+                        .ok_or_else(|| {
+                            "filter waves:N/T: N is a number of rounds above 0".to_string()
+                        })?;
+                let every: f64 = every
+                    .parse()
+                    .ok()
+                    .filter(|every: &f64| every.is_finite() && *every >= 0.0)
+                    .ok_or_else(|| "filter waves:N/T: T is seconds between rounds".to_string())?;
+                Filter::Waves {
+                    waves,
+                    every: Duration::from_secs_f64(every),
+                }
+            }
+            "token-bucket" => {
+                let rate = number("a rate per second")?;
+                Filter::TokenBucket {
+                    rate,
+                    state: Mutex::new((rate, Instant::now())),
+                }
+            }
+            "reservation" => Filter::Reservation,
+            "captcha" => Filter::Captcha(Duration::from_secs_f64(number("milliseconds")? / 1000.0)),
+            "one-per-user" => Filter::OnePerUser(Mutex::new(HashSet::new())),
+            "sold-out" => Filter::SoldOut(
+                (0..products.max(1))
+                    .map(|_| AtomicBool::new(false))
+                    .collect(),
+            ),
+            other => {
+                return Err(format!(
+                    "unknown filter \"{other}\": use random:P, threshold:K, waves:N/T, token-bucket:R, reservation, captcha:MS, one-per-user or sold-out"
+                ));
+            }
+        })
+    }
+
+    /// The name the funnel shows.
+    pub fn label(&self) -> String {
+        match self {
+            Filter::Random(share) => format!("random:{share}"),
+            Filter::Threshold { most, .. } => format!("threshold:{most}"),
+            Filter::Waves { waves, every } => format!("waves:{waves}/{}", every.as_secs_f64()),
+            Filter::TokenBucket { rate, .. } => format!("token-bucket:{rate}"),
+            Filter::Reservation => "reservation".to_string(),
+            Filter::Captcha(cost) => format!("captcha:{}", cost.as_millis()),
+            Filter::OnePerUser(_) => "one-per-user".to_string(),
+            Filter::SoldOut(_) => "sold-out".to_string(),
+        }
+    }
+
+    /// Lets `buyer` through, or says why not.
+    pub fn admit(&self, buyer: &Buyer, sale: &SaleState) -> Result<(), Refusal> {
+        match self {
+            Filter::Random(share) => {
+                // A fair coin per buyer that does not change when they retry.
+                let coin = (buyer.user.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64
+                    / (1u64 << 53) as f64;
+                if coin < *share {
+                    Ok(())
+                } else {
+                    Err(Refusal::Filtered)
+                }
+            }
+            Filter::Threshold { most, admitted } => {
+                if admitted.fetch_add(1, Ordering::Relaxed) < *most {
+                    Ok(())
+                } else {
+                    Err(Refusal::Filtered)
+                }
+            }
+            Filter::Waves { waves, every } => {
+                let elapsed = sale.started.elapsed().as_secs_f64();
+                let round = if every.is_zero() {
+                    *waves as u64
+                } else {
+                    ((elapsed / every.as_secs_f64()) as u64 + 1).min(*waves as u64)
+                };
+                let released =
+                    sale.stock_per_product * sale.products as u64 * round / *waves as u64;
+                if sale.orders.load(Ordering::Relaxed) < released {
+                    Ok(())
+                } else {
+                    Err(Refusal::Filtered)
+                }
+            }
+            Filter::TokenBucket { rate, state } => {
+                let mut state = state
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let (tokens, last) = &mut *state;
+                let now = Instant::now();
+                *tokens =
+                    (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(rate.max(1.0));
+                *last = now;
+                if *tokens >= 1.0 {
+                    *tokens -= 1.0;
+                    Ok(())
+                } else {
+                    Err(Refusal::Filtered)
+                }
+            }
+            Filter::Reservation => {
+                let registered = sale.stock_per_product * sale.products as u64 * 3;
+                if buyer.user <= registered {
+                    Ok(())
+                } else {
+                    Err(Refusal::NotReserved)
+                }
+            }
+            Filter::Captcha(cost) => {
+                if buyer.bot {
+                    return Err(Refusal::Filtered);
+                }
+                std::thread::sleep(*cost);
+                Ok(())
+            }
+            Filter::OnePerUser(bought) => {
+                let bought = bought
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                if bought.contains(&(buyer.user, buyer.product)) {
+                    Err(Refusal::SoldOut)
+                } else {
+                    Ok(())
+                }
+            }
+            Filter::SoldOut(gone) => match gone.get(buyer.product as usize - 1) {
+                Some(gone) if gone.load(Ordering::Relaxed) => Err(Refusal::SoldOut),
+                _ => Ok(()),
+            },
+        }
+    }
+
+    /// Hears how a purchase that went through ended.
+    pub fn after(&self, buyer: &Buyer, bought: bool) {
+        match self {
+            Filter::OnePerUser(set) if bought => {
+                set.lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .insert((buyer.user, buyer.product));
+            }
+            Filter::SoldOut(gone) if !bought => {
+                if let Some(gone) = gone.get(buyer.product as usize - 1) {
+                    gone.store(true, Ordering::Relaxed);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn example(name: &str) -> &'static str {
+    match name {
+        "random" => "0.1",
+        "threshold" => "500",
+        "token-bucket" => "200",
+        "captcha" => "50",
+        _ => "…",
+    }
+}
+
+/// Reads a list of filters, naming the one that is wrong.
+pub fn parse_all(texts: &[String], products: u32) -> Result<Vec<Filter>, String> {
+    texts
+        .iter()
+        .map(|text| Filter::parse(text.trim(), products))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sale() -> SaleState {
+        SaleState {
+            started: Instant::now(),
+            stock_per_product: 100,
+            products: 1,
+            orders: AtomicU64::new(0),
+        }
+    }
+
+    fn buyer(user: u64) -> Buyer {
+        Buyer {
+            user,
+            product: 1,
+            bot: false,
+        }
+    }
+
+    #[test]
+    fn a_lottery_lets_about_its_share_through() {
+        let filter = Filter::parse("random:0.2", 1).unwrap();
+        let through = (1..=10_000)
+            .filter(|user| filter.admit(&buyer(*user), &sale()).is_ok())
+            .count();
+        assert!((1800..=2200).contains(&through), "{through}");
+    }
+
+    #[test]
+    fn a_threshold_admits_exactly_k() {
+        let filter = Filter::parse("threshold:50", 1).unwrap();
+        let through = (1..=500)
+            .filter(|user| filter.admit(&buyer(*user), &sale()).is_ok())
+            .count();
+        assert_eq!(through, 50);
+    }
+
+    #[test]
+    fn waves_release_the_stock_round_by_round() {
+        let filter = Filter::parse("waves:4/3600", 1).unwrap();
+        let state = sale();
+        state.orders.store(24, Ordering::Relaxed);
+        assert!(
+            filter.admit(&buyer(1), &state).is_ok(),
+            "25 of 100 released in round one"
+        );
+        state.orders.store(25, Ordering::Relaxed);
+        assert_eq!(filter.admit(&buyer(1), &state), Err(Refusal::Filtered));
+    }
+
+    #[test]
+    fn reservations_captchas_and_one_per_user_refuse_whom_they_should() {
+        let state = sale();
+        let reservation = Filter::parse("reservation", 1).unwrap();
+        assert!(reservation.admit(&buyer(300), &state).is_ok());
+        assert_eq!(
+            reservation.admit(&buyer(301), &state),
+            Err(Refusal::NotReserved)
+        );
+        let captcha = Filter::parse("captcha:0", 1).unwrap();
+        assert_eq!(
+            captcha.admit(
+                &Buyer {
+                    bot: true,
+                    ..buyer(1)
+                },
+                &state
+            ),
+            Err(Refusal::Filtered)
+        );
+        let once = Filter::parse("one-per-user", 1).unwrap();
+        assert!(once.admit(&buyer(7), &state).is_ok());
+        once.after(&buyer(7), true);
+        assert_eq!(once.admit(&buyer(7), &state), Err(Refusal::SoldOut));
+        let sold_out = Filter::parse("sold-out", 1).unwrap();
+        sold_out.after(&buyer(7), false);
+        assert_eq!(sold_out.admit(&buyer(8), &state), Err(Refusal::SoldOut));
+    }
+
+    #[test]
+    fn bad_filters_are_named() {
+        assert!(
+            Filter::parse("random:2", 1)
+                .unwrap_err()
+                .contains("between 0 and 1")
+        );
+        assert!(
+            Filter::parse("waves:3", 1)
+                .unwrap_err()
+                .contains("waves:5/2")
+        );
+        assert!(
+            Filter::parse("lotery", 1)
+                .unwrap_err()
+                .starts_with("unknown filter \"lotery\"")
+        );
+    }
+}
