@@ -345,7 +345,7 @@ fn check_db(file: &str, context: &LabContext) -> anyhow::Result<Verdict> {
             [],
             |row| row.get::<_, i64>(0),
         )
-        .map_or(false, |count| count > 0);
+        .is_ok_and(|count| count > 0);
     show_invariants(context, &audit, one_per_user);
     Ok(verdict(
         &audit,
