@@ -106,3 +106,111 @@ fn check_db_names_a_missing_file() {
         "{said}"
     );
 }
+
+/// `POST /buy` with a body; returns the status and the JSON answer.
+fn post_buy(address: &str, body: &str, origin: Option<&str>) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let origin = origin.map_or(String::new(), |origin| format!("Origin: {origin}\r\n"));
+    write!(
+        stream,
+        "POST /buy HTTP/1.1\r\nHost: {address}\r\n{origin}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer[9..12].parse().unwrap();
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+#[test]
+fn the_http_front_answers_each_case_with_its_status_under_concurrent_buyers() {
+    let port = common::free_port();
+    let address = format!("127.0.0.1:{port}");
+    let child = command()
+        .args([
+            "lab",
+            "flash-sale",
+            "--serve",
+            &address,
+            "--stock",
+            "50",
+            "--filters",
+            "reservation,one-per-user",
+            "--headless",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Reaped(child);
+    common::wait_for(Duration::from_secs(20), "the shop to listen", || {
+        std::net::TcpStream::connect(&address).ok().map(|_| ())
+    });
+    // 40 threads, 200 buyers for 50 items, each trying twice; the first 3 × 50 registered.
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..40)
+            .map(|thread| {
+                let address = &address;
+                scope.spawn(move || {
+                    let mut seen = Vec::new();
+                    for user in (1..=200).filter(|user| user % 40 == thread) {
+                        for _ in 0..2 {
+                            let body = format!("{{\"user\": {user}, \"product\": 1}}");
+                            seen.push(post_buy(address, &body, None).0);
+                        }
+                    }
+                    seen
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().unwrap())
+            .collect()
+    });
+    let count = |status| statuses.iter().filter(|seen| **seen == status).count();
+    assert_eq!(count(201), 50, "every item sold once: {statuses:?}");
+    assert_eq!(
+        count(201) + count(409),
+        300,
+        "registered buyers: {statuses:?}"
+    );
+    assert_eq!(count(403), 100, "buyers 151 to 200 are not registered");
+    // Not registered (the first 3 × 50 buyers are), a bad body, another site's page.
+    assert_eq!(
+        post_buy(&address, "{\"user\": 151, \"product\": 1}", None).0,
+        403
+    );
+    let (status, body) = post_buy(&address, "{\"user\": \"seven\"}", None);
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("\\\"user\\\" must be a whole number"),
+        "{body}"
+    );
+    assert_eq!(
+        post_buy(
+            &address,
+            "{\"user\": 1, \"product\": 1}",
+            Some("http://evil.example")
+        )
+        .0,
+        403
+    );
+    // Stopped as with Ctrl-C, it reports the invariants.
+    common::interrupt(&server.0);
+    let (_, printed) = server.finish_within(Duration::from_secs(20), "the shop");
+    let report = common::json_lines(printed.as_bytes())
+        .pop()
+        .expect("a report");
+    assert_eq!(report["ok"], true, "{report}");
+    assert!(
+        report["verdict"]
+            .as_str()
+            .unwrap()
+            .starts_with("invariants hold: served 50 orders"),
+        "{report}"
+    );
+}

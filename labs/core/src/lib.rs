@@ -8,6 +8,7 @@
 
 mod context;
 pub mod exercise;
+pub mod http_guard;
 pub mod jsonl;
 mod params;
 mod run;

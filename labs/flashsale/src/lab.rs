@@ -123,6 +123,12 @@ impl Lab for FlashSaleLab {
                     help: "normal: a commit survives a crash of the program; full: an fsync per commit",
                 },
                 ParamSpec {
+                    name: "serve",
+                    kind: ParamKind::Text,
+                    default: "",
+                    help: "serve POST /buy and GET /stats on this address (127.0.0.1:8080) instead of the built-in crowd, until stopped",
+                },
+                ParamSpec {
                     name: "db",
                     kind: ParamKind::Text,
                     default: "",
@@ -192,6 +198,10 @@ impl Lab for FlashSaleLab {
         if params.flag("compare") {
             return compare(&sale, context);
         }
+        let address = params.text("serve");
+        if !address.is_empty() {
+            return serve_sale(&sale, address, context);
+        }
         context.info(format!(
             "{} buyers, {} workers, {} × {} items, strategy {}",
             sale.users,
@@ -218,6 +228,26 @@ impl Lab for FlashSaleLab {
         }
         Ok(verdict(&outcome.audit, sale.one_per_user(), &summary))
     }
+}
+
+/// The shop behind HTTP until the lab is stopped, then the invariants.
+fn serve_sale(sale: &Sale, address: &str, context: &LabContext) -> anyhow::Result<Verdict> {
+    sale::prepare(sale)?;
+    show_funnel(context, sale);
+    let shop = std::sync::Arc::new(sale::Shop::open(sale, context)?);
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        shop.start_writer(scope)?;
+        let served = crate::serve::serve(address, shop.clone(), sale.products.max(1), context);
+        shop.stop_writer();
+        served
+    })?;
+    let audit = store::audit(&store::open(&sale.database, sale.synchronous)?)?;
+    show_invariants(context, &audit, sale.one_per_user());
+    let summary = format!(
+        "served {} orders, {} left of {}",
+        audit.orders, audit.stock_left, audit.initial_stock
+    );
+    Ok(verdict(&audit, sale.one_per_user(), &summary))
 }
 
 fn verdict(audit: &store::Audit, one_per_user: bool, summary: &str) -> Verdict {

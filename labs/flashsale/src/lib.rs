@@ -6,11 +6,13 @@
 //! | `strategy.rs` | four ways to buy: naive, transaction, guarded, queue                |
 //! | `filters.rs`  | admission filters in front of the database: the funnel              |
 //! | `sale.rs`     | the buyers: workers, arrivals (burst, ramp, steady), bots that retry |
+//! | `serve.rs`    | the same shop behind HTTP: POST /buy, GET /stats                     |
 //! | `lab.rs`      | the lab: one strategy, or all of them on the same load (`--compare`) |
 
 pub mod filters;
 pub mod lab;
 pub mod sale;
+pub mod serve;
 pub mod store;
 pub mod strategy;
 

@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use lab_core::LabContext;
+use std::sync::Mutex;
+use std::sync::mpsc::SyncSender;
+
+use lab_core::{Counter, Gauge, LabContext};
 use rusqlite::Connection;
 
-use crate::filters::{self, Buyer, Refusal, SaleState};
+use crate::filters::{self, Buyer, Filter, Refusal, SaleState};
 use crate::store::{self, Synchronous};
 use crate::strategy::{self, Bought, Strategy, Trip};
 
@@ -114,192 +117,286 @@ fn open(path: &Path, synchronous: Synchronous) -> anyhow::Result<Connection> {
     Ok(store::open(path, synchronous)?)
 }
 
+/// How one offer ended, with the HTTP status a web front answers it with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// 201
+    Ordered(i64),
+    /// 409: the database found no stock left.
+    SoldOut,
+    /// 429, 403 or 409: a filter turned the buyer away before the database.
+    Refused(Refusal),
+    /// 409: the unique index refused a second order.
+    Duplicate,
+    /// 500
+    Failed(String),
+}
+
+/// Everything a purchase needs and counts: the filters, the strategy, and the counters the
+/// dashboard shows. The crowd of [`run`] and the HTTP front of `serve.rs` both sell through it.
+pub struct Shop {
+    sale: Sale,
+    filters: Vec<Filter>,
+    through: Vec<Counter>,
+    state: SaleState,
+    refused: [(Refusal, Counter); 3],
+    duplicates: Counter,
+    offered: Counter,
+    orders: Counter,
+    sold_out: Counter,
+    errors: Counter,
+    stock_left: Gauge,
+    pub depth: Gauge,
+    pub trip: Trip,
+    /// Idle connections, for `--conn pool`.
+    pool: Mutex<Vec<Connection>>,
+    queue: Mutex<Option<SyncSender<strategy::Request>>>,
+    context: LabContext,
+}
+
+impl Shop {
+    /// A shop on a prepared store, counting on `context`.
+    pub fn open(sale: &Sale, context: &LabContext) -> anyhow::Result<Shop> {
+        let filters =
+            filters::parse_all(&sale.filters, sale.products).map_err(anyhow::Error::msg)?;
+        let through = filters
+            .iter()
+            .map(|filter| context.counter(&format!("through {}", filter.label())))
+            .collect();
+        let stock_left = context.gauge("stock left");
+        stock_left.set(sale.stock as i64 * sale.products.max(1) as i64);
+        Ok(Shop {
+            sale: sale.clone(),
+            filters,
+            through,
+            state: SaleState {
+                started: Instant::now(),
+                stock_per_product: sale.stock as u64,
+                products: sale.products.max(1),
+                orders: AtomicU64::new(0),
+            },
+            refused: [
+                (
+                    Refusal::Filtered,
+                    context.counter("refused: filtered (429)"),
+                ),
+                (
+                    Refusal::NotReserved,
+                    context.counter("refused: not reserved (403)"),
+                ),
+                (Refusal::SoldOut, context.counter("refused: sold out (409)")),
+            ],
+            duplicates: context.counter("duplicates refused by the database"),
+            offered: context.counter("offered"),
+            orders: context.counter("orders"),
+            sold_out: context.counter("sold out"),
+            errors: context.counter("errors"),
+            stock_left,
+            depth: context.gauge("queue depth"),
+            trip: Trip {
+                rtt: sale.rtt,
+                busy_retries: context.counter("busy retries"),
+            },
+            pool: Mutex::new(Vec::new()),
+            queue: Mutex::new(None),
+            context: context.clone(),
+        })
+    }
+
+    /// Starts the queue's writer (for the queue strategy) on `scope`.
+    pub fn start_writer<'scope>(
+        &'scope self,
+        scope: &'scope std::thread::Scope<'scope, '_>,
+    ) -> anyhow::Result<()> {
+        if self.sale.strategy != Strategy::Queue {
+            return Ok(());
+        }
+        let (sender, requests) = std::sync::mpsc::sync_channel(1024);
+        let connection = open(&self.sale.database, self.sale.synchronous)?;
+        let (depth, groups, stop) = (
+            self.depth.clone(),
+            self.context.counter("commit groups"),
+            self.context.cancel_token().clone(),
+        );
+        scope.spawn(move || strategy::write_queue(connection, requests, depth, groups, stop));
+        *lock(&self.queue) = Some(sender);
+        Ok(())
+    }
+
+    /// Stops the queue's writer once the buyers are done.
+    pub fn stop_writer(&self) {
+        lock(&self.queue).take();
+    }
+
+    /// One offer: through the filters, then to the database.
+    pub fn offer(&self, buyer: &Buyer) -> Answer {
+        self.offered.increment();
+        for (filter, passed) in self.filters.iter().zip(&self.through) {
+            if let Err(refusal) = filter.admit(buyer, &self.state) {
+                if let Some((_, counter)) = self.refused.iter().find(|(kind, _)| *kind == refusal) {
+                    counter.increment();
+                }
+                return Answer::Refused(refusal);
+            }
+            passed.increment();
+        }
+        let bought = self.buy(buyer);
+        for filter in &self.filters {
+            filter.after(buyer, matches!(bought, Ok(Bought::Order(_))));
+        }
+        match bought {
+            Ok(Bought::Order(order)) => {
+                self.orders.increment();
+                self.state.orders.fetch_add(1, Ordering::Relaxed);
+                self.stock_left.add(-1);
+                Answer::Ordered(order)
+            }
+            Ok(Bought::SoldOut) => {
+                self.sold_out.increment();
+                Answer::SoldOut
+            }
+            Err(error) if is_duplicate(&error) => {
+                self.duplicates.increment();
+                Answer::Duplicate
+            }
+            Err(error) => {
+                self.errors.increment();
+                if self.errors.get() <= 5 {
+                    self.context.warn(format!("user {}: {error}", buyer.user));
+                }
+                Answer::Failed(error.to_string())
+            }
+        }
+    }
+
+    fn buy(&self, buyer: &Buyer) -> rusqlite::Result<Bought> {
+        let strategy = self.sale.strategy;
+        if strategy == Strategy::Queue {
+            let queue = lock(&self.queue).clone();
+            let Some(queue) = queue else {
+                return Err(strategy::failure("the queue's writer has stopped"));
+            };
+            return strategy::buy_through_queue(
+                &queue,
+                &self.depth,
+                buyer.user,
+                buyer.product,
+                &self.trip,
+            );
+        }
+        let pooled = match self.sale.connections {
+            Connections::Pool => lock(&self.pool).pop(),
+            Connections::PerRequest => None,
+        };
+        let connection = match pooled {
+            Some(connection) => connection,
+            None => open(&self.sale.database, self.sale.synchronous)
+                .map_err(|error| strategy::failure(error.to_string()))?,
+        };
+        let bought = strategy::buy(strategy, &connection, buyer.user, buyer.product, &self.trip);
+        if self.sale.connections == Connections::Pool {
+            lock(&self.pool).push(connection);
+        }
+        bought
+    }
+
+    /// The counters as they stand, for `GET /stats`.
+    pub fn stats(&self) -> serde_json::Value {
+        serde_json::json!({
+            "offered": self.offered.get(),
+            "orders": self.orders.get(),
+            "sold_out": self.sold_out.get(),
+            "refused": {
+                "filtered": self.refused[0].1.get(),
+                "not_reserved": self.refused[1].1.get(),
+                "sold_out": self.refused[2].1.get(),
+            },
+            "duplicates": self.duplicates.get(),
+            "errors": self.errors.get(),
+            "busy_retries": self.trip.busy_retries.get(),
+            "stock_left": self.stock_left.get(),
+            "strategy": self.sale.strategy.name(),
+            "filters": self.filters.iter().map(Filter::label).collect::<Vec<_>>(),
+        })
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Runs the sale on a prepared store, counting on `context` as it goes.
 pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
-    let filters = filters::parse_all(&sale.filters, sale.products).map_err(anyhow::Error::msg)?;
-    let through: Vec<_> = filters
-        .iter()
-        .map(|filter| context.counter(&format!("through {}", filter.label())))
-        .collect();
-    let state = SaleState {
-        started: Instant::now(),
-        stock_per_product: sale.stock as u64,
-        products: sale.products.max(1),
-        orders: AtomicU64::new(0),
-    };
-    let refused = [
-        (
-            Refusal::Filtered,
-            context.counter("refused: filtered (429)"),
-        ),
-        (
-            Refusal::NotReserved,
-            context.counter("refused: not reserved (403)"),
-        ),
-        (Refusal::SoldOut, context.counter("refused: sold out (409)")),
-    ];
-    let duplicates = context.counter("duplicates refused by the database");
-    let offered = context.counter("offered");
-    let orders = context.counter("orders");
-    let sold_out = context.counter("sold out");
-    let errors = context.counter("errors");
-    let trip = Trip {
-        rtt: sale.rtt,
-        busy_retries: context.counter("busy retries"),
-    };
-    let stock_left = context.gauge("stock left");
-    stock_left.set(sale.stock as i64 * sale.products.max(1) as i64);
-    let depth = context.gauge("queue depth");
+    let shop = Shop::open(sale, context)?;
     let latency = context.histogram("purchase", "µs");
     let next = AtomicU64::new(0);
     let started = Instant::now();
-    let busy_before = trip.busy_retries.get();
-    let counted_before = (offered.get(), orders.get(), sold_out.get(), errors.get());
-    let (queue, requests) = std::sync::mpsc::sync_channel::<strategy::Request>(1024);
+    let busy_before = shop.trip.busy_retries.get();
+    let counted_before = (
+        shop.offered.get(),
+        shop.orders.get(),
+        shop.sold_out.get(),
+        shop.errors.get(),
+    );
     let mut took: Vec<u32> = Vec::new();
     std::thread::scope(|scope| -> anyhow::Result<()> {
-        let writer =
-            if sale.strategy == Strategy::Queue {
-                let connection = open(&sale.database, sale.synchronous)?;
-                let (depth, groups, stop) = (
-                    depth.clone(),
-                    context.counter("commit groups"),
-                    context.cancel_token().clone(),
-                );
-                Some(scope.spawn(move || {
-                    strategy::write_queue(connection, requests, depth, groups, stop)
-                }))
-            } else {
-                drop(requests);
-                None
-            };
+        shop.start_writer(scope)?;
         let workers: Vec<_> = (0..sale.workers.max(1))
             .map(|_| {
-                let queue = queue.clone();
-                let (trip, depth, next) = (trip.clone(), depth.clone(), &next);
-                let (filters, through, state, refused, duplicates) =
-                    (&filters, &through, &state, &refused, duplicates.clone());
-                let (offered, orders, sold_out, errors, stock_left) = (
-                    offered.clone(),
-                    orders.clone(),
-                    sold_out.clone(),
-                    errors.clone(),
-                    stock_left.clone(),
-                );
+                let (shop, next) = (&shop, &next);
                 let mut latency = latency.recorder();
-                scope.spawn(move || -> anyhow::Result<Vec<u32>> {
+                scope.spawn(move || {
                     let mut took = Vec::new();
-                    let mut pooled = match sale.connections {
-                        Connections::Pool if sale.strategy != Strategy::Queue => {
-                            Some(open(&sale.database, sale.synchronous)?)
-                        }
-                        _ => None,
-                    };
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         if index >= sale.users || context.is_cancelled() {
-                            return Ok(took);
+                            return took;
                         }
                         let due =
                             started + arrival_time(sale.arrival, index, sale.users, sale.spread);
                         let now = Instant::now();
                         if due > now && context.sleep(due - now) {
-                            return Ok(took);
+                            return took;
                         }
                         let user = index + 1;
-                        let product = wanted(user, sale.products);
-                        let tries = if index % 100 < sale.bots {
-                            BOT_TRIES
-                        } else {
-                            1
-                        };
+                        let bot = index % 100 < sale.bots;
                         let buyer = Buyer {
                             user,
-                            product,
-                            bot: tries > 1,
+                            product: wanted(user, sale.products),
+                            bot,
                         };
-                        for _ in 0..tries {
-                            offered.increment();
+                        for _ in 0..if bot { BOT_TRIES } else { 1 } {
                             let begun = Instant::now();
-                            let refusal = filters.iter().zip(through).find_map(
-                                |(filter, passed)| match filter.admit(&buyer, state) {
-                                    Ok(()) => {
-                                        passed.increment();
-                                        None
-                                    }
-                                    Err(refusal) => Some(refusal),
-                                },
-                            );
-                            if let Some(refusal) = refusal {
-                                if let Some((_, counter)) =
-                                    refused.iter().find(|(kind, _)| *kind == refusal)
-                                {
-                                    counter.increment();
-                                }
-                                continue;
-                            }
-                            let bought = match (sale.strategy, &mut pooled) {
-                                (Strategy::Queue, _) => strategy::buy_through_queue(
-                                    &queue, &depth, user, product, &trip,
-                                ),
-                                (strategy, Some(connection)) => {
-                                    strategy::buy(strategy, connection, user, product, &trip)
-                                }
-                                (strategy, None) => open(&sale.database, sale.synchronous)
-                                    .map_err(|error| strategy::failure(error.to_string()))
-                                    .and_then(|connection| {
-                                        strategy::buy(strategy, &connection, user, product, &trip)
-                                    }),
-                            };
+                            let answer = shop.offer(&buyer);
                             let micros = begun.elapsed().as_micros() as u64;
                             latency.record(micros);
                             took.push(micros.min(u32::MAX as u64) as u32);
-                            for filter in filters {
-                                filter.after(&buyer, matches!(bought, Ok(Bought::Order(_))));
-                            }
-                            match bought {
-                                Ok(Bought::Order(_)) => {
-                                    orders.increment();
-                                    state.orders.fetch_add(1, Ordering::Relaxed);
-                                    stock_left.add(-1);
-                                    break;
-                                }
-                                Ok(Bought::SoldOut) => sold_out.increment(),
-                                Err(error) if is_duplicate(&error) => {
-                                    duplicates.increment();
-                                    break;
-                                }
-                                Err(error) => {
-                                    errors.increment();
-                                    if errors.get() <= 5 {
-                                        context.warn(format!("user {user}: {error}"));
-                                    }
-                                    break;
-                                }
+                            // Only a bot that was turned away or found nothing tries again.
+                            if !matches!(answer, Answer::SoldOut | Answer::Refused(_)) {
+                                break;
                             }
                         }
                     }
                 })
             })
             .collect();
-        drop(queue);
         for worker in workers {
-            took.extend(worker.join().expect("a buyer does not panic")?);
+            took.extend(worker.join().expect("a buyer does not panic"));
         }
-        if let Some(writer) = writer {
-            writer.join().expect("the writer does not panic");
-        }
+        shop.stop_writer();
         Ok(())
     })?;
     let seconds = started.elapsed().as_secs_f64();
     let audit = store::audit(&open(&sale.database, sale.synchronous)?)?;
     Ok(Outcome {
         seconds,
-        offered: offered.get() - counted_before.0,
-        orders: orders.get() - counted_before.1,
-        sold_out: sold_out.get() - counted_before.2,
-        errors: errors.get() - counted_before.3,
-        busy_retries: trip.busy_retries.get() - busy_before,
+        offered: shop.offered.get() - counted_before.0,
+        orders: shop.orders.get() - counted_before.1,
+        sold_out: shop.sold_out.get() - counted_before.2,
+        errors: shop.errors.get() - counted_before.3,
+        busy_retries: shop.trip.busy_retries.get() - busy_before,
         p99_ms: percentile(&mut took, 0.99) as f64 / 1000.0,
         audit,
     })

@@ -17,7 +17,6 @@
 //! page elsewhere trying to start labs on your machine).
 
 mod course;
-mod guard;
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -147,8 +146,8 @@ fn router(state: Shared, bound: SocketAddr) -> Router {
         .route("/api/exercises/{id}/hint", post(course::reveal_hint))
         .route("/api/exercises/{id}/check", post(course::check_exercise))
         .layer(axum::middleware::from_fn_with_state(
-            Arc::new(guard::SameOrigin::new(bound)),
-            guard::refuse_cross_site,
+            Arc::new(lab_core::http_guard::SameOrigin::new(bound)),
+            lab_core::http_guard::refuse_cross_site,
         ))
         .with_state(state)
 }

@@ -1,6 +1,7 @@
-//! Refusing requests that do not come from the dashboard's own page.
+//! Refusing requests that do not come from the server's own pages: used by the browser
+//! dashboard, and by any lab that serves HTTP on localhost (the flash sale's shop).
 //!
-//! Two attacks matter for a server on localhost that can start programs:
+//! Two attacks matter for a server on localhost:
 //! - **cross-site requests**: a page on another site makes your browser POST to
 //!   `http://127.0.0.1:7878/api/...`. The browser marks such requests with an `Origin` header
 //!   naming the other site (and `Sec-Fetch-Site: cross-site`), so we refuse those.
@@ -45,7 +46,7 @@ impl SameOrigin {
             .unwrap_or("");
         if !self.hosts.iter().any(|allowed| allowed == host) {
             return Some(format!(
-                "refused: Host '{host}' is not this dashboard; open http://{}/ instead",
+                "refused: Host '{host}' is not this server; open http://{}/ instead",
                 self.hosts[0]
             ));
         }
@@ -57,7 +58,7 @@ impl SameOrigin {
                 .any(|allowed| origin == format!("http://{allowed}"));
             if !own {
                 return Some(format!(
-                    "refused: a page from {origin} may not use this dashboard's API"
+                    "refused: a page from {origin} may not use this server's API"
                 ));
             }
         }
