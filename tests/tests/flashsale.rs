@@ -214,3 +214,58 @@ fn the_http_front_answers_each_case_with_its_status_under_concurrent_buyers() {
         "{report}"
     );
 }
+
+#[test]
+fn compare_tabulates_every_strategy_and_draws_them() {
+    let folder = tempfile::tempdir().unwrap();
+    let plot = folder.path().join("sale.svg");
+    let output = command()
+        .args([
+            "lab",
+            "flash-sale",
+            "--compare",
+            "--users",
+            "2000",
+            "--stock",
+            "100",
+            "--rtt",
+            "2",
+            "--plot",
+            plot.to_str().unwrap(),
+            "--headless",
+        ])
+        .output()
+        .unwrap();
+    let lines = common::json_lines(&output.stdout);
+    let report = lines.last().expect("a report");
+    assert_eq!(report["ok"], true, "{report}");
+    let table = &lines[lines.len() - 2]["tables"]["strategies"];
+    let strategies: Vec<&str> = table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row[0].as_str().unwrap())
+        .collect();
+    assert_eq!(strategies, ["naive", "transaction", "guarded", "queue"]);
+    let oversold = table["rows"][0][4].as_f64().unwrap();
+    assert!(oversold > 0.0, "naive oversells: {table}");
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    assert!(svg.starts_with("<svg"), "{}", &svg[..100.min(svg.len())]);
+    for word in ["orders per second", "p99 latency (ms)", "guarded", "queue"] {
+        assert!(svg.contains(word), "{word}");
+    }
+    assert!(
+        svg.contains(&format!("{oversold} oversold")),
+        "the naive bar says what it oversold"
+    );
+    // --plot without --compare is a one-line mistake.
+    let refused = command()
+        .args(["lab", "flash-sale", "--plot", "x.svg", "--headless"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr)
+            .contains("--plot draws the comparison: add --compare")
+    );
+}

@@ -42,6 +42,12 @@ impl Lab for FlashSaleLab {
                     help: "admission filters in order: random:P, threshold:K, waves:N/T, token-bucket:R, reservation, captcha:MS, one-per-user, sold-out",
                 },
                 ParamSpec {
+                    name: "plot",
+                    kind: ParamKind::Text,
+                    default: "",
+                    help: "with --compare: also draw the comparison into this SVG file",
+                },
+                ParamSpec {
                     name: "users",
                     kind: ParamKind::Integer {
                         min: 1,
@@ -145,6 +151,9 @@ impl Lab for FlashSaleLab {
     }
 
     fn validate(&self, params: &Params) -> Result<(), String> {
+        if !params.text("plot").is_empty() && !params.flag("compare") {
+            return Err("--plot draws the comparison: add --compare".to_string());
+        }
         crate::filters::parse_all(params.list("filters"), params.integer("products") as u32)
             .map(|_| ())
             .map_err(|error| format!("--filters: {error}"))
@@ -196,7 +205,7 @@ impl Lab for FlashSaleLab {
         };
         context.chart(&["offered", "orders", "sold out", "busy retries"]);
         if params.flag("compare") {
-            return compare(&sale, context);
+            return compare(&sale, params.text("plot"), context);
         }
         let address = params.text("serve");
         if !address.is_empty() {
@@ -296,7 +305,8 @@ fn show_invariants(context: &LabContext, audit: &store::Audit, one_per_user: boo
 }
 
 /// Every strategy on the same load, one after the other.
-fn compare(sale: &Sale, context: &LabContext) -> anyhow::Result<Verdict> {
+fn compare(sale: &Sale, plot: &str, context: &LabContext) -> anyhow::Result<Verdict> {
+    let mut bars = Vec::new();
     context.set_table(
         "strategies",
         &[
@@ -323,6 +333,12 @@ fn compare(sale: &Sale, context: &LabContext) -> anyhow::Result<Verdict> {
         sale::prepare(&this)?;
         let outcome = sale::run(&this, context)?;
         let held = outcome.audit.holds(sale.one_per_user());
+        bars.push(crate::plot::Bar {
+            strategy: strategy.name().to_string(),
+            orders_per_second: outcome.orders as f64 / outcome.seconds.max(1e-9),
+            p99_ms: outcome.p99_ms,
+            oversold: outcome.audit.oversold,
+        });
         if !held && strategy != Strategy::Naive {
             broken.push(strategy.name());
         }
@@ -348,6 +364,10 @@ fn compare(sale: &Sale, context: &LabContext) -> anyhow::Result<Verdict> {
         ));
     }
     context.bars("strategies", "orders/s");
+    if !plot.is_empty() {
+        crate::plot::write(std::path::Path::new(plot), &bars)?;
+        context.info(format!("the chart is in {plot}"));
+    }
     if broken.is_empty() {
         Ok(Verdict::pass(
             "every strategy but naive kept the invariants: see the table",

@@ -11,6 +11,7 @@
 
 pub mod filters;
 pub mod lab;
+pub mod plot;
 pub mod sale;
 pub mod serve;
 pub mod store;
