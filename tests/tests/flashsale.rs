@@ -269,3 +269,90 @@ fn compare_tabulates_every_strategy_and_draws_them() {
             .contains("--plot draws the comparison: add --compare")
     );
 }
+
+/// `workbench exercise check <exercise>` in a folder holding `file` under the name `as_name`.
+fn check_with(exercise: &str, file: &std::path::Path, as_name: &str) -> (i32, String) {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::copy(file, folder.path().join(as_name)).unwrap();
+    let output = command()
+        .args(["exercise", "check", exercise])
+        .current_dir(folder.path())
+        .env("WORKBENCH_DATA_DIR", folder.path().join(".data"))
+        .env_remove("WORKBENCH_CONTENT")
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+fn exercise_file(folder: &str, exercise: &str, file: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(folder)
+        .join(exercise)
+        .join(file)
+}
+
+#[test]
+fn the_purchase_sql_exercise_passes_a_guarded_purchase_and_fails_the_races() {
+    let exercise = "flashsale-sql";
+    let (code, out) = check_with(
+        exercise,
+        &exercise_file("exercises", exercise, "purchase.sql"),
+        "purchase.sql",
+    );
+    assert_eq!(code, 0, "{out}");
+    for (file, words) in [
+        (
+            "../content/exercises/flashsale-sql/starter/purchase.sql",
+            "FAIL nothing oversold",
+        ),
+        (
+            "exercises/flashsale-sql/read-then-write.sql",
+            "FAIL every item sold",
+        ),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let (code, out) = check_with(exercise, &path, "purchase.sql");
+        assert_eq!(code, 1, "{file}: {out}");
+        assert!(out.contains(words), "{file}: {out}");
+    }
+    // SQL that SQLite refuses is one clear failure.
+    let folder = tempfile::tempdir().unwrap();
+    let broken = folder.path().join("broken.sql");
+    std::fs::write(
+        &broken,
+        "UPDATE products SET stock = stock - 1 WHERE id = :product AND;",
+    )
+    .unwrap();
+    let (code, out) = check_with(exercise, &broken, "purchase.sql");
+    assert_eq!(code, 1);
+    assert!(out.contains("FAIL the SQL runs"), "{out}");
+}
+
+#[test]
+fn the_filters_exercise_wants_no_oversell_a_fast_p99_and_a_sale_that_still_sells() {
+    let exercise = "flashsale-filters";
+    let (code, out) = check_with(
+        exercise,
+        &exercise_file("exercises", exercise, "filters.txt"),
+        "filters.txt",
+    );
+    assert_eq!(code, 0, "{out}");
+    // A lottery still lets too many race for the last items.
+    let (code, out) = check_with(
+        exercise,
+        &exercise_file("exercises", exercise, "lottery.txt"),
+        "filters.txt",
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL nothing oversold"), "{out}");
+    // Turning everyone away is safe and useless.
+    let folder = tempfile::tempdir().unwrap();
+    let nobody = folder.path().join("nobody.txt");
+    std::fs::write(&nobody, "threshold:0\n").unwrap();
+    let (code, out) = check_with(exercise, &nobody, "filters.txt");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL the sale still sells"), "{out}");
+}

@@ -9,6 +9,7 @@
 //! | `serve.rs`    | the same shop behind HTTP: POST /buy, GET /stats                     |
 //! | `lab.rs`      | the lab: one strategy, or all of them on the same load (`--compare`) |
 
+pub mod checks;
 pub mod filters;
 pub mod lab;
 pub mod plot;
@@ -17,7 +18,9 @@ pub mod serve;
 pub mod store;
 pub mod strategy;
 
-/// Adds this crate's lab to the registry.
+/// Adds this crate's lab and exercise checkers to the registry.
 pub fn register(registry: &mut lab_core::Registry) {
     registry.add(lab::FlashSaleLab);
+    registry.add_checker(checks::SqlChecker);
+    registry.add_checker(checks::FiltersChecker);
 }

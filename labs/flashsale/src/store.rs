@@ -122,11 +122,16 @@ impl Audit {
         let sold = self.initial_stock as i64 - self.stock_left;
         let mut checks = vec![
             (
+                "nothing oversold",
+                self.oversold == 0,
+                format!("{} orders past the stock", self.oversold),
+            ),
+            (
                 "orders = initial stock − stock left",
                 self.mismatched_products == 0,
                 format!(
-                    "{} orders, {} left of {} ({} oversold)",
-                    self.orders, self.stock_left, self.initial_stock, self.oversold
+                    "{} orders, {} left of {}",
+                    self.orders, self.stock_left, self.initial_stock
                 ),
             ),
             (

@@ -3,9 +3,9 @@
 //! falls is the whole difference.
 //!
 //! ```text
-//! naive        SELECT stock ── rtt ── INSERT order; UPDATE stock; INSERT ledger   (each alone)
-//!              Two buyers both read "1 left", both buy: an oversell.
-//! transaction  BEGIN; SELECT; INSERT; UPDATE; INSERT ── rtt ── COMMIT
+//! naive        ── rtt ── SELECT stock ── rtt ── INSERT order; UPDATE stock; INSERT ledger
+//!              (each statement alone) Two buyers both read "1 left", both buy: an oversell.
+//! transaction  ── rtt ── BEGIN; SELECT; INSERT; UPDATE; INSERT ── rtt ── COMMIT
 //!              Correct, but the one write lock is held across the network wait: everyone queues.
 //! guarded      ── rtt ── BEGIN IMMEDIATE; UPDATE … SET stock = stock - 1
 //!                        WHERE id = ? AND stock > 0 RETURNING stock; INSERT; INSERT; COMMIT
@@ -149,6 +149,7 @@ fn naive(
     product: u32,
     trip: &Trip,
 ) -> rusqlite::Result<Bought> {
+    trip.wait();
     let stock: i64 = trip.retry(|| {
         connection.query_row(
             "SELECT stock FROM products WHERE id = ?1",
@@ -186,6 +187,7 @@ fn transaction(
     product: u32,
     trip: &Trip,
 ) -> rusqlite::Result<Bought> {
+    trip.wait();
     trip.retry(|| {
         connection.execute_batch("BEGIN")?;
         let result = (|| {

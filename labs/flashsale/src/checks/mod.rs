@@ -1,0 +1,45 @@
+//! Checkers for the flash-sale exercises.
+//!
+//! | checker             | the student writes                 | the checker                                  |
+//! |---------------------|------------------------------------|----------------------------------------------|
+//! | `flashsale-sql`     | the SQL of one purchase            | runs it for 2,000 buyers at once, a round trip per statement, and audits the store |
+//! | `flashsale-filters` | the filters in front of a naive shop | runs the sale through them: no oversell, p99 under the target, the stock still sold |
+
+mod filters;
+mod sql;
+
+pub use filters::FiltersChecker;
+pub use sql::SqlChecker;
+
+use lab_core::exercise::Check;
+
+use crate::store::Audit;
+
+/// One check per invariant of the store.
+fn invariant_checks(audit: &Audit) -> Vec<Check> {
+    audit
+        .invariants(false)
+        .into_iter()
+        .map(|(name, held, found)| {
+            if held {
+                Check::pass(name, found)
+            } else {
+                Check::fail(name, "it holds", found)
+            }
+        })
+        .collect()
+}
+
+/// A whole-number setting of the exercise.
+fn number(
+    setup: &lab_core::exercise::CheckSetup,
+    name: &str,
+    default: &str,
+) -> anyhow::Result<u64> {
+    let text = setup.setting(name, default);
+    text.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "the exercise's setting {name} = \"{text}\" is not a number (a bug in the exercise)"
+        )
+    })
+}

@@ -1,0 +1,6 @@
+-- Broken: the stock is read in one statement and taken in the next.
+INSERT INTO orders (user, product, created_at)
+    SELECT :user, :product, julianday('now') FROM products WHERE id = :product AND stock > 0;
+UPDATE products SET stock = stock - 1 WHERE id = :product AND changes() = 1;
+INSERT INTO stock_ledger (product, order_id, change, stock_after)
+    SELECT :product, last_insert_rowid(), -1, stock FROM products WHERE id = :product AND changes() = 1;
