@@ -356,3 +356,50 @@ fn the_filters_exercise_wants_no_oversell_a_fast_p99_and_a_sale_that_still_sells
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL the sale still sells"), "{out}");
 }
+
+#[test]
+fn the_polite_client_exercise_passes_the_references_and_catches_an_impatient_client() {
+    let exercise = "flashsale-polite-client";
+    let solutions = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("exercises")
+        .join(exercise);
+    let php_present = std::process::Command::new("php")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    let mut cases = vec![
+        ("python3", "solution.py", true),
+        ("python3", "broken.py", false),
+    ];
+    if php_present || !common::missing_tool("php", "the PHP polite client") {
+        cases.push(("php", "solution.php", true));
+    }
+    for (interpreter, file, passes) in cases {
+        let program = solutions.join(file);
+        let folder = tempfile::tempdir().unwrap();
+        let output = command()
+            .args([
+                "exercise",
+                "check",
+                exercise,
+                "--",
+                interpreter,
+                program.to_str().unwrap(),
+            ])
+            .current_dir(folder.path())
+            .env("WORKBENCH_DATA_DIR", folder.path().join(".data"))
+            .env_remove("WORKBENCH_CONTENT")
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&output.stdout);
+        if passes {
+            assert_eq!(output.status.code(), Some(0), "{file}: {out}");
+        } else {
+            assert_eq!(output.status.code(), Some(1), "{file}: {out}");
+            assert!(
+                out.contains("FAIL waits as Retry-After says before asking again"),
+                "{out}"
+            );
+        }
+    }
+}

@@ -23,4 +23,5 @@ pub fn register(registry: &mut lab_core::Registry) {
     registry.add(lab::FlashSaleLab);
     registry.add_checker(checks::SqlChecker);
     registry.add_checker(checks::FiltersChecker);
+    registry.add_checker(checks::PoliteClientChecker);
 }

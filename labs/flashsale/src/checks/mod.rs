@@ -4,11 +4,14 @@
 //! |---------------------|------------------------------------|----------------------------------------------|
 //! | `flashsale-sql`     | the SQL of one purchase            | runs it for 2,000 buyers at once, a round trip per statement, and audits the store |
 //! | `flashsale-filters` | the filters in front of a naive shop | runs the sale through them: no oversell, p99 under the target, the stock still sold |
+//! | `flashsale-polite-client` | an HTTP buyer in PHP or Python | is a busy shop: 429 with Retry-After, 429, 409; watches the waits |
 
 mod filters;
+mod polite_client;
 mod sql;
 
 pub use filters::FiltersChecker;
+pub use polite_client::PoliteClientChecker;
 pub use sql::SqlChecker;
 
 use lab_core::exercise::Check;
