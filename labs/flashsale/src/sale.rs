@@ -230,16 +230,39 @@ impl Shop {
 
     /// One offer: through the filters, then to the database.
     pub fn offer(&self, buyer: &Buyer) -> Answer {
+        match self.admit(buyer) {
+            Some(refused) => refused,
+            None => self.complete(buyer),
+        }
+    }
+
+    /// Counts an offer and runs it through the filters: `Some` answer when one turned the
+    /// buyer away. Blocks only for a captcha (see [`Shop::admits_without_blocking`]).
+    pub fn admit(&self, buyer: &Buyer) -> Option<Answer> {
         self.offered.increment();
         for (filter, passed) in self.filters.iter().zip(&self.through) {
             if let Err(refusal) = filter.admit(buyer, &self.state) {
                 if let Some((_, counter)) = self.refused.iter().find(|(kind, _)| *kind == refusal) {
                     counter.increment();
                 }
-                return Answer::Refused(refusal);
+                return Some(Answer::Refused(refusal));
             }
             passed.increment();
         }
+        None
+    }
+
+    /// Whether [`Shop::admit`] never sleeps, so that an async server may call it on its own
+    /// threads and save the trip to a blocking one for the buyers turned away.
+    pub fn admits_without_blocking(&self) -> bool {
+        !self
+            .filters
+            .iter()
+            .any(|filter| matches!(filter, Filter::Captcha(_)))
+    }
+
+    /// The database's part of an offer that went through the filters.
+    pub fn complete(&self, buyer: &Buyer) -> Answer {
         let bought = self.buy(buyer);
         for filter in &self.filters {
             filter.after(buyer, matches!(bought, Ok(Bought::Order(_))));
