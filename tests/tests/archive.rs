@@ -430,32 +430,6 @@ fn bad_input_is_one_line_naming_what_and_where() {
     assert!(!ok && err.contains("unknown format \"rar\""), "{err}");
 }
 
-/// `workbench exercise start` then `check` in a fresh folder, as a student would; returns
-/// (exit code, stdout).
-fn exercise_in(folder: &Path, exercise: &str, command: &[&str]) -> (i32, String) {
-    let mut args = vec!["exercise", "check", exercise];
-    if !command.is_empty() {
-        args.push("--");
-        args.extend(command);
-    }
-    let binaries = common::workbench().parent().unwrap().to_path_buf();
-    let path = std::env::join_paths(
-        std::iter::once(binaries).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
-    )
-    .unwrap();
-    let output = common::command()
-        .args(&args)
-        .current_dir(folder)
-        .env("WORKBENCH_DATA_DIR", folder.join(".data"))
-        .env_remove("WORKBENCH_CONTENT")
-        .env("PATH", path)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    assert!(!text(&output.stderr).contains("panicked"));
-    (output.status.code().unwrap_or(-1), text(&output.stdout))
-}
-
 /// A folder with an exercise's starter files, written by `workbench exercise start`.
 fn started(exercise: &str) -> tempfile::TempDir {
     let folder = tempfile::tempdir().unwrap();
@@ -490,7 +464,7 @@ fn packing_the_application_passes_with_the_references_and_fails_where_it_should(
     let php_build = ["php", "-d", "phar.readonly=0", "app/build.php"];
     // The starter as it comes: PHP writes no archive with nothing in it.
     let folder = started("archive-pack-app");
-    let (code, out) = exercise_in(folder.path(), "archive-pack-app", &php_build);
+    let (code, out) = common::check_exercise_in(folder.path(), "archive-pack-app", &php_build);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL writes app.phar"), "{out}");
 
@@ -500,7 +474,7 @@ fn packing_the_application_passes_with_the_references_and_fails_where_it_should(
         folder.path().join("app/build.php"),
     )
     .unwrap();
-    let (code, out) = exercise_in(folder.path(), "archive-pack-app", &php_build);
+    let (code, out) = common::check_exercise_in(folder.path(), "archive-pack-app", &php_build);
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("PASS `php app.phar` prints \"Hello from a phar, version 1.2\""),
@@ -512,20 +486,22 @@ fn packing_the_application_passes_with_the_references_and_fails_where_it_should(
         .unwrap()
         .replace(", '/^(?!.*build\\.php$).*/'", "");
     std::fs::write(folder.path().join("app/build.php"), shipping).unwrap();
-    let (code, out) = exercise_in(folder.path(), "archive-pack-app", &php_build);
+    let (code, out) = common::check_exercise_in(folder.path(), "archive-pack-app", &php_build);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL leaves out build.php"), "{out}");
 
     // The Python reference writes the format byte by byte; the starter does not get that far.
     let folder = started("archive-pack-app");
-    let (code, out) = exercise_in(folder.path(), "archive-pack-app", &["python3", "build.py"]);
+    let (code, out) =
+        common::check_exercise_in(folder.path(), "archive-pack-app", &["python3", "build.py"]);
     assert_eq!(code, 1, "the starter alone must not pass: {out}");
     std::fs::copy(
         reference("archive-pack-app", "build.py"),
         folder.path().join("build.py"),
     )
     .unwrap();
-    let (code, out) = exercise_in(folder.path(), "archive-pack-app", &["python3", "build.py"]);
+    let (code, out) =
+        common::check_exercise_in(folder.path(), "archive-pack-app", &["python3", "build.py"]);
     assert_eq!(code, 0, "{out}");
 }
 
@@ -541,7 +517,7 @@ fn repairing_the_broken_phar_passes_with_the_references_and_the_broken_one_fails
         folder.path().join("tool-fixed.phar"),
     )
     .unwrap();
-    let (code, out) = exercise_in(folder.path(), "archive-fix-broken", &[]);
+    let (code, out) = common::check_exercise_in(folder.path(), "archive-fix-broken", &[]);
     assert_eq!(code, 1, "{out}");
     for failed in [
         "FAIL leaves out build.php",
@@ -563,7 +539,7 @@ fn repairing_the_broken_phar_passes_with_the_references_and_the_broken_one_fails
         ("fix.py", vec!["python3", "fix.py"]),
     ] {
         let folder = started("archive-fix-broken");
-        let (code, out) = exercise_in(folder.path(), "archive-fix-broken", &command);
+        let (code, out) = common::check_exercise_in(folder.path(), "archive-fix-broken", &command);
         assert_eq!(code, 1, "the {file} starter alone must not pass: {out}");
         std::fs::copy(
             reference("archive-fix-broken", file),
@@ -571,7 +547,7 @@ fn repairing_the_broken_phar_passes_with_the_references_and_the_broken_one_fails
         )
         .unwrap();
         std::fs::remove_file(folder.path().join("tool-fixed.phar")).ok();
-        let (code, out) = exercise_in(folder.path(), "archive-fix-broken", &command);
+        let (code, out) = common::check_exercise_in(folder.path(), "archive-fix-broken", &command);
         assert_eq!(code, 0, "{file}: {out}");
     }
 }

@@ -270,23 +270,6 @@ fn compare_tabulates_every_strategy_and_draws_them() {
     );
 }
 
-/// `workbench exercise check <exercise>` in a folder holding `file` under the name `as_name`.
-fn check_with(exercise: &str, file: &std::path::Path, as_name: &str) -> (i32, String) {
-    let folder = tempfile::tempdir().unwrap();
-    std::fs::copy(file, folder.path().join(as_name)).unwrap();
-    let output = command()
-        .args(["exercise", "check", exercise])
-        .current_dir(folder.path())
-        .env("WORKBENCH_DATA_DIR", folder.path().join(".data"))
-        .env_remove("WORKBENCH_CONTENT")
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
-}
-
 fn exercise_file(folder: &str, exercise: &str, file: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join(folder)
@@ -297,7 +280,7 @@ fn exercise_file(folder: &str, exercise: &str, file: &str) -> std::path::PathBuf
 #[test]
 fn the_purchase_sql_exercise_passes_a_guarded_purchase_and_fails_the_races() {
     let exercise = "flashsale-sql";
-    let (code, out) = check_with(
+    let (code, out) = common::check_exercise_with_file(
         exercise,
         &exercise_file("exercises", exercise, "purchase.sql"),
         "purchase.sql",
@@ -314,7 +297,7 @@ fn the_purchase_sql_exercise_passes_a_guarded_purchase_and_fails_the_races() {
         ),
     ] {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
-        let (code, out) = check_with(exercise, &path, "purchase.sql");
+        let (code, out) = common::check_exercise_with_file(exercise, &path, "purchase.sql");
         assert_eq!(code, 1, "{file}: {out}");
         assert!(out.contains(words), "{file}: {out}");
     }
@@ -326,7 +309,7 @@ fn the_purchase_sql_exercise_passes_a_guarded_purchase_and_fails_the_races() {
         "UPDATE products SET stock = stock - 1 WHERE id = :product AND;",
     )
     .unwrap();
-    let (code, out) = check_with(exercise, &broken, "purchase.sql");
+    let (code, out) = common::check_exercise_with_file(exercise, &broken, "purchase.sql");
     assert_eq!(code, 1);
     assert!(out.contains("FAIL the SQL runs"), "{out}");
 }
@@ -334,14 +317,14 @@ fn the_purchase_sql_exercise_passes_a_guarded_purchase_and_fails_the_races() {
 #[test]
 fn the_filters_exercise_wants_no_oversell_a_fast_p99_and_a_sale_that_still_sells() {
     let exercise = "flashsale-filters";
-    let (code, out) = check_with(
+    let (code, out) = common::check_exercise_with_file(
         exercise,
         &exercise_file("exercises", exercise, "filters.txt"),
         "filters.txt",
     );
     assert_eq!(code, 0, "{out}");
     // A lottery still lets too many race for the last items.
-    let (code, out) = check_with(
+    let (code, out) = common::check_exercise_with_file(
         exercise,
         &exercise_file("exercises", exercise, "lottery.txt"),
         "filters.txt",
@@ -352,7 +335,7 @@ fn the_filters_exercise_wants_no_oversell_a_fast_p99_and_a_sale_that_still_sells
     let folder = tempfile::tempdir().unwrap();
     let nobody = folder.path().join("nobody.txt");
     std::fs::write(&nobody, "threshold:0\n").unwrap();
-    let (code, out) = check_with(exercise, &nobody, "filters.txt");
+    let (code, out) = common::check_exercise_with_file(exercise, &nobody, "filters.txt");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL the sale still sells"), "{out}");
 }
@@ -377,25 +360,15 @@ fn the_polite_client_exercise_passes_the_references_and_catches_an_impatient_cli
     for (interpreter, file, passes) in cases {
         let program = solutions.join(file);
         let folder = tempfile::tempdir().unwrap();
-        let output = command()
-            .args([
-                "exercise",
-                "check",
-                exercise,
-                "--",
-                interpreter,
-                program.to_str().unwrap(),
-            ])
-            .current_dir(folder.path())
-            .env("WORKBENCH_DATA_DIR", folder.path().join(".data"))
-            .env_remove("WORKBENCH_CONTENT")
-            .output()
-            .unwrap();
-        let out = String::from_utf8_lossy(&output.stdout);
+        let (code, out) = common::check_exercise_in(
+            folder.path(),
+            exercise,
+            &[interpreter, program.to_str().unwrap()],
+        );
         if passes {
-            assert_eq!(output.status.code(), Some(0), "{file}: {out}");
+            assert_eq!(code, 0, "{file}: {out}");
         } else {
-            assert_eq!(output.status.code(), Some(1), "{file}: {out}");
+            assert_eq!(code, 1, "{file}: {out}");
             assert!(
                 out.contains("FAIL waits as Retry-After says before asking again"),
                 "{out}"

@@ -598,24 +598,6 @@ fn the_cascade_example_suite_fails_in_one_place_and_skips_what_follows() {
     assert!(stdout.contains("cart: item 42 is out of stock"), "{stdout}");
 }
 
-/// `workbench exercise check <exercise>` in a folder holding `suite` as suite.toml; returns
-/// the exit code and what it printed.
-fn check_suite_exercise(exercise: &str, suite: &Path) -> (i32, String) {
-    let folder = tempfile::tempdir().unwrap();
-    std::fs::copy(suite, folder.path().join("suite.toml")).unwrap();
-    let output = command()
-        .args(["exercise", "check", exercise])
-        .current_dir(folder.path())
-        .env("WORKBENCH_DATA_DIR", folder.path().join(".data"))
-        .env_remove("WORKBENCH_CONTENT")
-        .output()
-        .unwrap();
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-    )
-}
-
 fn exercise_file(exercise: &str, file: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("exercises")
@@ -634,24 +616,35 @@ fn starter(exercise: &str) -> std::path::PathBuf {
 fn the_session_suite_exercise_passes_the_reference_and_fails_the_broken_suites_in_the_right_place()
 {
     let exercise = "testdeps-session-suite";
-    let (code, out) = check_suite_exercise(exercise, &exercise_file(exercise, "suite.toml"));
+    let (code, out) = common::check_exercise_with_file(
+        exercise,
+        &exercise_file(exercise, "suite.toml"),
+        "suite.toml",
+    );
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("PASS quit is skipped because get failed"),
         "{out}"
     );
     // The starter has only its first test.
-    let (code, out) = check_suite_exercise(exercise, &starter(exercise));
+    let (code, out) = common::check_exercise_with_file(exercise, &starter(exercise), "suite.toml");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("no hello, no set, no get, no quit"), "{out}");
     // A get on a connection of its own finds nothing SET there.
-    let (code, out) =
-        check_suite_exercise(exercise, &exercise_file(exercise, "new-connection.toml"));
+    let (code, out) = common::check_exercise_with_file(
+        exercise,
+        &exercise_file(exercise, "new-connection.toml"),
+        "suite.toml",
+    );
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("FAIL talks on one connection"), "{out}");
     assert!(out.contains("2 connections"), "{out}");
     // A get that accepts any answer cannot point at the broken server.
-    let (code, out) = check_suite_exercise(exercise, &exercise_file(exercise, "lenient.toml"));
+    let (code, out) = common::check_exercise_with_file(
+        exercise,
+        &exercise_file(exercise, "lenient.toml"),
+        "suite.toml",
+    );
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("FAIL get fails against a server that forgets what was SET"),
@@ -662,19 +655,27 @@ fn the_session_suite_exercise_passes_the_reference_and_fails_the_broken_suites_i
 #[test]
 fn the_fix_suite_exercise_refuses_the_cycle_and_the_wrong_dependency() {
     let exercise = "testdeps-fix-suite";
-    let (code, out) = check_suite_exercise(exercise, &starter(exercise));
+    let (code, out) = common::check_exercise_with_file(exercise, &starter(exercise), "suite.toml");
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("a cycle of dependencies, so none of them can run: login → logout → login"),
         "{out}"
     );
-    let (code, out) = check_suite_exercise(exercise, &exercise_file(exercise, "still-wrong.toml"));
+    let (code, out) = common::check_exercise_with_file(
+        exercise,
+        &exercise_file(exercise, "still-wrong.toml"),
+        "suite.toml",
+    );
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("FAIL checkout depends on add_to_cart"),
         "{out}"
     );
     assert!(out.contains("FAIL run, checkout is skipped"), "{out}");
-    let (code, out) = check_suite_exercise(exercise, &exercise_file(exercise, "suite.toml"));
+    let (code, out) = common::check_exercise_with_file(
+        exercise,
+        &exercise_file(exercise, "suite.toml"),
+        "suite.toml",
+    );
     assert_eq!(code, 0, "{out}");
 }

@@ -1,35 +1,15 @@
 //! The `archive` lab run for real: every round packs and unpacks every file unchanged, and the
 //! layout it shows is where the parts of the phar really are.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use lab_archive::Format;
 use lab_archive::lab::{ArchiveLab, layout};
-use lab_core::{Lab, LabEvent, LabRun, Report, RunOptions, Snapshot};
+use lab_core::{LabRun, Report, Snapshot};
 
 /// Runs the lab to its end; returns its report and last snapshot.
 fn run(flags: &[(&str, &str)]) -> (Report, Snapshot) {
-    let lab: Arc<dyn Lab> = Arc::new(ArchiveLab);
-    let pairs: Vec<(String, String)> = flags
-        .iter()
-        .map(|(name, value)| (name.to_string(), value.to_string()))
-        .collect();
-    let params = lab.parse_params(&pairs).unwrap();
-    let options = RunOptions {
-        duration: Some(Duration::from_secs(60)),
-        ..RunOptions::default()
-    };
-    let run = LabRun::start(lab, params, options);
-    let mut subscription = run.subscribe();
-    let mut last = Snapshot::default();
-    while let Some(event) = subscription.next_blocking() {
-        match event {
-            LabEvent::Snapshot(snapshot) => last = snapshot,
-            LabEvent::Report(report) => return (report, last),
-        }
-    }
-    (run.wait(), last)
+    LabRun::to_end(ArchiveLab, flags, Duration::from_secs(60)).unwrap()
 }
 
 #[test]

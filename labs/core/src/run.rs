@@ -162,6 +162,36 @@ impl LabRun {
             .expect("the sampler always leaves a report when it ends")
     }
 
+    /// Runs `lab` with flags as typed on the command line (`("rounds", "2")`) for at most
+    /// `limit`, to its end; returns the report and the last snapshot (its tables and graphs as
+    /// the run left them). For tests and benchmarks; a bad flag is the parser's one-line error.
+    pub fn to_end(
+        lab: impl Lab,
+        flags: &[(&str, &str)],
+        limit: Duration,
+    ) -> Result<(Report, Snapshot), String> {
+        let lab: Arc<dyn Lab> = Arc::new(lab);
+        let pairs: Vec<(String, String)> = flags
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        let params = lab.parse_params(&pairs)?;
+        let options = RunOptions {
+            duration: Some(limit),
+            ..RunOptions::default()
+        };
+        let run = LabRun::start(lab, params, options);
+        let mut subscription = run.subscribe();
+        let mut last = Snapshot::default();
+        while let Some(event) = subscription.next_blocking() {
+            match event {
+                LabEvent::Snapshot(snapshot) => last = snapshot,
+                LabEvent::Report(report) => return Ok((report, last)),
+            }
+        }
+        Ok((run.wait(), last))
+    }
+
     /// The recent history followed by the live stream; ends after the report.
     pub fn subscribe(&self) -> Subscription {
         let history = lock(&self.shared.history);

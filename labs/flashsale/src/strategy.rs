@@ -150,32 +150,14 @@ fn naive(
     trip: &Trip,
 ) -> rusqlite::Result<Bought> {
     trip.wait();
-    let stock: i64 = trip.retry(|| {
-        connection.query_row(
-            "SELECT stock FROM products WHERE id = ?1",
-            [product],
-            |row| row.get(0),
-        )
-    })?;
+    let stock = trip.retry(|| read_stock(connection, product))?;
     if stock <= 0 {
         return Ok(Bought::SoldOut);
     }
     // Meanwhile, others read the same stock.
     trip.wait();
-    trip.retry(|| {
-        connection.execute(
-            "INSERT INTO orders (user, product, created_at) VALUES (?1, ?2, ?3)",
-            params![user as i64, product, now_seconds()],
-        )
-    })?;
-    let order = connection.last_insert_rowid();
-    let after: i64 = trip.retry(|| {
-        connection.query_row(
-            "UPDATE products SET stock = stock - 1 WHERE id = ?1 RETURNING stock",
-            [product],
-            |row| row.get(0),
-        )
-    })?;
+    let order = trip.retry(|| insert_order(connection, user, product))?;
+    let after = trip.retry(|| take_one(connection, product))?;
     trip.retry(|| record_ledger(connection, product, order, after))?;
     Ok(Bought::Order(order))
 }
@@ -191,20 +173,11 @@ fn transaction(
     trip.retry(|| {
         connection.execute_batch("BEGIN")?;
         let result = (|| {
-            let stock: i64 = connection.query_row(
-                "SELECT stock FROM products WHERE id = ?1",
-                [product],
-                |row| row.get(0),
-            )?;
-            if stock <= 0 {
+            if read_stock(connection, product)? <= 0 {
                 return Ok(Bought::SoldOut);
             }
             let order = insert_order(connection, user, product)?;
-            let after: i64 = connection.query_row(
-                "UPDATE products SET stock = stock - 1 WHERE id = ?1 RETURNING stock",
-                [product],
-                |row| row.get(0),
-            )?;
+            let after = take_one(connection, product)?;
             record_ledger(connection, product, order, after)?;
             // The client is told, and answers "commit": the lock is held all that while.
             trip.wait();
@@ -236,6 +209,23 @@ pub fn sell_one(connection: &Connection, user: u64, product: u32) -> rusqlite::R
     let order = insert_order(connection, user, product)?;
     record_ledger(connection, product, order, after)?;
     Ok(Bought::Order(order))
+}
+
+fn read_stock(connection: &Connection, product: u32) -> rusqlite::Result<i64> {
+    connection.query_row(
+        "SELECT stock FROM products WHERE id = ?1",
+        [product],
+        |row| row.get(0),
+    )
+}
+
+/// One less in stock, whatever the stock is (the guard was a read before): the stock after.
+fn take_one(connection: &Connection, product: u32) -> rusqlite::Result<i64> {
+    connection.query_row(
+        "UPDATE products SET stock = stock - 1 WHERE id = ?1 RETURNING stock",
+        [product],
+        |row| row.get(0),
+    )
 }
 
 fn insert_order(connection: &Connection, user: u64, product: u32) -> rusqlite::Result<i64> {

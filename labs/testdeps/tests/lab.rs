@@ -1,34 +1,15 @@
 //! The `test-deps` lab on its cascade example: the graph's nodes end in the states PHPUnit's
 //! rules give, the skips follow the failure, and the critical path is the slowest chain.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use lab_core::{Lab, LabEvent, LabRun, Report, RunOptions, Snapshot};
+use lab_core::{LabRun, Report, Snapshot};
 use lab_testdeps::lab::{TestDepsLab, critical_path, graph_of};
 use lab_testdeps::run::{Outcome, TestResult};
 
+/// Runs the lab to its end; returns its report and last snapshot.
 fn run(flags: &[(&str, &str)]) -> (Report, Snapshot) {
-    let lab: Arc<dyn Lab> = Arc::new(TestDepsLab);
-    let pairs: Vec<(String, String)> = flags
-        .iter()
-        .map(|(name, value)| (name.to_string(), value.to_string()))
-        .collect();
-    let params = lab.parse_params(&pairs).unwrap();
-    let options = RunOptions {
-        duration: Some(Duration::from_secs(60)),
-        ..RunOptions::default()
-    };
-    let run = LabRun::start(lab, params, options);
-    let mut subscription = run.subscribe();
-    let mut last = Snapshot::default();
-    while let Some(event) = subscription.next_blocking() {
-        match event {
-            LabEvent::Snapshot(snapshot) => last = snapshot,
-            LabEvent::Report(report) => return (report, last),
-        }
-    }
-    (run.wait(), last)
+    LabRun::to_end(TestDepsLab, flags, Duration::from_secs(60)).unwrap()
 }
 
 #[test]

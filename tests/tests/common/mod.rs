@@ -130,6 +130,53 @@ impl Reaped {
     }
 }
 
+/// `workbench exercise check <exercise> [-- <command>]` run in `folder`, as a student runs it
+/// from the folder of their work (the workbench's own folder first on the PATH, so that a
+/// program may call `workbench`); returns the exit code and what it printed.
+pub fn check_exercise_in(
+    folder: &std::path::Path,
+    exercise: &str,
+    command: &[&str],
+) -> (i32, String) {
+    let mut args = vec!["exercise", "check", exercise];
+    if !command.is_empty() {
+        args.push("--");
+        args.extend(command);
+    }
+    let binaries = workbench().parent().unwrap().to_path_buf();
+    let path = std::env::join_paths(std::iter::once(binaries).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+    let output = self::command()
+        .args(&args)
+        .current_dir(folder)
+        .env("WORKBENCH_DATA_DIR", folder.join(".data"))
+        .env_remove("WORKBENCH_CONTENT")
+        .env("PATH", path)
+        .stdin(Stdio::null())
+        .output()
+        .expect("the workbench runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+/// The same in a fresh folder holding `file` under the name `as_name`.
+pub fn check_exercise_with_file(
+    exercise: &str,
+    file: &std::path::Path,
+    as_name: &str,
+) -> (i32, String) {
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::copy(file, folder.path().join(as_name))
+        .unwrap_or_else(|error| panic!("{}: {error}", file.display()));
+    check_exercise_in(folder.path(), exercise, &[])
+}
+
 /// Sends SIGINT (what Ctrl-C sends) to a child.
 pub fn interrupt(child: &Child) {
     let status = Command::new("kill")

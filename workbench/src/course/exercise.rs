@@ -416,15 +416,18 @@ en = "Bind a REP socket."
                 exercise.id
             );
             assert!(exercise.hints.iter().all(|hint| hint.zh.is_some()));
-            // A program in PHP and in Python; or, where the task is a suite file, that file.
-            let writes_a_suite = exercise.starters.iter().any(|path| path.ends_with(".toml"));
+            // A program in PHP and in Python; or, where the task is a file that is not a
+            // program (a suite, a query, a list of filters), that file.
+            let starts_with =
+                |ending: &str| exercise.starters.iter().any(|path| path.ends_with(ending));
+            let writes_a_file = !starts_with(".php")
+                && !starts_with(".py")
+                && [".toml", ".sql", ".txt"]
+                    .iter()
+                    .any(|ending| starts_with(ending));
             for language in [".php", ".py"] {
                 assert!(
-                    writes_a_suite
-                        || exercise
-                            .starters
-                            .iter()
-                            .any(|path| path.ends_with(language)),
+                    writes_a_file || starts_with(language),
                     "{} has no {language} starter",
                     exercise.id
                 );
