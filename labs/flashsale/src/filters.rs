@@ -315,6 +315,25 @@ mod tests {
     }
 
     #[test]
+    fn a_token_bucket_lets_its_burst_through_then_refills_at_its_rate() {
+        let filter = Filter::parse("token-bucket:20", 1).unwrap();
+        let state = sale();
+        let counting = Instant::now();
+        let burst = (1..=100)
+            .filter(|user| filter.admit(&buyer(*user), &state).is_ok())
+            .count();
+        // A full bucket of 20, plus what refilled while counting (20 a second).
+        let refill = (counting.elapsed().as_secs_f64() * 20.0).ceil() as usize;
+        assert!((20..=20 + refill).contains(&burst), "{burst}");
+        std::thread::sleep(Duration::from_millis(200));
+        // At least four tokens came back in 200 ms or more; never more than the bucket holds.
+        let refilled = (1..=100)
+            .filter(|user| filter.admit(&buyer(*user), &state).is_ok())
+            .count();
+        assert!((3..=20).contains(&refilled), "{refilled}");
+    }
+
+    #[test]
     fn waves_release_the_stock_round_by_round() {
         let filter = Filter::parse("waves:4/3600", 1).unwrap();
         let state = sale();
