@@ -28,7 +28,7 @@ impl Checker for FiltersChecker {
 
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
         let file = PathBuf::from(setup.setting("filters", "filters.txt"));
-        let target_ms = number(setup, "p99_ms", "100")? as f64;
+        let target_ms = number(setup, "p99_ms", "500")? as f64;
         let stock = number(setup, "stock", "100")?;
         let text = match std::fs::read_to_string(&file) {
             Ok(text) => text,
