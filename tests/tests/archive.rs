@@ -61,6 +61,15 @@ fn have_php() -> bool {
     present || !missing_tool("php with Phar", "interop with PHP's Phar extension")
 }
 
+/// Whether PHP reads bzip2-compressed phars (the php-bz2 extension); said loudly when not.
+fn php_has_bz2() -> bool {
+    let present = Command::new("php")
+        .args(["-r", "exit(extension_loaded('bz2') ? 0 : 1);"])
+        .status()
+        .is_ok_and(|status| status.success());
+    present || !missing_tool("php-bz2", "bzip2-compressed phars with PHP")
+}
+
 /// Runs PHP code with `phar.readonly` off (so it may build archives), with `args`.
 fn php(code: &str, args: &[&str]) -> std::process::Output {
     Command::new("php")
@@ -99,6 +108,7 @@ fn archives_php_builds_are_listed_verified_and_unpacked() {
     let variants = [
         ("plain", "", "SHA-256"),
         ("gz", "$p->compressFiles(Phar::GZ);", "SHA-256"),
+        ("bz2", "$p->compressFiles(Phar::BZ2);", "SHA-256"),
         (
             "metadata",
             "$p->setMetadata(['version' => '2.1', 'tags' => ['a', 'b']]);",
@@ -112,7 +122,11 @@ fn archives_php_builds_are_listed_verified_and_unpacked() {
         ),
         ("md5", "$p->setSignatureAlgorithm(Phar::MD5);", "MD5"),
     ];
+    let bz2 = php_has_bz2();
     for (name, extra, signature) in variants {
+        if name == "bz2" && !bz2 {
+            continue;
+        }
         let file = folder.path().join(format!("{name}.phar"));
         let code = format!(
             "$p = new Phar($argv[1]); $p->buildFromDirectory($argv[2]); \
@@ -144,7 +158,10 @@ fn archives_php_builds_are_listed_verified_and_unpacked() {
                 format!("{:08x}", crc32(&original)),
                 "{name}"
             );
-            let expected = if name == "gz" { "gz" } else { "none" };
+            let expected = match name {
+                "gz" | "bz2" => name,
+                _ => "none",
+            };
             assert_eq!(entry["compression"], expected, "{name}");
         }
         if name == "metadata" {
@@ -203,12 +220,16 @@ fn archives_the_workbench_packs_run_under_php_and_pass_its_signature_check() {
     }
     let folder = tempfile::tempdir().unwrap();
     let app = application(folder.path());
+    let bz2 = php_has_bz2();
     let expected_files: serde_json::Map<String, serde_json::Value> = files_of(&app)
         .into_iter()
         .map(|(name, contents)| (name, format!("{:x}", md5_of(&contents)).into()))
         .collect();
     for sign in ["sha256", "sha512", "sha1", "md5"] {
-        for compress in ["none", "gz"] {
+        for compress in ["none", "gz", "bz2"] {
+            if compress == "bz2" && !bz2 {
+                continue;
+            }
             let file = folder.path().join(format!("app-{sign}-{compress}.phar"));
             let (ok, _, err) = workbench(&[
                 "archive",
