@@ -60,9 +60,13 @@ fn rate_on_screen(text: &str, counter: &str) -> Option<f64> {
 struct Terminal {
     screen: Screen,
     raw_output: Arc<Mutex<Vec<u8>>>,
-    keyboard: Box<dyn Write + Send>,
+    /// `None` once the terminal was closed (see [`Terminal::hang_up`]).
+    keyboard: Option<Box<dyn Write + Send>>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
-    master: Box<dyn portable_pty::MasterPty + Send>,
+    master: Option<Box<dyn portable_pty::MasterPty + Send>>,
+    /// Tells the reading thread to let go of its end of the terminal.
+    stop_reading: Arc<std::sync::atomic::AtomicBool>,
+    reading: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Terminal {
@@ -96,12 +100,14 @@ impl Terminal {
         let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLUMNS, 0)));
         let raw_output = Arc::new(Mutex::new(Vec::new()));
         let mut reader = pty.master.try_clone_reader().unwrap();
-        {
-            let (parser, raw_output) = (parser.clone(), raw_output.clone());
+        let stop_reading = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reading = {
+            let (parser, raw_output, stop) =
+                (parser.clone(), raw_output.clone(), stop_reading.clone());
             std::thread::spawn(move || {
                 let mut buffer = [0u8; 8192];
                 while let Ok(count) = reader.read(&mut buffer) {
-                    if count == 0 {
+                    if count == 0 || stop.load(std::sync::atomic::Ordering::SeqCst) {
                         break;
                     }
                     parser.lock().unwrap().process(&buffer[..count]);
@@ -110,21 +116,37 @@ impl Terminal {
                         .unwrap()
                         .extend_from_slice(&buffer[..count]);
                 }
-            });
-        }
+            })
+        };
         let keyboard = pty.master.take_writer().unwrap();
         Terminal {
             screen: Screen { parser },
             raw_output,
-            keyboard,
+            keyboard: Some(keyboard),
             child,
-            master: pty.master,
+            master: Some(pty.master),
+            stop_reading,
+            reading: Some(reading),
         }
     }
 
     fn press(&mut self, keys: &[u8]) {
-        self.keyboard.write_all(keys).unwrap();
-        self.keyboard.flush().unwrap();
+        let keyboard = self.keyboard.as_mut().expect("the terminal is open");
+        keyboard.write_all(keys).unwrap();
+        keyboard.flush().unwrap();
+    }
+
+    /// Closes the terminal, as closing its window does: every handle on our side of the
+    /// pseudo-terminal is let go, and the program's side hangs up.
+    fn hang_up(&mut self) {
+        self.stop_reading
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        // The reader lets go after its next read; the program redraws ten times a second.
+        if let Some(reading) = self.reading.take() {
+            reading.join().unwrap();
+        }
+        self.keyboard = None;
+        self.master = None;
     }
 
     fn resize(&mut self, rows: u16, columns: u16) {
@@ -135,6 +157,8 @@ impl Terminal {
             .screen_mut()
             .set_size(rows, columns);
         self.master
+            .as_ref()
+            .expect("the terminal is open")
             .resize(PtySize {
                 rows,
                 cols: columns,
@@ -217,6 +241,27 @@ fn start_pubsub_from_the_keyboard_see_a_rate_and_quit_cleanly() {
         .wait_for("the lab list again", |text| text.contains("Enter start"));
     terminal.press(b"q");
     terminal.expect_clean_exit();
+}
+
+#[test]
+fn closing_the_terminal_stops_the_lab_and_ends_the_process() {
+    let port = common::free_port();
+    let address = format!("127.0.0.1:{port}");
+    let mut terminal =
+        Terminal::start(&["lab", "socket-echo", "--role", "server", "--bind", &address]);
+    common::wait_for(Duration::from_secs(20), "the server to listen", || {
+        std::net::TcpStream::connect(&address).ok().map(|_| ())
+    });
+    terminal.hang_up();
+    // Without a terminal the UI cannot draw or read keys; it must not linger (or spin).
+    common::wait_for(
+        Duration::from_secs(15),
+        "the workbench to end after its terminal closed",
+        || terminal.child.try_wait().unwrap(),
+    );
+    common::wait_for(Duration::from_secs(5), "the port to be free", || {
+        std::net::TcpListener::bind(&address).ok().map(|_| ())
+    });
 }
 
 #[test]

@@ -25,13 +25,16 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// restore the terminal instead of dying mid-write. Safe to call more than once.
 pub fn catch_interrupts() {
     // Setting the handler a second time fails harmlessly: the first one does the same.
-    let _ = ctrlc::set_handler(|| {
-        INTERRUPTED.store(true, Ordering::SeqCst);
-        let token = ON_INTERRUPT.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(token) = token.as_ref() {
-            token.cancel();
-        }
-    });
+    let _ = ctrlc::set_handler(interrupt_now);
+}
+
+/// What Ctrl-C, SIGTERM and SIGHUP do: note it, and stop the current lab.
+pub fn interrupt_now() {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    let token = ON_INTERRUPT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(token) = token.as_ref() {
+        token.cancel();
+    }
 }
 
 /// Makes Ctrl-C (and SIGTERM) stop `token`'s lab.

@@ -161,10 +161,18 @@ pub fn write(archive: &Archive, format: Format, options: &PharOptions) -> anyhow
     if format == Format::Phar {
         return phar::write(&archive.entries, options);
     }
-    let entries = with_phar_parts(archive);
+    let parts = phar_parts(archive);
+    let entries: Vec<&Entry> = archive.entries.iter().chain(&parts).collect();
     match format {
         Format::Zip => write_zip(&entries),
-        Format::Tar => write_tar(&entries, Vec::new()),
+        Format::Tar => {
+            // Each entry takes a 512-byte header and its contents padded to 512 bytes.
+            let size: usize = entries
+                .iter()
+                .map(|entry| 512 + (entry.size() as usize).div_ceil(512) * 512)
+                .sum();
+            write_tar(&entries, Vec::with_capacity(size + 1024))
+        }
         Format::TarGz => {
             let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
             Ok(write_tar(&entries, encoder)?.finish()?)
@@ -282,21 +290,17 @@ fn from_plain(entries: Vec<Entry>) -> Archive {
     archive
 }
 
-/// The entries, plus the phar parts as `.phar/…` files.
-fn with_phar_parts(archive: &Archive) -> Vec<Entry> {
+/// The phar's own parts as `.phar/…` files, to go after the entries.
+fn phar_parts(archive: &Archive) -> Vec<Entry> {
     let parts = &archive.phar;
-    let mut entries = archive.entries.clone();
-    let extra = [
+    [
         (STUB_ENTRY, parts.stub.clone()),
         (ALIAS_ENTRY, parts.alias.clone().map(String::into_bytes)),
         (METADATA_ENTRY, parts.metadata.clone()),
-    ];
-    for (path, contents) in extra {
-        if let Some(contents) = contents {
-            entries.push(Entry::file(path, contents));
-        }
-    }
-    entries
+    ]
+    .into_iter()
+    .filter_map(|(path, contents)| contents.map(|contents| Entry::file(path, contents)))
+    .collect()
 }
 
 fn read_zip(bytes: &[u8], budget: &mut Budget) -> anyhow::Result<Vec<Entry>> {
@@ -342,7 +346,7 @@ fn time_of_zip(time: &zip::DateTime) -> Option<u64> {
     u64::try_from(moment.unix_timestamp()).ok()
 }
 
-fn write_zip(entries: &[Entry]) -> anyhow::Result<Vec<u8>> {
+fn write_zip(entries: &[&Entry]) -> anyhow::Result<Vec<u8>> {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for entry in entries {
         let mut options = zip::write::SimpleFileOptions::default()
@@ -419,7 +423,7 @@ fn read_tar(source: impl Read, budget: &mut Budget) -> anyhow::Result<Vec<Entry>
     Ok(entries)
 }
 
-fn write_tar<W: Write>(entries: &[Entry], out: W) -> anyhow::Result<W> {
+fn write_tar<W: Write>(entries: &[&Entry], out: W) -> anyhow::Result<W> {
     let mut tar = tar::Builder::new(out);
     for entry in entries {
         let mut header = tar::Header::new_gnu();

@@ -19,6 +19,16 @@ const RULES: Rules = Rules {
     write_timeout: None,
 };
 
+/// Taken while the fork model runs: its children are children of this test process, and the
+/// zombie check below would see another test's children (not yet collected) as its own.
+static FORKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn fork_turn() -> std::sync::MutexGuard<'static, ()> {
+    FORKING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// A model serving on a free loopback port in a thread, until dropped.
 struct Running {
     address: SocketAddr,
@@ -87,6 +97,7 @@ fn eventually(what: &str, check: impl Fn() -> bool) {
 #[test]
 fn every_model_echoes_a_crowd_of_200_clients_correctly() {
     for model in MODELS {
+        let _turn = (model == "fork").then(fork_turn);
         let running = Running::start(model, RULES);
         let load = Load {
             clients: 200,
@@ -123,6 +134,7 @@ fn every_model_refuses_a_line_past_the_limit_and_echoes_binary_bytes() {
         ..RULES
     };
     for model in MODELS {
+        let _turn = (model == "fork").then(fork_turn);
         let running = Running::start(model, rules);
         let mut stream = connect(running.address);
         let binary = [0u8, 255, 13, 7, 128, b'\n'];
@@ -148,6 +160,7 @@ fn every_model_refuses_a_line_past_the_limit_and_echoes_binary_bytes() {
 #[test]
 fn every_model_survives_a_client_that_vanishes_mid_line() {
     for model in MODELS {
+        let _turn = (model == "fork").then(fork_turn);
         let running = Running::start(model, RULES);
         let mut vanishing = connect(running.address);
         vanishing.write_all(b"half a li").unwrap();
@@ -205,6 +218,7 @@ fn every_model_drops_a_client_that_never_reads_its_echoes_after_the_write_timeou
         ..RULES
     };
     for model in MODELS {
+        let _turn = (model == "fork").then(fork_turn);
         let running = Running::start(model, rules);
         let mut stream = connect(running.address);
         stream
@@ -269,6 +283,7 @@ fn the_fork_model_reaps_its_children() {
         eprintln!("SKIPPED: no /proc to look for zombies in");
         return;
     }
+    let _turn = fork_turn();
     let running = Running::start("fork", RULES);
     // A child per connection: three connections, three processes.
     let streams: Vec<TcpStream> = (0..3).map(|_| connect(running.address)).collect();
@@ -296,6 +311,7 @@ fn the_fork_model_reaps_its_children() {
 
 #[test]
 fn the_lab_compares_every_model_in_one_table() {
+    let _turn = fork_turn();
     let run = lab_core::LabRun::start(
         Arc::new(EchoLab),
         lab_core::Lab::parse_params(

@@ -131,6 +131,39 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// Watches for the terminal going away (its window closed, the ssh connection dropped) and then
+/// stops the lab and ends the process.
+///
+/// The UI thread cannot be relied on to notice: once the terminal is gone, crossterm's event
+/// reader keeps reading an end of file that is always ready, inside `event::poll`, and never
+/// returns (crossterm issue #793). So this thread asks the kernel every 200 ms whether standard
+/// input has hung up; if so it does what Ctrl-C does (the lab stops, its ports close, its
+/// children are reaped), gives that two seconds, and exits. A UI that is not stuck has quit
+/// by then on its own.
+fn watch_for_a_vanished_terminal() {
+    std::thread::Builder::new()
+        .name("terminal-watch".to_string())
+        .spawn(|| {
+            loop {
+                std::thread::sleep(Duration::from_millis(200));
+                let mut input = libc::pollfd {
+                    fd: libc::STDIN_FILENO,
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                // SAFETY: one pollfd on a stack variable that outlives the call; no wait.
+                let ready = unsafe { libc::poll(&mut input, 1, 0) };
+                let gone = libc::POLLHUP | libc::POLLERR | libc::POLLNVAL;
+                if ready > 0 && input.revents & gone != 0 {
+                    crate::headless::interrupt_now();
+                    std::thread::sleep(Duration::from_secs(2));
+                    std::process::exit(129);
+                }
+            }
+        })
+        .expect("a thread starts");
+}
+
 fn open_terminal() -> anyhow::Result<(DefaultTerminal, TerminalGuard)> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -218,6 +251,7 @@ fn run_loop(
 ) -> anyhow::Result<Option<Report>> {
     let (mut terminal, _guard) = open_terminal()?;
     crate::headless::catch_interrupts();
+    watch_for_a_vanished_terminal();
     let mut last_report = None;
     while !app.quit && !crate::headless::interrupted() {
         for event in source.drain()? {
@@ -259,10 +293,10 @@ fn run_loop(
                     }
                     std::mem::replace(&mut source, Source::Idle).finish()?;
                     app.open_dashboard(&lab, "live");
-                    source = Source::live(
-                        LabRun::start(Arc::clone(&found), params, RunOptions::default()),
-                        None,
-                    );
+                    let run = LabRun::start(Arc::clone(&found), params, RunOptions::default());
+                    // Ctrl-C, SIGTERM or a vanished terminal stops this run too.
+                    crate::headless::stop_on_interrupt(run.cancel_token());
+                    source = Source::live(run, None);
                 }
             }
         }
