@@ -440,12 +440,29 @@ fn write_file(entry: &Entry, path: &Path) -> anyhow::Result<()> {
         .mode(mode)
         .open(path)?;
     file.write_all(contents)?;
-    // The umask may have taken bits away at creation.
-    file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    // The umask may have taken bits away at creation; put them back only then.
+    if mode & process_umask() != 0 {
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+    }
     if entry.modified > 0 {
         file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(entry.modified))?;
     }
     Ok(())
+}
+
+/// The bits the process's umask takes away from new files, read once (Linux says it in
+/// /proc/self/status; elsewhere every bit counts as taken, so permissions are always set).
+fn process_umask() -> u32 {
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| {
+                let line = status.lines().find(|line| line.starts_with("Umask:"))?;
+                u32::from_str_radix(line.trim_start_matches("Umask:").trim(), 8).ok()
+            })
+            .unwrap_or(0o777)
+    })
 }
 
 /// Runs `work(0..count)` on several threads; `done` sees each result on this thread, in the

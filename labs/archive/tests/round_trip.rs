@@ -210,3 +210,42 @@ fn packing_a_folder_into_itself_leaves_the_last_build_out() {
         .collect();
     assert_eq!(names, ["index.php"]);
 }
+
+#[test]
+fn unpacked_files_get_exactly_their_permissions_whatever_the_umask_takes() {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = tempfile::tempdir().unwrap();
+    let modes = [
+        ("shared.txt", 0o666),
+        ("run.sh", 0o755),
+        ("private.key", 0o600),
+    ];
+    let archive = Archive {
+        entries: modes
+            .iter()
+            .map(|(name, mode)| Entry {
+                mode: *mode,
+                ..Entry::file(name, "x")
+            })
+            .collect(),
+        phar: PharParts::default(),
+    };
+    let bytes = formats::write(
+        &archive,
+        Format::Tar,
+        &options(Compression::None, SignatureKind::Sha256),
+    )
+    .unwrap();
+    let file = folder.path().join("modes.tar");
+    std::fs::write(&file, bytes).unwrap();
+    let target = folder.path().join("out");
+    tool::unpack(&file, &target, 1 << 20, &mut |_| {}).unwrap();
+    for (name, mode) in modes {
+        let found = std::fs::metadata(target.join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(found, mode, "{name}: {found:o}");
+    }
+}
