@@ -196,6 +196,25 @@ fn launch(browser_path: PathBuf) -> Browser {
     Browser::new(options).expect("Chromium starts")
 }
 
+/// The dashboard in Chromium with `lab` chosen and started. The server and the browser are
+/// handed back with the tab, to live as long as the test.
+fn start_in_chromium(
+    browser_path: PathBuf,
+    lab: &str,
+) -> (Reaped, Browser, std::sync::Arc<headless_chrome::Tab>) {
+    let (server, address) = serve();
+    let browser = launch(browser_path);
+    let tab = browser.new_tab().unwrap();
+    tab.navigate_to(&format!("http://{address}/")).unwrap();
+    tab.wait_until_navigated().unwrap();
+    tab.wait_for_element(&format!("nav button[data-lab='{lab}']"))
+        .unwrap()
+        .click()
+        .unwrap();
+    tab.wait_for_element("#start").unwrap().click().unwrap();
+    (server, browser, tab)
+}
+
 fn save_artifact(name: &str, picture: &[u8]) {
     let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
@@ -271,16 +290,7 @@ fn the_archive_lab_lays_out_its_phar_in_chromium() {
         common::missing_tool("chromium", "the archive layout in a real browser");
         return;
     };
-    let (_server, address) = serve();
-    let browser = launch(browser_path);
-    let tab = browser.new_tab().unwrap();
-    tab.navigate_to(&format!("http://{address}/")).unwrap();
-    tab.wait_until_navigated().unwrap();
-    tab.wait_for_element("nav button[data-lab='archive']")
-        .unwrap()
-        .click()
-        .unwrap();
-    tab.wait_for_element("#start").unwrap().click().unwrap();
+    let (_server, _browser, tab) = start_in_chromium(browser_path, "archive");
     // Each row of the layout table: part, what it holds, from, to, bytes, and a bar.
     let layout = wait_for(Duration::from_secs(30), "the layout of the phar", || {
         let rows = tab
@@ -326,16 +336,7 @@ fn the_test_deps_lab_draws_its_graph_and_colours_the_cascade_in_chromium() {
         common::missing_tool("chromium", "the test graph in a real browser");
         return;
     };
-    let (_server, address) = serve();
-    let browser = launch(browser_path);
-    let tab = browser.new_tab().unwrap();
-    tab.navigate_to(&format!("http://{address}/")).unwrap();
-    tab.wait_until_navigated().unwrap();
-    tab.wait_for_element("nav button[data-lab='test-deps']")
-        .unwrap()
-        .click()
-        .unwrap();
-    tab.wait_for_element("#start").unwrap().click().unwrap();
+    let (_server, _browser, tab) = start_in_chromium(browser_path, "test-deps");
     let ask = |expression: &str| {
         tab.evaluate(expression, false)
             .ok()

@@ -635,28 +635,31 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Checks the signature and every entry; the error names the first bad part.
 pub fn verify(bytes: &[u8], max_size: u64) -> anyhow::Result<String> {
-    let (format, archive) = formats::read(bytes, max_size)?;
-    let files = archive.entries.len();
-    if format == Format::Phar {
-        let found = Phar::parse(bytes)?;
-        return Ok(match found.signature {
-            Some(signature) if signature.verified.is_none() => format!(
-                "{files} entries, every CRC32 right; the {} signature needs the public key to check",
-                signature.kind.name()
-            ),
-            Some(signature) => format!(
-                "{files} entries, every CRC32 right, {} signature verified",
-                signature.kind.name()
-            ),
-            None => format!(
-                "{files} entries, every CRC32 right; unsigned (PHP refuses it unless phar.require_hash is off)"
-            ),
-        });
+    // The archive is read once, and a phar's signature hashed once.
+    let (format, archive, signature) = formats::read_unsigned(bytes, max_size)?;
+    if let Some(signature) = &signature {
+        formats::check_signature(bytes, signature)?;
     }
-    Ok(format!(
-        "{files} entries of a {} archive, all readable",
-        format.name()
-    ))
+    let files = archive.entries.len();
+    if format != Format::Phar {
+        return Ok(format!(
+            "{files} entries of a {} archive, all readable",
+            format.name()
+        ));
+    }
+    Ok(match signature {
+        Some(signature) if signature.kind.hash_length().is_none() => format!(
+            "{files} entries, every CRC32 right; the {} signature needs the public key to check",
+            signature.kind.name()
+        ),
+        Some(signature) => format!(
+            "{files} entries, every CRC32 right, {} signature verified",
+            signature.kind.name()
+        ),
+        None => format!(
+            "{files} entries, every CRC32 right; unsigned (PHP refuses it unless phar.require_hash is off)"
+        ),
+    })
 }
 
 /// The listing as text for a terminal.

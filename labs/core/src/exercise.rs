@@ -61,6 +61,12 @@ impl CheckSetup {
         })
     }
 
+    /// A named `tcp://` endpoint as the `host:port` a socket connects or binds to.
+    pub fn address(&self, name: &str) -> anyhow::Result<&str> {
+        let endpoint = self.endpoint(name)?;
+        Ok(endpoint.strip_prefix("tcp://").unwrap_or(endpoint))
+    }
+
     pub fn setting<'a>(&'a self, name: &str, default: &'a str) -> &'a str {
         self.settings
             .get(name)

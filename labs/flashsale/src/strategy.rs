@@ -41,17 +41,18 @@ impl Strategy {
     pub const NAMES: [&'static str; 4] = ["naive", "transaction", "guarded", "queue"];
 
     pub fn parse(name: &str) -> Option<Strategy> {
-        Strategy::NAMES
-            .iter()
-            .position(|known| *known == name)
-            .map(|index| Strategy::ALL[index])
+        Strategy::ALL
+            .into_iter()
+            .find(|strategy| strategy.name() == name)
     }
 
     pub fn name(self) -> &'static str {
-        Strategy::NAMES[Strategy::ALL
-            .iter()
-            .position(|known| *known == self)
-            .unwrap()]
+        match self {
+            Strategy::Naive => "naive",
+            Strategy::Transaction => "transaction",
+            Strategy::Guarded => "guarded",
+            Strategy::Queue => "queue",
+        }
     }
 }
 

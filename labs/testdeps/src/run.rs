@@ -195,19 +195,14 @@ pub fn run_watched(
                     let interrupted = stop().then(|| "the run was interrupted".to_string());
                     let unmet = interrupted.or_else(|| {
                         test.depends.iter().find_map(|name| {
-                            let outcome = match crate::graph::index_of(suite, name) {
-                                Some(dependency) => &guard.results[dependency].as_ref()?.outcome,
-                                None => match earlier.get(name) {
-                                    Some(result) => &result.outcome,
-                                    None => {
-                                        return Some(format!(
-                                            "depends on '{name}', which did not run"
-                                        ));
-                                    }
-                                },
-                            };
-                            (*outcome != Outcome::Passed)
-                                .then(|| format!("depends on '{name}', which {}", outcome.what()))
+                            match dependency_result(suite, &guard.results, earlier, name) {
+                                None => Some(format!("depends on '{name}', which did not run")),
+                                Some(result) if result.outcome != Outcome::Passed => Some(format!(
+                                    "depends on '{name}', which {}",
+                                    result.outcome.what()
+                                )),
+                                Some(_) => None,
+                            }
                         })
                     });
                     if let Some(reason) = unmet {
@@ -230,10 +225,7 @@ pub fn run_watched(
                         .depends
                         .iter()
                         .filter_map(|name| {
-                            let result = match crate::graph::index_of(suite, name) {
-                                Some(dependency) => guard.results[dependency].as_ref()?,
-                                None => earlier.get(name)?,
-                            };
+                            let result = dependency_result(suite, &guard.results, earlier, name)?;
                             Some((name.clone(), result.captured.clone()?))
                         })
                         .collect();
@@ -257,6 +249,20 @@ pub fn run_watched(
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     board.results.into_iter().flatten().collect()
+}
+
+/// A dependency's result: a test of this suite (finished before its dependents start), or one
+/// of an earlier suite (`suite::test`).
+fn dependency_result<'a>(
+    suite: &Suite,
+    results: &'a [Option<TestResult>],
+    earlier: &'a Earlier,
+    name: &str,
+) -> Option<&'a TestResult> {
+    match suite.index_of(name) {
+        Some(index) => results[index].as_ref(),
+        None => earlier.get(name),
+    }
 }
 
 /// Runs one test by itself, outside the scheduler, with nothing from its dependencies: what a

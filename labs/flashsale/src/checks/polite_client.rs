@@ -34,17 +34,9 @@ const ANSWERS: [(&str, &str, &str); 3] = [
     ("409 Conflict", "", r#"{"error": "sold out"}"#),
 ];
 
-fn address(setup: &CheckSetup) -> anyhow::Result<String> {
-    let endpoint = setup.endpoint("shop")?;
-    Ok(endpoint
-        .strip_prefix("tcp://")
-        .unwrap_or(endpoint)
-        .to_string())
-}
-
 fn listen(setup: &CheckSetup) -> anyhow::Result<TcpListener> {
-    let address = address(setup)?;
-    TcpListener::bind(&address).map_err(|error| {
+    let address = setup.address("shop")?;
+    TcpListener::bind(address).map_err(|error| {
         anyhow::anyhow!(
             "the checker cannot listen on {address}: {error}; is another program using the port? Stop it and check again"
         )
@@ -106,7 +98,7 @@ impl Checker for PoliteClientChecker {
         let Some(first) = received.first() else {
             checks.push(Check::fail(
                 "sends a purchase",
-                format!("POST /buy to {}", address(setup)?),
+                format!("POST /buy to {}", setup.address("shop")?),
                 match &ended {
                     Some(how) => format!("it {how} without a request"),
                     None => "no request".to_string(),

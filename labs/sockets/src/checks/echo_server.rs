@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use lab_core::exercise::{Check, CheckSetup, Checker, quote};
 
-use super::{Client, address, described};
+use super::{Client, described};
 
 /// Clients connected at once in the crowd check.
 const CROWD: usize = 50;
@@ -27,12 +27,12 @@ impl Checker for EchoServerChecker {
     }
 
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
-        let address = address(setup, "server")?;
-        let mut checks = vec![one_client(&address)];
+        let address = setup.address("server")?;
+        let mut checks = vec![one_client(address)];
         if setup.cancel.is_cancelled() {
             return Ok(checks);
         }
-        checks.push(crowd(&address));
+        checks.push(crowd(address));
         Ok(checks)
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use lab_core::exercise::{Check, CheckSetup, Checker};
 use socket2::SockRef;
 
-use super::{Client, address, described};
+use super::{Client, described};
 
 const VANISHING: usize = 20;
 
@@ -28,11 +28,11 @@ impl Checker for MidLineChecker {
     }
 
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
-        let address = address(setup, "server")?;
+        let address = setup.address("server")?;
         let patience = Duration::from_secs(3);
         let mut connected = 0;
         for number in 0..VANISHING {
-            let Ok(mut client) = Client::connect(&address, patience) else {
+            let Ok(mut client) = Client::connect(address, patience) else {
                 break;
             };
             connected += 1;
@@ -74,7 +74,7 @@ impl Checker for MidLineChecker {
             )),
         }
         let next = "still echoes for the next client";
-        let read = Client::connect(&address, patience).and_then(|mut client| {
+        let read = Client::connect(address, patience).and_then(|mut client| {
             client.send(b"still there?\n")?;
             client.line()
         });

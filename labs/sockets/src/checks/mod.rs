@@ -22,17 +22,6 @@ pub use echo_server::EchoServerChecker;
 pub use mid_line::MidLineChecker;
 pub use timeout_client::TimeoutClientChecker;
 
-use lab_core::exercise::CheckSetup;
-
-/// The `host:port` of a named `tcp://` endpoint of the exercise.
-fn address(setup: &CheckSetup, name: &str) -> anyhow::Result<String> {
-    let endpoint = setup.endpoint(name)?;
-    Ok(endpoint
-        .strip_prefix("tcp://")
-        .unwrap_or(endpoint)
-        .to_string())
-}
-
 /// A connection to the student's server, with reads that give up after `timeout`.
 struct Client {
     reader: BufReader<TcpStream>,

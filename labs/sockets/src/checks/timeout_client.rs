@@ -10,8 +10,6 @@ use std::time::{Duration, Instant};
 
 use lab_core::exercise::{Check, CheckSetup, Checker, Prepared, quote};
 
-use super::address;
-
 /// The timeout the exercise asks for.
 const ASKED_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long the client may take past that before it counts as hanging.
@@ -43,7 +41,7 @@ impl Checker for TimeoutClientChecker {
             None => listen(setup)?,
         };
         listener.set_nonblocking(true)?;
-        let address = address(setup, "server")?;
+        let address = setup.address("server")?;
 
         // Wait for the client to connect (or to exit without connecting).
         let waiting_since = Instant::now();
@@ -164,8 +162,8 @@ impl Checker for TimeoutClientChecker {
 
 /// The silent server's listening socket.
 fn listen(setup: &CheckSetup) -> anyhow::Result<TcpListener> {
-    let address = address(setup, "server")?;
-    TcpListener::bind(&address).map_err(|error| {
+    let address = setup.address("server")?;
+    TcpListener::bind(address).map_err(|error| {
         anyhow::anyhow!(
             "the checker cannot listen on {address} ({error}): is another program using that port? Stop it and check again"
         )

@@ -24,8 +24,7 @@ impl Checker for SessionSuiteChecker {
     }
 
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
-        let endpoint = setup.endpoint("server")?;
-        let address = endpoint.strip_prefix("tcp://").unwrap_or(endpoint);
+        let address = setup.address("server")?;
         let mut checks = Vec::new();
         let suite = match load_suite(setup) {
             Ok(suite) => suite,
