@@ -31,6 +31,8 @@ const WORDS = {
     passed: "passed", tried: (count) => `tried ${count}×`, new: "new",
     result: (passed, failed) => `${passed} passed, ${failed} failed`,
     fromTerminal: "This checker reads what your program prints, so it starts your program itself: run the command above in a terminal.",
+    needToken: "This dashboard needs its token: open the address that `workbench serve` printed (it ends in ?token=…).",
+    unreachable: "Cannot reach the workbench:",
   },
   zh: {
     lessons: "课程", exercises: "练习", hints: "提示", check: "检查",
@@ -40,11 +42,14 @@ const WORDS = {
     passed: "已通过", tried: (count) => `尝试了 ${count} 次`, new: "未开始",
     result: (passed, failed) => `${passed} 项通过，${failed} 项失败`,
     fromTerminal: "这个检查器要读取你的程序打印的内容，所以由它来启动你的程序：请在终端里运行上面的命令。",
+    needToken: "这个仪表盘需要它的令牌：请打开 `workbench serve` 打印的地址（以 ?token=… 结尾）。",
+    unreachable: "连接不到 workbench：",
   },
 };
 
 function say(word, ...values) {
-  const text = (WORDS[state.lang] || WORDS.en)[word];
+  const browser = (navigator.language || "").startsWith("zh") ? "zh" : "en";
+  const text = (WORDS[state.lang] || WORDS[browser])[word];
   return typeof text === "function" ? text(...values) : text;
 }
 
@@ -73,6 +78,7 @@ async function api(method, path, body) {
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const data = await response.json().catch(() => ({}));
+  if (response.status === 401) throw new Error(say("needToken"));
   if (!response.ok) throw new Error(data.error || response.statusText);
   return data;
 }
@@ -538,7 +544,7 @@ async function boot() {
   try {
     state.labs = await api("GET", "/api/labs");
   } catch (problem) {
-    $("#lab-title").textContent = "Cannot reach the workbench: " + problem.message;
+    $("#lab-title").textContent = `${say("unreachable")} ${problem.message}`;
     return;
   }
   renderLabList();

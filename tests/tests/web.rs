@@ -14,6 +14,9 @@ use common::{Reaped, command, wait_for};
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::{Browser, LaunchOptions};
 
+/// The token the test servers are started with (`WORKBENCH_TOKEN`), so that requests can carry it.
+const TOKEN: &str = "test-token-0123456789abcdef";
+
 /// `workbench serve` on a free port; returns the process and its address.
 fn serve() -> (Reaped, String) {
     serve_keeping_progress_in(&std::env::temp_dir().join("workbench-web-tests"))
@@ -21,16 +24,32 @@ fn serve() -> (Reaped, String) {
 
 /// The same, with the student's progress kept in `data`.
 fn serve_keeping_progress_in(data: &std::path::Path) -> (Reaped, String) {
-    let mut child = command()
-        .args(["serve", "--addr", "127.0.0.1:0"])
+    let (server, address, _) = start_server("127.0.0.1:0", data, Some(TOKEN));
+    (server, address)
+}
+
+/// `workbench serve --addr <addr>` with `token` (none: it makes its own); returns the process,
+/// the address it connects to and the line it printed.
+fn start_server(addr: &str, data: &std::path::Path, token: Option<&str>) -> (Reaped, String, String) {
+    let mut serve = command();
+    serve
+        .args(["serve", "--addr", addr])
         .env("WORKBENCH_DATA_DIR", data)
         .env("LANG", "en_US.UTF-8")
         .env_remove("LC_ALL")
         .env_remove("WORKBENCH_CONTENT")
+        .env_remove("WORKBENCH_TOKEN")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
+        // Kept only where a test reads the warning about other machines.
+        .stderr(if addr.starts_with("127.") {
+            Stdio::inherit()
+        } else {
+            Stdio::piped()
+        });
+    if let Some(token) = token {
+        serve.env("WORKBENCH_TOKEN", token);
+    }
+    let mut child = serve.spawn().unwrap();
     let mut first_line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first_line)
@@ -41,16 +60,34 @@ fn serve_keeping_progress_in(data: &std::path::Path) -> (Reaped, String) {
         .and_then(|rest| rest.split('/').next())
         .unwrap_or_else(|| panic!("serve did not print its address: {first_line:?}"))
         .to_string();
-    (Reaped(child), address)
+    (Reaped(child), address, first_line)
 }
 
-/// One HTTP/1.1 request with extra headers; returns (status, body).
+/// One HTTP/1.1 request with extra headers and the dashboard's token; returns (status, body).
 fn http(address: &str, request_line: &str, headers: &[&str], body: &str) -> (u16, String) {
     http_as(address, address, request_line, headers, body)
 }
 
 /// The same, naming `host` in the Host header (as a page on another name would).
 fn http_as(
+    address: &str,
+    host: &str,
+    request_line: &str,
+    headers: &[&str],
+    body: &str,
+) -> (u16, String) {
+    let cookie = format!("Cookie: workbench_token_{}={TOKEN}", port_of(address));
+    let mut with_token = vec![cookie.as_str()];
+    with_token.extend_from_slice(headers);
+    http_raw(address, host, request_line, &with_token, body)
+}
+
+fn port_of(address: &str) -> &str {
+    address.rsplit(':').next().unwrap()
+}
+
+/// The same, exactly as given: no token unless a header carries it.
+fn http_raw(
     address: &str,
     host: &str,
     request_line: &str,
@@ -139,7 +176,7 @@ fn the_event_stream_carries_snapshots_and_a_closed_tab_stops_the_lab() {
 
     // Read the stream like a browser tab would, until a snapshot with a rate arrives.
     let mut stream = TcpStream::connect(&address).unwrap();
-    write!(stream, "GET /api/runs/{run}/events HTTP/1.1\r\nHost: {address}\r\nAccept: text/event-stream\r\n\r\n").unwrap();
+    write!(stream, "GET /api/runs/{run}/events HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {TOKEN}\r\nAccept: text/event-stream\r\n\r\n").unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
@@ -164,6 +201,267 @@ fn the_event_stream_carries_snapshots_and_a_closed_tab_stops_the_lab() {
     wait_for(Duration::from_secs(20), "the unwatched lab to stop", || {
         (runs(&address)[0]["running"] == false).then_some(())
     });
+}
+
+/// Every route of the API, as (method and path, body).
+const API_ROUTES: &[(&str, &str)] = &[
+    ("GET /api/labs", ""),
+    ("POST /api/labs/zmq-pubsub/start", "{}"),
+    ("GET /api/runs", ""),
+    ("POST /api/runs/1/stop", ""),
+    ("GET /api/runs/1/events", ""),
+    ("GET /api/lessons", ""),
+    ("GET /api/lessons/messaging", ""),
+    ("GET /api/exercises", ""),
+    ("GET /api/exercises/zmq-rep-prefix", ""),
+    ("POST /api/exercises/zmq-rep-prefix/hint", ""),
+    ("POST /api/exercises/zmq-rep-prefix/check", ""),
+];
+
+#[test]
+fn every_api_route_needs_the_token() {
+    let (_server, address) = serve();
+    let port = port_of(&address);
+    let wrong_cookie = format!("Cookie: workbench_token_{port}=not-the-token");
+    let other_port = format!("Cookie: workbench_token_1={TOKEN}");
+    for (route, body) in API_ROUTES {
+        for headers in [
+            vec![],
+            vec![wrong_cookie.as_str()],
+            vec![other_port.as_str()],
+            vec!["Authorization: Bearer nope"],
+        ] {
+            let (status, answer) = http_raw(&address, &address, route, &headers, body);
+            assert_eq!(status, 401, "{route} with {headers:?}: {answer}");
+            assert!(answer.contains("token"), "{answer}");
+        }
+    }
+    // A program that names the right Host is no better off without the token.
+    let (status, _) = http_raw(
+        &address,
+        &format!("127.0.0.1:{port}"),
+        "POST /api/labs/zmq-pubsub/start",
+        &[],
+        "{}",
+    );
+    assert_eq!(status, 401);
+    assert_eq!(runs(&address), serde_json::json!([]), "nothing was started");
+    // The page itself loads without it (and tells the student to use the printed address).
+    let (status, page) = http_raw(&address, &address, "GET /", &[], "");
+    assert_eq!(status, 200);
+    assert!(page.contains("<html"), "{page}");
+}
+
+#[test]
+fn the_printed_address_carries_a_fresh_token_in_a_private_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = tempfile::tempdir().unwrap();
+    let (mut server, address, line) = start_server("127.0.0.1:0", data.path(), None);
+    let token = line
+        .split("?token=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no token in {line:?}"))
+        .to_string();
+    assert_eq!(token.len(), 48, "{token}");
+    assert!(token.bytes().all(|byte| byte.is_ascii_hexdigit()), "{token}");
+    let file = data.path().join(format!("serve-{}.token", port_of(&address)));
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the token file is its owner's only");
+    assert!(std::fs::read_to_string(&file).unwrap().contains(&token));
+
+    // The address with the token sets the cookie and sends the browser on without it.
+    let response = raw_response(&address, &format!("GET /?token={token}&lab=archive"), &[]);
+    assert!(response.starts_with("HTTP/1.1 303"), "{response}");
+    assert!(response.contains("location: /?lab=archive"), "{response}");
+    let cookie = response
+        .lines()
+        .find_map(|line| line.strip_prefix("set-cookie: "))
+        .unwrap_or_else(|| panic!("no cookie in {response}"));
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let cookie_header = format!("Cookie: {}", cookie.split(';').next().unwrap());
+    let (status, _) = http_raw(&address, &address, "GET /api/labs", &[&cookie_header], "");
+    assert_eq!(status, 200);
+    let bearer = format!("Authorization: Bearer {token}");
+    let (status, _) = http_raw(&address, &address, "GET /api/runs", &[&bearer], "");
+    assert_eq!(status, 200);
+    let wrong = raw_response(&address, "GET /?token=guess", &[]);
+    assert!(wrong.starts_with("HTTP/1.1 401"), "{wrong}");
+
+    // SIGTERM stops it as Ctrl-C does, and the file goes with it.
+    send_signal(&server.0, "TERM");
+    wait_for(Duration::from_secs(20), "serve to stop on SIGTERM", || {
+        server.0.try_wait().ok().flatten()
+    });
+    assert!(!file.exists(), "the token file is removed at the end");
+}
+
+/// The whole response, headers included, to a request without a body.
+fn raw_response(address: &str, request_line: &str, headers: &[&str]) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
+    let mut request = format!("{request_line} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    for header in headers {
+        request.push_str(header);
+        request.push_str("\r\n");
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+fn send_signal(child: &std::process::Child, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn another_user_on_the_machine_cannot_start_a_lab_or_read_the_token() {
+    if !nix_is_root() {
+        common::missing_tool("root (to run a request as another user)", "the second-user test");
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let (_server, address, _) = start_server("127.0.0.1:0", data.path(), Some(TOKEN));
+    let port = port_of(&address).to_string();
+    let file = data.path().join(format!("serve-{port}.token"));
+    // The data folder is made readable to others here, so only the file's own mode protects it.
+    std::fs::set_permissions(data.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .unwrap();
+    let as_nobody = |script: &str| {
+        use std::os::unix::process::CommandExt;
+        std::process::Command::new("/bin/bash")
+            .args(["-c", script])
+            .uid(65534)
+            .gid(65534)
+            .current_dir("/")
+            .output()
+            .unwrap()
+    };
+    let read = as_nobody(&format!("cat {}", file.display()));
+    assert!(!read.status.success(), "another user read the token file");
+    let request = format!(
+        "exec 3<>/dev/tcp/127.0.0.1/{port}; printf 'POST /api/labs/zmq-pubsub/start HTTP/1.1\\r\\nHost: 127.0.0.1:{port}\\r\\nContent-Type: application/json\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\n{{}}' >&3; head -n 1 <&3"
+    );
+    let answer = as_nobody(&request);
+    let status_line = String::from_utf8_lossy(&answer.stdout);
+    assert!(status_line.starts_with("HTTP/1.1 401"), "{status_line:?} {answer:?}");
+    assert_eq!(runs(&address), serde_json::json!([]), "nothing was started");
+}
+
+fn nix_is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|output| output.stdout.starts_with(b"0\n"))
+}
+
+#[test]
+fn parameters_from_the_web_name_files_only_in_the_runs_folder_and_loopback_addresses() {
+    let data = tempfile::tempdir().unwrap();
+    let (_server, address) = serve_keeping_progress_in(data.path());
+    let refused = [
+        ("flash-sale", r#"{"db": "/tmp/precious.db"}"#),
+        ("flash-sale", r#"{"db": "../progress.sqlite"}"#),
+        ("flash-sale", r#"{"check-db": "/etc/passwd"}"#),
+        ("flash-sale", r#"{"compare": true, "plot": "/tmp/x.svg"}"#),
+        ("flash-sale", r#"{"serve": "0.0.0.0:8080"}"#),
+        ("test-deps", r#"{"suite": "/tmp/evil.toml"}"#),
+        ("archive", r#"{"dir": "/etc"}"#),
+        ("socket-echo", r#"{"bind": "0.0.0.0:25003"}"#),
+        ("zmq-pubsub", r#"{"bind": "tcp://*:5563"}"#),
+        ("zmq-reqrep", r#"{"bind": "ipc:///tmp/req.ipc"}"#),
+    ];
+    for (lab, body) in refused {
+        let (status, answer) = http(&address, &format!("POST /api/labs/{lab}/start"), &[], body);
+        assert_eq!(status, 400, "{lab} {body}: {answer}");
+        let error: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        let message = error["error"].as_str().unwrap();
+        assert!(
+            message.contains("from the browser") && !message.contains('\n'),
+            "{message}"
+        );
+    }
+    assert_eq!(runs(&address), serde_json::json!([]), "nothing was started");
+    // A plain name is a file in <data>/runs/.
+    let (status, answer) = http(
+        &address,
+        "POST /api/labs/flash-sale/start?duration=1",
+        &[],
+        r#"{"db": "mine.db", "users": 200}"#,
+    );
+    assert_eq!(status, 200, "{answer}");
+    wait_for(Duration::from_secs(30), "the sale to end", || {
+        (runs(&address)[0]["running"] == false).then_some(())
+    });
+    assert_eq!(
+        runs(&address)[0]["params"]["db"],
+        data.path().join("runs/mine.db").to_str().unwrap()
+    );
+    assert!(data.path().join("runs/mine.db").exists());
+}
+
+#[test]
+fn a_server_on_every_interface_answers_its_own_names_with_the_token() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut server, address, _) = start_server("0.0.0.0:0", data.path(), Some(TOKEN));
+    let port = port_of(&address).to_string();
+    let mut warning = String::new();
+    BufReader::new(server.0.stderr.take().unwrap())
+        .read_line(&mut warning)
+        .unwrap();
+    assert!(warning.contains("other machines"), "{warning}");
+    assert!(warning.contains(&format!("127.0.0.1:{port}")), "names the interfaces: {warning}");
+    let connect_to = format!("127.0.0.1:{port}");
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let by_name = format!("{}:{port}", hostname.trim());
+    let (status, body) = http_as(&connect_to, &by_name, "GET /api/labs", &[], "");
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = http_raw(&connect_to, &by_name, "GET /api/labs", &[], "");
+    assert_eq!(status, 401);
+    let (status, _) = http_as(&connect_to, &format!("evil.example:{port}"), "GET /api/labs", &[], "");
+    assert_eq!(status, 403);
+}
+
+#[test]
+fn numbers_from_outside_get_a_400_never_a_dropped_connection() {
+    let (_server, address) = serve();
+    let (_, labs) = http(&address, "GET /api/labs", &[], "");
+    let labs: serde_json::Value = serde_json::from_str(&labs).unwrap();
+    for lab in labs.as_array().unwrap() {
+        let id = lab["id"].as_str().unwrap();
+        for spec in lab["params"].as_array().unwrap() {
+            let kind = spec["kind"]["type"].as_str().unwrap();
+            if kind != "integer" && kind != "float" {
+                continue;
+            }
+            let name = spec["name"].as_str().unwrap();
+            for value in ["1e308", "-1e308", "\"NaN\"", "\"inf\"", "1.5e300", "\"-1\""] {
+                let body = format!("{{\"{name}\": {value}}}");
+                let (status, answer) =
+                    http(&address, &format!("POST /api/labs/{id}/start"), &[], &body);
+                assert!(status == 400 || status == 200, "{id} {body}: {status} {answer}");
+                if status == 200 {
+                    let run: serde_json::Value = serde_json::from_str(&answer).unwrap();
+                    http(&address, &format!("POST /api/runs/{}/stop", run["run"]), &[], "");
+                }
+            }
+        }
+    }
+    for duration in ["1e308", "inf", "NaN", "-1", "0", "abc", "604801"] {
+        let (status, answer) = http(
+            &address,
+            &format!("POST /api/labs/zmq-pubsub/start?duration={duration}"),
+            &[],
+            "{}",
+        );
+        assert_eq!(status, 400, "duration={duration}: {answer}");
+        assert!(answer.contains("at most 604800"), "{answer}");
+    }
 }
 
 fn chromium() -> Option<PathBuf> {
@@ -205,7 +503,8 @@ fn start_in_chromium(
     let (server, address) = serve();
     let browser = launch(browser_path);
     let tab = browser.new_tab().unwrap();
-    tab.navigate_to(&format!("http://{address}/")).unwrap();
+    tab.navigate_to(&format!("http://{address}/?token={TOKEN}"))
+        .unwrap();
     tab.wait_until_navigated().unwrap();
     tab.wait_for_element(&format!("nav button[data-lab='{lab}']"))
         .unwrap()
@@ -231,7 +530,8 @@ fn start_pubsub_in_chromium_and_watch_the_chart_rise() {
     let (_server, address) = serve();
     let browser = launch(browser_path);
     let tab = browser.new_tab().unwrap();
-    tab.navigate_to(&format!("http://{address}/")).unwrap();
+    tab.navigate_to(&format!("http://{address}/?token={TOKEN}"))
+        .unwrap();
     tab.wait_until_navigated().unwrap();
     tab.wait_for_element("nav button[data-lab='zmq-pubsub']")
         .unwrap();
@@ -408,7 +708,8 @@ fn read_a_lesson_in_chinese_run_its_lab_and_pass_an_exercise_in_chromium() {
             text.contains(wanted).then_some(text)
         })
     };
-    tab.navigate_to(&format!("http://{address}/")).unwrap();
+    tab.navigate_to(&format!("http://{address}/?token={TOKEN}"))
+        .unwrap();
     tab.wait_until_navigated().unwrap();
 
     // The lesson, rendered as HTML, then in Chinese.

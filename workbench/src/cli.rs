@@ -102,14 +102,18 @@ pub fn parse_lab(
         };
         match name.as_str() {
             "duration" => {
-                let seconds: f64 = value
+                let seconds = value
+                    .trim()
                     .parse()
                     .ok()
-                    .filter(|seconds: &f64| seconds.is_finite() && *seconds > 0.0)
+                    .and_then(lab_core::seconds::positive)
                     .ok_or_else(|| {
-                        format!("invalid value '{value}' for --duration: expected seconds above 0, e.g. --duration 5")
+                        format!(
+                            "invalid value '{value}' for --duration: expected {}, e.g. --duration 5",
+                            lab_core::seconds::expected()
+                        )
                     })?;
-                duration = Some(Duration::from_secs_f64(seconds));
+                duration = Some(seconds);
             }
             "record" => record = Some(PathBuf::from(value)),
             _ => pairs.push((name, value)),
@@ -140,6 +144,9 @@ pub fn lab_help(lab: &dyn Lab) -> String {
             ParamKind::Bool => "true|false, alone: true".to_string(),
             ParamKind::Text => "TEXT".to_string(),
             ParamKind::List => "A,B,..".to_string(),
+            ParamKind::Path => "PATH".to_string(),
+            ParamKind::Address => "HOST:PORT".to_string(),
+            ParamKind::Endpoints => "ENDPOINT,..".to_string(),
         };
         let _ = writeln!(
             text,

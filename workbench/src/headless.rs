@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use lab_core::jsonl::{self, Recording};
 use lab_core::{CancelToken, LabEvent, LabRun, RunOptions};
@@ -91,7 +91,7 @@ pub fn replay(path: &Path, speed: f64) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let mut stdout = std::io::stdout().lock();
     for event in &events {
-        let due = Duration::from_secs_f64(event.t() / speed);
+        let due = lab_core::seconds::clamped(event.t() / speed);
         if let Some(wait) = due.checked_sub(started.elapsed()) {
             std::thread::sleep(wait);
         }

@@ -21,6 +21,7 @@
 mod archive;
 mod cli;
 mod course;
+mod data;
 mod headless;
 mod labs;
 mod probe;
@@ -101,9 +102,13 @@ enum Command {
     },
     /// Serve the browser dashboard.
     Serve {
-        /// Where to listen. Anything but loopback lets other machines start labs here.
+        /// Where to listen. Anything but loopback lets other machines reach it (they still
+        /// need the token).
         #[arg(long, default_value = "127.0.0.1:7878")]
         addr: String,
+        /// The secret every API request needs (default: a fresh one, printed in the address).
+        #[arg(long, env = "WORKBENCH_TOKEN", hide_env_values = true)]
+        token: Option<String>,
     },
 }
 
@@ -208,7 +213,9 @@ fn main() -> ExitCode {
                 tui::run_replay(&registry, &file, speed)
             }
         }
-        Some(Command::Serve { addr }) => web::serve(registry, &addr),
+        Some(Command::Serve { addr, token }) => {
+            web::serve(registry, web::ServeOptions { addr, token })
+        }
         Some(Command::Lesson { topic, lang }) => {
             course_result(course::cli::lesson(&registry, topic, lang))
         }

@@ -3,7 +3,6 @@
 //! checklist for messages that do not arrive.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use lab_core::Registry;
 use lab_zmq::probe::{self, Finding};
@@ -40,13 +39,14 @@ pub fn troubleshoot(registry: &Registry, lang: Option<Lang>) -> Result<ExitCode,
 }
 
 pub fn run(endpoint: &str, timeout: f64, json: bool) -> Result<ExitCode, UsageError> {
-    if !(timeout.is_finite() && timeout > 0.0) {
+    let Some(timeout) = lab_core::seconds::positive(timeout) else {
         return Err(UsageError(format!(
-            "invalid value '{timeout}' for --timeout: expected seconds above 0"
+            "invalid value '{timeout}' for --timeout: expected {}",
+            lab_core::seconds::expected()
         )));
-    }
+    };
     let address = probe::address(endpoint).map_err(UsageError)?;
-    let finding = probe::probe(address, Duration::from_secs_f64(timeout));
+    let finding = probe::probe(address, timeout);
     if json {
         let mut value = serde_json::to_value(&finding).unwrap_or_default();
         value["endpoint"] = serde_json::Value::String(endpoint.to_string());

@@ -28,7 +28,7 @@ impl Lab for ArchiveLab {
             params: vec![
                 ParamSpec {
                     name: "dir",
-                    kind: ParamKind::Text,
+                    kind: ParamKind::Path,
                     default: "",
                     help: "the directory to pack (default: a generated PHP application)",
                 },

@@ -24,6 +24,12 @@ pub struct SameOrigin {
 
 impl SameOrigin {
     pub fn new(bound: SocketAddr) -> SameOrigin {
+        SameOrigin::with_hosts(bound, &[])
+    }
+
+    /// Also answers to `extra` hosts (`host:port`): the machine's own addresses and name when
+    /// the server listens on every interface, as other machines reach it by those.
+    pub fn with_hosts(bound: SocketAddr, extra: &[String]) -> SameOrigin {
         let port = bound.port();
         let mut hosts = vec![
             bound.to_string(),
@@ -31,7 +37,11 @@ impl SameOrigin {
             format!("127.0.0.1:{port}"),
             format!("[::1]:{port}"),
         ];
-        hosts.dedup();
+        for host in extra {
+            if !hosts.contains(host) {
+                hosts.push(host.clone());
+            }
+        }
         SameOrigin { hosts }
     }
 

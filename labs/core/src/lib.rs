@@ -6,6 +6,7 @@
 //! and never knows whether a terminal, a browser or a script is watching; [`LabRun`] samples the
 //! context into [`Snapshot`]s and hands them to whoever listens.
 
+pub mod confine;
 mod context;
 pub mod exercise;
 pub mod http_guard;
@@ -13,12 +14,14 @@ pub mod jsonl;
 mod params;
 mod run;
 mod sampler;
+pub mod seconds;
 mod snapshot;
 
 use std::sync::Arc;
 
 use serde::Serialize;
 
+pub use confine::WebLimits;
 pub use exercise::Checker;
 
 pub use context::{

@@ -37,6 +37,16 @@ pub enum ParamKind {
     Choice { choices: &'static [&'static str] },
     /// Comma-separated texts; the flag may also be repeated.
     List,
+    /// A file or folder. From the command line and the terminal UI it is taken as typed; from
+    /// the browser it must be a name inside the workbench's runs folder (see [`crate::confine`]).
+    Path,
+    /// A TCP address, `host:port`, to bind or connect. From the browser, loopback only unless
+    /// the dashboard itself listens on another address.
+    Address,
+    /// ZeroMQ endpoints (`tcp://host:port`, `ipc://path`, `inproc://name`), comma-separated;
+    /// the flag may be repeated. From the browser, tcp hosts as for [`ParamKind::Address`] and
+    /// ipc paths inside the runs folder.
+    Endpoints,
 }
 
 /// A parsed parameter value.
@@ -77,6 +87,11 @@ impl ParamSpec {
             ParamKind::Text => "text".to_string(),
             ParamKind::Choice { choices } => format!("one of {}", choices.join(", ")),
             ParamKind::List => "a comma-separated list".to_string(),
+            ParamKind::Path => "a file or folder".to_string(),
+            ParamKind::Address => "host:port, e.g. 127.0.0.1:8080".to_string(),
+            ParamKind::Endpoints => {
+                "ZeroMQ endpoints, e.g. tcp://127.0.0.1:5559,ipc://name".to_string()
+            }
         }
     }
 
@@ -108,13 +123,15 @@ impl ParamSpec {
                 "false" | "no" | "off" | "0" => Ok(Value::Bool(false)),
                 _ => Err(invalid()),
             },
-            ParamKind::Text => Ok(Value::Text(text.to_string())),
+            ParamKind::Text | ParamKind::Path | ParamKind::Address => {
+                Ok(Value::Text(text.to_string()))
+            }
             ParamKind::Choice { choices } => choices
                 .iter()
                 .find(|choice| **choice == trimmed)
                 .map(|choice| Value::Text(choice.to_string()))
                 .ok_or_else(invalid),
-            ParamKind::List => Ok(Value::List(split_list(text))),
+            ParamKind::List | ParamKind::Endpoints => Ok(Value::List(split_list(text))),
         }
     }
 
@@ -123,7 +140,7 @@ impl ParamSpec {
     pub fn parse_json(&self, json: &serde_json::Value) -> Result<Value, ParamError> {
         match (json, &self.kind) {
             (serde_json::Value::String(text), _) => self.parse(text),
-            (serde_json::Value::Array(items), ParamKind::List) => {
+            (serde_json::Value::Array(items), ParamKind::List | ParamKind::Endpoints) => {
                 let mut list = Vec::new();
                 for item in items {
                     match item {
@@ -214,6 +231,10 @@ impl Params {
                 .insert(spec.name.to_string(), spec.parse_json(json)?);
         }
         Ok(params)
+    }
+
+    pub(crate) fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        self.values.get_mut(name)
     }
 
     pub fn get(&self, name: &str) -> Option<&Value> {

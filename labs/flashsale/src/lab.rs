@@ -43,7 +43,7 @@ impl Lab for FlashSaleLab {
                 },
                 ParamSpec {
                     name: "plot",
-                    kind: ParamKind::Text,
+                    kind: ParamKind::Path,
                     default: "",
                     help: "with --compare: also draw the comparison into this SVG file",
                 },
@@ -130,19 +130,19 @@ impl Lab for FlashSaleLab {
                 },
                 ParamSpec {
                     name: "serve",
-                    kind: ParamKind::Text,
+                    kind: ParamKind::Address,
                     default: "",
                     help: "serve POST /buy and GET /stats on this address (127.0.0.1:8080) instead of the built-in crowd, until stopped",
                 },
                 ParamSpec {
                     name: "db",
-                    kind: ParamKind::Text,
+                    kind: ParamKind::Path,
                     default: "",
                     help: "the SQLite file (default: a fresh temporary one); it is emptied first",
                 },
                 ParamSpec {
                     name: "check-db",
-                    kind: ParamKind::Text,
+                    kind: ParamKind::Path,
                     default: "",
                     help: "only audit this store (left by a run, a killed one too) and report the invariants",
                 },

@@ -100,13 +100,13 @@ impl Lab for EchoLab {
                 },
                 ParamSpec {
                     name: "bind",
-                    kind: ParamKind::Text,
+                    kind: ParamKind::Address,
                     default: "127.0.0.1:25003",
                     help: "with --role server or both: where the server listens",
                 },
                 ParamSpec {
                     name: "connect",
-                    kind: ParamKind::Text,
+                    kind: ParamKind::Address,
                     default: "127.0.0.1:25003",
                     help: "with --role client: the server",
                 },

@@ -36,7 +36,7 @@ impl Lab for TestDepsLab {
             params: vec![
                 ParamSpec {
                     name: "suite",
-                    kind: ParamKind::Text,
+                    kind: ParamKind::Path,
                     default: "",
                     help: "a suite file (TOML) to run; without it, one of the examples",
                 },

@@ -471,14 +471,15 @@ pub fn parse(text: &str, file: &Path) -> Result<Suite, String> {
         }
         let timeout = match raw_test.timeout {
             None => DEFAULT_TIMEOUT,
-            Some(seconds) if seconds > 0.0 && seconds.is_finite() => {
-                Duration::from_secs_f64(seconds)
-            }
-            Some(seconds) => {
-                return Err(at(format!(
-                    "timeout {seconds} is not a number of seconds above 0"
-                )));
-            }
+            Some(seconds) => match lab_core::seconds::positive(seconds) {
+                Some(timeout) => timeout,
+                None => {
+                    return Err(at(format!(
+                        "timeout {seconds} is not {}",
+                        lab_core::seconds::expected()
+                    )));
+                }
+            },
         };
         let regex = |pattern: String, key: &str| {
             Regex::new(&pattern).map_err(|error| {
@@ -654,14 +655,15 @@ pub fn parse(text: &str, file: &Path) -> Result<Suite, String> {
             ready_port: bootstrap.ready_port,
             timeout: match bootstrap.timeout {
                 None => Duration::from_secs(10),
-                Some(seconds) if seconds > 0.0 && seconds.is_finite() => {
-                    Duration::from_secs_f64(seconds)
-                }
-                Some(seconds) => {
-                    return Err(format!(
-                        "{shown}: bootstrap timeout {seconds} is not a number of seconds above 0"
-                    ));
-                }
+                Some(seconds) => match lab_core::seconds::positive(seconds) {
+                    Some(timeout) => timeout,
+                    None => {
+                        return Err(format!(
+                            "{shown}: bootstrap timeout {seconds} is not {}",
+                            lab_core::seconds::expected()
+                        ));
+                    }
+                },
             },
         }),
     };

@@ -52,19 +52,19 @@ impl Lab for BrokerLab {
                 },
                 ParamSpec {
                     name: "frontend",
-                    kind: ParamKind::List,
+                    kind: ParamKind::Endpoints,
                     default: "tcp://127.0.0.1:5559",
                     help: "with --role broker: where the ROUTER for clients binds",
                 },
                 ParamSpec {
                     name: "backend",
-                    kind: ParamKind::List,
+                    kind: ParamKind::Endpoints,
                     default: "tcp://127.0.0.1:5560",
                     help: "with --role broker: where the DEALER for workers binds",
                 },
                 ParamSpec {
                     name: "connect",
-                    kind: ParamKind::List,
+                    kind: ParamKind::Endpoints,
                     default: "tcp://127.0.0.1:5560",
                     help: "with --role worker: the broker's backend; with --role client: its frontend (tcp://127.0.0.1:5559)",
                 },

@@ -50,13 +50,7 @@ fn now() -> i64 {
 
 /// Where the progress file lives.
 pub fn default_path() -> anyhow::Result<PathBuf> {
-    let folder = match std::env::var_os("WORKBENCH_DATA_DIR") {
-        Some(folder) if !folder.is_empty() => PathBuf::from(folder),
-        _ => dirs::data_dir()
-            .map(|data| data.join("workbench"))
-            .context("no data folder for progress: set HOME, or WORKBENCH_DATA_DIR to a folder")?,
-    };
-    Ok(folder.join("progress.sqlite"))
+    Ok(crate::data::folder()?.join("progress.sqlite"))
 }
 
 impl Progress {

@@ -12,11 +12,14 @@
 //!
 //! and the course: lessons, exercises, hints and checks (see `course.rs`).
 //!
-//! Safety: it listens on 127.0.0.1 unless told otherwise, and it refuses any request whose
-//! `Host` is not the dashboard's own (a DNS-rebinding page) or whose `Origin` is another site (a
-//! page elsewhere trying to start labs on your machine).
+//! Safety: every `/api/` request needs the server's token (see `door.rs`); it listens on
+//! 127.0.0.1 unless told otherwise; it refuses any request whose `Host` is not the dashboard's
+//! own (a DNS-rebinding page) or whose `Origin` is another site (a page elsewhere trying to
+//! start labs on your machine); and parameters sent to it may name files only inside
+//! `<data>/runs/` and addresses only on loopback (`lab_core::confine`).
 
 mod course;
+mod door;
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -51,6 +54,8 @@ const KEEP_FINISHED: usize = 10;
 
 struct ServerState {
     registry: Registry,
+    /// What parameters from the web may name.
+    limits: lab_core::WebLimits,
     runs: Mutex<BTreeMap<u64, Arc<WebRun>>>,
     next_run: AtomicU64,
 }
@@ -62,7 +67,15 @@ struct WebRun {
 
 type Shared = Arc<ServerState>;
 
-pub fn serve(registry: Registry, addr: &str) -> anyhow::Result<ExitCode> {
+/// How `workbench serve` was asked to run.
+pub struct ServeOptions {
+    pub addr: String,
+    /// The token to require (`--token`, `WORKBENCH_TOKEN`); a fresh one when absent.
+    pub token: Option<String>,
+}
+
+pub fn serve(registry: Registry, options: ServeOptions) -> anyhow::Result<ExitCode> {
+    let addr = &options.addr;
     // A name such as localhost:7878 is looked up; the first address it has is used.
     let addr: SocketAddr = addr
         .to_socket_addrs()
@@ -71,14 +84,78 @@ pub fn serve(registry: Registry, addr: &str) -> anyhow::Result<ExitCode> {
         .ok_or_else(|| {
             anyhow::anyhow!("invalid --addr '{addr}': expected host:port such as 127.0.0.1:7878")
         })?;
+    let token = match options.token {
+        Some(token) if token.trim().is_empty() => {
+            eprintln!("workbench: the token is empty: give --token (or WORKBENCH_TOKEN) a secret, or leave it out for a fresh one");
+            return Ok(ExitCode::from(2));
+        }
+        Some(token) if !token.bytes().all(|byte| byte.is_ascii_graphic() && byte != b';') => {
+            eprintln!("workbench: the token may hold only printable ASCII without spaces or ';'");
+            return Ok(ExitCode::from(2));
+        }
+        Some(token) => token,
+        None => door::new_token()?,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(serve_async(registry, addr))?;
+    runtime.block_on(serve_async(registry, addr, token))?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve_async(registry: Registry, addr: SocketAddr) -> anyhow::Result<()> {
+/// The hosts a browser may name to reach a server bound to `bound`: for an address such as
+/// 0.0.0.0, every address of this machine's interfaces, and its host name.
+fn reachable_hosts(bound: SocketAddr) -> Vec<String> {
+    let port = bound.port();
+    let mut hosts = Vec::new();
+    if bound.ip().is_unspecified() {
+        for ip in local_addresses() {
+            hosts.push(SocketAddr::new(ip, port).to_string());
+        }
+        if let Ok(name) = nix::unistd::gethostname()
+            && let Some(name) = name.to_str()
+        {
+            hosts.push(format!("{name}:{port}"));
+        }
+    }
+    hosts
+}
+
+/// Every IP address of this machine's interfaces.
+fn local_addresses() -> Vec<std::net::IpAddr> {
+    let Ok(interfaces) = nix::ifaddrs::getifaddrs() else {
+        return Vec::new();
+    };
+    interfaces
+        .filter_map(|interface| {
+            let address = interface.address?;
+            if let Some(v4) = address.as_sockaddr_in() {
+                return Some(std::net::IpAddr::V4(v4.ip()));
+            }
+            address
+                .as_sockaddr_in6()
+                .map(|v6| std::net::IpAddr::V6(v6.ip()))
+        })
+        .collect()
+}
+
+/// Ends when the server is told to stop: Ctrl-C or SIGTERM, handled the same way.
+async fn stop_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}
+
+async fn serve_async(registry: Registry, addr: SocketAddr, token: String) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|error| {
         if error.kind() == std::io::ErrorKind::AddrInUse {
             anyhow::anyhow!(
@@ -91,22 +168,42 @@ async fn serve_async(registry: Registry, addr: SocketAddr) -> anyhow::Result<()>
         }
     })?;
     let bound = listener.local_addr()?;
+    let extra_hosts = reachable_hosts(bound);
     if !bound.ip().is_loopback() {
+        let reachable = if extra_hosts.is_empty() {
+            bound.to_string()
+        } else {
+            extra_hosts.join(", ")
+        };
         eprintln!(
-            "warning: listening on {bound}, which other machines can reach: anyone who can connect can start labs here"
+            "warning: listening on {bound}, which other machines can reach ({reachable}): anyone with the token can start labs here"
         );
     }
+    let data = crate::data::folder()?;
     let state: Shared = Arc::new(ServerState {
         registry,
+        limits: lab_core::WebLimits {
+            runs_dir: crate::data::runs_folder()?,
+            listening: (!bound.ip().is_loopback()).then_some(bound.ip()),
+        },
         runs: Mutex::new(BTreeMap::new()),
         next_run: AtomicU64::new(1),
     });
-    let app = router(state.clone(), bound);
-    println!("workbench dashboard: http://{bound}/   (Ctrl-C to stop)");
+    let shown = if bound.ip().is_unspecified() {
+        SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), bound.port())
+    } else {
+        bound
+    };
+    let url = format!("http://{shown}/?token={token}");
+    let token_file = door::TokenFile::write(&data, bound.port(), &url)?;
+    let door = Arc::new(door::Door::new(token, bound.port()));
+    let app = router(state.clone(), bound, &extra_hosts, door);
+    println!(
+        "workbench dashboard: {url}   (Ctrl-C to stop; the address is also in {})",
+        token_file.path().display()
+    );
     axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(stop_signal())
         .await?;
     // Stop every lab and wait for each to free its ports.
     let runs: Vec<Arc<WebRun>> = lock_runs(&state).values().cloned().collect();
@@ -120,6 +217,7 @@ async fn serve_async(registry: Registry, addr: SocketAddr) -> anyhow::Result<()>
         }
     })
     .await?;
+    drop(token_file);
     Ok(())
 }
 
@@ -130,7 +228,7 @@ fn lock_runs(state: &ServerState) -> std::sync::MutexGuard<'_, BTreeMap<u64, Arc
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn router(state: Shared, bound: SocketAddr) -> Router {
+fn router(state: Shared, bound: SocketAddr, extra_hosts: &[String], door: Arc<door::Door>) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/assets/{*path}", get(asset))
@@ -145,8 +243,10 @@ fn router(state: Shared, bound: SocketAddr) -> Router {
         .route("/api/exercises/{id}", get(course::get_exercise))
         .route("/api/exercises/{id}/hint", post(course::reveal_hint))
         .route("/api/exercises/{id}/check", post(course::check_exercise))
+        // Layers run from the last added: the origin check first, then the token.
+        .layer(axum::middleware::from_fn_with_state(door, door::require_token))
         .layer(axum::middleware::from_fn_with_state(
-            Arc::new(lab_core::http_guard::SameOrigin::new(bound)),
+            Arc::new(lab_core::http_guard::SameOrigin::with_hosts(bound, extra_hosts)),
             lab_core::http_guard::refuse_cross_site,
         ))
         .with_state(state)
@@ -184,7 +284,8 @@ async fn list_labs(State(state): State<Shared>) -> Response {
 
 #[derive(Deserialize)]
 struct StartQuery {
-    duration: Option<f64>,
+    /// Text, so that a value serde cannot read as a number still gets a one-line 400.
+    duration: Option<String>,
 }
 
 async fn start_lab(
@@ -213,19 +314,30 @@ async fn start_lab(
             );
         }
     };
-    let params = match Params::from_json(info.id, &info.params, &object) {
+    let mut params = match Params::from_json(info.id, &info.params, &object) {
         Ok(params) => params,
         Err(problem) => return error(StatusCode::BAD_REQUEST, problem.to_string()),
     };
+    if let Err(problem) = params.confine(&info.params, &state.limits) {
+        return error(StatusCode::BAD_REQUEST, problem.to_string());
+    }
     if let Err(problem) = lab.validate(&params) {
         return error(StatusCode::BAD_REQUEST, problem);
     }
-    let duration = match query.duration {
-        Some(seconds) if seconds.is_finite() && seconds > 0.0 => {
-            Some(Duration::from_secs_f64(seconds))
-        }
-        Some(_) => return error(StatusCode::BAD_REQUEST, "duration must be seconds above 0"),
-        None => None,
+    let duration = match query.duration.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => match text.parse().ok().and_then(lab_core::seconds::positive) {
+            Some(duration) => Some(duration),
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        "invalid duration '{text}': expected {}",
+                        lab_core::seconds::expected()
+                    ),
+                );
+            }
+        },
     };
     let run = LabRun::start(
         lab,
@@ -249,14 +361,14 @@ async fn start_lab(
     {
         runs.remove(id);
     }
-    runs.insert(
-        run_id,
-        Arc::new(WebRun {
-            run,
-            watchers: AtomicUsize::new(0),
-        }),
-    );
+    let web_run = Arc::new(WebRun {
+        run,
+        watchers: AtomicUsize::new(0),
+    });
+    runs.insert(run_id, web_run.clone());
     drop(runs);
+    // A lab nobody ever watches is stopped too, as one whose last tab closed.
+    stop_unless_watched_soon(web_run);
     Json(json!({ "run": run_id, "lab": info.id })).into_response()
 }
 
@@ -308,17 +420,21 @@ impl Watching {
 impl Drop for Watching {
     fn drop(&mut self) {
         if self.0.watchers.fetch_sub(1, Ordering::SeqCst) == 1 {
-            let web_run = self.0.clone();
-            // Dropped inside the server's runtime: a timer task can be spawned.
-            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-                runtime.spawn(async move {
-                    tokio::time::sleep(UNWATCHED_GRACE).await;
-                    if web_run.watchers.load(Ordering::SeqCst) == 0 {
-                        web_run.run.stop();
-                    }
-                });
-            }
+            stop_unless_watched_soon(self.0.clone());
         }
+    }
+}
+
+/// Stops the run if nobody watches it after the grace period.
+fn stop_unless_watched_soon(web_run: Arc<WebRun>) {
+    // Called inside the server's runtime: a timer task can be spawned.
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move {
+            tokio::time::sleep(UNWATCHED_GRACE).await;
+            if web_run.watchers.load(Ordering::SeqCst) == 0 {
+                web_run.run.stop();
+            }
+        });
     }
 }
 

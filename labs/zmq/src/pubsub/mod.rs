@@ -73,13 +73,13 @@ impl Lab for PubSubLab {
                 },
                 ParamSpec {
                     name: "bind",
-                    kind: ParamKind::List,
+                    kind: ParamKind::Endpoints,
                     default: "tcp://127.0.0.1:5563",
                     help: "with --role publisher: endpoints the PUB socket binds (repeat or comma-separate for several)",
                 },
                 ParamSpec {
                     name: "connect",
-                    kind: ParamKind::List,
+                    kind: ParamKind::Endpoints,
                     default: "tcp://127.0.0.1:5563",
                     help: "with --role subscriber: publishers to connect to (one subscriber may connect to several)",
                 },

@@ -60,13 +60,13 @@ impl Lab for ReqRepLab {
                 },
                 ParamSpec {
                     name: "bind",
-                    kind: ParamKind::List,
+                    kind: ParamKind::Endpoints,
                     default: "tcp://127.0.0.1:5559",
                     help: "with --role server: endpoints the REP socket binds (repeat for several, e.g. tcp and ipc at once)",
                 },
                 ParamSpec {
                     name: "connect",
-                    kind: ParamKind::List,
+                    kind: ParamKind::Endpoints,
                     default: "tcp://127.0.0.1:5559",
                     help: "with --role client: servers to connect to (requests go round robin)",
                 },
