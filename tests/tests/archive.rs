@@ -449,6 +449,73 @@ fn bad_input_is_one_line_naming_what_and_where() {
         "rar",
     ]);
     assert!(!ok && err.contains("unknown format \"rar\""), "{err}");
+    // An extension that names no format is not silently a phar.
+    let (ok, _, err) = workbench(&[
+        "archive",
+        "pack",
+        app.to_str().unwrap(),
+        "-o",
+        &path("x.rar"),
+    ]);
+    assert!(!ok && err.contains("give --format"), "{err}");
+    assert!(!folder.path().join("x.rar").exists());
+}
+
+/// A tar.gz of 255 KB whose GNU long-name header declares a 256 MiB name: `archive list` must
+/// refuse it in one short line without growing past a few tens of MB (it was 598 MB). The
+/// archive is made, and the child's peak memory measured (getrusage), by Python.
+#[test]
+fn a_huge_declared_long_name_is_refused_in_bounded_memory() {
+    let have_python = Command::new("python3").arg("--version").output().is_ok();
+    if !have_python {
+        missing_tool("python3", "measuring the peak memory of a child");
+        return;
+    }
+    let folder = tempfile::tempdir().unwrap();
+    let archive = folder.path().join("bomb.tar.gz");
+    let script = r#"
+import resource, subprocess, sys, tarfile, zlib
+info = tarfile.TarInfo("././@LongLink")
+info.type = tarfile.GNUTYPE_LONGNAME
+info.size = 256 << 20
+header = info.tobuf(format=tarfile.GNU_FORMAT)[-512:]
+packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+with open(sys.argv[2], "wb") as out:
+    out.write(packer.compress(header))
+    block = bytes(1 << 20)
+    for _ in range(256):
+        out.write(packer.compress(block))
+    out.write(packer.flush())
+result = subprocess.run([sys.argv[1], "archive", "list", sys.argv[2]], capture_output=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print(result.returncode)
+sys.stdout.flush()
+sys.stdout.buffer.write(result.stderr)
+"#;
+    let output = Command::new("python3")
+        .args(["-c", script])
+        .arg(common::workbench())
+        .arg(&archive)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let printed = text(&output.stdout);
+    let mut lines = printed.lines();
+    let peak_kib: u64 = lines.next().unwrap().parse().unwrap();
+    let code = lines.next().unwrap();
+    let stderr: Vec<&str> = lines.collect();
+    assert!(
+        std::fs::metadata(&archive).unwrap().len() < 1 << 20,
+        "a small file"
+    );
+    assert_eq!(code, "1", "{stderr:?}");
+    assert_eq!(stderr.len(), 1, "{stderr:?}");
+    assert!(
+        stderr[0].contains("long-name header of 268435456 bytes"),
+        "{stderr:?}"
+    );
+    assert!(stderr[0].len() < 400, "{} bytes", stderr[0].len());
+    assert!(peak_kib < 100 * 1024, "peak memory {peak_kib} KiB");
 }
 
 /// A folder with an exercise's starter files, written by `workbench exercise start`.

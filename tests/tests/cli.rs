@@ -435,3 +435,75 @@ fn one_subscriber_hears_two_publishers() {
     );
     assert_eq!(lines.last().unwrap()["counters"]["unexpected"], 0);
 }
+
+/// Runs the workbench with `args`; returns the exit code and standard error. A panic shows as
+/// exit code 101 and "panicked" on standard error.
+fn exit_and_stderr(args: &[&str]) -> (Option<i32>, String) {
+    let output = run(args);
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn extreme_numbers_in_every_numeric_flag_are_one_line_never_a_panic() {
+    let output = run(&["list", "--json"]);
+    let labs: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for lab in labs.as_array().unwrap() {
+        let id = lab["id"].as_str().unwrap();
+        for duration in ["1e300", "inf", "NaN", "-1", "0"] {
+            let (code, stderr) =
+                exit_and_stderr(&["lab", id, "--headless", "--duration", duration]);
+            assert_eq!(code, Some(2), "{id} --duration {duration}: {stderr}");
+            assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        }
+        for spec in lab["params"].as_array().unwrap() {
+            let kind = spec["kind"]["type"].as_str().unwrap();
+            if kind != "integer" && kind != "float" {
+                continue;
+            }
+            let flag = format!("--{}", spec["name"].as_str().unwrap());
+            for value in [
+                "1e308",
+                "-1e308",
+                "NaN",
+                "inf",
+                "-inf",
+                "-1",
+                "99999999999999999999",
+            ] {
+                let args = ["lab", id, &flag, value, "--headless", "--duration", "0.3"];
+                let (code, stderr) = exit_and_stderr(&args);
+                assert!(
+                    !stderr.contains("panicked") && code != Some(101),
+                    "{args:?}: {stderr}"
+                );
+                if code == Some(2) {
+                    assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+                    assert!(stderr.contains(&flag), "names the flag: {stderr}");
+                }
+            }
+        }
+    }
+    let (code, stderr) =
+        exit_and_stderr(&["zmq", "probe", "tcp://127.0.0.1:1", "--timeout", "1e300"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("--timeout"), "{stderr}");
+}
+
+#[test]
+fn a_suite_timeout_out_of_range_is_one_line() {
+    let folder = tempfile::tempdir().unwrap();
+    let suite = folder.path().join("suite.toml");
+    for timeout in ["1e300", "-1", "nan", "inf"] {
+        std::fs::write(
+            &suite,
+            format!("name = \"s\"\n[[test]]\nname = \"t\"\nexec = \"true\"\ntimeout = {timeout}\n"),
+        )
+        .unwrap();
+        let (code, stderr) = exit_and_stderr(&["test", "run", suite.to_str().unwrap()]);
+        assert_eq!(code, Some(2), "timeout = {timeout}: {stderr}");
+        assert!(stderr.contains("timeout"), "{stderr}");
+    }
+}

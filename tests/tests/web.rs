@@ -30,7 +30,11 @@ fn serve_keeping_progress_in(data: &std::path::Path) -> (Reaped, String) {
 
 /// `workbench serve --addr <addr>` with `token` (none: it makes its own); returns the process,
 /// the address it connects to and the line it printed.
-fn start_server(addr: &str, data: &std::path::Path, token: Option<&str>) -> (Reaped, String, String) {
+fn start_server(
+    addr: &str,
+    data: &std::path::Path,
+    token: Option<&str>,
+) -> (Reaped, String, String) {
     let mut serve = command();
     serve
         .args(["serve", "--addr", addr])
@@ -264,8 +268,13 @@ fn the_printed_address_carries_a_fresh_token_in_a_private_file() {
         .unwrap_or_else(|| panic!("no token in {line:?}"))
         .to_string();
     assert_eq!(token.len(), 48, "{token}");
-    assert!(token.bytes().all(|byte| byte.is_ascii_hexdigit()), "{token}");
-    let file = data.path().join(format!("serve-{}.token", port_of(&address)));
+    assert!(
+        token.bytes().all(|byte| byte.is_ascii_hexdigit()),
+        "{token}"
+    );
+    let file = data
+        .path()
+        .join(format!("serve-{}.token", port_of(&address)));
     let mode = std::fs::metadata(&file).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "the token file is its owner's only");
     assert!(std::fs::read_to_string(&file).unwrap().contains(&token));
@@ -278,7 +287,10 @@ fn the_printed_address_carries_a_fresh_token_in_a_private_file() {
         .lines()
         .find_map(|line| line.strip_prefix("set-cookie: "))
         .unwrap_or_else(|| panic!("no cookie in {response}"));
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let cookie_header = format!("Cookie: {}", cookie.split(';').next().unwrap());
     let (status, _) = http_raw(&address, &address, "GET /api/labs", &[&cookie_header], "");
     assert_eq!(status, 200);
@@ -299,7 +311,8 @@ fn the_printed_address_carries_a_fresh_token_in_a_private_file() {
 /// The whole response, headers included, to a request without a body.
 fn raw_response(address: &str, request_line: &str, headers: &[&str]) -> String {
     let mut stream = TcpStream::connect(address).unwrap();
-    let mut request = format!("{request_line} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    let mut request =
+        format!("{request_line} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
     for header in headers {
         request.push_str(header);
         request.push_str("\r\n");
@@ -322,7 +335,10 @@ fn send_signal(child: &std::process::Child, signal: &str) {
 #[test]
 fn another_user_on_the_machine_cannot_start_a_lab_or_read_the_token() {
     if !nix_is_root() {
-        common::missing_tool("root (to run a request as another user)", "the second-user test");
+        common::missing_tool(
+            "root (to run a request as another user)",
+            "the second-user test",
+        );
         return;
     }
     let data = tempfile::tempdir().unwrap();
@@ -330,8 +346,11 @@ fn another_user_on_the_machine_cannot_start_a_lab_or_read_the_token() {
     let port = port_of(&address).to_string();
     let file = data.path().join(format!("serve-{port}.token"));
     // The data folder is made readable to others here, so only the file's own mode protects it.
-    std::fs::set_permissions(data.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .unwrap();
+    std::fs::set_permissions(
+        data.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
     let as_nobody = |script: &str| {
         use std::os::unix::process::CommandExt;
         std::process::Command::new("/bin/bash")
@@ -349,7 +368,10 @@ fn another_user_on_the_machine_cannot_start_a_lab_or_read_the_token() {
     );
     let answer = as_nobody(&request);
     let status_line = String::from_utf8_lossy(&answer.stdout);
-    assert!(status_line.starts_with("HTTP/1.1 401"), "{status_line:?} {answer:?}");
+    assert!(
+        status_line.starts_with("HTTP/1.1 401"),
+        "{status_line:?} {answer:?}"
+    );
     assert_eq!(runs(&address), serde_json::json!([]), "nothing was started");
 }
 
@@ -415,7 +437,10 @@ fn a_server_on_every_interface_answers_its_own_names_with_the_token() {
         .read_line(&mut warning)
         .unwrap();
     assert!(warning.contains("other machines"), "{warning}");
-    assert!(warning.contains(&format!("127.0.0.1:{port}")), "names the interfaces: {warning}");
+    assert!(
+        warning.contains(&format!("127.0.0.1:{port}")),
+        "names the interfaces: {warning}"
+    );
     let connect_to = format!("127.0.0.1:{port}");
     let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
     let by_name = format!("{}:{port}", hostname.trim());
@@ -423,7 +448,13 @@ fn a_server_on_every_interface_answers_its_own_names_with_the_token() {
     assert_eq!(status, 200, "{body}");
     let (status, _) = http_raw(&connect_to, &by_name, "GET /api/labs", &[], "");
     assert_eq!(status, 401);
-    let (status, _) = http_as(&connect_to, &format!("evil.example:{port}"), "GET /api/labs", &[], "");
+    let (status, _) = http_as(
+        &connect_to,
+        &format!("evil.example:{port}"),
+        "GET /api/labs",
+        &[],
+        "",
+    );
     assert_eq!(status, 403);
 }
 
@@ -444,10 +475,18 @@ fn numbers_from_outside_get_a_400_never_a_dropped_connection() {
                 let body = format!("{{\"{name}\": {value}}}");
                 let (status, answer) =
                     http(&address, &format!("POST /api/labs/{id}/start"), &[], &body);
-                assert!(status == 400 || status == 200, "{id} {body}: {status} {answer}");
+                assert!(
+                    status == 400 || status == 200,
+                    "{id} {body}: {status} {answer}"
+                );
                 if status == 200 {
                     let run: serde_json::Value = serde_json::from_str(&answer).unwrap();
-                    http(&address, &format!("POST /api/runs/{}/stop", run["run"]), &[], "");
+                    http(
+                        &address,
+                        &format!("POST /api/runs/{}/stop", run["run"]),
+                        &[],
+                        "",
+                    );
                 }
             }
         }

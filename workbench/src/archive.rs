@@ -55,7 +55,12 @@ pub enum ArchiveCommand {
         json: bool,
     },
     /// Check the signature and every entry's CRC32; exit 1 naming the first bad part.
-    Verify { file: PathBuf },
+    Verify {
+        file: PathBuf,
+        /// Accept a phar whose OpenSSL signature cannot be checked here (no public key).
+        #[arg(long)]
+        allow_unverified: bool,
+    },
     /// Unpack into a new or empty directory. Names that leave it, links that point out and
     /// bombs are refused, and nothing is left behind when something is wrong.
     Unpack {
@@ -123,6 +128,8 @@ fn format_for(
     let by_name = output
         .file_name()
         .and_then(|name| Format::from_file_name(&name.to_string_lossy()));
+    // `app.rar` is not silently a phar: only a name without an extension takes the fallback.
+    let fallback = fallback.filter(|_| output.extension().is_none());
     explicit.or(by_name).or(fallback).ok_or_else(|| {
         anyhow::anyhow!(
             "cannot tell the format of {} from its name; give --format ({})",
@@ -173,6 +180,9 @@ pub fn run(command: ArchiveCommand) -> anyhow::Result<ExitCode> {
                 exclude,
             };
             let packed = tool::pack(&dir, &output, &options, &mut |_| {})?;
+            for skipped in &packed.skipped {
+                eprintln!("workbench: skipped {skipped}");
+            }
             println!(
                 "packed {} entries ({} bytes) into {} ({} bytes, {})",
                 packed.files,
@@ -194,9 +204,12 @@ pub fn run(command: ArchiveCommand) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        ArchiveCommand::Verify { file } => {
+        ArchiveCommand::Verify {
+            file,
+            allow_unverified,
+        } => {
             let bytes = tool::read_file(&file)?;
-            match tool::verify(&bytes, lab_archive::DEFAULT_MAX_SIZE) {
+            match tool::verify(&bytes, lab_archive::DEFAULT_MAX_SIZE, allow_unverified) {
                 Ok(summary) => {
                     println!("{}: OK, {summary}", file.display());
                     Ok(ExitCode::SUCCESS)

@@ -1,10 +1,12 @@
 //! Zip, tar and tar.gz to and from an [`Archive`], through the `zip`, `tar` and `flate2` crates,
 //! and the choice of format from a file's name or its first bytes.
 
+use std::collections::HashSet;
 use std::io::{Cursor, Read, Write};
 
 use anyhow::{Context, bail};
 
+use crate::paths::Shown;
 use crate::phar::{self, Phar, PharOptions};
 use crate::{Archive, Entry, EntryKind, PharParts};
 
@@ -139,8 +141,23 @@ pub fn read_unsigned(
             }
         }
         Format::Zip => from_plain(read_zip(bytes, &mut budget)?),
-        Format::Tar => from_plain(read_tar(bytes, &mut budget)?),
-        Format::TarGz => from_plain(read_tar(flate2::read::GzDecoder::new(bytes), &mut budget)?),
+        Format::Tar => from_plain(read_tar(bytes, &mut budget)?.0),
+        Format::TarGz => {
+            let (entries, mut rest) = read_tar(flate2::read::GzDecoder::new(bytes), &mut budget)?;
+            // Read on to the end of the gzip stream, where its CRC32 and length are checked: the
+            // tar inside ends at its zero blocks, and stopping there would miss a flipped byte.
+            let trailing = std::io::copy(
+                &mut (&mut rest).take(TRAILING_LIMIT + 1),
+                &mut std::io::sink(),
+            )
+            .context("a damaged tar.gz: its gzip CRC32 or length does not match what it holds")?;
+            if trailing > TRAILING_LIMIT {
+                bail!(
+                    "a damaged tar.gz: more than {TRAILING_LIMIT} bytes follow the end of the tar"
+                );
+            }
+            from_plain(entries)
+        }
     };
     Ok((format, archive, signature))
 }
@@ -202,7 +219,7 @@ impl Budget {
         source
             .take(self.left + 1)
             .read_to_end(&mut contents)
-            .with_context(|| format!("\"{name}\" cannot be read"))?;
+            .with_context(|| format!("{} cannot be read", Shown(name)))?;
         self.spend(name, contents.len() as u64)?;
         Ok(contents)
     }
@@ -219,10 +236,11 @@ impl Budget {
         source
             .take(declared + 1)
             .read_to_end(&mut contents)
-            .with_context(|| format!("\"{name}\" cannot be read"))?;
+            .with_context(|| format!("{} cannot be read", Shown(name)))?;
         if contents.len() as u64 != declared {
             bail!(
-                "\"{name}\" holds {}{} bytes but says {declared}",
+                "{} holds {}{} bytes but says {declared}",
+                Shown(name),
                 contents.len(),
                 if contents.len() as u64 > declared {
                     " or more"
@@ -237,7 +255,8 @@ impl Budget {
     fn spend(&mut self, name: &str, size: u64) -> anyhow::Result<()> {
         if size > self.left {
             bail!(
-                "unpacking stops at \"{name}\": the archive inflates past {} bytes (--max-size); a decompression bomb?",
+                "unpacking stops at {}: the archive inflates past {} bytes (--max-size); a decompression bomb?",
+                Shown(name),
                 self.max_size
             );
         }
@@ -303,14 +322,56 @@ fn phar_parts(archive: &Archive) -> Vec<Entry> {
     .collect()
 }
 
+/// The names in a zip's central directory, in order: the zip crate keeps one entry per name,
+/// so a second `a.txt` would otherwise vanish from the listing and win on unpacking.
+fn zip_names(bytes: &[u8]) -> Option<Vec<&[u8]>> {
+    let u16_at = |at: usize| Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?));
+    let u32_at = |at: usize| Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?));
+    // The end-of-central-directory record is within the last 64 KiB + 22 bytes.
+    let search_from = bytes.len().saturating_sub(65_557);
+    let end = (search_from..bytes.len().saturating_sub(21))
+        .rev()
+        .find(|at| bytes[*at..].starts_with(b"PK\x05\x06"))?;
+    let count = u16_at(end + 10)?;
+    let mut at = u32_at(end + 16)? as usize;
+    if count == u16::MAX || at == u32::MAX as usize {
+        return None; // zip64: left to the crate
+    }
+    let mut names = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        if !bytes.get(at..)?.starts_with(b"PK\x01\x02") {
+            return None;
+        }
+        let name_length = u16_at(at + 28)? as usize;
+        let extra_length = u16_at(at + 30)? as usize;
+        let comment_length = u16_at(at + 32)? as usize;
+        names.push(bytes.get(at + 46..at + 46 + name_length)?);
+        at += 46 + name_length + extra_length + comment_length;
+    }
+    Some(names)
+}
+
 fn read_zip(bytes: &[u8], budget: &mut Budget) -> anyhow::Result<Vec<Entry>> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).context("a damaged zip")?;
+    if let Some(names) = zip_names(bytes)
+        && names.len() != zip.len()
+    {
+        let mut seen = HashSet::new();
+        let repeated = names.iter().find(|name| !seen.insert(**name));
+        bail!(
+            "two zip entries are named {}: refused, since only one of them could be unpacked",
+            Shown(&String::from_utf8_lossy(repeated.copied().unwrap_or(b"")))
+        );
+    }
     let mut entries = Vec::with_capacity(zip.len());
     for index in 0..zip.len() {
         let mut file = zip
             .by_index(index)
             .with_context(|| format!("zip entry {index} cannot be read"))?;
         let path = file.name().trim_end_matches('/').to_string();
+        if file.is_dir() && crate::paths::is_root(&path) {
+            continue;
+        }
         let mode = file.unix_mode().unwrap_or(0o644);
         let modified = file
             .last_modified()
@@ -383,14 +444,147 @@ fn zip_time(seconds: u64) -> Option<zip::DateTime> {
     .ok()
 }
 
-fn read_tar(source: impl Read, budget: &mut Budget) -> anyhow::Result<Vec<Entry>> {
-    let mut tar = tar::Archive::new(source);
+/// Bytes accepted after a tar's end inside a tar.gz (tar pads to 10 KiB records; some tools more).
+const TRAILING_LIMIT: u64 = 1 << 20;
+
+/// The largest GNU long name or long link, or pax header, accepted: the tar crate reads them
+/// into memory whole, so a 255 KB tar.gz declaring a 256 MiB name must be refused first.
+pub const MAX_EXTENSION_HEADER: u64 = 64 << 10;
+
+/// A reader that watches the tar headers streaming through it and fails the read that reaches
+/// an extension header (GNU long name or long link, pax) larger than [`MAX_EXTENSION_HEADER`],
+/// before the tar crate reads its body into memory. A pax header's `size` moves the next header,
+/// as it does in the tar crate.
+struct HeaderWatch<R> {
+    inner: R,
+    /// Bytes of the current file's body (with padding) still to pass.
+    body_left: u64,
+    /// The header being assembled, up to 512 bytes.
+    header: Vec<u8>,
+    /// A pax header's body, kept to read its `size`.
+    pax: Option<Vec<u8>>,
+    pax_size: Option<u64>,
+    index: usize,
+    /// The zero block that ends the archive was seen: nothing more to watch.
+    ended: bool,
+}
+
+impl<R: Read> HeaderWatch<R> {
+    fn new(inner: R) -> HeaderWatch<R> {
+        HeaderWatch {
+            inner,
+            body_left: 0,
+            header: Vec::with_capacity(512),
+            pax: None,
+            pax_size: None,
+            index: 0,
+            ended: false,
+        }
+    }
+
+    fn watch(&mut self, mut bytes: &[u8]) -> std::io::Result<()> {
+        while !bytes.is_empty() && !self.ended {
+            if self.body_left > 0 {
+                let step = (self.body_left.min(bytes.len() as u64)) as usize;
+                if let Some(pax) = &mut self.pax {
+                    pax.extend_from_slice(&bytes[..step]);
+                }
+                bytes = &bytes[step..];
+                self.body_left -= step as u64;
+                if self.body_left == 0
+                    && let Some(pax) = self.pax.take()
+                {
+                    self.pax_size = tar::PaxExtensions::new(&pax)
+                        .filter_map(Result::ok)
+                        .find(|extension| extension.key() == Ok("size"))
+                        .and_then(|extension| extension.value().ok()?.parse().ok());
+                }
+                continue;
+            }
+            let step = (512 - self.header.len()).min(bytes.len());
+            self.header.extend_from_slice(&bytes[..step]);
+            bytes = &bytes[step..];
+            if self.header.len() == 512 {
+                self.header_complete()?;
+                self.header.clear();
+            }
+        }
+        Ok(())
+    }
+
+    fn header_complete(&mut self) -> std::io::Result<()> {
+        if self.header.iter().all(|byte| *byte == 0) {
+            self.ended = true;
+            return Ok(());
+        }
+        self.index += 1;
+        let header = tar::Header::from_byte_slice(&self.header);
+        let Ok(declared) = header.entry_size() else {
+            // The tar crate says what is wrong with it.
+            self.ended = true;
+            return Ok(());
+        };
+        let kind = header.entry_type();
+        let what = if kind.is_gnu_longname() {
+            Some("long-name")
+        } else if kind.is_gnu_longlink() {
+            Some("long-link")
+        } else if kind.is_pax_local_extensions() || kind.is_pax_global_extensions() {
+            Some("pax")
+        } else {
+            None
+        };
+        let size = match what {
+            Some(_) => declared,
+            None => self.pax_size.take().unwrap_or(declared),
+        };
+        if let Some(what) = what
+            && size > MAX_EXTENSION_HEADER
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "tar entry {} is a {what} header of {size} bytes, more than the {MAX_EXTENSION_HEADER} allowed; the archive is damaged or hostile",
+                    self.index
+                ),
+            ));
+        }
+        if kind.is_pax_local_extensions() {
+            self.pax = Some(Vec::with_capacity(size as usize));
+        }
+        self.body_left = size.saturating_add(511) & !511;
+        if self.body_left == 0
+            && let Some(pax) = self.pax.take()
+        {
+            drop(pax);
+            self.pax_size = None;
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for HeaderWatch<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let count = self.inner.read(buffer)?;
+        self.watch(&buffer[..count])?;
+        Ok(count)
+    }
+}
+
+/// The tar's entries, and the reader after its end (a tar.gz reads on to check its CRC).
+fn read_tar<R: Read>(source: R, budget: &mut Budget) -> anyhow::Result<(Vec<Entry>, R)> {
+    let mut tar = tar::Archive::new(HeaderWatch::new(source));
     let mut entries = Vec::new();
     for (index, entry) in tar.entries().context("a damaged tar")?.enumerate() {
         let mut entry = entry.with_context(|| format!("tar entry {} cannot be read", index + 1))?;
         let path = String::from_utf8_lossy(&entry.path_bytes())
             .trim_end_matches('/')
             .to_string();
+        // `tar -C app -cf x.tar .` names the folder itself `./`: that is the archive's root.
+        if entry.header().entry_type() == tar::EntryType::Directory && crate::paths::is_root(&path)
+        {
+            continue;
+        }
         let header = entry.header();
         let mode = header.mode().unwrap_or(0o644) & 0o7777;
         let modified = header.mtime().unwrap_or(0);
@@ -409,7 +603,8 @@ fn read_tar(source: impl Read, budget: &mut Budget) -> anyhow::Result<Vec<Entry>
             }
             tar::EntryType::XGlobalHeader | tar::EntryType::XHeader => continue,
             other => bail!(
-                "\"{path}\" is a {other:?} entry; only files, directories and symbolic links are unpacked"
+                "{} is a {other:?} entry; only files, directories and symbolic links are unpacked",
+                Shown(&path)
             ),
         };
         entries.push(Entry {
@@ -420,7 +615,7 @@ fn read_tar(source: impl Read, budget: &mut Budget) -> anyhow::Result<Vec<Entry>
             metadata: None,
         });
     }
-    Ok(entries)
+    Ok((entries, tar.into_inner().inner))
 }
 
 fn write_tar<W: Write>(entries: &[&Entry], out: W) -> anyhow::Result<W> {

@@ -11,30 +11,83 @@
 //! - entries that would be written through a link of the archive.
 
 use std::collections::HashSet;
+use std::fmt;
 use std::path::PathBuf;
 
 use anyhow::bail;
+
+/// A name from an archive as a message shows it: quoted, control characters escaped (so a name
+/// cannot move the terminal's cursor or set its title), and at most about 200 characters, the
+/// middle left out (a 256 MiB name must not become a 256 MiB error line).
+pub struct Shown<'a>(pub &'a str);
+
+/// Characters of a long name kept at its start and at its end.
+const SHOWN_HEAD: usize = 140;
+const SHOWN_TAIL: usize = 60;
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.0.chars().count();
+        out.write_str("\"")?;
+        if count <= SHOWN_HEAD + SHOWN_TAIL {
+            escape_controls(out, self.0.chars())?;
+        } else {
+            escape_controls(out, self.0.chars().take(SHOWN_HEAD))?;
+            write!(
+                out,
+                "…({} characters left out)…",
+                count - SHOWN_HEAD - SHOWN_TAIL
+            )?;
+            escape_controls(out, self.0.chars().skip(count - SHOWN_TAIL))?;
+        }
+        out.write_str("\"")
+    }
+}
+
+/// Writes `text` with its control characters as `\u{1b}`, everything else as it is.
+fn escape_controls(out: &mut fmt::Formatter<'_>, text: impl Iterator<Item = char>) -> fmt::Result {
+    for character in text {
+        if character.is_control() {
+            write!(out, "{}", character.escape_unicode())?;
+        } else {
+            write!(out, "{character}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether a name is the archive's root itself (`.`, `./`, empty), which unpacks to nothing.
+pub fn is_root(name: &str) -> bool {
+    name.split(['/', '\\'])
+        .all(|part| part.is_empty() || part == ".")
+}
 
 /// The parts of an archive entry's name, checked: never absolute, never `..`.
 pub fn safe_parts(name: &str) -> anyhow::Result<Vec<&str>> {
     let absolute =
         name.starts_with('/') || name.starts_with('\\') || name.as_bytes().get(1) == Some(&b':');
     if absolute {
-        bail!("refused \"{name}\": an absolute path would be written outside the target");
+        bail!(
+            "refused {}: an absolute path would be written outside the target",
+            Shown(name)
+        );
     }
     if name.contains('\0') {
-        bail!("refused \"{name}\": a name with a NUL byte");
+        bail!("refused {}: a name with a NUL byte", Shown(name));
     }
     let mut parts = Vec::new();
     for part in name.split(['/', '\\']) {
         match part {
             "" | "." => {}
-            ".." => bail!("refused \"{name}\": \"..\" would climb out of the target"),
+            ".." => bail!(
+                "refused {}: \"..\" would climb out of the target",
+                Shown(name)
+            ),
             part => parts.push(part),
         }
     }
     if parts.is_empty() {
-        bail!("refused \"{name}\": an empty name");
+        bail!("refused {}: an empty name", Shown(name));
     }
     Ok(parts)
 }
@@ -48,7 +101,11 @@ pub fn safe_path(name: &str) -> anyhow::Result<PathBuf> {
 /// (the archive's other links, as cleaned-up relative paths).
 pub fn check_link(name: &str, target: &str, links: &HashSet<String>) -> anyhow::Result<()> {
     if target.starts_with('/') || target.starts_with('\\') {
-        bail!("refused link \"{name}\": it points to the absolute path \"{target}\"");
+        bail!(
+            "refused link {}: it points to the absolute path {}",
+            Shown(name),
+            Shown(target)
+        );
     }
     let mut place = safe_parts(name)?;
     place.pop();
@@ -57,15 +114,21 @@ pub fn check_link(name: &str, target: &str, links: &HashSet<String>) -> anyhow::
             "" | "." => {}
             ".." => {
                 if place.pop().is_none() {
-                    bail!("refused link \"{name}\": \"{target}\" points outside the target");
+                    bail!(
+                        "refused link {}: {} points outside the target",
+                        Shown(name),
+                        Shown(target)
+                    );
                 }
             }
             part => {
                 place.push(part);
                 if links.contains(&place.join("/")) {
                     bail!(
-                        "refused link \"{name}\": \"{target}\" goes through another link, \"{}\"",
-                        place.join("/")
+                        "refused link {}: {} goes through another link, {}",
+                        Shown(name),
+                        Shown(target),
+                        Shown(&place.join("/"))
                     );
                 }
             }
@@ -80,7 +143,11 @@ pub fn check_not_through_link(name: &str, links: &HashSet<String>) -> anyhow::Re
     for length in 1..parts.len() {
         let prefix = parts[..length].join("/");
         if links.contains(&prefix) {
-            bail!("refused \"{name}\": it would be written through the link \"{prefix}\"");
+            bail!(
+                "refused {}: it would be written through the link {}",
+                Shown(name),
+                Shown(&prefix)
+            );
         }
     }
     Ok(())

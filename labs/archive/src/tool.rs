@@ -59,16 +59,21 @@ pub struct Packed {
     pub bytes_in: u64,
     /// The size of the archive.
     pub bytes_out: u64,
+    /// What was not packed because it is not a regular file (a FIFO, a device, a socket), each
+    /// as "<path> (a FIFO)".
+    pub skipped: Vec<String>,
 }
 
-/// The files under `dir`, in name order, minus `exclude`. Empty directories are kept as
-/// entries; symbolic links are followed when they stay inside `dir` and refused otherwise.
-/// `on_file` sees each entry as it is read.
+/// The files under `dir`, in name order, minus `exclude`, and what was skipped. Empty
+/// directories are kept as entries; symbolic links are followed when they stay inside `dir`
+/// and refused otherwise; only regular files are read (a FIFO would wait forever, a device such
+/// as /dev/zero would never end), the rest skipped by name. `on_file` sees each entry as it is
+/// read.
 pub fn collect(
     dir: &Path,
     exclude: &[String],
     on_file: &mut dyn FnMut(&Entry),
-) -> anyhow::Result<Vec<Entry>> {
+) -> anyhow::Result<(Vec<Entry>, Vec<String>)> {
     if !dir.is_dir() {
         bail!("{} is not a directory", dir.display());
     }
@@ -84,7 +89,8 @@ pub fn collect(
         .canonicalize()
         .with_context(|| format!("cannot open {}", dir.display()))?;
     let mut found = Vec::new();
-    walk(&root, &root, &patterns, &mut found)?;
+    let mut skipped = Vec::new();
+    walk(&root, &root, &patterns, &mut found, &mut skipped)?;
     // Reading is mostly waiting on the file system: several files at once.
     let sources: Vec<Option<PathBuf>> = found
         .iter()
@@ -105,7 +111,7 @@ pub fn collect(
             }
         },
     )?;
-    Ok(found)
+    Ok((found, skipped))
 }
 
 /// Lists what is under `dir` (files with empty contents, to be read after), in name order.
@@ -114,6 +120,7 @@ fn walk(
     dir: &Path,
     exclude: &globset::GlobSet,
     entries: &mut Vec<Entry>,
+    skipped: &mut Vec<String>,
 ) -> anyhow::Result<()> {
     let mut children: Vec<_> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the directory {}", dir.display()))?
@@ -147,7 +154,11 @@ fn walk(
             metadata = std::fs::metadata(&path)?;
         }
         if metadata.is_dir() {
-            walk(root, &path, exclude, entries)?;
+            walk(root, &path, exclude, entries, skipped)?;
+            continue;
+        }
+        if !metadata.is_file() {
+            skipped.push(format!("{relative} ({})", special_kind(&metadata)));
             continue;
         }
         entries.push(Entry {
@@ -174,6 +185,21 @@ fn walk(
         });
     }
     Ok(())
+}
+
+/// What a file that is not a regular file is, in words.
+fn special_kind(metadata: &std::fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = metadata.file_type();
+    if kind.is_fifo() {
+        "a FIFO: only regular files are packed"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device: only regular files are packed"
+    } else if kind.is_socket() {
+        "a socket: only regular files are packed"
+    } else {
+        "not a regular file"
+    }
 }
 
 fn permissions(metadata: &std::fs::Metadata) -> u32 {
@@ -228,7 +254,7 @@ pub fn pack(
     options: &PackOptions,
     on_file: &mut dyn FnMut(&Entry),
 ) -> anyhow::Result<Packed> {
-    let mut entries = collect(dir, &options.exclude, on_file)?;
+    let (mut entries, skipped) = collect(dir, &options.exclude, on_file)?;
     // Packing a folder into a file inside it must not swallow the last build.
     if let (Ok(root), Ok(previous)) = (dir.canonicalize(), output.canonicalize()) {
         entries.retain(|entry| root.join(&entry.path) != previous);
@@ -265,6 +291,7 @@ pub fn pack(
         files: archive.entries.len(),
         bytes_in: archive.entries.iter().map(Entry::size).sum(),
         bytes_out: bytes.len() as u64,
+        skipped,
     })
 }
 
@@ -309,27 +336,46 @@ pub fn unpack(
     let (_, archive, signature) = formats::read_unsigned(&bytes, max_size)
         .with_context(|| format!("{} cannot be unpacked", input.display()))?;
     check_names(&archive.entries).with_context(|| format!("{}", input.display()))?;
-    let target_is_empty = match std::fs::read_dir(target) {
-        Ok(mut children) => children.next().is_none(),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => true,
-        Err(error) => return Err(error).context(format!("cannot open {}", target.display())),
-    };
-    if !target_is_empty {
-        bail!(
-            "{} is not empty; unpack into a new or empty directory",
+    // The mode an existing empty target has, kept; a new one gets what the umask leaves.
+    let target_mode = match std::fs::metadata(target) {
+        Ok(metadata) if !metadata.is_dir() => bail!(
+            "cannot unpack into {}: it is a file, not a directory; name a new or empty directory with -C",
             target.display()
-        );
-    }
+        ),
+        Ok(metadata) => {
+            use std::os::unix::fs::PermissionsExt;
+            let empty = std::fs::read_dir(target)
+                .with_context(|| format!("cannot open the directory {}", target.display()))?
+                .next()
+                .is_none();
+            if !empty {
+                bail!(
+                    "{} is not empty; unpack into a new or empty directory",
+                    target.display()
+                );
+            }
+            metadata.permissions().mode() & 0o7777
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => 0o777 & !process_umask(),
+        Err(error) => bail!(
+            "cannot unpack into {}: {}; name a new or empty directory with -C",
+            target.display(),
+            io_cause(&error)
+        ),
+    };
     let parent = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent)
-        .with_context(|| format!("cannot create {}", parent.display()))?;
+    // Parents made for this unpacking are removed again if it fails.
+    let made = CreatedFolders::create(&parent)
+        .with_context(|| format!("cannot unpack into {}", target.display()))?;
     let staging = tempfile::Builder::new()
         .prefix(".workbench-unpacking-")
         .tempdir_in(&parent)
-        .with_context(|| format!("cannot write in {}", parent.display()))?;
+        .map_err(|error| {
+            anyhow::anyhow!("cannot write in {}: {}", parent.display(), io_cause(&error))
+        })?;
     // The signature is checked while the files go into the staging directory: nothing
     // reaches the target unless it matches.
     std::thread::scope(|scope| {
@@ -343,21 +389,95 @@ pub fn unpack(
             .with_context(|| format!("{} cannot be unpacked", input.display()))
             .and(written)
     })?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(staging.path(), std::fs::Permissions::from_mode(target_mode))?;
+    }
     if target.exists() {
-        std::fs::remove_dir(target)?;
+        std::fs::remove_dir(target)
+            .with_context(|| format!("cannot replace the empty directory {}", target.display()))?;
     }
     std::fs::rename(staging.path(), target)
         .with_context(|| format!("cannot create {}", target.display()))?;
+    made.keep();
     Ok(archive.entries.len())
 }
 
+/// An OS error's cause in words, without Rust's "(os error 20)".
+fn io_cause(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    match text.find(" (os error") {
+        Some(end) => text[..end].to_string(),
+        None => text,
+    }
+}
+
+/// The folders `create` made (the missing ancestors of a path), removed again on drop unless
+/// `keep` is called: a failed unpacking leaves nothing behind, not even its parents.
+struct CreatedFolders(Vec<PathBuf>);
+
+impl CreatedFolders {
+    fn create(folder: &Path) -> anyhow::Result<CreatedFolders> {
+        let mut missing = Vec::new();
+        let mut ancestor = Some(folder);
+        while let Some(path) = ancestor {
+            if path.as_os_str().is_empty() || path.exists() {
+                break;
+            }
+            missing.push(path.to_path_buf());
+            ancestor = path.parent();
+        }
+        let mut made = CreatedFolders(Vec::new());
+        for path in missing.into_iter().rev() {
+            std::fs::create_dir(&path).map_err(|error| {
+                anyhow::anyhow!("cannot create {}: {}", path.display(), io_cause(&error))
+            })?;
+            made.0.push(path);
+        }
+        Ok(made)
+    }
+
+    fn keep(mut self) {
+        self.0.clear();
+    }
+}
+
+impl Drop for CreatedFolders {
+    fn drop(&mut self) {
+        for path in self.0.iter().rev() {
+            let _ = std::fs::remove_dir(path);
+        }
+    }
+}
+
+/// The bits the process's umask takes away from new files (Linux says it in /proc/self/status;
+/// elsewhere 022 is assumed).
+fn process_umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|line| line.starts_with("Umask:"))?;
+            u32::from_str_radix(line.trim_start_matches("Umask:").trim(), 8).ok()
+        })
+        .unwrap_or(0o022)
+}
+
 /// Refuses names that leave the target, links that point out, and writes through links.
+/// Two entries of one name (`a.txt` and `./a.txt` too) are refused: only one could be unpacked.
 pub fn check_names(entries: &[Entry]) -> anyhow::Result<()> {
     let mut links = HashSet::new();
+    let mut names = HashSet::new();
     for entry in entries {
         let parts = paths::safe_parts(&entry.path)?;
+        let name = parts.join("/");
         if matches!(entry.kind, EntryKind::Symlink(_)) {
-            links.insert(parts.join("/"));
+            links.insert(name.clone());
+        }
+        if !names.insert(name) {
+            bail!(
+                "two entries are named {}: refused, since only one of them could be unpacked",
+                paths::Shown(&entry.path)
+            );
         }
     }
     for entry in entries {
@@ -425,7 +545,7 @@ fn write_entries(
 /// One file, created with its permissions and time through a single open handle.
 fn write_file(entry: &Entry, path: &Path) -> anyhow::Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    use std::os::unix::fs::OpenOptionsExt;
     let EntryKind::File(contents) = &entry.kind else {
         return Ok(());
     };
@@ -439,31 +559,24 @@ fn write_file(entry: &Entry, path: &Path) -> anyhow::Result<()> {
         .create_new(true)
         .mode(mode)
         .open(path)?;
+    // Created with its mode less what the umask takes, as tar and unzip do: an archive does not
+    // decide what the unpacking user's umask keeps private.
     file.write_all(contents)?;
-    // The umask may have taken bits away at creation; put them back only then.
-    if mode & process_umask() != 0 {
-        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
-    }
-    if entry.modified > 0 {
-        file.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(entry.modified))?;
+    // A time past what the file system can hold (an mtime of 2^64 - 1, say) is left out rather
+    // than stopping the unpacking.
+    let modified =
+        std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(entry.modified));
+    if entry.modified > 0
+        && entry.modified <= LATEST_MTIME
+        && let Some(modified) = modified
+    {
+        file.set_modified(modified)?;
     }
     Ok(())
 }
 
-/// The bits the process's umask takes away from new files, read once (Linux says it in
-/// /proc/self/status; elsewhere every bit counts as taken, so permissions are always set).
-fn process_umask() -> u32 {
-    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *UMASK.get_or_init(|| {
-        std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|status| {
-                let line = status.lines().find(|line| line.starts_with("Umask:"))?;
-                u32::from_str_radix(line.trim_start_matches("Umask:").trim(), 8).ok()
-            })
-            .unwrap_or(0o777)
-    })
-}
+/// The latest modification time set on an unpacked file: the end of the year 9999.
+const LATEST_MTIME: u64 = 253_402_300_799;
 
 /// Runs `work(0..count)` on several threads; `done` sees each result on this thread, in the
 /// order they finish. The first error stops the rest. At least four threads even on two cores:
@@ -540,6 +653,7 @@ pub fn convert(
         files: archive.entries.len(),
         bytes_in: archive.entries.iter().map(Entry::size).sum(),
         bytes_out: written.len() as u64,
+        skipped: Vec::new(),
     })
 }
 
@@ -634,11 +748,19 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// Checks the signature and every entry; the error names the first bad part.
-pub fn verify(bytes: &[u8], max_size: u64) -> anyhow::Result<String> {
+/// Checks everything that can be checked; an OpenSSL signature, which needs a public key this
+/// tool does not have, fails unless `allow_unverified`.
+pub fn verify(bytes: &[u8], max_size: u64, allow_unverified: bool) -> anyhow::Result<String> {
     // The archive is read once, and a phar's signature hashed once.
     let (format, archive, signature) = formats::read_unsigned(bytes, max_size)?;
     if let Some(signature) = &signature {
         formats::check_signature(bytes, signature)?;
+        if signature.kind.hash_length().is_none() && !allow_unverified {
+            bail!(
+                "signed with {}: not verified (no public key); --allow-unverified accepts it with every CRC32 checked",
+                signature.kind.name()
+            );
+        }
     }
     let files = archive.entries.len();
     if format != Format::Phar {

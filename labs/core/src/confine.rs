@@ -204,23 +204,47 @@ mod tests {
 
     #[test]
     fn paths_that_leave_the_runs_folder_are_refused() {
-        for path in ["/etc/passwd", "../progress.sqlite", "a/../../b", "./x", "a\0b"] {
+        for path in [
+            "/etc/passwd",
+            "../progress.sqlite",
+            "a/../../b",
+            "./x",
+            "a\0b",
+        ] {
             let error = confined(serde_json::json!({"db": path}), None).unwrap_err();
-            assert!(error.contains("--db") && error.contains("no absolute path"), "{error}");
+            assert!(
+                error.contains("--db") && error.contains("no absolute path"),
+                "{error}"
+            );
         }
     }
 
     #[test]
     fn addresses_are_loopback_unless_the_dashboard_listens_elsewhere() {
         for good in ["127.0.0.1:1", "localhost:80", "[::1]:9", "127.9.9.9:5"] {
-            assert!(confined(serde_json::json!({"bind": good}), None).is_ok(), "{good}");
+            assert!(
+                confined(serde_json::json!({"bind": good}), None).is_ok(),
+                "{good}"
+            );
         }
         for bad in ["0.0.0.0:25003", "192.168.1.5:80", "example.com:80"] {
             let error = confined(serde_json::json!({"bind": bad}), None).unwrap_err();
             assert!(error.contains("loopback"), "{error}");
         }
-        assert!(confined(serde_json::json!({"bind": "192.168.1.5:80"}), Some("192.168.1.5")).is_ok());
-        assert!(confined(serde_json::json!({"bind": "10.0.0.1:80"}), Some("192.168.1.5")).is_err());
+        assert!(
+            confined(
+                serde_json::json!({"bind": "192.168.1.5:80"}),
+                Some("192.168.1.5")
+            )
+            .is_ok()
+        );
+        assert!(
+            confined(
+                serde_json::json!({"bind": "10.0.0.1:80"}),
+                Some("192.168.1.5")
+            )
+            .is_err()
+        );
         assert!(confined(serde_json::json!({"bind": "0.0.0.0:80"}), Some("0.0.0.0")).is_ok());
     }
 
@@ -235,10 +259,18 @@ mod tests {
             params.list("connect"),
             ["tcp://127.0.0.1:1", "ipc:///data/runs/q.ipc", "inproc://x"]
         );
-        let params =
-            confined(serde_json::json!({"connect": "ipc:///data/runs/q.ipc"}), None).unwrap();
+        let params = confined(
+            serde_json::json!({"connect": "ipc:///data/runs/q.ipc"}),
+            None,
+        )
+        .unwrap();
         assert_eq!(params.list("connect"), ["ipc:///data/runs/q.ipc"]);
-        for bad in ["tcp://*:5559", "tcp://0.0.0.0:1", "ipc:///tmp/x", "ipc://../x"] {
+        for bad in [
+            "tcp://*:5559",
+            "tcp://0.0.0.0:1",
+            "ipc:///tmp/x",
+            "ipc://../x",
+        ] {
             assert!(
                 confined(serde_json::json!({"connect": bad}), None).is_err(),
                 "{bad}"

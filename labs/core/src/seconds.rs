@@ -26,10 +26,7 @@ pub fn clamped(seconds: f64) -> Duration {
 
 /// What [`positive`] accepts, in words, for one-line errors.
 pub fn expected() -> String {
-    format!(
-        "seconds above 0 and at most {} (a week)",
-        LONGEST.as_secs()
-    )
+    format!("seconds above 0 and at most {} (a week)", LONGEST.as_secs())
 }
 
 #[cfg(test)]

@@ -139,7 +139,11 @@ fn unauthorized() -> Response {
 }
 
 /// The middleware: `/api/` needs the token; `/?token=` trades it for the cookie.
-pub async fn require_token(State(door): State<Arc<Door>>, request: Request, next: Next) -> Response {
+pub async fn require_token(
+    State(door): State<Arc<Door>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path();
     if path == "/"
         && let Some(query) = request.uri().query()
@@ -224,7 +228,10 @@ mod tests {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(response.headers()[header::LOCATION], "/?lab=zmq-pubsub");
         let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
-        assert!(cookie.starts_with("workbench_token_7878=abc123;"), "{cookie}");
+        assert!(
+            cookie.starts_with("workbench_token_7878=abc123;"),
+            "{cookie}"
+        );
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
         assert_eq!(
             door().trade("token=nope").unwrap().status(),

@@ -86,10 +86,16 @@ pub fn serve(registry: Registry, options: ServeOptions) -> anyhow::Result<ExitCo
         })?;
     let token = match options.token {
         Some(token) if token.trim().is_empty() => {
-            eprintln!("workbench: the token is empty: give --token (or WORKBENCH_TOKEN) a secret, or leave it out for a fresh one");
+            eprintln!(
+                "workbench: the token is empty: give --token (or WORKBENCH_TOKEN) a secret, or leave it out for a fresh one"
+            );
             return Ok(ExitCode::from(2));
         }
-        Some(token) if !token.bytes().all(|byte| byte.is_ascii_graphic() && byte != b';') => {
+        Some(token)
+            if !token
+                .bytes()
+                .all(|byte| byte.is_ascii_graphic() && byte != b';') =>
+        {
             eprintln!("workbench: the token may hold only printable ASCII without spaces or ';'");
             return Ok(ExitCode::from(2));
         }
@@ -228,7 +234,12 @@ fn lock_runs(state: &ServerState) -> std::sync::MutexGuard<'_, BTreeMap<u64, Arc
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn router(state: Shared, bound: SocketAddr, extra_hosts: &[String], door: Arc<door::Door>) -> Router {
+fn router(
+    state: Shared,
+    bound: SocketAddr,
+    extra_hosts: &[String],
+    door: Arc<door::Door>,
+) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/assets/{*path}", get(asset))
@@ -244,9 +255,15 @@ fn router(state: Shared, bound: SocketAddr, extra_hosts: &[String], door: Arc<do
         .route("/api/exercises/{id}/hint", post(course::reveal_hint))
         .route("/api/exercises/{id}/check", post(course::check_exercise))
         // Layers run from the last added: the origin check first, then the token.
-        .layer(axum::middleware::from_fn_with_state(door, door::require_token))
         .layer(axum::middleware::from_fn_with_state(
-            Arc::new(lab_core::http_guard::SameOrigin::with_hosts(bound, extra_hosts)),
+            door,
+            door::require_token,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(lab_core::http_guard::SameOrigin::with_hosts(
+                bound,
+                extra_hosts,
+            )),
             lab_core::http_guard::refuse_cross_site,
         ))
         .with_state(state)

@@ -5,6 +5,7 @@
 //! manifest that claims more bytes than the file has, a name that runs past the manifest, or
 //! contents that run into the signature are errors that say where, never a crash.
 
+use crate::paths::Shown;
 use std::io::Read;
 
 use anyhow::{Context, bail};
@@ -176,7 +177,7 @@ impl Phar {
             let name =
                 String::from_utf8_lossy(cursor.counted(&|| format!("the name of file {number}"))?)
                     .into_owned();
-            let field = || format!("the record of \"{name}\"");
+            let field = || format!("the record of {}", Shown(&name));
             records.push(PharEntry {
                 size: cursor.u32(&field)?,
                 timestamp: cursor.u32(&field)?,
@@ -202,8 +203,8 @@ impl Phar {
             offset += entry.stored_size as usize;
             if offset > contents_end {
                 bail!(
-                    "truncated: \"{}\" needs {} bytes from byte {} but the contents end at byte {contents_end}",
-                    entry.name,
+                    "truncated: {} needs {} bytes from byte {} but the contents end at byte {contents_end}",
+                    Shown(&entry.name),
                     entry.stored_size,
                     entry.offset
                 );
@@ -245,25 +246,25 @@ impl Phar {
     ) -> anyhow::Result<Vec<u8>> {
         if entry.size as u64 > max_size {
             bail!(
-                "\"{}\" declares {} bytes, more than the {max_size} allowed (--max-size)",
-                entry.name,
+                "{} declares {} bytes, more than the {max_size} allowed (--max-size)",
+                Shown(&entry.name),
                 entry.size
             );
         }
         let stored = &file[entry.offset..entry.offset + entry.stored_size as usize];
         let Some(compression) = entry.compression() else {
             bail!(
-                "\"{}\" has compression flags {:#x} that no PHP writes",
-                entry.name,
+                "{} has compression flags {:#x} that no PHP writes",
+                Shown(&entry.name),
                 entry.flags & super::COMPRESSION_MASK
             );
         };
         let contents = inflate(stored, compression, entry.size as u64)
-            .with_context(|| format!("\"{}\" cannot be read", entry.name))?;
+            .with_context(|| format!("{} cannot be read", Shown(&entry.name)))?;
         if contents.len() != entry.size as usize {
             bail!(
-                "\"{}\" is {} bytes but the manifest says {}",
-                entry.name,
+                "{} is {} bytes but the manifest says {}",
+                Shown(&entry.name),
                 contents.len(),
                 entry.size
             );
@@ -271,8 +272,8 @@ impl Phar {
         let crc32 = crc32fast::hash(&contents);
         if crc32 != entry.crc32 {
             bail!(
-                "\"{}\" is damaged: its CRC32 is {crc32:08x} but the manifest says {:08x}",
-                entry.name,
+                "{} is damaged: its CRC32 is {crc32:08x} but the manifest says {:08x}",
+                Shown(&entry.name),
                 entry.crc32
             );
         }
