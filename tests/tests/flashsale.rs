@@ -107,6 +107,98 @@ fn check_db_names_a_missing_file() {
     );
 }
 
+/// The workbench's flash sale with `args`; returns the exit code and standard error.
+fn flash_sale(args: &[&str]) -> (Option<i32>, String) {
+    let output = command()
+        .args(["lab", "flash-sale", "--headless"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn files_that_are_not_flash_sale_stores_are_never_changed() {
+    let folder = tempfile::tempdir().unwrap();
+    let precious = folder.path().join("precious.db");
+    {
+        let connection = rusqlite::Connection::open(&precious).unwrap();
+        connection
+            .execute_batch("CREATE TABLE products (id INTEGER, name TEXT); INSERT INTO products VALUES (1, 'mine');")
+            .unwrap();
+    }
+    let notes = folder.path().join("notes.txt");
+    std::fs::write(&notes, "my notes\n").unwrap();
+    for file in [&precious, &notes] {
+        let before = std::fs::read(file).unwrap();
+        for flag in ["--db", "--check-db"] {
+            let (code, stderr) = flash_sale(&[flag, file.to_str().unwrap(), "--users", "100"]);
+            assert_eq!(code, Some(2), "{flag} {}: {stderr}", file.display());
+            assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+            assert!(
+                stderr.contains("not a flash-sale store")
+                    && stderr.contains(&*file.to_string_lossy()),
+                "{stderr}"
+            );
+            assert_eq!(
+                std::fs::read(file).unwrap(),
+                before,
+                "{} was changed",
+                file.display()
+            );
+        }
+    }
+    let mut leftovers: Vec<String> = std::fs::read_dir(folder.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    leftovers.sort();
+    assert_eq!(
+        leftovers,
+        ["notes.txt", "precious.db"],
+        "no -wal or -shm beside them"
+    );
+}
+
+#[test]
+fn check_db_reads_a_read_only_store_and_leaves_it_byte_identical() {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = tempfile::tempdir().unwrap();
+    let store = folder.path().join("sale.db");
+    let (code, stderr) = flash_sale(&["--db", store.to_str().unwrap(), "--users", "300"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    // A second sale may reuse a store this lab made.
+    let (code, stderr) = flash_sale(&["--db", store.to_str().unwrap(), "--users", "300"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let before = std::fs::read(&store).unwrap();
+    let output = command()
+        .args([
+            "lab",
+            "flash-sale",
+            "--headless",
+            "--check-db",
+            store.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let report = common::json_lines(&output.stdout).pop().expect("a report");
+    assert_eq!(
+        report["ok"],
+        true,
+        "{report} {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        std::fs::read(&store).unwrap(),
+        before,
+        "the audit changed the store"
+    );
+}
+
 /// `POST /buy` with a body; returns the status and the JSON answer.
 fn post_buy(address: &str, body: &str, origin: Option<&str>) -> (u16, String) {
     use std::io::{Read, Write};

@@ -154,6 +154,12 @@ impl Lab for FlashSaleLab {
         if !params.text("plot").is_empty() && !params.flag("compare") {
             return Err("--plot draws the comparison: add --compare".to_string());
         }
+        for flag in ["db", "check-db"] {
+            let file = params.text(flag);
+            if !file.is_empty() {
+                crate::store::claim(std::path::Path::new(file), &format!("--{flag}"))?;
+            }
+        }
         crate::filters::parse_all(params.list("filters"), params.integer("products") as u32)
             .map(|_| ())
             .map_err(|error| format!("--filters: {error}"))
@@ -385,7 +391,9 @@ fn check_db(file: &str, context: &LabContext) -> anyhow::Result<Verdict> {
     if !path.exists() {
         anyhow::bail!("--check-db {file}: no such file");
     }
-    let connection = store::open(&path, Synchronous::Normal)?;
+    store::claim(&path, "--check-db").map_err(anyhow::Error::msg)?;
+    let connection = store::open_read_only(&path)
+        .map_err(|error| anyhow::anyhow!("--check-db {file}: cannot open it to read: {error}"))?;
     let audit = store::audit(&connection)
         .map_err(|error| anyhow::anyhow!("--check-db {file}: not a flash-sale store: {error}"))?;
     // A store with the unique index was a one-per-user sale.

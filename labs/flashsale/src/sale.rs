@@ -103,11 +103,19 @@ fn arrival_time(arrival: Arrival, index: u64, users: u64, spread: Duration) -> D
 
 /// Creates a fresh store for the sale.
 pub fn prepare(sale: &Sale) -> anyhow::Result<()> {
+    store::claim(&sale.database, "--db").map_err(anyhow::Error::msg)?;
     for suffix in ["", "-wal", "-shm"] {
         let mut name = sale.database.clone().into_os_string();
         name.push(suffix);
         let _ = std::fs::remove_file(PathBuf::from(name));
     }
+    // The mark goes into the file's header before it turns to WAL, so that it is there even if
+    // the sale is killed before its first checkpoint.
+    rusqlite::Connection::open(&sale.database)?.pragma_update(
+        None,
+        "application_id",
+        store::APPLICATION_ID,
+    )?;
     let connection = store::open(&sale.database, sale.synchronous)?;
     store::create(&connection, sale.products, sale.stock, sale.one_per_user())?;
     Ok(())

@@ -16,9 +16,78 @@
 //! The file is in WAL mode (write-ahead log): readers do not wait for the writer, and there is
 //! still only one writer at a time, which is what every strategy is about.
 
+use std::io::Read;
 use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, params};
+
+/// The mark in a SQLite file's header (`PRAGMA application_id`, bytes 68..72) that says the
+/// file is a flash-sale store: "WBFS". Only such a file, or an empty one, is ever emptied or
+/// audited; anything else is another program's and is left alone.
+pub const APPLICATION_ID: u32 = 0x5742_4653;
+
+/// Whether the file at `path` may be used as a store: missing, empty, or marked as ours.
+/// Decided from its first 100 bytes alone, without opening it as a database (opening would
+/// already change another program's file, e.g. its journal mode).
+pub fn claim(path: &Path, flag: &str) -> Result<(), String> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) => {
+            return Err(format!(
+                "{flag} {}: cannot read it: {error}",
+                path.display()
+            ));
+        }
+    };
+    if path.is_dir() {
+        return Err(format!(
+            "{flag} {}: a directory; name a file (a new one is made)",
+            path.display()
+        ));
+    }
+    let mut header = Vec::with_capacity(100);
+    (&mut file)
+        .take(100)
+        .read_to_end(&mut header)
+        .map_err(|error| format!("{flag} {}: cannot read it: {error}", path.display()))?;
+    if header.is_empty() {
+        return Ok(());
+    }
+    let ours = header.len() == 100
+        && header.starts_with(b"SQLite format 3\0")
+        && u32::from_be_bytes([header[68], header[69], header[70], header[71]]) == APPLICATION_ID;
+    if ours {
+        return Ok(());
+    }
+    let what = if header.starts_with(b"SQLite format 3\0") {
+        "another program's SQLite database"
+    } else {
+        "not a SQLite database"
+    };
+    Err(format!(
+        "{flag} {}: refused, it is {what}, not a flash-sale store; name a new file or one this lab made",
+        path.display()
+    ))
+}
+
+/// Opens a store to read only, for an audit: the file stays byte for byte as it was. A store
+/// that cannot be opened so (a read-only folder without its -shm) is read as immutable.
+pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let read = |connection: Connection| {
+        connection.query_row("SELECT count(*) FROM sqlite_master", [], |row| {
+            row.get::<_, i64>(0)
+        })?;
+        Ok(connection)
+    };
+    Connection::open_with_flags(path, flags)
+        .and_then(read)
+        .or_else(|_| {
+            let uri = format!("file:{}?immutable=1", path.display());
+            Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI).and_then(read)
+        })
+}
 
 /// How durable a commit is: `normal` (WAL: survives a crash of the program) or `full` (also a
 /// power cut, with an fsync per commit).
