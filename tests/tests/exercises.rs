@@ -638,3 +638,130 @@ fn watch_checks_again_when_the_student_saves_a_fix() {
     assert_eq!(status["attempts"], 2, "{status}");
     assert_eq!(status["passed"], true, "{status}");
 }
+
+/// Whether a process whose command line holds `needle` is alive (zombies aside).
+fn running_with(needle: &str) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+        let path = entry.path();
+        let Ok(command_line) = std::fs::read(path.join("cmdline")) else {
+            return false;
+        };
+        let zombie = std::fs::read_to_string(path.join("stat")).is_ok_and(|stat| {
+            stat.rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().next())
+                == Some("Z")
+        });
+        !zombie
+            && String::from_utf8_lossy(&command_line)
+                .replace('\0', " ")
+                .contains(needle)
+    })
+}
+
+/// A student program that double-forks a real echo server into a session of its own (with an
+/// empty environment in one variant, so that only the subreaper can find it) and exits: the
+/// check passes against it, and when it ends the daemon is gone, the port is free, and a
+/// program that does nothing (`/bin/true`) fails.
+#[test]
+fn a_program_that_escapes_its_group_is_stopped_and_not_graded_again() {
+    let _ports = exclusive("socket-echo-server");
+    let data = tempfile::tempdir().unwrap();
+    let workbench = common::workbench();
+    for (variant, env) in [("marked", ""), ("empty environment", "env -i ")] {
+        let daemon = format!(
+            "(setsid {env}{} lab socket-echo --role server --model threads --bind 127.0.0.1:25004 --headless > /dev/null 2>&1 < /dev/null &) ; sleep 1",
+            workbench.display()
+        );
+        let output = exercise(
+            data.path(),
+            &["check", "socket-echo-server", "--", "sh", "-c", &daemon],
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "{variant}: {stdout}");
+        common::wait_for(
+            std::time::Duration::from_secs(10),
+            "the escaped daemon to be stopped",
+            || (!running_with("--bind 127.0.0.1:25004")).then_some(()),
+        );
+        assert!(
+            std::net::TcpStream::connect("127.0.0.1:25004").is_err(),
+            "{variant}: the port is still served"
+        );
+        let output = exercise(
+            data.path(),
+            &["check", "socket-echo-server", "--", "/bin/true"],
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_ne!(
+            output.status.code(),
+            Some(0),
+            "{variant}: /bin/true passed: {stdout}"
+        );
+    }
+}
+
+/// A server already on the port (not the student's) is not graded in their name.
+#[test]
+fn a_port_held_by_another_program_is_not_graded() {
+    let _ports = exclusive("socket-echo-server");
+    let data = tempfile::tempdir().unwrap();
+    let _other = common::Reaped(
+        command()
+            .args([
+                "lab",
+                "socket-echo",
+                "--role",
+                "server",
+                "--bind",
+                "127.0.0.1:25004",
+                "--headless",
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    common::wait_for(
+        std::time::Duration::from_secs(20),
+        "the other server",
+        || std::net::TcpStream::connect("127.0.0.1:25004").ok(),
+    );
+    let output = exercise(
+        data.path(),
+        &["check", "socket-echo-server", "--", "/bin/true"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(stderr.contains("port 25004 is already in use"), "{stderr}");
+}
+
+/// A program that prints control sequences and a gigabyte without a newline: the check's output
+/// shows the sequences as text, and the workbench's memory stays small.
+#[test]
+fn a_programs_output_is_escaped_and_cut_while_it_is_read() {
+    let _ports = exclusive("socket-echo-server");
+    let data = tempfile::tempdir().unwrap();
+    let script = "printf '\\033[?1049h\\033]0;pwned\\007 hello\\n' >&2; head -c 1073741824 /dev/zero | tr '\\0' x; sleep 30";
+    let workbench = common::workbench();
+    let args: Vec<&std::ffi::OsStr> = [
+        workbench.as_os_str(),
+        "exercise".as_ref(),
+        "check".as_ref(),
+        "socket-echo-server".as_ref(),
+        "--".as_ref(),
+        "sh".as_ref(),
+        "-c".as_ref(),
+        script.as_ref(),
+    ]
+    .to_vec();
+    let (code, stdout, _, peak_kib) =
+        common::run_measuring_peak(&args, &[("WORKBENCH_DATA_DIR", data.path().as_os_str())]);
+    assert_ne!(code, 0);
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "raw control characters reached the terminal"
+    );
+    assert!(stdout.contains("\\u{1b}]0;pwned"), "{stdout}");
+    assert!(stdout.len() < 64 * 1024, "{} bytes of output", stdout.len());
+    assert!(peak_kib < 200 * 1024, "peak memory {peak_kib} KiB");
+}

@@ -557,6 +557,36 @@ fn a_bootstrap_server_runs_for_the_tests_and_is_stopped_after() {
             "workbench: {broken}: the bootstrap `echo no server here >&2; exit 3` ended (exit status: 3) before port {port} opened: no server here\n"
         )
     );
+    // One that dies while a child of it keeps its stderr open is heard at once, not when the
+    // child ends, and the child does not outlive the run.
+    let holding = write_suite(
+        folder.path(),
+        &echo_suite(port).replacen(
+            "name = \"echo\"\n",
+            &format!("name = \"echo\"\n[bootstrap]\ncommand = \"sleep 45.5 & echo gone >&2; exit 3\"\nready_port = {port}\n"),
+            1,
+        ),
+    );
+    let started = std::time::Instant::now();
+    let (code, _, stderr) = test_run(&[&holding]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("ended (exit status: 3)") && stderr.contains(": gone"),
+        "{stderr}"
+    );
+    // Not a timing test: 45 s is what waiting for the child would take.
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    common::wait_for(
+        std::time::Duration::from_secs(10),
+        "the bootstrap's child to stop",
+        || {
+            (!std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+                std::fs::read(entry.path().join("cmdline"))
+                    .is_ok_and(|line| String::from_utf8_lossy(&line).contains("45.5"))
+            }))
+            .then_some(())
+        },
+    );
 }
 
 #[test]

@@ -234,8 +234,10 @@ fn main() -> ExitCode {
                 },
         }) => {
             // Ctrl-C stops the commands under way (each runs in a process group of its own) and
-            // still prints the report.
+            // still prints the report; what a command leaves behind by double-forking is
+            // adopted by this process and stopped with its test.
             headless::catch_interrupts();
+            lab_core::processes::become_subreaper();
             let options = lab_testdeps::Options {
                 interrupted: headless::interrupted,
                 files,

@@ -27,33 +27,21 @@ const SHOWN_TAIL: usize = 60;
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use lab_core::text::escape_controls;
         let count = self.0.chars().count();
-        out.write_str("\"")?;
         if count <= SHOWN_HEAD + SHOWN_TAIL {
-            escape_controls(out, self.0.chars())?;
-        } else {
-            escape_controls(out, self.0.chars().take(SHOWN_HEAD))?;
-            write!(
-                out,
-                "…({} characters left out)…",
-                count - SHOWN_HEAD - SHOWN_TAIL
-            )?;
-            escape_controls(out, self.0.chars().skip(count - SHOWN_TAIL))?;
+            return write!(out, "\"{}\"", escape_controls(self.0));
         }
-        out.write_str("\"")
+        let head: String = self.0.chars().take(SHOWN_HEAD).collect();
+        let tail: String = self.0.chars().skip(count - SHOWN_TAIL).collect();
+        write!(
+            out,
+            "\"{}…({} characters left out)…{}\"",
+            escape_controls(&head),
+            count - SHOWN_HEAD - SHOWN_TAIL,
+            escape_controls(&tail)
+        )
     }
-}
-
-/// Writes `text` with its control characters as `\u{1b}`, everything else as it is.
-fn escape_controls(out: &mut fmt::Formatter<'_>, text: impl Iterator<Item = char>) -> fmt::Result {
-    for character in text {
-        if character.is_control() {
-            write!(out, "{}", character.escape_unicode())?;
-        } else {
-            write!(out, "{character}")?;
-        }
-    }
-    Ok(())
 }
 
 /// Whether a name is the archive's root itself (`.`, `./`, empty), which unpacks to nothing.

@@ -22,7 +22,7 @@ use crate::CancelToken;
 /// Lines kept from a student's program; a program printing in a tight loop must not fill memory.
 const MAX_LINES: usize = 20_000;
 /// Characters kept per line; a line with no end is cut here.
-const MAX_LINE_CHARS: usize = 4096;
+pub const MAX_LINE_CHARS: usize = 4096;
 
 /// What a checker gets: where to find the student's program, its settings, and how long it has.
 pub struct CheckSetup {

@@ -12,10 +12,12 @@ pub mod exercise;
 pub mod http_guard;
 pub mod jsonl;
 mod params;
+pub mod processes;
 mod run;
 mod sampler;
 pub mod seconds;
 mod snapshot;
+pub mod text;
 
 use std::sync::Arc;
 

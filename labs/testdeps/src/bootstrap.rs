@@ -4,7 +4,6 @@
 //! It runs in a process group of its own, so that stopping it (SIGTERM, then SIGKILL a couple
 //! of seconds later) stops whatever it started too: no server is left behind.
 
-use std::io::Read;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
@@ -13,6 +12,8 @@ use crate::suite::{Bootstrap, Suite};
 /// A started bootstrap; stopped when dropped.
 pub struct Running {
     child: Child,
+    /// The mark its processes carry, so that a server it started and disowned stops too.
+    marker: lab_core::processes::Marker,
 }
 
 /// Starts the suite's bootstrap and waits until it is ready. The error is one line.
@@ -24,20 +25,21 @@ pub fn start(suite: &Suite, bootstrap: &Bootstrap) -> Result<Running, String> {
         .unwrap_or(std::path::Path::new("."));
     let command = &bootstrap.command;
     let file = suite.file.display();
-    let mut child = crate::run::shell(command, folder)
+    let marker = lab_core::processes::Marker::new();
+    let mut shell = crate::run::shell(command, folder);
+    marker.apply(&mut shell);
+    let mut child = shell
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|error| format!("{file}: cannot start the bootstrap `{command}`: {error}"))?;
-    // What it says on stderr, for the message if it dies.
-    let stderr = child.stderr.take().map(|mut pipe| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    });
-    let mut running = Running { child };
+    // What it says on stderr, for the message if it dies (a child of it may keep the pipe
+    // open: the message waits for it a moment, no more).
+    let stderr = child
+        .stderr
+        .take()
+        .map(|pipe| lab_core::processes::Drain::start(pipe, 64 * 1024));
+    let mut running = Running { child, marker };
     let Some(port) = bootstrap.ready_port else {
         return Ok(running);
     };
@@ -48,7 +50,9 @@ pub fn start(suite: &Suite, bootstrap: &Bootstrap) -> Result<Running, String> {
         }
         if let Ok(Some(status)) = running.child.try_wait() {
             let said = stderr
-                .and_then(|reader| reader.join().ok())
+                .map(|drain| {
+                    String::from_utf8_lossy(&drain.finish(Duration::from_secs(1))).into_owned()
+                })
                 .and_then(|text| {
                     text.lines()
                         .rev()
@@ -73,6 +77,13 @@ pub fn start(suite: &Suite, bootstrap: &Bootstrap) -> Result<Running, String> {
 
 impl Drop for Running {
     fn drop(&mut self) {
+        self.stop();
+        self.marker.kill_marked();
+    }
+}
+
+impl Running {
+    fn stop(&mut self) {
         let group = -(self.child.id() as i32);
         // SAFETY: signals the process group this module started.
         unsafe {

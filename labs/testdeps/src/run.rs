@@ -442,17 +442,97 @@ fn failed_cases(file: &std::path::Path, cases: &[crate::junit::Case]) -> Option<
     })
 }
 
-/// `text` with every `${name}` replaced by what test `name` captured.
+/// `text` with every `${name}` replaced by what test `name` captured, as it is.
 pub(crate) fn fill(text: &str, values: &HashMap<String, String>) -> String {
-    let mut filled = text.to_string();
-    for (name, value) in values {
-        filled = filled.replace(&format!("${{{name}}}"), value);
+    fill_with(text, values, |_, value| value.to_string())
+}
+
+/// `text` with every `${name}` that has a value replaced by `replace(text before it, value)`.
+pub(crate) fn fill_with(
+    text: &str,
+    values: &HashMap<String, String>,
+    mut replace: impl FnMut(&str, &str) -> String,
+) -> String {
+    let mut filled = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let Some(length) = rest[start..].find('}') else {
+            break;
+        };
+        let name = &rest[start + 2..start + length];
+        filled.push_str(&rest[..start]);
+        match values.get(name) {
+            Some(value) => {
+                let replaced = replace(&filled, value);
+                filled.push_str(&replaced);
+            }
+            None => filled.push_str(&rest[start..start + length + 1]),
+        }
+        rest = &rest[start + length + 1..];
     }
+    filled.push_str(rest);
     filled
+}
+
+/// Where a shell is at the end of `before`: outside quotes, inside '…' or inside "…".
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ShellQuote {
+    None,
+    Single,
+    Double,
+}
+
+fn shell_quote_at(before: &str) -> ShellQuote {
+    let mut state = ShellQuote::None;
+    let mut escaped = false;
+    for character in before.chars() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        state = match (state, character) {
+            (ShellQuote::Single, '\'') => ShellQuote::None,
+            (ShellQuote::Single, _) => ShellQuote::Single,
+            (_, '\\') => {
+                escaped = true;
+                state
+            }
+            (ShellQuote::None, '\'') => ShellQuote::Single,
+            (ShellQuote::None, '"') => ShellQuote::Double,
+            (ShellQuote::Double, '"') => ShellQuote::None,
+            (state, _) => state,
+        };
+    }
+    state
+}
+
+/// A captured value put into a shell command as text, never as code: `id=(.*)` over
+/// `1; touch pwned` stays the one word `1; touch pwned`, wherever `${id}` stands (bare, in '…'
+/// or in "…").
+pub(crate) fn fill_shell(command: &str, values: &HashMap<String, String>) -> String {
+    fill_with(command, values, |before, value| {
+        match shell_quote_at(before) {
+            ShellQuote::None => format!("'{}'", value.replace('\'', "'\\''")),
+            ShellQuote::Single => value.replace('\'', "'\\''"),
+            ShellQuote::Double => {
+                let mut escaped = String::with_capacity(value.len());
+                for character in value.chars() {
+                    if matches!(character, '\\' | '$' | '`' | '"') {
+                        escaped.push('\\');
+                    }
+                    escaped.push(character);
+                }
+                escaped
+            }
+        }
+    })
 }
 
 /// Output kept of a command, at most (a command printing forever must not fill memory).
 const MOST_OUTPUT: usize = 1024 * 1024;
+
+/// How long a finished command's pipes may stay open (held by something it left behind).
+const PIPE_GRACE: Duration = Duration::from_secs(1);
 
 /// Runs the command; returns how it went, the assertions made, and its stdout.
 fn run_exec(
@@ -462,33 +542,31 @@ fn run_exec(
     values: &HashMap<String, String>,
     stop: &(dyn Fn() -> bool + Sync),
 ) -> (Outcome, u32, String) {
-    let command = fill(&exec.command, values);
+    let command = fill_shell(&exec.command, values);
     let error = |message: String| (Outcome::Error { message }, 0, String::new());
-    let spawned = shell(&command, folder)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
+    let marker = lab_core::processes::Marker::new();
+    let mut shell = shell(&command, folder);
+    marker.apply(&mut shell);
+    let spawned = shell.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
     let mut child = match spawned {
         Ok(child) => child,
         Err(problem) => return error(format!("cannot start sh for `{command}`: {problem}")),
     };
-    let read_all = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut kept = Vec::new();
-            let mut buffer = [0u8; 8192];
-            while let Ok(read) = pipe.read(&mut buffer) {
-                if read == 0 {
-                    break;
-                }
-                if kept.len() < MOST_OUTPUT {
-                    kept.extend_from_slice(&buffer[..read]);
-                }
-            }
-            String::from_utf8_lossy(&kept).into_owned()
-        })
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        pipe.map(|pipe| lab_core::processes::Drain::start(pipe, MOST_OUTPUT))
     };
-    let stdout = child.stdout.take().map(|pipe| read_all(Box::new(pipe)));
-    let stderr = child.stderr.take().map(|pipe| read_all(Box::new(pipe)));
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
+    );
     // A thread waits for the command, so that its end is heard at once; this one wakes every
     // 50 ms to look at the deadline and at Ctrl-C.
     let group = child.id() as i32;
@@ -508,12 +586,15 @@ fn run_exec(
             Err(_) => break None,
         }
     };
+    // The test is over: whatever it started goes with it, in its group (`sleep 40 &`) or out
+    // of it (`setsid ...`, found by the mark in its environment).
+    // SAFETY: signals the process group this function started (a group of its own, so a
+    // Ctrl-C at the terminal does not reach it: stopping it is this function's job).
+    unsafe {
+        libc::kill(-group, libc::SIGKILL);
+    }
+    marker.kill_marked();
     let Some(status) = status else {
-        // SAFETY: signals the process group this function started (a group of its own, so a
-        // Ctrl-C at the terminal does not reach it: stopping it is this function's job).
-        unsafe {
-            libc::kill(-group, libc::SIGKILL);
-        }
         let _ = waited.recv();
         if stop() {
             return error(format!("`{command}` was stopped: the run was interrupted"));
@@ -523,12 +604,15 @@ fn run_exec(
             test.timeout.as_secs_f64()
         ));
     };
-    let stdout = stdout
-        .and_then(|reader| reader.join().ok())
-        .unwrap_or_default();
-    let stderr = stderr
-        .and_then(|reader| reader.join().ok())
-        .unwrap_or_default();
+    // Pipes close once everything holding them is gone; a process that escaped even the mark
+    // gets a moment, and what was read by then is the output.
+    let read = |drain: Option<lab_core::processes::Drain>| {
+        drain
+            .map(|drain| String::from_utf8_lossy(&drain.finish(PIPE_GRACE)).into_owned())
+            .unwrap_or_default()
+    };
+    let stdout = read(stdout);
+    let stderr = read(stderr);
     let code = status.code().unwrap_or(-1);
     // sh says 127 for a command it cannot find and 126 for one it cannot run: the test could
     // not do its work at all.

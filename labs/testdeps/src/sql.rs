@@ -12,7 +12,24 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::run::{Assertion, Outcome, fill, first_failure};
+use crate::run::{Assertion, Outcome, fill_with, first_failure};
+
+/// The query with each captured `${name}` as a bound parameter (`?1`, `?2`, …) where it stands
+/// bare, or escaped as SQL text (`'` doubled) inside a '…' literal: a capture of `1 OR 1=1` is
+/// a value, never part of the query.
+fn bind_captures(query: &str, values: &HashMap<String, String>) -> (String, Vec<String>) {
+    let mut bound = Vec::new();
+    let filled = fill_with(query, values, |before, value| {
+        let inside_text = before.matches('\'').count() % 2 == 1;
+        if inside_text {
+            value.replace('\'', "''")
+        } else {
+            bound.push(value.to_string());
+            format!("?{}", bound.len())
+        }
+    });
+    (filled, bound)
+}
 use crate::suite::{Sql, TestSpec};
 
 /// Rows read, at most (a query that returns a million rows must not fill memory).
@@ -26,7 +43,7 @@ pub fn run(
 ) -> (Outcome, u32, String) {
     let error = |message: String| (Outcome::Error { message }, 0, String::new());
     let path = folder.join(&sql.database);
-    let query = fill(&sql.query, values);
+    let (query, bound) = bind_captures(&sql.query, values);
     // Never creates a database: a missing file is a mistake worth hearing about.
     let connection = match rusqlite::Connection::open_with_flags(
         &path,
@@ -41,7 +58,7 @@ pub fn run(
         }
     };
     let _ = connection.busy_timeout(test.timeout);
-    let rows = match read_rows(&connection, &query) {
+    let rows = match read_rows(&connection, &query, &bound) {
         Ok(rows) => rows,
         Err(problem) => return error(format!("`{query}` failed: {problem}")),
     };
@@ -70,11 +87,15 @@ pub fn run(
     (outcome, counted, text)
 }
 
-fn read_rows(connection: &rusqlite::Connection, query: &str) -> rusqlite::Result<Vec<Vec<String>>> {
+fn read_rows(
+    connection: &rusqlite::Connection,
+    query: &str,
+    bound: &[String],
+) -> rusqlite::Result<Vec<Vec<String>>> {
     let mut statement = connection.prepare(query)?;
     let columns = statement.column_count();
     let mut rows = Vec::new();
-    let mut cursor = statement.query([])?;
+    let mut cursor = statement.query(rusqlite::params_from_iter(bound))?;
     while let Some(row) = cursor.next()? {
         if rows.len() == MOST_ROWS {
             break;

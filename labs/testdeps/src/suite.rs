@@ -45,7 +45,10 @@
 //!
 //! A test can `capture` a value (the first group of a regex over its stdout, or over the line a
 //! tcp test read), which the tests that depend on it use as `${name}`, as PHPUnit hands a
-//! test's return value to its dependents:
+//! test's return value to its dependents. A value is always data: in an `exec` command it is
+//! one shell word (quoted for where it stands: bare, in '…' or in "…"), in a `sql` query a bound
+//! parameter (or escaped text inside '…'), so a capture of `1; rm -rf x` or `1 OR 1=1` never
+//! runs as code:
 //!
 //! An `http` test makes a request and checks the answer; a `sql` test runs a query on a SQLite
 //! file and checks the rows; a `zmq` test sends a request on a REQ socket, or receives one

@@ -270,3 +270,127 @@ fn a_value_used_without_its_dependency_or_its_capture_is_refused() {
             .contains("but 'a' captures nothing")
     );
 }
+
+#[test]
+fn captured_values_are_data_in_a_shell_command_and_in_a_query() {
+    let folder = tempfile::tempdir().unwrap();
+    {
+        let shop = rusqlite::Connection::open(folder.path().join("shop.db")).unwrap();
+        shop.execute_batch(
+            "CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT);
+             INSERT INTO products VALUES (1, 'one'), (2, 'two');",
+        )
+        .unwrap();
+    }
+    let suite = suite_in(
+        folder.path(),
+        r#"name = "inject"
+[[test]]
+name = "create"
+exec = "echo \"id=1; touch pwned-bare\""
+capture = "id=(.*)"
+[[test]]
+name = "bare"
+depends = ["create"]
+exec = { command = "echo got ${create}", stdout_contains = "got 1; touch pwned-bare" }
+[[test]]
+name = "double"
+depends = ["quoted"]
+exec = { command = "echo \"got ${quoted}\"", stdout_contains = "got $(touch pwned-double) `touch pwned-tick` \"" }
+[[test]]
+name = "quoted"
+exec = "printf 'v=$(touch pwned-double) `touch pwned-tick` \"\\n'"
+capture = "v=(.*)"
+[[test]]
+name = "single"
+depends = ["create"]
+exec = { command = "echo 'got ${create}'", stdout_contains = "got 1; touch pwned-bare" }
+[[test]]
+name = "or"
+exec = "echo 'p=1 OR 1=1'"
+capture = "p=(.*)"
+[[test]]
+name = "query"
+depends = ["or"]
+sql = { database = "shop.db", query = "SELECT name FROM products WHERE id = ${or}", row_count = 0 }
+[[test]]
+name = "text"
+depends = ["or"]
+sql = { database = "shop.db", query = "SELECT count(*) FROM products WHERE name = '${or}' OR name = 'x'", rows = [["0"]] }
+"#,
+    );
+    let results = outcomes(&suite, 2);
+    for (name, outcome) in &results {
+        assert_eq!(*outcome, Outcome::Passed, "{name}: {outcome:?}");
+    }
+    for file in ["pwned-bare", "pwned-double", "pwned-tick"] {
+        assert!(
+            !folder.path().join(file).exists(),
+            "{file} was created: a capture ran as code"
+        );
+    }
+}
+
+/// Whether a process whose command line holds `needle` is alive (zombies aside).
+fn running_with(needle: &str) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+        let path = entry.path();
+        let zombie = std::fs::read_to_string(path.join("stat")).is_ok_and(|stat| {
+            stat.rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().next())
+                == Some("Z")
+        });
+        !zombie
+            && std::fs::read(path.join("cmdline")).is_ok_and(|line| {
+                String::from_utf8_lossy(&line)
+                    .replace('\0', " ")
+                    .contains(needle)
+            })
+    })
+}
+
+#[test]
+fn background_jobs_end_with_their_test_and_never_hold_it_up() {
+    let folder = tempfile::tempdir().unwrap();
+    let suite = suite_in(
+        folder.path(),
+        r#"name = "jobs"
+[[test]]
+name = "in_group"
+exec = { command = "sleep 40.1 & echo started", stdout_contains = "started" }
+timeout = 30
+[[test]]
+name = "quiet"
+exec = "sleep 40.2 > /dev/null 2>&1 &"
+[[test]]
+name = "escaped"
+exec = "setsid sleep 40.3 > /dev/null 2>&1 < /dev/null &"
+[[test]]
+name = "escaped_holding_output"
+exec = { command = "setsid sleep 40.4 & echo out", stdout_contains = "out" }
+timeout = 30
+"#,
+    );
+    let started = std::time::Instant::now();
+    let results = outcomes(&suite, 2);
+    for (name, outcome) in &results {
+        assert_eq!(*outcome, Outcome::Passed, "{name}: {outcome:?}");
+    }
+    // Not a timing test: 40 s is what a run held up by a job would take.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    for job in ["sleep 40.1", "sleep 40.2", "sleep 40.3", "sleep 40.4"] {
+        while running_with(job) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "`{job}` was left running"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}

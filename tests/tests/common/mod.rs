@@ -200,3 +200,40 @@ pub fn publisher_args<'a>(endpoint: &'a str, extra: &[&'a str]) -> Vec<&'a str> 
     args.extend_from_slice(extra);
     args
 }
+
+/// What a command printed and the most memory it held at once (its peak resident set, from
+/// getrusage, taken by Python, which starts it): (exit code, stdout, stderr, peak KiB).
+/// Environment variables set on the returned command's caller pass through.
+pub fn run_measuring_peak(
+    args: &[&std::ffi::OsStr],
+    envs: &[(&str, &std::ffi::OsStr)],
+) -> (i32, String, String, u64) {
+    let script = r#"
+import resource, subprocess, sys
+result = subprocess.run(sys.argv[1:], capture_output=True, stdin=subprocess.DEVNULL)
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+sys.stdout.write("%d %d\n" % (peak, result.returncode))
+sys.stdout.flush()
+sys.stdout.buffer.write(result.stdout)
+sys.stderr.buffer.write(result.stderr)
+"#;
+    let mut python = Command::new("python3");
+    python.args(["-c", script]).args(args);
+    for (name, value) in envs {
+        python.env(name, value);
+    }
+    let output = python.output().expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let (first, rest) = stdout.split_once('\n').unwrap_or((&stdout, ""));
+    let mut numbers = first
+        .split_whitespace()
+        .map(|number| number.parse::<i64>().unwrap());
+    let peak = numbers.next().unwrap() as u64;
+    let code = numbers.next().unwrap() as i32;
+    (
+        code,
+        rest.to_string(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        peak,
+    )
+}

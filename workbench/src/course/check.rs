@@ -69,6 +69,17 @@ pub fn run(
     setup.prepared = checker
         .prepare(&setup)
         .map_err(|error| format!("{error:#}"))?;
+    // A port already taken would be graded instead of the student's program (a server left
+    // running from an earlier try, or someone else's): refuse to grade it.
+    if command.is_some()
+        && let Some(address) = exercise.ready_address()
+        && student::accepts(&address)
+    {
+        return Err(format!(
+            "port {} is already in use by another program (one left running from before?): stop it, then check again",
+            student::port_of(&address)
+        ));
+    }
     let program = command.map(StudentProgram::start).transpose()?;
     setup.program = program.as_ref().map(|program| program.output.clone());
 
@@ -157,24 +168,30 @@ pub fn render(outcome: &Outcome, colour: bool) -> String {
             text.to_string()
         }
     };
+    // Names, values and lines may hold what the student's program sent: shown, not obeyed.
+    let safe = |text: &str| lab_core::text::escape_controls(text).into_owned();
     let mut out = String::new();
     for check in &outcome.checks {
         if check.passed {
-            out.push_str(&format!("  {} {}", paint("32", "PASS"), check.name));
+            out.push_str(&format!("  {} {}", paint("32", "PASS"), safe(&check.name)));
             if let Some(note) = &check.note {
-                out.push_str(&paint("2", &format!("  ({note})")));
+                out.push_str(&paint("2", &format!("  ({})", safe(note))));
             }
             out.push('\n');
         } else {
-            out.push_str(&format!("  {} {}\n", paint("31;1", "FAIL"), check.name));
+            out.push_str(&format!(
+                "  {} {}\n",
+                paint("31;1", "FAIL"),
+                safe(&check.name)
+            ));
             if let Some(expected) = &check.expected {
-                out.push_str(&format!("       expected: {expected}\n"));
+                out.push_str(&format!("       expected: {}\n", safe(expected)));
             }
             if let Some(got) = &check.got {
-                out.push_str(&format!("       got:      {got}\n"));
+                out.push_str(&format!("       got:      {}\n", safe(got)));
             }
             if let Some(note) = &check.note {
-                out.push_str(&format!("       {} {note}\n", paint("33", "try:")));
+                out.push_str(&format!("       {} {}\n", paint("33", "try:"), safe(note)));
             }
         }
     }
@@ -186,7 +203,7 @@ pub fn render(outcome: &Outcome, colour: bool) -> String {
             if !lines.is_empty() {
                 out.push_str(&format!("\n  {title}:\n"));
                 for line in lines {
-                    out.push_str(&format!("  | {line}\n"));
+                    out.push_str(&format!("  | {}\n", safe(line)));
                 }
             }
         }

@@ -199,12 +199,15 @@ pub fn exercise(registry: &Registry, command: ExerciseCommand) -> Result<ExitCod
         }
         ExerciseCommand::Check { id, command } => {
             let exercise = exercise::find(&exercises, &id).map_err(UsageError)?;
+            // The student's program cannot escape by double-forking: its orphans come to us.
+            lab_core::processes::become_subreaper();
             let cancel = cancel_on_ctrl_c();
             let command = (!command.is_empty()).then_some(command.as_slice());
             check_once(registry, exercise, command, &cancel)
         }
         ExerciseCommand::Watch { id, command } => {
             let exercise = exercise::find(&exercises, &id).map_err(UsageError)?;
+            lab_core::processes::become_subreaper();
             watch(registry, exercise, &command)
         }
         ExerciseCommand::Start { id, into } => {

@@ -22,6 +22,8 @@ const STOP_GRACE: Duration = Duration::from_millis(1000);
 pub struct StudentProgram {
     /// The command as typed, for messages.
     pub command: String,
+    /// The mark in its environment, inherited by all it starts: found and stopped at the end.
+    marker: lab_core::processes::Marker,
     child: Arc<Mutex<Child>>,
     pub output: ProgramOutput,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
@@ -35,19 +37,40 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Reads lines of any bytes (not only UTF-8) until the stream ends.
+/// Reads lines of any bytes (not only UTF-8) until the stream ends. A line longer than the
+/// output keeps is cut while it is read, the rest of it skipped: a program printing a gigabyte
+/// without a newline costs no more memory than one long line.
 fn for_each_line(stream: impl Read, mut each: impl FnMut(&str)) {
+    // Bytes enough for the characters kept of a line, whatever their UTF-8 length.
+    let most = lab_core::exercise::MAX_LINE_CHARS * 4;
     let mut reader = BufReader::new(stream);
     let mut line = Vec::new();
+    let mut skipping = false;
     loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {
-                let text = String::from_utf8_lossy(&line);
-                each(text.trim_end_matches(['\n', '\r']));
-            }
+        let buffer = match reader.fill_buf() {
+            Ok([]) | Err(_) => break,
+            Ok(buffer) => buffer,
+        };
+        let (chunk, ends_line) = match buffer.iter().position(|byte| *byte == b'\n') {
+            Some(end) => (&buffer[..end], true),
+            None => (buffer, false),
+        };
+        if !skipping {
+            let room = most - line.len();
+            line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            skipping = line.len() == most;
         }
+        let used = chunk.len() + usize::from(ends_line);
+        reader.consume(used);
+        if ends_line {
+            let text = String::from_utf8_lossy(&line);
+            each(text.trim_end_matches('\r'));
+            line.clear();
+            skipping = false;
+        }
+    }
+    if !line.is_empty() {
+        each(String::from_utf8_lossy(&line).trim_end_matches('\r'));
     }
 }
 
@@ -55,7 +78,10 @@ impl StudentProgram {
     pub fn start(command: &[String]) -> Result<StudentProgram, String> {
         let text = command.join(" ");
         let (program, arguments) = command.split_first().ok_or("no command given after --")?;
-        let mut child = Command::new(program)
+        let marker = lab_core::processes::Marker::new();
+        let mut command_line = Command::new(program);
+        marker.apply(&mut command_line);
+        let mut child = command_line
             .args(arguments)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -114,6 +140,7 @@ impl StudentProgram {
         };
         Ok(StudentProgram {
             command: text,
+            marker,
             child,
             output,
             stderr_tail,
@@ -168,6 +195,9 @@ impl StudentProgram {
 
     fn stop_now(&mut self) -> String {
         let pid = lock(&self.child).id() as i32;
+        // Everything it started, wherever its process group: noted before any of it can exit
+        // and leave its own children orphaned.
+        let tree = lab_core::processes::descendants(pid);
         let signal_group = |signal| {
             // SAFETY: kill(2) with a negative pid signals that process group, which the child
             // leads (process_group(0) above); it touches no memory of ours.
@@ -180,11 +210,18 @@ impl StudentProgram {
                 std::thread::sleep(Duration::from_millis(20));
             }
         }
-        // Whatever is left of the group (a child it forked, or the program itself) goes now.
+        // Whatever is left of the group (a child it forked, or the program itself) goes now,
+        // and so does every descendant that left the group (setsid, setpgid).
         signal_group(libc::SIGKILL);
+        lab_core::processes::kill_all(&tree);
+        lab_core::processes::kill_all(&lab_core::processes::descendants(pid));
+        self.marker.kill_marked();
         if let Some(watcher) = self.watcher.take() {
             let _ = watcher.join();
         }
+        // A daemon that double-forked away from the tree was adopted by this process (the
+        // subreaper of `exercise check`): it goes too, and is reaped.
+        lab_core::processes::kill_adopted_orphans(&[pid]);
         // The readers end when the last holder of the pipes is gone; one that escaped the
         // group (a daemon) could hold them forever, so they get a moment and no more.
         let deadline = Instant::now() + STOP_GRACE;
