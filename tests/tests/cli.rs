@@ -507,3 +507,39 @@ fn a_suite_timeout_out_of_range_is_one_line() {
         assert!(stderr.contains("timeout"), "{stderr}");
     }
 }
+
+/// The blocking server with more clients than its listen backlog, two of them silent: the crowd
+/// waits in connect and in read, and still `--duration` ends the lab (it ran on for minutes).
+#[test]
+fn the_blocking_model_with_a_stalled_crowd_still_stops_on_time() {
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let child = command()
+        .args([
+            "lab",
+            "socket-echo",
+            "--model",
+            "blocking",
+            "--clients",
+            "1100",
+            "--slow-clients",
+            "2",
+            "--bind",
+            &bind,
+            "--headless",
+            "--duration",
+            "2",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Not a timing test: without the fix the lab runs until the kernel gives up on connects.
+    let (_status, printed) =
+        Reaped(child).finish_within(Duration::from_secs(60), "the blocking lab with 1,100 clients");
+    let report = json_lines(printed.as_bytes()).pop().expect("a report");
+    assert_eq!(report["type"], "report", "{report}");
+    wait_for(Duration::from_secs(10), "the port to be free", || {
+        std::net::TcpListener::bind(&bind).ok()
+    });
+}

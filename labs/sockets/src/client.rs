@@ -108,9 +108,12 @@ pub fn run(address: SocketAddr, load: &Load, context: &LabContext) -> anyhow::Re
         // The slow clients connect first and stay silent until the crowd is done.
         let mut slow = Vec::new();
         for _ in 0..load.slow_clients {
-            match TcpStream::connect(address).await {
-                Ok(stream) => slow.push(stream),
-                Err(error) => context.warn(format!("a slow client could not connect: {error}")),
+            match connect(address, context).await {
+                Some(Ok(stream)) => slow.push(stream),
+                Some(Err(error)) => {
+                    context.warn(format!("a slow client could not connect: {error}"))
+                }
+                None => break,
             }
         }
         if !slow.is_empty() {
@@ -154,9 +157,10 @@ async fn one_client(
     context: &LabContext,
 ) -> Vec<u64> {
     let mut round_trips = Vec::with_capacity(load.messages as usize);
-    let stream = match TcpStream::connect(address).await {
-        Ok(stream) => stream,
-        Err(error) => {
+    let stream = match connect(address, context).await {
+        None => return round_trips,
+        Some(Ok(stream)) => stream,
+        Some(Err(error)) => {
             failed(
                 counters,
                 context,
@@ -177,11 +181,13 @@ async fn one_client(
         }
         let line = line_for(client, message, load.size);
         let sent_at = Instant::now();
-        let written = match load.write_timeout {
-            Some(limit) => tokio::time::timeout(limit, writer.write_all(&line))
-                .await
-                .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into())),
-            None => writer.write_all(&line).await,
+        // A write waits when the server reads nothing (its buffers full): never past a stop.
+        let limit = load.write_timeout.unwrap_or(Duration::MAX);
+        let written = tokio::select! {
+            written = tokio::time::timeout(limit, writer.write_all(&line)) => {
+                written.unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
+            }
+            () = until_cancelled(context) => break,
         };
         if let Err(error) = written {
             failed(
@@ -260,6 +266,15 @@ async fn one_client(
     }
     counters.connected.add(-1);
     round_trips
+}
+
+/// Connects, unless the lab is stopped first (`None`): past the server's listen backlog a
+/// connect waits for the kernel's SYN retries, minutes with a server that accepts nobody.
+async fn connect(address: SocketAddr, context: &LabContext) -> Option<std::io::Result<TcpStream>> {
+    tokio::select! {
+        connected = TcpStream::connect(address) => Some(connected),
+        () = until_cancelled(context) => None,
+    }
 }
 
 /// Returns once the lab is stopped.
