@@ -535,8 +535,10 @@ fn the_blocking_model_with_a_stalled_crowd_still_stops_on_time() {
         .spawn()
         .unwrap();
     // Not a timing test: without the fix the lab runs until the kernel gives up on connects.
-    let (_status, printed) =
-        Reaped(child).finish_within(Duration::from_secs(60), "the blocking lab with 1,100 clients");
+    let (_status, printed) = Reaped(child).finish_within(
+        Duration::from_secs(60),
+        "the blocking lab with 1,100 clients",
+    );
     let report = json_lines(printed.as_bytes()).pop().expect("a report");
     assert_eq!(report["type"], "report", "{report}");
     wait_for(Duration::from_secs(10), "the port to be free", || {

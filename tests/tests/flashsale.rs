@@ -199,14 +199,19 @@ fn check_db_reads_a_read_only_store_and_leaves_it_byte_identical() {
     );
 }
 
-/// `POST /buy` with a body; returns the status and the JSON answer.
+/// `POST /buy` with a JSON body; returns the status and the JSON answer.
 fn post_buy(address: &str, body: &str, origin: Option<&str>) -> (u16, String) {
+    post_buy_as(address, body, origin, "application/json")
+}
+
+/// The same, with this Content-Type.
+fn post_buy_as(address: &str, body: &str, origin: Option<&str>, kind: &str) -> (u16, String) {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     let origin = origin.map_or(String::new(), |origin| format!("Origin: {origin}\r\n"));
     write!(
         stream,
-        "POST /buy HTTP/1.1\r\nHost: {address}\r\n{origin}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST /buy HTTP/1.1\r\nHost: {address}\r\n{origin}Content-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -265,6 +270,11 @@ fn the_http_front_answers_each_case_with_its_status_under_concurrent_buyers() {
     });
     let count = |status| statuses.iter().filter(|seen| **seen == status).count();
     assert_eq!(count(201), 50, "every item sold once: {statuses:?}");
+    // What a form on another site can send without asking buys nothing.
+    for kind in ["text/plain", "application/x-www-form-urlencoded"] {
+        let (status, body) = post_buy_as(&address, r#"{"user": 1, "product": 1}"#, None, kind);
+        assert_eq!(status, 415, "{kind}: {body}");
+    }
     assert_eq!(
         count(201) + count(409),
         300,

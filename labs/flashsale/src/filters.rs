@@ -112,22 +112,43 @@ impl Filter {
                 let every: f64 = every
                     .parse()
                     .ok()
-                    .filter(|every: &f64| every.is_finite() && *every >= 0.0)
-                    .ok_or_else(|| "filter waves:N/T: T is seconds between rounds".to_string())?;
+                    .filter(|every: &f64| {
+                        *every == 0.0 || lab_core::seconds::positive(*every).is_some()
+                    })
+                    .ok_or_else(|| {
+                        format!(
+                            "filter waves:N/T: T is seconds between rounds, 0 or {}",
+                            lab_core::seconds::expected()
+                        )
+                    })?;
                 Filter::Waves {
                     waves,
-                    every: Duration::from_secs_f64(every),
+                    every: lab_core::seconds::clamped(every),
                 }
             }
             "token-bucket" => {
                 let rate = number("a rate per second")?;
+                if rate <= 0.0 {
+                    return Err(format!(
+                        "filter token-bucket:{argument}: the rate is buyers per second above 0 (0 would admit nobody)"
+                    ));
+                }
                 Filter::TokenBucket {
                     rate,
                     state: Mutex::new((rate, Instant::now())),
                 }
             }
             "reservation" => Filter::Reservation,
-            "captcha" => Filter::Captcha(Duration::from_secs_f64(number("milliseconds")? / 1000.0)),
+            "captcha" => {
+                let milliseconds = number("milliseconds")?;
+                if milliseconds / 1000.0 > lab_core::seconds::LONGEST.as_secs_f64() {
+                    return Err(format!(
+                        "filter captcha:{argument}: at most {} ms",
+                        lab_core::seconds::LONGEST.as_millis()
+                    ));
+                }
+                Filter::Captcha(lab_core::seconds::clamped(milliseconds / 1000.0))
+            }
             "one-per-user" => Filter::OnePerUser(Mutex::new(HashSet::new())),
             "sold-out" => Filter::SoldOut(
                 (0..products.max(1))
@@ -277,6 +298,21 @@ pub fn parse_all(texts: &[String], products: u32) -> Result<Vec<Filter>, String>
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn rates_and_times_that_make_no_sense_are_refused() {
+        for bad in [
+            "token-bucket:0",
+            "token-bucket:-1",
+            "captcha:1e308",
+            "waves:3/1e300",
+            "waves:3/NaN",
+            "random:2",
+        ] {
+            assert!(Filter::parse(bad, 1).is_err(), "{bad}");
+        }
+        assert!(Filter::parse("waves:3/0", 1).is_ok());
+    }
+
     use super::*;
 
     fn sale() -> SaleState {

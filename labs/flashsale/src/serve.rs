@@ -81,7 +81,28 @@ fn answer(status: StatusCode, body: serde_json::Value) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-async fn buy(State((shop, products)): State<Shared>, body: Bytes) -> Response {
+async fn buy(
+    State((shop, products)): State<Shared>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
+    // A form or text/plain POST is what another site's page can send without asking: only
+    // JSON buys.
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| {
+            value
+                .split(';')
+                .next()
+                .is_some_and(|kind| kind.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if !json {
+        return answer(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            json!({"error": "send the purchase as JSON: Content-Type: application/json"}),
+        );
+    }
     let buyer = match read_buyer(&body, products) {
         Ok(buyer) => buyer,
         Err(problem) => return answer(StatusCode::BAD_REQUEST, json!({"error": problem})),
