@@ -639,26 +639,6 @@ fn watch_checks_again_when_the_student_saves_a_fix() {
     assert_eq!(status["passed"], true, "{status}");
 }
 
-/// Whether a process whose command line holds `needle` is alive (zombies aside).
-fn running_with(needle: &str) -> bool {
-    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
-        let path = entry.path();
-        let Ok(command_line) = std::fs::read(path.join("cmdline")) else {
-            return false;
-        };
-        let zombie = std::fs::read_to_string(path.join("stat")).is_ok_and(|stat| {
-            stat.rsplit(')')
-                .next()
-                .and_then(|rest| rest.split_whitespace().next())
-                == Some("Z")
-        });
-        !zombie
-            && String::from_utf8_lossy(&command_line)
-                .replace('\0', " ")
-                .contains(needle)
-    })
-}
-
 /// A student program that double-forks a real echo server into a session of its own (with an
 /// empty environment in one variant, so that only the subreaper can find it) and exits: the
 /// check passes against it, and when it ends the daemon is gone, the port is free, and a
@@ -682,7 +662,7 @@ fn a_program_that_escapes_its_group_is_stopped_and_not_graded_again() {
         common::wait_for(
             std::time::Duration::from_secs(10),
             "the escaped daemon to be stopped",
-            || (!running_with("--bind 127.0.0.1:25004")).then_some(()),
+            || (!common::running_with("--bind 127.0.0.1:25004")).then_some(()),
         );
         assert!(
             std::net::TcpStream::connect("127.0.0.1:25004").is_err(),

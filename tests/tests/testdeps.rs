@@ -579,13 +579,7 @@ fn a_bootstrap_server_runs_for_the_tests_and_is_stopped_after() {
     common::wait_for(
         std::time::Duration::from_secs(10),
         "the bootstrap's child to stop",
-        || {
-            (!std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
-                std::fs::read(entry.path().join("cmdline"))
-                    .is_ok_and(|line| String::from_utf8_lossy(&line).contains("45.5"))
-            }))
-            .then_some(())
-        },
+        || (!common::running_with("sleep 45.5")).then_some(()),
     );
 }
 

@@ -503,6 +503,17 @@ fn numbers_from_outside_get_a_400_never_a_dropped_connection() {
     }
 }
 
+#[test]
+fn a_lab_nobody_ever_watches_is_stopped_too() {
+    let (_server, address) = serve();
+    let (status, body) = start_pubsub(&address, r#"{"rate": 100}"#);
+    assert_eq!(status, 200, "{body}");
+    // No tab opens its stream: after the grace period it is stopped all the same.
+    wait_for(Duration::from_secs(30), "the unwatched lab to stop", || {
+        (runs(&address)[0]["running"] == false).then_some(())
+    });
+}
+
 fn chromium() -> Option<PathBuf> {
     [
         "/usr/bin/chromium",

@@ -738,9 +738,18 @@ fn last_lines(stderr: &str, stdout: &str) -> String {
         .collect();
     match lines.len() {
         0 => String::new(),
+        // The command's own words, shown and not obeyed: control characters escaped, and
+        // no line longer than the report can hold.
         count => format!(
             "; it said: {}",
-            lines[count.saturating_sub(3)..].join(" | ")
+            lines[count.saturating_sub(3)..]
+                .iter()
+                .map(|line| {
+                    let cut: String = line.chars().take(300).collect();
+                    lab_core::text::escape_controls(&cut).into_owned()
+                })
+                .collect::<Vec<_>>()
+                .join(" | ")
         ),
     }
 }

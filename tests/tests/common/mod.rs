@@ -237,3 +237,23 @@ sys.stderr.buffer.write(result.stderr)
         peak,
     )
 }
+
+/// Whether a process whose command line holds `needle` is alive (zombies aside).
+pub fn running_with(needle: &str) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+        let path = entry.path();
+        let Ok(command_line) = std::fs::read(path.join("cmdline")) else {
+            return false;
+        };
+        let zombie = std::fs::read_to_string(path.join("stat")).is_ok_and(|stat| {
+            stat.rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().next())
+                == Some("Z")
+        });
+        !zombie
+            && String::from_utf8_lossy(&command_line)
+                .replace('\0', " ")
+                .contains(needle)
+    })
+}
