@@ -639,19 +639,30 @@ fn watch_checks_again_when_the_student_saves_a_fix() {
     assert_eq!(status["passed"], true, "{status}");
 }
 
-/// A student program that double-forks a real echo server into a session of its own (with an
-/// empty environment in one variant, so that only the subreaper can find it) and exits: the
-/// check passes against it, and when it ends the daemon is gone, the port is free, and a
-/// program that does nothing (`/bin/true`) fails.
+/// The real Python interpreter (not a shim that needs PATH), for a program started with an
+/// empty environment.
+fn python_executable() -> String {
+    let output = std::process::Command::new("python3")
+        .args(["-c", "import sys; print(sys.executable)"])
+        .output()
+        .expect("python3 runs");
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// A student program that double-forks the reference echo server into a session of its own
+/// (with an empty environment in one variant, so that only the subreaper can find it) and
+/// exits: the check passes against it, and when it ends the daemon is gone, the port is free,
+/// and a program that does nothing (`/bin/true`) fails.
 #[test]
 fn a_program_that_escapes_its_group_is_stopped_and_not_graded_again() {
     let _ports = exclusive("socket-echo-server");
     let data = tempfile::tempdir().unwrap();
-    let workbench = common::workbench();
+    let server = solutions().join("socket-echo-server/solution.py");
+    let python = python_executable();
     for (variant, env) in [("marked", ""), ("empty environment", "env -i ")] {
         let daemon = format!(
-            "(setsid {env}{} lab socket-echo --role server --model threads --bind 127.0.0.1:25004 --headless > /dev/null 2>&1 < /dev/null &) ; sleep 1",
-            workbench.display()
+            "(setsid {env}{python} {} > /dev/null 2>&1 < /dev/null &) ; sleep 1",
+            server.display()
         );
         let output = exercise(
             data.path(),
@@ -662,7 +673,7 @@ fn a_program_that_escapes_its_group_is_stopped_and_not_graded_again() {
         common::wait_for(
             std::time::Duration::from_secs(10),
             "the escaped daemon to be stopped",
-            || (!common::running_with("--bind 127.0.0.1:25004")).then_some(()),
+            || (!common::running_with("socket-echo-server/solution.py")).then_some(()),
         );
         assert!(
             std::net::TcpStream::connect("127.0.0.1:25004").is_err(),
@@ -678,6 +689,38 @@ fn a_program_that_escapes_its_group_is_stopped_and_not_graded_again() {
             Some(0),
             "{variant}: /bin/true passed: {stdout}"
         );
+    }
+}
+
+/// The workbench's own lab roles are not the student's work, however they are started.
+#[test]
+fn the_workbench_itself_is_not_graded_as_the_students_program() {
+    let _ports = exclusive("socket-echo-server");
+    let data = tempfile::tempdir().unwrap();
+    let workbench = common::workbench();
+    let wrapped = format!(
+        "{} lab socket-echo --role server --model threads --bind 127.0.0.1:25004 --headless",
+        workbench.display()
+    );
+    for command in [
+        vec![
+            workbench.to_str().unwrap(),
+            "lab",
+            "socket-echo",
+            "--role",
+            "server",
+            "--bind",
+            "127.0.0.1:25004",
+            "--headless",
+        ],
+        vec!["sh", "-c", wrapped.as_str()],
+    ] {
+        let mut args = vec!["check", "socket-echo-server", "--"];
+        args.extend(command.iter().copied());
+        let output = exercise(data.path(), &args);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_ne!(output.status.code(), Some(0), "{command:?}: {stdout}");
+        assert!(stdout.contains("is the workbench itself"), "{stdout}");
     }
 }
 

@@ -703,3 +703,31 @@ fn the_fix_suite_exercise_refuses_the_cycle_and_the_wrong_dependency() {
     );
     assert_eq!(code, 0, "{out}");
 }
+
+/// `workbench test run` (a subreaper, with its quick look at adopted children) stops what a
+/// test left in the background, in its group or in a session of its own.
+#[test]
+fn test_run_leaves_no_background_job_behind() {
+    let folder = tempfile::tempdir().unwrap();
+    let suite = write_suite(
+        folder.path(),
+        r#"name = "jobs"
+[[test]]
+name = "escaped"
+exec = "setsid sleep 46.5 > /dev/null 2>&1 < /dev/null &"
+[[test]]
+name = "double_forked"
+exec = "(setsid sleep 46.6 > /dev/null 2>&1 < /dev/null &)"
+[[test]]
+name = "in_group"
+exec = "sleep 46.7 > /dev/null 2>&1 &"
+"#,
+    );
+    let (code, stdout, stderr) = test_run(&[&suite, "--jobs", "1"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    for job in ["sleep 46.5", "sleep 46.6", "sleep 46.7"] {
+        common::wait_for(std::time::Duration::from_secs(10), job, || {
+            (!common::running_with(job)).then_some(())
+        });
+    }
+}

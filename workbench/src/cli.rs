@@ -120,6 +120,9 @@ pub fn parse_lab(
         }
     }
     let params = lab.parse_params(&pairs)?;
+    for note in unused_by_role(&info.params, &params, &pairs) {
+        eprintln!("workbench: {note}");
+    }
     Ok(LabCommand::Run(LabRequest {
         lab,
         params,
@@ -127,6 +130,31 @@ pub fn parse_lab(
         duration,
         record,
     }))
+}
+
+/// One line for each flag given that the chosen `--role` does not use (it would be ignored).
+pub fn unused_by_role(
+    schema: &[lab_core::ParamSpec],
+    params: &Params,
+    given: &[(String, String)],
+) -> Vec<String> {
+    let Some(lab_core::Value::Text(role)) = params.get("role") else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    for spec in schema {
+        let typed = given
+            .iter()
+            .any(|(name, _)| name.trim_start_matches("--").replace('_', "-") == spec.name);
+        if typed && !spec.used_by(role) {
+            notes.push(format!(
+                "--{} is not used with --role {role} (only with --role {}): it is ignored",
+                spec.name,
+                spec.roles.join(" or ")
+            ));
+        }
+    }
+    notes
 }
 
 /// `workbench lab <id> --help`, generated from the schema.
@@ -163,6 +191,52 @@ pub fn lab_help(lab: &dyn Lab) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_role_a_flag_names_is_a_role_of_its_lab() {
+        for lab in crate::labs::registry().labs() {
+            let info = lab.info();
+            let choices = info
+                .params
+                .iter()
+                .find(|spec| spec.name == "role")
+                .map(|spec| match spec.kind {
+                    ParamKind::Choice { choices } => choices.to_vec(),
+                    _ => Vec::new(),
+                })
+                .unwrap_or_default();
+            for spec in &info.params {
+                for role in spec.roles {
+                    assert!(
+                        choices.contains(role),
+                        "{}: --{} names role {role}",
+                        info.id,
+                        spec.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_flag_the_chosen_role_does_not_use_is_pointed_out() {
+        let registry = crate::labs::registry();
+        let lab = registry.find("zmq-reqrep").unwrap();
+        let info = lab.info();
+        let given = vec![
+            ("role".to_string(), "client".to_string()),
+            ("bind".to_string(), "tcp://127.0.0.1:5559".to_string()),
+            ("requests".to_string(), "10".to_string()),
+        ];
+        let params = lab.parse_params(&given).unwrap();
+        assert_eq!(
+            unused_by_role(&info.params, &params, &given),
+            ["--bind is not used with --role client (only with --role server): it is ignored"]
+        );
+        let given = vec![("role".to_string(), "server".to_string()), given[1].clone()];
+        let params = lab.parse_params(&given).unwrap();
+        assert!(unused_by_role(&info.params, &params, &given).is_empty());
+    }
 
     fn args(items: &[&str]) -> Vec<String> {
         items.iter().map(|item| item.to_string()).collect()

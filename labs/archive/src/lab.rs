@@ -31,6 +31,7 @@ impl Lab for ArchiveLab {
                     kind: ParamKind::Path,
                     default: "",
                     help: "the directory to pack (default: a generated PHP application)",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "files",
@@ -40,6 +41,7 @@ impl Lab for ArchiveLab {
                     },
                     default: "2000",
                     help: "without --dir: how many files the generated application has",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "format",
@@ -48,6 +50,7 @@ impl Lab for ArchiveLab {
                     },
                     default: "phar",
                     help: "the archive format",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "compress",
@@ -56,6 +59,7 @@ impl Lab for ArchiveLab {
                     },
                     default: "none",
                     help: "phar: how each file is compressed (zip deflates, tar.gz gzips the whole)",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "sign",
@@ -64,6 +68,7 @@ impl Lab for ArchiveLab {
                     },
                     default: "sha256",
                     help: "phar: the hash that signs the archive",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "rounds",
@@ -73,6 +78,7 @@ impl Lab for ArchiveLab {
                     },
                     default: "3",
                     help: "pack-and-unpack rounds; 0: until stopped",
+                    roles: &[],
                 },
             ],
         }

@@ -156,18 +156,21 @@ mod tests {
                 kind: ParamKind::Path,
                 default: "",
                 help: "a file",
+                roles: &[],
             },
             ParamSpec {
                 name: "bind",
                 kind: ParamKind::Address,
                 default: "127.0.0.1:25003",
                 help: "an address",
+                roles: &[],
             },
             ParamSpec {
                 name: "connect",
                 kind: ParamKind::Endpoints,
                 default: "tcp://127.0.0.1:5559",
                 help: "endpoints",
+                roles: &[],
             },
         ]
     }

@@ -19,6 +19,10 @@ pub struct ParamSpec {
     pub default: &'static str,
     /// One line for `--help`, the TUI form and the web form.
     pub help: &'static str,
+    /// The values of the lab's `--role` that use this parameter; empty: every role. A flag
+    /// given to a role that does not use it is pointed out rather than silently ignored.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub roles: &'static [&'static str],
 }
 
 /// What values a parameter accepts.
@@ -93,6 +97,11 @@ impl ParamSpec {
                 "ZeroMQ endpoints, e.g. tcp://127.0.0.1:5559,ipc://name".to_string()
             }
         }
+    }
+
+    /// Whether this parameter does anything with `role` chosen.
+    pub fn used_by(&self, role: &str) -> bool {
+        self.roles.is_empty() || self.roles.contains(&role)
     }
 
     /// Parses one value typed as text.
@@ -319,6 +328,7 @@ mod tests {
                 kind: ParamKind::Integer { min: 0, max: 1000 },
                 default: "10",
                 help: "messages per second",
+                roles: &[],
             },
             ParamSpec {
                 name: "role",
@@ -327,18 +337,21 @@ mod tests {
                 },
                 default: "both",
                 help: "which role",
+                roles: &[],
             },
             ParamSpec {
                 name: "topics",
                 kind: ParamKind::List,
                 default: "A,B",
                 help: "topics",
+                roles: &[],
             },
             ParamSpec {
                 name: "ratio",
                 kind: ParamKind::Float { min: 0.0, max: 1.0 },
                 default: "0.5",
                 help: "a share",
+                roles: &[],
             },
         ]
     }

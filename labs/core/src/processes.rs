@@ -51,24 +51,42 @@ impl Marker {
         command.env(MARK_VARIABLE, &self.value);
     }
 
+    /// Ends a program that ran in process group `group` (whose leader has been waited for):
+    /// SIGKILLs the group, then every marked process left. Cheap in the common case: when the
+    /// group was already empty and this process is a subreaper, anything left must be one of
+    /// its adopted children, so only those are looked at, not every process on the machine.
+    pub fn end_group(&self, group: i32) {
+        // SAFETY: kill(2) on a process group we started; ESRCH says it was empty.
+        let group_was_empty = unsafe { libc::kill(-group, libc::SIGKILL) } != 0;
+        match own_children() {
+            Some(children) if group_was_empty && is_subreaper() => {
+                let wanted = self.entry();
+                if children.iter().any(|pid| carries(*pid, &wanted)) {
+                    // Something escaped: find it and all it started, wherever they are.
+                    self.kill_marked();
+                }
+            }
+            _ => {
+                self.kill_marked();
+            }
+        }
+    }
+
+    fn entry(&self) -> Vec<u8> {
+        format!("{MARK_VARIABLE}={}", self.value).into_bytes()
+    }
+
     /// SIGKILLs every process that carries the mark, and reaps those that are our children
     /// (adopted orphans). Returns how many there were.
     pub fn kill_marked(&self) -> usize {
-        let wanted = format!("{MARK_VARIABLE}={}", self.value).into_bytes();
+        let wanted = self.entry();
         let me = std::process::id() as i32;
         let mut killed = 0;
         // A marked process may fork while it is being killed: a few rounds until none is left.
         for _ in 0..5 {
             let marked: Vec<i32> = all_pids()
                 .into_iter()
-                .filter(|pid| *pid != me)
-                .filter(|pid| {
-                    std::fs::read(format!("/proc/{pid}/environ")).is_ok_and(|environ| {
-                        environ
-                            .split(|byte| *byte == 0)
-                            .any(|entry| entry == wanted)
-                    })
-                })
+                .filter(|pid| *pid != me && carries(*pid, &wanted))
                 .collect();
             if marked.is_empty() {
                 break;
@@ -92,6 +110,91 @@ impl Marker {
 impl Default for Marker {
     fn default() -> Marker {
         Marker::new()
+    }
+}
+
+/// Whether process `pid` has `entry` (`NAME=value`) in its environment.
+fn carries(pid: i32, entry: &[u8]) -> bool {
+    std::fs::read(format!("/proc/{pid}/environ"))
+        .is_ok_and(|environ| environ.split(|byte| *byte == 0).any(|found| found == entry))
+}
+
+/// This process's children, from `/proc/self/task/*/children` (`None` where the kernel does
+/// not offer that file).
+fn own_children() -> Option<Vec<i32>> {
+    let mut children = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let listed = std::fs::read_to_string(task.path().join("children")).ok()?;
+        children.extend(
+            listed
+                .split_whitespace()
+                .filter_map(|pid| pid.parse::<i32>().ok()),
+        );
+    }
+    Some(children)
+}
+
+/// The processes that hold a socket listening on TCP `port` (any local address, IPv4 or
+/// IPv6), found as the socket's inode in `/proc/net/tcp{,6}` and then among the open files of
+/// every process we may look at. A listener whose owner cannot be seen (another user's) gives
+/// `Some(vec![])`; no listener at all gives `None`.
+pub fn listener_owners(port: u16) -> Option<Vec<i32>> {
+    let mut inodes = HashSet::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (Some(local), Some(state), Some(inode)) =
+                (fields.get(1), fields.get(3), fields.get(9))
+            else {
+                continue;
+            };
+            let listening = *state == "0A";
+            let on_port = local
+                .rsplit_once(':')
+                .and_then(|(_, hex)| u16::from_str_radix(hex, 16).ok())
+                == Some(port);
+            if listening && on_port && *inode != "0" {
+                inodes.insert(format!("socket:[{inode}]"));
+            }
+        }
+    }
+    if inodes.is_empty() {
+        return None;
+    }
+    let owners = all_pids()
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
+                fds.flatten().any(|fd| {
+                    std::fs::read_link(fd.path())
+                        .is_ok_and(|target| inodes.contains(&*target.to_string_lossy()))
+                })
+            })
+        })
+        .collect();
+    Some(owners)
+}
+
+/// The program a process runs (`/proc/<pid>/exe`), and its command line, for messages.
+pub fn describe(pid: i32) -> (Option<std::path::PathBuf>, String) {
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+    let command_line = std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|bytes| {
+            String::from_utf8_lossy(&bytes)
+                .trim_end_matches('\0')
+                .replace('\0', " ")
+        })
+        .unwrap_or_default();
+    (exe, command_line)
+}
+
+impl Marker {
+    /// Whether process `pid` carries this mark (it or an ancestor was started with it).
+    pub fn is_on(&self, pid: i32) -> bool {
+        carries(pid, &self.entry())
     }
 }
 
@@ -179,7 +282,7 @@ fn parents() -> HashMap<i32, i32> {
 
 /// The parent of `pid`, from `/proc/<pid>/stat` (the field after the command's closing paren,
 /// which may itself hold spaces and parentheses).
-fn parent_of(pid: i32) -> Option<i32> {
+pub fn parent_of(pid: i32) -> Option<i32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let after_name = &stat[stat.rfind(')')? + 1..];
     after_name.split_whitespace().nth(1)?.parse().ok()
@@ -348,6 +451,16 @@ mod tests {
         assert_eq!(drain.finish(Duration::from_secs(3)), b"started\n");
         child.kill().unwrap();
         child.wait().unwrap();
+    }
+
+    #[test]
+    fn the_owner_of_a_listening_socket_is_found() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let owners = listener_owners(port).expect("a listener");
+        assert_eq!(owners, [std::process::id() as i32]);
+        drop(listener);
+        assert_eq!(listener_owners(port), None);
     }
 
     #[test]

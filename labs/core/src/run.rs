@@ -360,6 +360,7 @@ mod tests {
                     },
                     default: "50",
                     help: "how far to count",
+                    roles: &[],
                 }],
             }
         }

@@ -28,24 +28,28 @@ impl Lab for FlashSaleLab {
                     },
                     default: "guarded",
                     help: "naive (read, wait, write: oversells), transaction (lock held across the round trip), guarded (one guarded UPDATE), queue (one writer, group commits)",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "compare",
                     kind: ParamKind::Bool,
                     default: "false",
                     help: "run every strategy on the same load, one after the other, and tabulate them",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "filters",
                     kind: ParamKind::List,
                     default: "",
                     help: "admission filters in order: random:P, threshold:K, waves:N/T, token-bucket:R, reservation, captcha:MS, one-per-user, sold-out",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "plot",
                     kind: ParamKind::Path,
                     default: "",
                     help: "with --compare: also draw the comparison into this SVG file",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "users",
@@ -55,12 +59,14 @@ impl Lab for FlashSaleLab {
                     },
                     default: "10000",
                     help: "buyers",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "workers",
                     kind: ParamKind::Integer { min: 1, max: 512 },
                     default: "16",
                     help: "threads serving the buyers, each with its own connection",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "stock",
@@ -70,6 +76,7 @@ impl Lab for FlashSaleLab {
                     },
                     default: "300",
                     help: "items of each product",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "products",
@@ -79,6 +86,7 @@ impl Lab for FlashSaleLab {
                     },
                     default: "1",
                     help: "products: the hot item and the ordinary ones (a fifth of the buyers want those)",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "rtt",
@@ -88,6 +96,7 @@ impl Lab for FlashSaleLab {
                     },
                     default: "0.5",
                     help: "milliseconds of client-to-database round trip, paid where a real client would wait",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "arrival",
@@ -96,6 +105,7 @@ impl Lab for FlashSaleLab {
                     },
                     default: "burst",
                     help: "burst: everyone at once; ramp: faster and faster; steady: evenly, over --spread",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "spread",
@@ -105,12 +115,14 @@ impl Lab for FlashSaleLab {
                     },
                     default: "5",
                     help: "seconds a ramp or steady arrival takes",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "bots",
                     kind: ParamKind::Integer { min: 0, max: 100 },
                     default: "10",
                     help: "percent of buyers that are bots: sold out, they try again at once, five times",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "conn",
@@ -119,6 +131,7 @@ impl Lab for FlashSaleLab {
                     },
                     default: "pool",
                     help: "pool: a connection per worker; per-request: a new connection for every purchase",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "synchronous",
@@ -127,24 +140,28 @@ impl Lab for FlashSaleLab {
                     },
                     default: "normal",
                     help: "normal: a commit survives a crash of the program; full: an fsync per commit",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "serve",
                     kind: ParamKind::Address,
                     default: "",
                     help: "serve POST /buy and GET /stats on this address (127.0.0.1:8080) instead of the built-in crowd, until stopped",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "db",
                     kind: ParamKind::Path,
                     default: "",
                     help: "the SQLite file (default: a fresh temporary one); it is emptied first",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "check-db",
                     kind: ParamKind::Path,
                     default: "",
                     help: "only audit this store (left by a run, a killed one too) and report the invariants",
+                    roles: &[],
                 },
             ],
         }

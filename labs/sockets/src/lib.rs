@@ -85,30 +85,35 @@ impl Lab for EchoLab {
                     },
                     default: "both",
                     help: "both: a server and the crowd of clients; server: serve until stopped (for nc, PHP or your client); client: the crowd against another server",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "model",
                     kind: ParamKind::Choice { choices: &MODELS },
                     default: "epoll",
                     help: "how the server waits for many clients",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "compare",
                     kind: ParamKind::Bool,
                     default: "false",
                     help: "run every model under the same load, one after the other, and tabulate them",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "bind",
                     kind: ParamKind::Address,
                     default: "127.0.0.1:25003",
                     help: "with --role server or both: where the server listens",
+                    roles: &["server", "both"],
                 },
                 ParamSpec {
                     name: "connect",
                     kind: ParamKind::Address,
                     default: "127.0.0.1:25003",
                     help: "with --role client: the server",
+                    roles: &["client"],
                 },
                 ParamSpec {
                     name: "clients",
@@ -118,6 +123,7 @@ impl Lab for EchoLab {
                     },
                     default: "100",
                     help: "clients connected at once, each with its own connection",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "messages",
@@ -127,6 +133,7 @@ impl Lab for EchoLab {
                     },
                     default: "100",
                     help: "lines each client sends, waiting for each echo",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "size",
@@ -136,6 +143,7 @@ impl Lab for EchoLab {
                     },
                     default: "64",
                     help: "bytes per line, newline included",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "max-line",
@@ -145,6 +153,7 @@ impl Lab for EchoLab {
                     },
                     default: "65536",
                     help: "the server's longest line; longer gets an error line and the connection closed",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "read-timeout",
@@ -154,6 +163,7 @@ impl Lab for EchoLab {
                     },
                     default: "0",
                     help: "milliseconds: the server closes a client silent this long, a client gives up on an echo this late; 0: wait forever",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "write-timeout",
@@ -163,6 +173,7 @@ impl Lab for EchoLab {
                     },
                     default: "0",
                     help: "milliseconds: give up on a peer that takes none of what is written for this long; 0: wait forever",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "slow-clients",
@@ -172,12 +183,14 @@ impl Lab for EchoLab {
                     },
                     default: "0",
                     help: "extra connections that send nothing: which models does a silent client block?",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "no-reuseaddr",
                     kind: ParamKind::Bool,
                     default: "false",
                     help: "listen without SO_REUSEADDR: a restart fails while old connections sit in TIME_WAIT",
+                    roles: &[],
                 },
             ],
         }

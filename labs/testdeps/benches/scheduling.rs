@@ -74,6 +74,8 @@ fn all_passed(results: &[run::TestResult], count: usize) {
 }
 
 fn main() {
+    // As `workbench test run` does: what a test leaves behind is adopted, and found cheaply.
+    lab_core::processes::become_subreaper();
     let folder = tempfile::tempdir().unwrap();
     let wide = wide_suite(folder.path());
     let chain = chain_suite(folder.path());

@@ -39,6 +39,7 @@ impl Lab for TestDepsLab {
                     kind: ParamKind::Path,
                     default: "",
                     help: "a suite file (TOML) to run; without it, one of the examples",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "example",
@@ -47,12 +48,14 @@ impl Lab for TestDepsLab {
                     },
                     default: "cascade",
                     help: "without --suite: cascade (a shop's tests with a deliberate failure) or echo (against the workbench's own echo server)",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "jobs",
                     kind: ParamKind::Integer { min: 1, max: 64 },
                     default: "2",
                     help: "tests run at once",
+                    roles: &[],
                 },
             ],
         }

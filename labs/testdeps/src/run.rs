@@ -588,14 +588,15 @@ fn run_exec(
     };
     // The test is over: whatever it started goes with it, in its group (`sleep 40 &`) or out
     // of it (`setsid ...`, found by the mark in its environment).
-    // SAFETY: signals the process group this function started (a group of its own, so a
-    // Ctrl-C at the terminal does not reach it: stopping it is this function's job).
-    unsafe {
-        libc::kill(-group, libc::SIGKILL);
-    }
-    marker.kill_marked();
-    let Some(status) = status else {
+    // (The group is its own, so a Ctrl-C at the terminal does not reach it: stopping it is
+    // this function's job.)
+    if status.is_none() {
+        // SAFETY: signals the process group this function started.
+        unsafe { libc::kill(-group, libc::SIGKILL) };
         let _ = waited.recv();
+    }
+    marker.end_group(group);
+    let Some(status) = status else {
         if stop() {
             return error(format!("`{command}` was stopped: the run was interrupted"));
         }

@@ -49,30 +49,35 @@ impl Lab for BrokerLab {
                     },
                     default: "both",
                     help: "both: broker, workers and clients here; broker, worker or client: one part only, for other programs to be the rest",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "frontend",
                     kind: ParamKind::Endpoints,
                     default: "tcp://127.0.0.1:5559",
                     help: "with --role broker: where the ROUTER for clients binds",
+                    roles: &["broker"],
                 },
                 ParamSpec {
                     name: "backend",
                     kind: ParamKind::Endpoints,
                     default: "tcp://127.0.0.1:5560",
                     help: "with --role broker: where the DEALER for workers binds",
+                    roles: &["broker"],
                 },
                 ParamSpec {
                     name: "connect",
                     kind: ParamKind::Endpoints,
                     default: "tcp://127.0.0.1:5560",
                     help: "with --role worker: the broker's backend; with --role client: its frontend (tcp://127.0.0.1:5559)",
+                    roles: &["worker", "client"],
                 },
                 ParamSpec {
                     name: "workers",
                     kind: ParamKind::Integer { min: 1, max: 64 },
                     default: "4",
                     help: "with --role both or worker: REP workers",
+                    roles: &["both", "worker"],
                 },
                 ParamSpec {
                     name: "work",
@@ -82,6 +87,7 @@ impl Lab for BrokerLab {
                     },
                     default: "1000",
                     help: "microseconds a worker spends on each request",
+                    roles: &[],
                 },
             ], client_params("8", "5000")]
             .concat(),

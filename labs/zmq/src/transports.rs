@@ -47,12 +47,14 @@ impl Lab for TransportsLab {
                     kind: ParamKind::List,
                     default: "inproc,ipc,tcp",
                     help: "transports to compare, in order: inproc, ipc, tcp",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "sizes",
                     kind: ParamKind::List,
                     default: "16,1024,65536",
                     help: "message sizes in bytes",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "hwm",
@@ -62,6 +64,7 @@ impl Lab for TransportsLab {
                     },
                     default: "100000",
                     help: "high-water mark of the streaming sockets, in messages (lower for big messages, 64 MiB at most); a small one makes the sender wait for the receiver more often",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "time-ms",
@@ -71,6 +74,7 @@ impl Lab for TransportsLab {
                     },
                     default: "400",
                     help: "milliseconds each measurement runs (throughput and round trip each, per transport and size)",
+                    roles: &[],
                 },
             ],
         }

@@ -97,7 +97,12 @@ pub fn run(
         let waited = match &program {
             Some(program) => program
                 .wait_for_port(&address, exercise.time_limit, cancel)
-                .map(|took| format!("after {:.1} s", took.as_secs_f64())),
+                .and_then(|took| {
+                    // Only the student's own program is graded, never whoever holds the port.
+                    let port = student::port_of(&address).parse().unwrap_or(0);
+                    program.owns_listener(port)?;
+                    Ok(format!("after {:.1} s", took.as_secs_f64()))
+                }),
             None if student::accepts(&address) => Ok("already running".to_string()),
             None => Err(format!(
                 "nothing accepts connections on {address}: start your program first, or give its command after --"

@@ -149,6 +149,54 @@ impl StudentProgram {
         })
     }
 
+    /// Whether the socket listening on `port` is this program's: held by it, by something it
+    /// started, or (as this process is their subreaper) by an orphan of it. The error is the
+    /// one line saying whose it is instead: another program's (a server left running, someone
+    /// else's) or the workbench's own lab roles, which are not the student's work.
+    pub fn owns_listener(&self, port: u16) -> Result<(), String> {
+        use lab_core::processes;
+        let Some(owners) = processes::listener_owners(port) else {
+            return Ok(());
+        };
+        let Some(&owner) = owners.first() else {
+            return Err(format!(
+                "port {port} is held by a program of another user, not by yours: stop it (or ask), then check again"
+            ));
+        };
+        let pid = lock(&self.child).id() as i32;
+        let me = std::process::id() as i32;
+        let tree = processes::descendants(pid);
+        let ours = |owner: i32| {
+            owner == pid
+                || tree.contains(&owner)
+                || self.marker.is_on(owner)
+                || (processes::is_subreaper() && processes::parent_of(owner) == Some(me))
+        };
+        let workbench = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.canonicalize().ok());
+        for owner in &owners {
+            let (exe, command_line) = processes::describe(*owner);
+            let is_workbench = exe
+                .and_then(|exe| exe.canonicalize().ok())
+                .is_some_and(|exe| Some(exe) == workbench);
+            if is_workbench {
+                return Err(format!(
+                    "the program listening on port {port} is the workbench itself (`{}`): the exercise wants a program of your own",
+                    lab_core::text::escape_controls(&command_line)
+                ));
+            }
+        }
+        if owners.iter().any(|owner| ours(*owner)) {
+            return Ok(());
+        }
+        let (_, command_line) = processes::describe(owner);
+        Err(format!(
+            "port {port} is served by another program (pid {owner}: `{}`), not by yours: stop it, then check again",
+            lab_core::text::escape_controls(&command_line)
+        ))
+    }
+
     /// The last lines it wrote to standard error.
     pub fn stderr_tail(&self) -> Vec<String> {
         lock(&self.stderr_tail).iter().cloned().collect()

@@ -64,30 +64,35 @@ impl Lab for PipelineLab {
                     },
                     default: "both",
                     help: "both: every part here, one batch with 1, 2, 4 … workers; ventilator, worker or sink: one part only, for other programs to be the rest",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "bind",
                     kind: ParamKind::Endpoints,
                     default: "",
                     help: "with --role ventilator: where its PUSH for workers binds (tcp://127.0.0.1:5557); with --role sink: where its PULL for results binds (tcp://127.0.0.1:5558)",
+                    roles: &["ventilator", "sink"],
                 },
                 ParamSpec {
                     name: "connect",
                     kind: ParamKind::Endpoints,
                     default: VENTILATOR_BIND,
                     help: "with --role worker: the ventilator",
+                    roles: &["worker"],
                 },
                 ParamSpec {
                     name: "sink",
                     kind: ParamKind::Endpoints,
                     default: SINK_BIND,
                     help: "with --role ventilator or worker: the sink's PULL",
+                    roles: &["ventilator", "worker"],
                 },
                 ParamSpec {
                     name: "control",
                     kind: ParamKind::Endpoints,
                     default: "tcp://127.0.0.1:5559",
                     help: "the sink's PUB that says KILL: the sink binds it, workers connect",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "tasks",
@@ -97,6 +102,7 @@ impl Lab for PipelineLab {
                     },
                     default: "100",
                     help: "tasks in a batch (a sink told no number expects this many)",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "work-ms",
@@ -106,18 +112,21 @@ impl Lab for PipelineLab {
                     },
                     default: "10",
                     help: "milliseconds each task costs a worker",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "workers",
                     kind: ParamKind::Integer { min: 1, max: 64 },
                     default: "4",
                     help: "with --role worker: worker threads; with --role both: the most workers (batches with 1, 2, 4 … up to this)",
+                    roles: &["worker", "both"],
                 },
                 ParamSpec {
                     name: "wait-workers",
                     kind: ParamKind::Integer { min: 0, max: 64 },
                     default: "1",
                     help: "with --role ventilator: workers to wait for before sending (the first to connect gets everything sent before the others arrive)",
+                    roles: &["ventilator"],
                 },
                 ParamSpec {
                     name: "batches",
@@ -127,6 +136,7 @@ impl Lab for PipelineLab {
                     },
                     default: "1",
                     help: "with --role sink: batches to collect, each followed by KILL; 0: until stopped",
+                    roles: &["sink"],
                 },
             ],
         }

@@ -62,6 +62,7 @@ impl Lab for PubSubLab {
                     },
                     default: "both",
                     help: "both: publisher and subscribers in this process; publisher or subscriber: one side only, for another program to take the other",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "transport",
@@ -70,36 +71,42 @@ impl Lab for PubSubLab {
                     },
                     default: "tcp",
                     help: "with --role both: how publisher and subscribers talk (tcp on a free loopback port, a unix socket file, or in-process)",
+                    roles: &["both"],
                 },
                 ParamSpec {
                     name: "bind",
                     kind: ParamKind::Endpoints,
                     default: "tcp://127.0.0.1:5563",
                     help: "with --role publisher: endpoints the PUB socket binds (repeat or comma-separate for several)",
+                    roles: &["publisher"],
                 },
                 ParamSpec {
                     name: "connect",
                     kind: ParamKind::Endpoints,
                     default: "tcp://127.0.0.1:5563",
                     help: "with --role subscriber: publishers to connect to (one subscriber may connect to several)",
+                    roles: &["subscriber"],
                 },
                 ParamSpec {
                     name: "topics",
                     kind: ParamKind::List,
                     default: "A,B",
                     help: "topics the publisher sends on, round robin",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "subscribe",
                     kind: ParamKind::List,
                     default: "A,B",
                     help: "topic prefixes to subscribe to, * for everything; with --role both, subscriber N takes prefix N (round robin)",
+                    roles: &["both"],
                 },
                 ParamSpec {
                     name: "subscribers",
                     kind: ParamKind::Integer { min: 1, max: 16 },
                     default: "2",
                     help: "with --role both: how many subscribers start with the publisher",
+                    roles: &["both"],
                 },
                 ParamSpec {
                     name: "late-joiner",
@@ -109,6 +116,7 @@ impl Lab for PubSubLab {
                     },
                     default: "2",
                     help: "with --role both: one more subscriber (to everything) connects after this many seconds, to show the messages it missed; 0 for none",
+                    roles: &["both"],
                 },
                 ParamSpec {
                     name: "rate",
@@ -118,6 +126,7 @@ impl Lab for PubSubLab {
                     },
                     default: "2000",
                     help: "messages per second over all topics; 0 for as fast as possible",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "size",
@@ -127,6 +136,7 @@ impl Lab for PubSubLab {
                     },
                     default: "64",
                     help: "payload bytes per message (at least the ~45-byte header)",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "hwm",
@@ -136,6 +146,7 @@ impl Lab for PubSubLab {
                     },
                     default: "1000",
                     help: "high-water mark: messages queued per subscriber before the publisher drops (0: no limit)",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "slow-subscriber",
@@ -145,6 +156,7 @@ impl Lab for PubSubLab {
                     },
                     default: "0",
                     help: "with --role both: microseconds subscriber 1 spends on each message, to fill its queue and show drops",
+                    roles: &["both"],
                 },
                 ParamSpec {
                     name: "messages",
@@ -154,6 +166,7 @@ impl Lab for PubSubLab {
                     },
                     default: "0",
                     help: "stop after this many messages (sent by a publisher, received by a subscriber); 0: until stopped",
+                    roles: &[],
                 },
             ],
         }

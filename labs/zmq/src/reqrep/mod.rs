@@ -49,6 +49,7 @@ impl Lab for ReqRepLab {
                     },
                     default: "both",
                     help: "both: a server and clients in this process; server or client: one side only, for another program to take the other",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "transport",
@@ -57,18 +58,21 @@ impl Lab for ReqRepLab {
                     },
                     default: "tcp",
                     help: "with --role both: how clients and server talk",
+                    roles: &["both"],
                 },
                 ParamSpec {
                     name: "bind",
                     kind: ParamKind::Endpoints,
                     default: "tcp://127.0.0.1:5559",
                     help: "with --role server: endpoints the REP socket binds (repeat for several, e.g. tcp and ipc at once)",
+                    roles: &["server"],
                 },
                 ParamSpec {
                     name: "connect",
                     kind: ParamKind::Endpoints,
                     default: "tcp://127.0.0.1:5559",
                     help: "with --role client: servers to connect to (requests go round robin)",
+                    roles: &["client"],
                 },
                 ParamSpec {
                     name: "work",
@@ -78,6 +82,7 @@ impl Lab for ReqRepLab {
                     },
                     default: "0",
                     help: "microseconds the server spends on each request (everyone else waits meanwhile)",
+                    roles: &[],
                 },
                 ParamSpec {
                     name: "drop-every",
@@ -87,6 +92,7 @@ impl Lab for ReqRepLab {
                     },
                     default: "0",
                     help: "with --role server or both: lose every Nth request, as a crash would (0: never)",
+                    roles: &["server", "both"],
                 },
             ], client_params("4", "1000")]
             .concat(),
@@ -125,6 +131,7 @@ pub(crate) fn client_params(concurrency: &'static str, timeout: &'static str) ->
             kind: ParamKind::Integer { min: 1, max: 64 },
             default: concurrency,
             help: "REQ clients, each with its own socket",
+            roles: &[],
         },
         ParamSpec {
             name: "requests",
@@ -134,12 +141,14 @@ pub(crate) fn client_params(concurrency: &'static str, timeout: &'static str) ->
             },
             default: "0",
             help: "requests per client; 0: until stopped",
+            roles: &[],
         },
         ParamSpec {
             name: "reply-prefix",
             kind: ParamKind::Text,
             default: "From Server1:",
             help: "what the server (or each worker) puts in front of each request to make the reply",
+            roles: &[],
         },
         ParamSpec {
             name: "size",
@@ -149,6 +158,7 @@ pub(crate) fn client_params(concurrency: &'static str, timeout: &'static str) ->
             },
             default: "16",
             help: "bytes per request",
+            roles: &[],
         },
         ParamSpec {
             name: "timeout",
@@ -158,12 +168,14 @@ pub(crate) fn client_params(concurrency: &'static str, timeout: &'static str) ->
             },
             default: timeout,
             help: "milliseconds a client waits for a reply before it reconnects and asks again (lazy pirate); 0: wait forever (strict)",
+            roles: &[],
         },
         ParamSpec {
             name: "retries",
             kind: ParamKind::Integer { min: 0, max: 100 },
             default: "3",
             help: "tries after the first before a client gives up on a request",
+            roles: &[],
         },
     ]
 }
