@@ -569,6 +569,29 @@ fn packing_the_application_passes_with_the_references_and_fails_where_it_should(
         "{out}"
     );
 
+    // A build that writes nothing, or fails, is not graded on the archive an earlier build
+    // left; that archive is put back afterwards, as it was.
+    let built = std::fs::read(folder.path().join("app.phar")).unwrap();
+    let (code, out) = common::check_exercise_in(folder.path(), "archive-pack-app", &["true"]);
+    assert_eq!(code, 1, "a stale archive passed: {out}");
+    assert!(out.contains("FAIL writes app.phar"), "{out}");
+    let (code, out) = common::check_exercise_in(
+        folder.path(),
+        "archive-pack-app",
+        &["sh", "-c", "echo broken >&2; exit 255"],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL the build finishes"), "{out}");
+    assert!(
+        out.contains("expected: exit code 0") && out.contains("exited with code 255"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read(folder.path().join("app.phar")).unwrap(),
+        built
+    );
+    assert!(!folder.path().join("app.phar.before-this-check").exists());
+
     // The same without leaving the build script out.
     let shipping = std::fs::read_to_string(reference("archive-pack-app", "build.php"))
         .unwrap()

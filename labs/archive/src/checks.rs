@@ -8,7 +8,9 @@
 //!
 //! `run = "php"` runs it as `php app.phar`; `run = "direct"` as `./app.phar`, which also needs
 //! a shebang line without a carriage return and the executable bit. When the student gives a
-//! command (their build script), the checker waits for it to finish first. The layout,
+//! command (their build script), the checker moves an archive left from an earlier build out
+//! of the way first (and puts it back if the build makes none), so only what this build wrote
+//! is graded, and waits for the build to finish with exit code 0. The layout,
 //! signature and contents are always checked; running needs `php` on the machine, and the
 //! checker says so when it is not there.
 
@@ -16,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lab_core::exercise::{Check, CheckSetup, Checker, quote};
+use lab_core::exercise::{Check, CheckSetup, Checker, Prepared, quote};
 
 use crate::phar::Phar;
 
@@ -34,7 +36,57 @@ impl Checker for PharChecker {
         &[]
     }
 
+    /// Before a build the workbench starts: the archive an earlier build left is moved aside.
+    fn prepare(&self, setup: &CheckSetup) -> anyhow::Result<Prepared> {
+        let archive = PathBuf::from(setup.setting("archive", "app.phar"));
+        if !setup.starts_program || !archive.exists() {
+            return Ok(Prepared::default());
+        }
+        Ok(Prepared::new(MovedAside::new(archive)?))
+    }
+
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
+        let earlier_build = setup.prepared.take::<MovedAside>();
+        let checks = self.grade(setup);
+        if let Some(earlier_build) = earlier_build {
+            earlier_build.settle();
+        }
+        checks
+    }
+}
+
+/// An archive from an earlier build, renamed out of the way while a new build runs: removed
+/// when the build wrote a new one, put back when it did not.
+struct MovedAside {
+    archive: PathBuf,
+    aside: PathBuf,
+}
+
+impl MovedAside {
+    fn new(archive: PathBuf) -> anyhow::Result<MovedAside> {
+        let mut name = archive.file_name().unwrap_or_default().to_os_string();
+        name.push(".before-this-check");
+        let aside = archive.with_file_name(name);
+        std::fs::rename(&archive, &aside).map_err(|error| {
+            anyhow::anyhow!(
+                "cannot move the earlier {} aside before the build: {error}",
+                archive.display()
+            )
+        })?;
+        Ok(MovedAside { archive, aside })
+    }
+
+    fn settle(self) {
+        if self.archive.exists() {
+            let _ = std::fs::remove_file(&self.aside);
+        } else {
+            let _ = std::fs::rename(&self.aside, &self.archive);
+        }
+    }
+}
+
+impl PharChecker {
+    fn grade(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
         let mut checks = Vec::new();
         if setup.program.is_some() {
             let check = wait_for_build(setup);
@@ -147,7 +199,12 @@ fn php_available() -> bool {
 fn wait_for_build(setup: &CheckSetup) -> Check {
     loop {
         if let Some(how) = setup.program_exited() {
-            return Check::pass("the build finishes", how);
+            return match setup.program_succeeded() {
+                Some(true) => Check::pass("the build finishes", how),
+                _ => Check::fail("the build finishes", "exit code 0", how).because(
+                    "the build failed: read its error output below, fix it, and build again",
+                ),
+            };
         }
         if setup.out_of_time() {
             return Check::fail(

@@ -39,6 +39,9 @@ pub struct CheckSetup {
     pub cancel: CancelToken,
     /// What the checker's [`Checker::prepare`] set up before the program started.
     pub prepared: Prepared,
+    /// Whether the workbench starts the student's program for this check (known before
+    /// [`Checker::prepare`], so that a checker can move an old build out of the way first).
+    pub starts_program: bool,
 }
 
 impl CheckSetup {
@@ -50,6 +53,7 @@ impl CheckSetup {
             program: None,
             cancel: CancelToken::default(),
             prepared: Prepared::default(),
+            starts_program: false,
         }
     }
 
@@ -90,6 +94,13 @@ impl CheckSetup {
     pub fn program_exited(&self) -> Option<String> {
         self.program.as_ref().and_then(ProgramOutput::exited)
     }
+
+    /// Whether the student's program ended with exit code 0 (`None` while it runs).
+    pub fn program_succeeded(&self) -> Option<bool> {
+        self.program
+            .as_ref()
+            .and_then(|program| program.state().succeeded)
+    }
 }
 
 /// The lines a student's program printed on its standard output, filled by the workbench as
@@ -104,6 +115,7 @@ struct OutputState {
     lines: Vec<String>,
     dropped: u64,
     exited: Option<String>,
+    succeeded: Option<bool>,
 }
 
 impl ProgramOutput {
@@ -126,9 +138,11 @@ impl ProgramOutput {
         state.lines.push(kept.to_string());
     }
 
-    /// Records that the program ended, e.g. "exited with code 1".
-    pub fn set_exited(&self, how: String) {
-        self.state().exited = Some(how);
+    /// Records that the program ended, e.g. "exited with code 1", and whether with code 0.
+    pub fn set_exited(&self, how: String, succeeded: bool) {
+        let mut state = self.state();
+        state.exited = Some(how);
+        state.succeeded = Some(succeeded);
     }
 
     pub fn exited(&self) -> Option<String> {

@@ -65,6 +65,7 @@ pub fn run(
     setup.endpoints = exercise.endpoints.clone();
     setup.settings = exercise.settings.clone();
     setup.cancel = cancel.clone();
+    setup.starts_program = command.is_some();
     // A checker that plays the server listens before a client program starts.
     setup.prepared = checker
         .prepare(&setup)

@@ -128,7 +128,7 @@ impl StudentProgram {
                 loop {
                     match lock(&child).try_wait() {
                         Ok(Some(status)) => {
-                            output.set_exited(describe_exit(status));
+                            output.set_exited(describe_exit(status), status.success());
                             return;
                         }
                         Ok(None) => {}
