@@ -3,15 +3,14 @@
 //! A process group is the first fence: the program starts in a group of its own and the whole
 //! group is signalled at the end. But a program can leave its group (`setsid`, `setpgid`) and
 //! fork twice, so that its daemon's parent dies and the daemon is adopted by init: nothing we
-//! hold points at it any more, and it keeps serving the port. Two more fences catch that:
+//! hold points at it any more, and it keeps serving the port. Three more fences catch that:
 //!
 //! - **the tree**: before stopping, every process whose chain of parents leads to the program
 //!   (read from `/proc/<pid>/stat`) is noted and killed, wherever its group is;
 //! - **the subreaper**: a process that calls `prctl(PR_SET_CHILD_SUBREAPER)` adopts the orphans
 //!   of its descendants instead of init, so a double-forked daemon becomes *our* child. Commands
 //!   that run nothing else of their own (`exercise check`, `test run`) become subreapers, and
-//!   at the end of each program they kill and reap every adopted orphan.
-//!
+//!   at the end of each program they kill and reap every adopted orphan;
 //! - **the mark**: every program gets `WORKBENCH_RUN_MARK=<unique value>` in its environment,
 //!   which its descendants inherit; at the end every process carrying the mark is killed, even
 //!   one that init adopted.
