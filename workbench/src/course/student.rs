@@ -48,8 +48,11 @@ fn for_each_line(stream: impl Read, mut each: impl FnMut(&str)) {
     let mut skipping = false;
     loop {
         let buffer = match reader.fill_buf() {
-            Ok([]) | Err(_) => break,
+            Ok([]) => break,
             Ok(buffer) => buffer,
+            // A signal (Ctrl-C's handler) interrupted the read: read on, as read_until does.
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
         };
         let (chunk, ends_line) = match buffer.iter().position(|byte| *byte == b'\n') {
             Some(end) => (&buffer[..end], true),
