@@ -10,14 +10,34 @@
 //! checkers publish with the pub/sub lab's publisher, for example). The workbench starts and
 //! stops the student's program and hands the checker a [`CheckSetup`]; the checker never waits
 //! past [`CheckSetup::deadline`], so a hung student program never hangs the grader.
+//!
+//! Three things keep a grade honest:
+//! - **Seeded probes.** A checker draws what it sends (counts, payloads, delays, ids) from
+//!   [`CheckSetup::probes`], a generator seeded per run: a program cannot be written against
+//!   fixed probes, and `--seed N` replays a run exactly.
+//! - **Evidence from the checker's side.** A checker confirms that a behaviour happened where it
+//!   can see it (requests it received, an exit after the moment it said stop), not only from
+//!   what the program prints.
+//! - **A trace.** The checker notes its steps in [`CheckSetup::trace`], and the program's output
+//!   lands there too, in time order: a failure report shows both, each line marked by who said it.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use rand::SeedableRng as _;
 use serde::Serialize;
 
 use crate::CancelToken;
+
+pub use rand::Rng;
+pub use rand::seq::{IndexedRandom, SliceRandom};
+
+/// A checker's generator of probe values: the same seed and purpose give the same values.
+pub type Probes = rand_chacha::ChaCha8Rng;
+
+/// Lines kept in a trace; the oldest go first.
+const TRACE_LINES: usize = 4000;
 
 /// Lines kept from a student's program; a program printing in a tight loop must not fill memory.
 const MAX_LINES: usize = 20_000;
@@ -42,6 +62,10 @@ pub struct CheckSetup {
     /// Whether the workbench starts the student's program for this check (known before
     /// [`Checker::prepare`], so that a checker can move an old build out of the way first).
     pub starts_program: bool,
+    /// This run's seed: every probe value is drawn from it (see [`CheckSetup::probes`]).
+    pub seed: u64,
+    /// The checker's steps and the program's output, in time order.
+    pub trace: Trace,
 }
 
 impl CheckSetup {
@@ -54,7 +78,26 @@ impl CheckSetup {
             cancel: CancelToken::default(),
             prepared: Prepared::default(),
             starts_program: false,
+            seed: 0,
+            trace: Trace::default(),
         }
+    }
+
+    /// A generator for one part of a check, seeded from the run's seed and the part's name:
+    /// parts draw independently, so adding a draw to one never changes another's values.
+    pub fn probes(&self, purpose: &str) -> Probes {
+        // FNV-1a: a fixed, documented hash, so a seed means the same probes on every machine.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in purpose.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        Probes::seed_from_u64(self.seed ^ hash)
+    }
+
+    /// Notes one of the checker's steps in the trace ("sent \"ping\\n\" as client-3").
+    pub fn note(&self, step: impl Into<String>) {
+        self.trace.push(Source::Checker, step.into());
     }
 
     /// A named endpoint; the exercise file is checked when it loads, so a missing one is a bug
@@ -103,11 +146,13 @@ impl CheckSetup {
     }
 }
 
-/// The lines a student's program printed on its standard output, filled by the workbench as
-/// they arrive and read by the checker.
+/// The lines a student's program printed, on its standard output or its standard error (a
+/// task says what to print, not where), filled by the workbench as they arrive and read by the
+/// checker.
 #[derive(Clone, Default)]
 pub struct ProgramOutput {
     inner: Arc<Mutex<OutputState>>,
+    trace: Trace,
 }
 
 #[derive(Default)]
@@ -125,17 +170,38 @@ impl ProgramOutput {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn push_line(&self, line: &str) {
-        let mut state = self.state();
-        if state.lines.len() >= MAX_LINES {
-            state.dropped += 1;
-            return;
+    /// Output whose lines also go into `trace`, marked as the program's.
+    pub fn with_trace(trace: Trace) -> ProgramOutput {
+        ProgramOutput {
+            inner: Arc::default(),
+            trace,
         }
+    }
+
+    /// A line the program printed on its standard output.
+    pub fn push_line(&self, line: &str) {
+        self.push(Source::Stdout, line);
+    }
+
+    /// A line the program wrote to its standard error.
+    pub fn push_error_line(&self, line: &str) {
+        self.push(Source::Stderr, line);
+    }
+
+    fn push(&self, source: Source, line: &str) {
         let kept = match line.char_indices().nth(MAX_LINE_CHARS) {
             Some((cut, _)) => &line[..cut],
             None => line,
         };
-        state.lines.push(kept.to_string());
+        {
+            let mut state = self.state();
+            if state.lines.len() >= MAX_LINES {
+                state.dropped += 1;
+                return;
+            }
+            state.lines.push(kept.to_string());
+        }
+        self.trace.push(source, kept.to_string());
     }
 
     /// Records that the program ended, e.g. "exited with code 1", and whether with code 0.
@@ -171,6 +237,13 @@ pub struct Check {
     pub got: Option<String>,
     /// A pass's evidence ("100 of 100 replies") or a failure's likely cause and what to try.
     pub note: Option<String>,
+    /// Where `got` first differs from `expected`, in characters, when both are quoted bytes:
+    /// the report puts a caret under it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_difference: Option<usize>,
+    /// When it was found, for the time each check took.
+    #[serde(skip)]
+    pub found_at: Instant,
 }
 
 impl Check {
@@ -181,6 +254,8 @@ impl Check {
             expected: None,
             got: None,
             note: Some(evidence.into()),
+            first_difference: None,
+            found_at: Instant::now(),
         }
     }
 
@@ -195,7 +270,23 @@ impl Check {
             expected: Some(expected.into()),
             got: Some(got.into()),
             note: None,
+            first_difference: None,
+            found_at: Instant::now(),
         }
+    }
+
+    /// A failure where bytes came that differ from the bytes expected: both shown quoted, and
+    /// the first byte that differs marked.
+    pub fn differs(name: impl Into<String>, expected: &[u8], got: &[u8]) -> Check {
+        let (expected_text, got_text) = (quote(expected), quote(got));
+        let at = expected_text
+            .chars()
+            .zip(got_text.chars())
+            .position(|(one, other)| one != other)
+            .unwrap_or_else(|| expected_text.chars().count().min(got_text.chars().count()));
+        let mut check = Check::fail(name, expected_text, got_text);
+        check.first_difference = Some(at);
+        check
     }
 
     /// Adds the likely cause and what to try, to a failure.
@@ -223,6 +314,77 @@ pub trait Checker: Send + Sync + 'static {
     /// as `setup.prepared`.
     fn prepare(&self, _setup: &CheckSetup) -> anyhow::Result<Prepared> {
         Ok(Prepared::default())
+    }
+}
+
+/// Who wrote a line of the trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Checker,
+    Stdout,
+    Stderr,
+}
+
+/// One line of a trace, with its time since the trace began.
+#[derive(Clone, Debug, Serialize)]
+pub struct TraceLine {
+    #[serde(rename = "at_ms", serialize_with = "milliseconds")]
+    pub at: Duration,
+    pub from: Source,
+    pub text: String,
+}
+
+fn milliseconds<S: serde::Serializer>(at: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(at.as_millis() as u64)
+}
+
+/// The checker's steps and the program's lines, in the order they happened (bounded: the
+/// oldest lines go first, and how many went is kept).
+#[derive(Clone)]
+pub struct Trace {
+    inner: Arc<Mutex<TraceState>>,
+}
+
+struct TraceState {
+    started: Instant,
+    lines: std::collections::VecDeque<TraceLine>,
+    dropped: usize,
+}
+
+impl Default for Trace {
+    fn default() -> Trace {
+        Trace {
+            inner: Arc::new(Mutex::new(TraceState {
+                started: Instant::now(),
+                lines: std::collections::VecDeque::new(),
+                dropped: 0,
+            })),
+        }
+    }
+}
+
+impl Trace {
+    fn state(&self) -> std::sync::MutexGuard<'_, TraceState> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn push(&self, from: Source, text: String) {
+        let mut state = self.state();
+        let at = state.started.elapsed();
+        if state.lines.len() == TRACE_LINES {
+            state.lines.pop_front();
+            state.dropped += 1;
+        }
+        state.lines.push_back(TraceLine { at, from, text });
+    }
+
+    /// Every line kept, and how many older ones were let go.
+    pub fn lines(&self) -> (Vec<TraceLine>, usize) {
+        let state = self.state();
+        (state.lines.iter().cloned().collect(), state.dropped)
     }
 }
 
@@ -299,6 +461,61 @@ mod tests {
         let long = quote(&[b'x'; 500]);
         assert!(long.ends_with("… (500 bytes)\""), "{long}");
         assert_eq!(quote(&[0xff, b'a']), "\"\u{fffd}a\"");
+    }
+
+    #[test]
+    fn probes_replay_from_the_seed_and_differ_by_purpose() {
+        use rand::Rng as _;
+        let mut setup = CheckSetup::new(Duration::from_secs(1));
+        setup.seed = 42;
+        let draw = |setup: &CheckSetup, purpose: &str| -> Vec<u32> {
+            let mut probes = setup.probes(purpose);
+            (0..8).map(|_| probes.random()).collect()
+        };
+        assert_eq!(draw(&setup, "crowd"), draw(&setup, "crowd"));
+        assert_ne!(draw(&setup, "crowd"), draw(&setup, "payloads"));
+        let first = draw(&setup, "crowd");
+        setup.seed = 43;
+        assert_ne!(draw(&setup, "crowd"), first);
+    }
+
+    #[test]
+    fn the_trace_interleaves_checker_and_program_in_order_and_is_bounded() {
+        let setup = CheckSetup::new(Duration::from_secs(1));
+        let output = ProgramOutput::with_trace(setup.trace.clone());
+        setup.note("sent ping");
+        output.push_line("pong");
+        output.push_error_line("warning");
+        let (lines, dropped) = setup.trace.lines();
+        let order: Vec<(Source, &str)> = lines
+            .iter()
+            .map(|line| (line.from, line.text.as_str()))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                (Source::Checker, "sent ping"),
+                (Source::Stdout, "pong"),
+                (Source::Stderr, "warning")
+            ]
+        );
+        assert_eq!(dropped, 0);
+        assert_eq!(output.lines_from(0), ["pong", "warning"]);
+        for _ in 0..TRACE_LINES {
+            setup.note("again");
+        }
+        let (lines, dropped) = setup.trace.lines();
+        assert_eq!((lines.len(), dropped), (TRACE_LINES, 3));
+    }
+
+    #[test]
+    fn a_difference_is_marked_at_its_first_character() {
+        let check = Check::differs("echoes", b"hello\n", b"hellO\n");
+        assert_eq!(check.expected.as_deref(), Some("\"hello\\n\""));
+        assert_eq!(check.first_difference, Some(5));
+        let shorter = Check::differs("echoes", b"ab\n", b"ab");
+        // "ab\n" against "ab": they part where the \n starts.
+        assert_eq!(shorter.first_difference, Some(3));
     }
 
     #[test]

@@ -1,11 +1,15 @@
 //! One check of a student's program: start it (when a command is given), wait for it to be
 //! ready, let the exercise's checker talk to it, stop it, and report each finding.
+//!
+//! Every run has a seed from which the checker draws its probes; the seed is in the report, and
+//! `--seed N` gives the same probes again. The report carries the trace (the checker's steps
+//! and the program's lines, in time order), shown when something failed.
 
 use std::time::{Duration, Instant};
 
 use lab_core::CancelToken;
 use lab_core::Registry;
-use lab_core::exercise::{Check, CheckSetup};
+use lab_core::exercise::{Check, CheckSetup, Source, TraceLine};
 use serde::Serialize;
 
 use super::exercise::Exercise;
@@ -18,23 +22,61 @@ const WIND_DOWN: Duration = Duration::from_secs(3);
 #[derive(Debug, Serialize)]
 pub struct Outcome {
     pub exercise: String,
+    /// The seed every probe was drawn from: `--seed` with it replays this run.
+    pub seed: u64,
+    pub workbench_version: &'static str,
     /// The student's command, when the workbench ran it.
     pub command: Option<String>,
-    pub checks: Vec<Check>,
-    /// The last lines the program wrote to standard error, shown when something failed.
-    pub stderr: Vec<String>,
-    /// The last lines it printed, likewise.
-    pub stdout: Vec<String>,
+    /// A SHA-256 over the files of the folder the check ran in (see [`folder_hash`]).
+    pub files_sha256: Option<String>,
+    pub checks: Vec<Timed>,
+    #[serde(serialize_with = "milliseconds", rename = "duration_ms")]
+    pub duration: Duration,
+    /// The checker's steps and the program's output, in time order.
+    pub trace: Vec<TraceLine>,
+    /// Older trace lines let go to keep it bounded.
+    pub trace_dropped: usize,
+}
+
+/// A finding with the time it took.
+#[derive(Debug, Serialize)]
+pub struct Timed {
+    #[serde(flatten)]
+    pub check: Check,
+    #[serde(serialize_with = "milliseconds", rename = "duration_ms")]
+    pub duration: Duration,
+}
+
+fn milliseconds<S: serde::Serializer>(at: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(at.as_millis() as u64)
 }
 
 impl Outcome {
     pub fn passed(&self) -> usize {
-        self.checks.iter().filter(|check| check.passed).count()
+        self.checks
+            .iter()
+            .filter(|timed| timed.check.passed)
+            .count()
     }
 
     pub fn all_passed(&self) -> bool {
         !self.checks.is_empty() && self.passed() == self.checks.len()
     }
+}
+
+/// A fresh seed for a run nobody asked to replay.
+pub fn fresh_seed() -> u64 {
+    let mut bytes = [0u8; 8];
+    // The clock is a fine fallback: a seed must differ between runs, not be secret.
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_nanos() as u64)
+            .unwrap_or(0);
+        bytes = nanos.to_le_bytes();
+    }
+    // Seeds short enough to type: 0 to 999,999,999.
+    u64::from_le_bytes(bytes) % 1_000_000_000
 }
 
 /// What can be refused before anything starts.
@@ -55,17 +97,21 @@ pub fn run(
     exercise: &Exercise,
     registry: &Registry,
     command: Option<&[String]>,
+    seed: u64,
     cancel: &CancelToken,
 ) -> Result<Outcome, String> {
     preflight(exercise, command)?;
     let checker = registry
         .find_checker(&exercise.checker)
         .ok_or_else(|| format!("this workbench has no checker '{}'", exercise.checker))?;
+    let started = Instant::now();
     let mut setup = CheckSetup::new(exercise.time_limit);
     setup.endpoints = exercise.endpoints.clone();
     setup.settings = exercise.settings.clone();
     setup.cancel = cancel.clone();
     setup.starts_program = command.is_some();
+    setup.seed = seed;
+    let trace = setup.trace.clone();
     // A checker that plays the server listens before a client program starts.
     setup.prepared = checker
         .prepare(&setup)
@@ -81,16 +127,26 @@ pub fn run(
             student::port_of(&address)
         ));
     }
-    let program = command.map(StudentProgram::start).transpose()?;
+    let program = command
+        .map(|command| StudentProgram::start(command, &trace))
+        .transpose()?;
     setup.program = program.as_ref().map(|program| program.output.clone());
+    if let Some(program) = &program {
+        setup.note(format!("started `{}`", program.command));
+    }
 
     let mut outcome = Outcome {
         exercise: exercise.id.clone(),
+        seed,
+        workbench_version: env!("CARGO_PKG_VERSION"),
         command: program.as_ref().map(|program| program.command.clone()),
+        files_sha256: None,
         checks: Vec::new(),
-        stderr: Vec::new(),
-        stdout: Vec::new(),
+        duration: Duration::ZERO,
+        trace: Vec::new(),
+        trace_dropped: 0,
     };
+    let mut checks = Vec::new();
     // When the student's program binds, nothing can be checked until its port accepts.
     let mut ready = true;
     if let Some(address) = exercise.ready_address() {
@@ -110,7 +166,7 @@ pub fn run(
             )),
         };
         let name = format!("opens port {port}");
-        outcome.checks.push(match waited {
+        checks.push(match waited {
             Ok(evidence) => Check::pass(name, evidence),
             Err(got) => {
                 ready = false;
@@ -119,17 +175,30 @@ pub fn run(
         });
     }
     if ready {
-        outcome
-            .checks
-            .extend(run_checker(checker, setup, exercise)?);
+        checks.extend(run_checker(checker, setup, exercise)?);
     }
     if let Some(program) = program {
-        outcome.stderr = program.stderr_tail();
-        let printed = program.output.line_count();
-        outcome.stdout = program.output.lines_from(printed.saturating_sub(10));
-        program.stop();
+        let how = program.stop();
+        trace.push(Source::Checker, format!("your program {how}"));
     }
+    outcome.checks = timed(checks, started);
+    outcome.duration = started.elapsed();
+    (outcome.trace, outcome.trace_dropped) = trace.lines();
     Ok(outcome)
+}
+
+/// Each finding's time: from the one before it (or the start) to when it was found.
+fn timed(checks: Vec<Check>, started: Instant) -> Vec<Timed> {
+    let mut previous = started;
+    checks
+        .into_iter()
+        .map(|check| {
+            let found = check.found_at.max(previous);
+            let duration = found - previous;
+            previous = found;
+            Timed { check, duration }
+        })
+        .collect()
 }
 
 /// Runs the checker on its own thread, so that a checker that overstays its deadline is
@@ -164,9 +233,13 @@ fn run_checker(
     }
 }
 
+/// Trace lines shown in a failure report without `--verbose`: the last ones, where it failed.
+const TRACE_SHOWN: usize = 40;
+
 /// The outcome as a test runner prints it: each check, and for failures what was expected,
-/// what came, and why it may be.
-pub fn render(outcome: &Outcome, colour: bool) -> String {
+/// what came (with a caret under the first byte that differs) and why it may be; then the
+/// trace of the run when something failed (or always, when `verbose`).
+pub fn render(outcome: &Outcome, colour: bool, verbose: bool) -> String {
     let paint = |code: &str, text: &str| {
         if colour {
             format!("\x1b[{code}m{text}\x1b[0m")
@@ -177,44 +250,76 @@ pub fn render(outcome: &Outcome, colour: bool) -> String {
     // Names, values and lines may hold what the student's program sent: shown, not obeyed.
     let safe = |text: &str| lab_core::text::escape_controls(text).into_owned();
     let mut out = String::new();
-    for check in &outcome.checks {
+    for Timed { check, .. } in &outcome.checks {
         if check.passed {
             out.push_str(&format!("  {} {}", paint("32", "PASS"), safe(&check.name)));
             if let Some(note) = &check.note {
                 out.push_str(&paint("2", &format!("  ({})", safe(note))));
             }
             out.push('\n');
-        } else {
-            out.push_str(&format!(
-                "  {} {}\n",
-                paint("31;1", "FAIL"),
-                safe(&check.name)
-            ));
-            if let Some(expected) = &check.expected {
-                out.push_str(&format!("       expected: {}\n", safe(expected)));
-            }
-            if let Some(got) = &check.got {
-                out.push_str(&format!("       got:      {}\n", safe(got)));
-            }
-            if let Some(note) = &check.note {
-                out.push_str(&format!("       {} {}\n", paint("33", "try:"), safe(note)));
+            continue;
+        }
+        out.push_str(&format!(
+            "  {} {}\n",
+            paint("31;1", "FAIL"),
+            safe(&check.name)
+        ));
+        if let Some(expected) = &check.expected {
+            out.push_str(&format!("       expected: {}\n", safe(expected)));
+        }
+        if let Some(got) = &check.got {
+            let got = safe(got);
+            out.push_str(&format!("       got:      {got}\n"));
+            if let Some(at) = check.first_difference {
+                let before: String = got.chars().take(at).collect();
+                let column = unicode_width::UnicodeWidthStr::width(before.as_str());
+                out.push_str(&format!(
+                    "                 {}{}\n",
+                    " ".repeat(column),
+                    paint("31", "^ first difference")
+                ));
             }
         }
+        if let Some(note) = &check.note {
+            out.push_str(&format!("       {} {}\n", paint("33", "try:"), safe(note)));
+        }
     }
-    if !outcome.all_passed() {
-        for (title, lines) in [
-            ("what your program printed last", &outcome.stdout),
-            ("its last error output", &outcome.stderr),
-        ] {
-            if !lines.is_empty() {
-                out.push_str(&format!("\n  {title}:\n"));
-                for line in lines {
-                    out.push_str(&format!("  | {}\n", safe(line)));
-                }
+    if verbose || !outcome.all_passed() {
+        let lines = &outcome.trace;
+        let from = if verbose {
+            0
+        } else {
+            lines.len().saturating_sub(TRACE_SHOWN)
+        };
+        if !lines.is_empty() {
+            let older = from + outcome.trace_dropped;
+            out.push_str("\n  what happened, in order");
+            if older > 0 {
+                out.push_str(&format!(
+                    " ({older} earlier lines not shown; --verbose shows all)"
+                ));
+            }
+            out.push_str(":\n");
+            for line in &lines[from..] {
+                let who = match line.from {
+                    Source::Checker => paint("36", "[checker]          "),
+                    Source::Stdout => paint("35", "[your program]     "),
+                    Source::Stderr => paint("35", "[your program err] "),
+                };
+                out.push_str(&format!(
+                    "  {:>8.3} s  {who}{}\n",
+                    line.at.as_secs_f64(),
+                    safe(&line.text)
+                ));
             }
         }
     }
     let failed = outcome.checks.len() - outcome.passed();
-    out.push_str(&format!("\n{} passed, {failed} failed\n", outcome.passed()));
+    out.push_str(&format!(
+        "\n{} passed, {failed} failed (seed {}: `--seed {}` replays this run)\n",
+        outcome.passed(),
+        outcome.seed,
+        outcome.seed
+    ));
     out
 }

@@ -12,7 +12,8 @@ use lab_core::{CancelToken, Registry};
 use super::content::Content;
 use super::exercise::{self, Exercise};
 use super::progress::{self, Progress};
-use super::{Lang, check, lesson};
+use super::report::Format;
+use super::{Lang, check, fingerprint, lesson, report};
 
 #[derive(Subcommand)]
 pub enum ExerciseCommand {
@@ -40,6 +41,21 @@ pub enum ExerciseCommand {
     /// it and stops it; without a command, a program already running is checked.
     Check {
         id: String,
+        /// Replay a run: the seed its report printed (default: a new seed every run).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How to print the result: text for you, or json, junit, tap, classroom50 or
+        /// gradescope for a grader (the result alone on standard output).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Run the check N times, each with its own seed, and say how many passed and which
+        /// seeds failed: a racy program shows itself (with --seed, the seeds count up from it).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+        repeat: u32,
+        /// Show everything that happened (the checker's steps and your program's output), also
+        /// when every check passes.
+        #[arg(long)]
+        verbose: bool,
         /// The command that starts your program, after --.
         #[arg(last = true)]
         command: Vec<String>,
@@ -197,13 +213,32 @@ pub fn exercise(registry: &Registry, command: ExerciseCommand) -> Result<ExitCod
             }
             Ok(ExitCode::SUCCESS)
         }
-        ExerciseCommand::Check { id, command } => {
+        ExerciseCommand::Check {
+            id,
+            seed,
+            format,
+            repeat,
+            verbose,
+            command,
+        } => {
             let exercise = exercise::find(&exercises, &id).map_err(UsageError)?;
+            if repeat > 1 && !matches!(format, Format::Text | Format::Json) {
+                return Err(UsageError(format!(
+                    "--repeat {repeat} prints a summary in text or json only, not {}: drop --repeat or use --format json",
+                    format_name(format)
+                )));
+            }
             // The student's program cannot escape by double-forking: its orphans come to us.
             lab_core::processes::become_subreaper();
             let cancel = cancel_on_ctrl_c();
             let command = (!command.is_empty()).then_some(command.as_slice());
-            check_once(registry, exercise, command, &cancel)
+            let options = CheckOptions { format, verbose };
+            if repeat == 1 {
+                let seed = seed.unwrap_or_else(check::fresh_seed);
+                let outcome = check_once(registry, exercise, command, seed, &options, &cancel)?;
+                return Ok(exit_for(outcome.all_passed()));
+            }
+            check_repeatedly(registry, exercise, command, seed, repeat, &options, &cancel)
         }
         ExerciseCommand::Watch { id, command } => {
             let exercise = exercise::find(&exercises, &id).map_err(UsageError)?;
@@ -323,41 +358,150 @@ fn cancel_on_ctrl_c() -> CancelToken {
     cancel
 }
 
+/// How a check's result is printed.
+struct CheckOptions {
+    format: Format,
+    verbose: bool,
+}
+
+fn format_name(format: Format) -> String {
+    use clap::ValueEnum as _;
+    format
+        .to_possible_value()
+        .map(|value| value.get_name().to_string())
+        .unwrap_or_default()
+}
+
+/// 0 when every check passed, 1 when some failed (2, a check that could not run, is a
+/// [`UsageError`]).
+fn exit_for(passed: bool) -> ExitCode {
+    if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// One check: run, printed in the chosen format, recorded in the progress file.
 fn check_once(
     registry: &Registry,
     exercise: &Exercise,
     command: Option<&[String]>,
+    seed: u64,
+    options: &CheckOptions,
     cancel: &CancelToken,
-) -> Result<ExitCode, UsageError> {
+) -> Result<check::Outcome, UsageError> {
     check::preflight(exercise, command).map_err(UsageError)?;
-    println!(
-        "Checking {}: {}{}",
+    let text = options.format == Format::Text;
+    // A grader reads standard output: the banner goes where a person still sees it.
+    let banner = format!(
+        "Checking {}: {}{}\n  seed: {seed}",
         exercise.id,
         exercise.title.get(Lang::from_env()),
         command
             .map(|command| format!("\n  running: {}", command.join(" ")))
             .unwrap_or_default()
     );
-    let outcome = check::run(exercise, registry, command, cancel).map_err(UsageError)?;
-    print!("{}", check::render(&outcome, colour()));
+    if text {
+        println!("{banner}");
+    } else {
+        eprintln!("{banner}");
+    }
+    // What was checked, taken before the program runs and writes files of its own.
+    let files_sha256 = std::env::current_dir()
+        .ok()
+        .and_then(|folder| fingerprint::folder_hash(&folder));
+    let mut outcome = check::run(exercise, registry, command, seed, cancel).map_err(UsageError)?;
+    outcome.files_sha256 = files_sha256;
+    if text {
+        print!("{}", check::render(&outcome, colour(), options.verbose));
+    } else {
+        print!("{}", report::write(options.format, &outcome));
+    }
+    let attempt = progress::Attempt {
+        checks_passed: outcome.passed(),
+        checks_total: outcome.checks.len(),
+        command: outcome.command.as_deref(),
+        files_sha256: outcome.files_sha256.as_deref(),
+        seed,
+    };
     match progress().and_then(|progress| {
         progress
-            .record_attempt(&exercise.id, outcome.passed(), outcome.checks.len())
+            .record_attempt(&exercise.id, &attempt)
             .map_err(|error| UsageError(format!("{error:#}")))
     }) {
         Ok(()) => {}
         Err(UsageError(error)) => eprintln!("warning: progress not saved: {error}"),
     }
-    if outcome.all_passed() {
-        println!("All checks pass. Well done!");
-        Ok(ExitCode::SUCCESS)
-    } else {
-        println!(
-            "Not yet. Stuck? `workbench exercise hint {}` reveals a hint.",
-            exercise.id
-        );
-        Ok(ExitCode::from(1))
+    if text {
+        if outcome.all_passed() {
+            println!("All checks pass. Well done!");
+        } else {
+            println!(
+                "Not yet. Stuck? `workbench exercise hint {}` reveals a hint.",
+                exercise.id
+            );
+        }
     }
+    Ok(outcome)
+}
+
+/// `--repeat N`: N checks with N seeds, then how many passed and the seeds that failed.
+fn check_repeatedly(
+    registry: &Registry,
+    exercise: &Exercise,
+    command: Option<&[String]>,
+    first_seed: Option<u64>,
+    repeat: u32,
+    options: &CheckOptions,
+    cancel: &CancelToken,
+) -> Result<ExitCode, UsageError> {
+    let mut runs = Vec::new();
+    let mut failed_seeds = Vec::new();
+    for run in 0..u64::from(repeat) {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let seed = match first_seed {
+            Some(first) => first.wrapping_add(run),
+            None => check::fresh_seed(),
+        };
+        if options.format == Format::Text {
+            println!("\n──── run {} of {repeat} ────", run + 1);
+        }
+        let outcome = check_once(registry, exercise, command, seed, options, cancel)?;
+        if !outcome.all_passed() {
+            failed_seeds.push(seed);
+        }
+        runs.push(outcome);
+    }
+    let passed = runs.len() - failed_seeds.len();
+    let listed: Vec<String> = failed_seeds.iter().map(u64::to_string).collect();
+    match options.format {
+        Format::Json => {
+            let document = serde_json::json!({
+                "exercise": exercise.id,
+                "passed": passed,
+                "runs": runs.len(),
+                "failed_seeds": failed_seeds,
+                "results": runs.iter().map(report::json_of).collect::<Vec<_>>(),
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&document).unwrap_or_default()
+            );
+        }
+        _ => {
+            println!("\n{passed}/{} passed", runs.len());
+            if !listed.is_empty() {
+                println!(
+                    "failed with seeds {}: `--seed <seed>` replays one",
+                    listed.join(", ")
+                );
+            }
+        }
+    }
+    Ok(exit_for(failed_seeds.is_empty() && !runs.is_empty()))
 }
 
 fn watch(
@@ -379,8 +523,19 @@ fn watch(
     watcher
         .watch(Path::new("."), RecursiveMode::Recursive)
         .map_err(|error| UsageError(format!("cannot watch this folder: {error}")))?;
+    let options = CheckOptions {
+        format: Format::Text,
+        verbose: false,
+    };
     loop {
-        let _ = check_once(registry, exercise, Some(command), &cancel)?;
+        let _ = check_once(
+            registry,
+            exercise,
+            Some(command),
+            check::fresh_seed(),
+            &options,
+            &cancel,
+        )?;
         // Files the program itself wrote during the check (a log, a cache) are not edits.
         while receiver.try_recv().is_ok() {}
         println!(
@@ -418,9 +573,14 @@ pub fn export_csv(
         "first_passed_utc",
         "seconds_to_pass",
         "hints_used",
+        "passed_command",
+        "passed_files_sha256",
+        "passed_workbench_version",
+        "passed_seed",
     ])?;
     for exercise in exercises {
         let status = statuses.get(&exercise.id).cloned().unwrap_or_default();
+        let passed_with = status.passed_with.clone().unwrap_or_default();
         writer.write_record([
             student.to_string(),
             exercise.id.clone(),
@@ -438,6 +598,13 @@ pub fn export_csv(
                 .map(|seconds| seconds.to_string())
                 .unwrap_or_default(),
             status.hints_used.to_string(),
+            passed_with.command.clone().unwrap_or_default(),
+            passed_with.files_sha256.clone().unwrap_or_default(),
+            passed_with.workbench_version.clone().unwrap_or_default(),
+            passed_with
+                .seed
+                .map(|seed| seed.to_string())
+                .unwrap_or_default(),
         ])?;
     }
     writer.flush()?;

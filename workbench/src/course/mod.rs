@@ -14,8 +14,10 @@ pub mod check;
 pub mod cli;
 pub mod content;
 pub mod exercise;
+pub mod fingerprint;
 pub mod lesson;
 pub mod progress;
+pub mod report;
 pub mod student;
 
 use serde::Serialize;

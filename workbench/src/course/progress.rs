@@ -26,6 +26,26 @@ pub struct Status {
     /// From first opening the exercise to its first pass.
     pub seconds_to_pass: Option<i64>,
     pub hints_used: u64,
+    /// What the first passing attempt ran: its command, files, workbench and seed.
+    pub passed_with: Option<Provenance>,
+}
+
+/// What an attempt was run on, so a teacher can replay it and tell attempts apart.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Provenance {
+    pub command: Option<String>,
+    pub files_sha256: Option<String>,
+    pub workbench_version: Option<String>,
+    pub seed: Option<u64>,
+}
+
+/// One check attempt, as recorded.
+pub struct Attempt<'a> {
+    pub checks_passed: usize,
+    pub checks_total: usize,
+    pub command: Option<&'a str>,
+    pub files_sha256: Option<&'a str>,
+    pub seed: u64,
 }
 
 impl Status {
@@ -90,6 +110,8 @@ impl Progress {
                     path.display()
                 )
             })?;
+        add_provenance_columns(&connection)
+            .with_context(|| format!("cannot update the progress file {}", path.display()))?;
         Ok(Progress { connection })
     }
 
@@ -102,23 +124,23 @@ impl Progress {
         Ok(())
     }
 
-    pub fn record_attempt(
-        &self,
-        exercise: &str,
-        checks_passed: usize,
-        checks_total: usize,
-    ) -> anyhow::Result<()> {
+    pub fn record_attempt(&self, exercise: &str, attempt: &Attempt) -> anyhow::Result<()> {
         self.opened(exercise)?;
-        let passed = checks_total > 0 && checks_passed == checks_total;
+        let passed = attempt.checks_total > 0 && attempt.checks_passed == attempt.checks_total;
         self.connection.execute(
-            "INSERT INTO attempts (exercise, at, passed, checks_passed, checks_total)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO attempts (exercise, at, passed, checks_passed, checks_total,
+                                   command, files_sha256, workbench_version, seed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 exercise,
                 now(),
                 passed,
-                checks_passed as i64,
-                checks_total as i64
+                attempt.checks_passed as i64,
+                attempt.checks_total as i64,
+                attempt.command,
+                attempt.files_sha256,
+                env!("CARGO_PKG_VERSION"),
+                attempt.seed as i64,
             ],
         )?;
         Ok(())
@@ -168,6 +190,27 @@ impl Progress {
             status.passed = first_passed_at.is_some();
             status.first_passed_at = first_passed_at;
         }
+        let mut first_passes = self.connection.prepare(
+            "SELECT exercise, command, files_sha256, workbench_version, seed FROM attempts
+             WHERE passed ORDER BY at, id",
+        )?;
+        for row in first_passes.query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                Provenance {
+                    command: row.get(1)?,
+                    files_sha256: row.get(2)?,
+                    workbench_version: row.get(3)?,
+                    seed: row.get::<_, Option<i64>>(4)?.map(|seed| seed as u64),
+                },
+            ))
+        })? {
+            let (exercise, provenance) = row?;
+            let status = statuses.entry(exercise).or_default();
+            if status.passed_with.is_none() {
+                status.passed_with = Some(provenance);
+            }
+        }
         let mut hints = self
             .connection
             .prepare("SELECT exercise, revealed FROM hints")?;
@@ -193,6 +236,28 @@ impl Progress {
     }
 }
 
+/// Progress files from before attempts recorded what they ran gain the columns (empty for the
+/// old attempts).
+fn add_provenance_columns(connection: &Connection) -> rusqlite::Result<()> {
+    let mut columns = Vec::new();
+    let mut statement = connection.prepare("SELECT name FROM pragma_table_info('attempts')")?;
+    for name in statement.query_map([], |row| row.get::<_, String>(0))? {
+        columns.push(name?);
+    }
+    for (column, kind) in [
+        ("command", "TEXT"),
+        ("files_sha256", "TEXT"),
+        ("workbench_version", "TEXT"),
+        ("seed", "INTEGER"),
+    ] {
+        if !columns.iter().any(|known| known == column) {
+            connection
+                .execute_batch(&format!("ALTER TABLE attempts ADD COLUMN {column} {kind}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// Unix seconds as `2026-11-25 14:03:09 UTC`, for the teacher's table.
 pub fn utc_time(unix_seconds: i64) -> String {
     let Ok(moment) = time::OffsetDateTime::from_unix_timestamp(unix_seconds) else {
@@ -213,6 +278,16 @@ pub fn utc_time(unix_seconds: i64) -> String {
 mod tests {
     use super::*;
 
+    fn attempt(checks_passed: usize, checks_total: usize) -> Attempt<'static> {
+        Attempt {
+            checks_passed,
+            checks_total,
+            command: Some("python3 server.py"),
+            files_sha256: Some("sha256:00"),
+            seed: 7,
+        }
+    }
+
     fn fresh() -> (tempfile::TempDir, Progress) {
         let folder = tempfile::tempdir().unwrap();
         let progress = Progress::open(&folder.path().join("deep/progress.sqlite")).unwrap();
@@ -224,15 +299,22 @@ mod tests {
         let (_folder, progress) = fresh();
         assert_eq!(progress.status("a").unwrap(), Status::default());
         assert_eq!(progress.status("a").unwrap().label(), "new");
-        progress.record_attempt("a", 2, 4).unwrap();
-        progress.record_attempt("a", 0, 0).unwrap();
+        progress.record_attempt("a", &attempt(2, 4)).unwrap();
+        progress.record_attempt("a", &attempt(0, 0)).unwrap();
         let status = progress.status("a").unwrap();
         assert_eq!((status.attempts, status.passed), (2, false));
         assert_eq!(status.label(), "tried 2×");
-        progress.record_attempt("a", 4, 4).unwrap();
+        progress.record_attempt("a", &attempt(4, 4)).unwrap();
         let status = progress.status("a").unwrap();
         assert!(status.passed);
         assert!(status.seconds_to_pass.is_some_and(|seconds| seconds >= 0));
+        let passed_with = status.passed_with.unwrap();
+        assert_eq!(passed_with.command.as_deref(), Some("python3 server.py"));
+        assert_eq!(passed_with.seed, Some(7));
+        assert_eq!(
+            passed_with.workbench_version.as_deref(),
+            Some(env!("CARGO_PKG_VERSION"))
+        );
         assert_eq!(progress.reveal_hint("a", 2).unwrap(), 1);
         assert_eq!(progress.reveal_hint("a", 2).unwrap(), 2);
         assert_eq!(
@@ -250,9 +332,31 @@ mod tests {
         let path = folder.path().join("progress.sqlite");
         Progress::open(&path)
             .unwrap()
-            .record_attempt("b", 1, 1)
+            .record_attempt("b", &attempt(1, 1))
             .unwrap();
         assert!(Progress::open(&path).unwrap().status("b").unwrap().passed);
+    }
+
+    #[test]
+    fn an_older_progress_file_gains_the_columns_and_keeps_its_attempts() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("progress.sqlite");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE attempts (id INTEGER PRIMARY KEY, exercise TEXT NOT NULL,
+                     at INTEGER NOT NULL, passed INTEGER NOT NULL,
+                     checks_passed INTEGER NOT NULL, checks_total INTEGER NOT NULL);
+                 INSERT INTO attempts (exercise, at, passed, checks_passed, checks_total)
+                     VALUES ('old', 1, 1, 2, 2);",
+            )
+            .unwrap();
+        let progress = Progress::open(&path).unwrap();
+        let old = progress.status("old").unwrap();
+        assert!(old.passed);
+        assert_eq!(old.passed_with, Some(Provenance::default()));
+        progress.record_attempt("old", &attempt(1, 1)).unwrap();
+        assert_eq!(progress.status("old").unwrap().attempts, 2);
     }
 
     #[test]

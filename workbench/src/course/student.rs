@@ -2,7 +2,6 @@
 //! collected line by line, and always stopped at the end (SIGTERM to the whole group, then
 //! SIGKILL), so a program that forks or hangs never outlives the check.
 
-use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::unix::process::CommandExt as _;
@@ -12,10 +11,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use lab_core::CancelToken;
-use lab_core::exercise::ProgramOutput;
-
-/// Lines of standard error kept to show when a check fails.
-const STDERR_LINES: usize = 20;
+use lab_core::exercise::{ProgramOutput, Trace};
 /// How long a program may take to stop after SIGTERM before it is killed.
 const STOP_GRACE: Duration = Duration::from_millis(1000);
 
@@ -25,8 +21,8 @@ pub struct StudentProgram {
     /// The mark in its environment, inherited by all it starts: found and stopped at the end.
     marker: lab_core::processes::Marker,
     child: Arc<Mutex<Child>>,
+    /// What it prints on either stream, as it comes (and into the check's trace).
     pub output: ProgramOutput,
-    stderr_tail: Arc<Mutex<VecDeque<String>>>,
     readers: Vec<JoinHandle<()>>,
     watcher: Option<JoinHandle<()>>,
 }
@@ -78,7 +74,7 @@ fn for_each_line(stream: impl Read, mut each: impl FnMut(&str)) {
 }
 
 impl StudentProgram {
-    pub fn start(command: &[String]) -> Result<StudentProgram, String> {
+    pub fn start(command: &[String], trace: &Trace) -> Result<StudentProgram, String> {
         let text = command.join(" ");
         let (program, arguments) = command.split_first().ok_or("no command given after --")?;
         let marker = lab_core::processes::Marker::new();
@@ -102,8 +98,7 @@ impl StudentProgram {
                 };
                 format!("cannot start `{text}`: {why}")
             })?;
-        let output = ProgramOutput::default();
-        let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
+        let output = ProgramOutput::with_trace(trace.clone());
         let mut readers = Vec::new();
         if let Some(stdout) = child.stdout.take() {
             let output = output.clone();
@@ -112,15 +107,9 @@ impl StudentProgram {
             }));
         }
         if let Some(stderr) = child.stderr.take() {
-            let tail = stderr_tail.clone();
+            let output = output.clone();
             readers.push(std::thread::spawn(move || {
-                for_each_line(stderr, |line| {
-                    let mut tail = lock(&tail);
-                    if tail.len() == STDERR_LINES {
-                        tail.pop_front();
-                    }
-                    tail.push_back(line.chars().take(500).collect());
-                })
+                for_each_line(stderr, |line| output.push_error_line(line))
             }));
         }
         let child = Arc::new(Mutex::new(child));
@@ -146,7 +135,6 @@ impl StudentProgram {
             marker,
             child,
             output,
-            stderr_tail,
             readers,
             watcher: Some(watcher),
         })
@@ -198,11 +186,6 @@ impl StudentProgram {
             "port {port} is served by another program (pid {owner}: `{}`), not by yours: stop it, then check again",
             lab_core::text::escape_controls(&command_line)
         ))
-    }
-
-    /// The last lines it wrote to standard error.
-    pub fn stderr_tail(&self) -> Vec<String> {
-        lock(&self.stderr_tail).iter().cloned().collect()
     }
 
     /// Waits until something accepts connections at `address` (`host:port`). The error says
@@ -326,7 +309,11 @@ mod tests {
     use super::*;
 
     fn shell(script: &str) -> StudentProgram {
-        StudentProgram::start(&["sh".to_string(), "-c".to_string(), script.to_string()]).unwrap()
+        StudentProgram::start(
+            &["sh".to_string(), "-c".to_string(), script.to_string()],
+            &Trace::default(),
+        )
+        .unwrap()
     }
 
     fn wait_until(mut done: impl FnMut() -> bool) {
@@ -345,11 +332,10 @@ mod tests {
     }
 
     #[test]
-    fn lines_arrive_as_printed_and_stderr_is_kept() {
-        let program = shell("echo one; printf 'two\\r\\n'; echo oops >&2; sleep 30");
-        wait_until(|| program.output.line_count() == 2 && !program.stderr_tail().is_empty());
-        assert_eq!(program.output.lines_from(0), ["one", "two"]);
-        assert_eq!(program.stderr_tail(), ["oops"]);
+    fn lines_arrive_as_printed_from_both_streams() {
+        let program = shell("echo one; printf 'two\\r\\n'; sleep 0.2; echo oops >&2; sleep 30");
+        wait_until(|| program.output.line_count() == 3);
+        assert_eq!(program.output.lines_from(0), ["one", "two", "oops"]);
         assert_eq!(program.stop(), "was stopped");
     }
 
@@ -375,9 +361,12 @@ mod tests {
 
     #[test]
     fn a_missing_program_and_a_port_never_opened_are_explained() {
-        let error = StudentProgram::start(&["no-such-interpreter-x".into(), "a.php".into()])
-            .err()
-            .unwrap();
+        let error = StudentProgram::start(
+            &["no-such-interpreter-x".into(), "a.php".into()],
+            &Trace::default(),
+        )
+        .err()
+        .unwrap();
         assert_eq!(
             error,
             "cannot start `no-such-interpreter-x a.php`: 'no-such-interpreter-x' was not found: is it installed and on your PATH?"

@@ -23,7 +23,7 @@ impl Checker for FixSuiteChecker {
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
         let suite = match load_suite(setup) {
             Ok(suite) => suite,
-            Err(failed) => return Ok(vec![failed]),
+            Err(failed) => return Ok(vec![*failed]),
         };
         let mut checks = vec![Check::pass(
             format!(

@@ -22,7 +22,7 @@ use crate::run::{self, Outcome};
 use crate::suite::{self, Suite};
 
 /// Loads and checks the student's suite (setting `suite`, default `suite.toml`), as one check.
-fn load_suite(setup: &CheckSetup) -> Result<Suite, Check> {
+fn load_suite(setup: &CheckSetup) -> Result<Suite, Box<Check>> {
     let file = PathBuf::from(setup.setting("suite", "suite.toml"));
     let name = format!(
         "{} loads, with no unknown dependency and no cycle",
@@ -34,8 +34,10 @@ fn load_suite(setup: &CheckSetup) -> Result<Suite, Check> {
         Ok(suite)
     });
     loaded.map_err(|error| {
-        Check::fail(name, "a suite `workbench test run` accepts", error)
-            .because("run `workbench test run` on it to see the same message")
+        Box::new(
+            Check::fail(name, "a suite `workbench test run` accepts", error)
+                .because("run `workbench test run` on it to see the same message"),
+        )
     })
 }
 

@@ -28,7 +28,7 @@ impl Checker for SessionSuiteChecker {
         let mut checks = Vec::new();
         let suite = match load_suite(setup) {
             Ok(suite) => suite,
-            Err(failed) => return Ok(vec![failed]),
+            Err(failed) => return Ok(vec![*failed]),
         };
         let missing: Vec<&str> = TESTS
             .iter()
