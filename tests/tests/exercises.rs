@@ -391,12 +391,13 @@ fn a_program_that_cannot_start_exits_early_or_never_listens_is_told_so() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("FAIL opens port 5559"), "{stdout}");
     assert!(
-        stdout.contains("your program exited with code 3 before opening port 5559"),
+        stdout.contains("your program exited with code 3 after ")
+            && stdout.contains(" s, before opening port 5559; its last output: "),
         "{stdout}"
     );
     assert!(
-        stdout.contains("| Fatal: no zmq"),
-        "its error output is shown:\n{stdout}"
+        stdout.contains("[your program err] Fatal: no zmq"),
+        "its error output is shown, marked as its own:\n{stdout}"
     );
 
     let output = exercise(

@@ -64,6 +64,9 @@ pub struct CheckSetup {
     pub starts_program: bool,
     /// This run's seed: every probe value is drawn from it (see [`CheckSetup::probes`]).
     pub seed: u64,
+    /// Which of the checker's [`Checker::rounds`] this is, from 0: the program is started
+    /// afresh for each.
+    pub round: usize,
     /// The checker's steps and the program's output, in time order.
     pub trace: Trace,
 }
@@ -79,6 +82,7 @@ impl CheckSetup {
             prepared: Prepared::default(),
             starts_program: false,
             seed: 0,
+            round: 0,
             trace: Trace::default(),
         }
     }
@@ -138,6 +142,13 @@ impl CheckSetup {
         self.program.as_ref().and_then(ProgramOutput::exited)
     }
 
+    /// The sockets the student's program (and what it started) holds open, where the system
+    /// can tell (Linux's `/proc`).
+    pub fn program_sockets(&self) -> Option<usize> {
+        let processes = self.program.as_ref()?.processes();
+        crate::processes::open_sockets(&processes)
+    }
+
     /// Whether the student's program ended with exit code 0 (`None` while it runs).
     pub fn program_succeeded(&self) -> Option<bool> {
         self.program
@@ -161,6 +172,7 @@ struct OutputState {
     dropped: u64,
     exited: Option<String>,
     succeeded: Option<bool>,
+    pid: Option<i32>,
 }
 
 impl ProgramOutput {
@@ -202,6 +214,21 @@ impl ProgramOutput {
             state.lines.push(kept.to_string());
         }
         self.trace.push(source, kept.to_string());
+    }
+
+    /// Records the program's process id, once it started.
+    pub fn set_pid(&self, pid: i32) {
+        self.state().pid = Some(pid);
+    }
+
+    /// The program's process and everything it started that is still its descendant.
+    pub fn processes(&self) -> Vec<i32> {
+        let Some(pid) = self.state().pid else {
+            return Vec::new();
+        };
+        let mut all = vec![pid];
+        all.extend(crate::processes::descendants(pid));
+        all
     }
 
     /// Records that the program ended, e.g. "exited with code 1", and whether with code 0.
@@ -309,6 +336,13 @@ pub trait Checker: Send + Sync + 'static {
     /// use, say) and is shown to the student as one line.
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>>;
 
+    /// How many times the program is run for one check, each run a round of its own with
+    /// `setup.round` telling which (a client checked against an answering server, then a
+    /// silent one, say). One by default.
+    fn rounds(&self) -> usize {
+        1
+    }
+
     /// Runs before the student's program starts. A checker that plays the server listens here,
     /// so that a client program finds it already listening; what it returns reaches `check`
     /// as `setup.prepared`.
@@ -414,6 +448,35 @@ impl Prepared {
     }
 }
 
+/// A short text drawn from `probes`, the kind a checker sends: a few words (now and then a
+/// Chinese one, or digits), with spaces or a tab at its edges about half the time, so that a
+/// program that trims or expects fixed words gives itself away. Never holds a newline.
+pub fn probe_text(probes: &mut Probes) -> String {
+    const WORDS: [&str; 16] = [
+        "ping", "hello", "socket", "buffer", "select", "epoll", "queue", "stock", "order", "line",
+        "你好", "队列", "half", "echo", "retry", "tcp",
+    ];
+    const EDGES: [&str; 4] = [" ", "  ", "\t", " \t "];
+    let mut text = String::new();
+    if probes.random_bool(0.5) {
+        text.push_str(EDGES.choose(probes).copied().unwrap_or(" "));
+    }
+    for word in 0..probes.random_range(1..=4) {
+        if word > 0 {
+            text.push(' ');
+        }
+        if probes.random_bool(0.2) {
+            text.push_str(&probes.random_range(0..100_000u32).to_string());
+        } else {
+            text.push_str(WORDS.choose(probes).copied().unwrap_or("ping"));
+        }
+    }
+    if probes.random_bool(0.5) {
+        text.push_str(EDGES.choose(probes).copied().unwrap_or(" "));
+    }
+    text
+}
+
 /// Shows a student's text the way a test runner would: quoted, control characters escaped, long
 /// text cut with its length.
 pub fn quote(bytes: &[u8]) -> String {
@@ -477,6 +540,24 @@ mod tests {
         let first = draw(&setup, "crowd");
         setup.seed = 43;
         assert_ne!(draw(&setup, "crowd"), first);
+    }
+
+    #[test]
+    fn probe_texts_vary_have_no_newline_and_sometimes_edges() {
+        let mut setup = CheckSetup::new(Duration::from_secs(1));
+        setup.seed = 9;
+        let mut probes = setup.probes("texts");
+        let texts: Vec<String> = (0..200).map(|_| probe_text(&mut probes)).collect();
+        assert!(
+            texts
+                .iter()
+                .all(|text| !text.contains('\n') && !text.trim().is_empty())
+        );
+        assert!(texts.iter().any(|text| text.starts_with([' ', '\t'])));
+        assert!(texts.iter().any(|text| text.ends_with([' ', '\t'])));
+        assert!(texts.iter().any(|text| text.chars().any(|c| !c.is_ascii())));
+        let distinct: std::collections::BTreeSet<&String> = texts.iter().collect();
+        assert!(distinct.len() > 100, "{}", distinct.len());
     }
 
     #[test]

@@ -308,6 +308,28 @@ pub fn descendants(root: i32) -> Vec<i32> {
     found
 }
 
+/// The sockets `pids` hold open between them (one socket shared by a fork counts once), read
+/// from `/proc/<pid>/fd`; `None` where there is no `/proc` to read.
+pub fn open_sockets(pids: &[i32]) -> Option<usize> {
+    let mut sockets = HashSet::new();
+    let mut readable = false;
+    for pid in pids {
+        let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+            continue;
+        };
+        readable = true;
+        for entry in entries.flatten() {
+            if let Ok(target) = std::fs::read_link(entry.path()) {
+                let target = target.to_string_lossy().into_owned();
+                if target.starts_with("socket:[") {
+                    sockets.insert(target);
+                }
+            }
+        }
+    }
+    readable.then_some(sockets.len())
+}
+
 fn kill(pid: i32, signal: i32) {
     if pid > 1 {
         // SAFETY: kill(2) only sends a signal; a pid that is gone gives ESRCH, which is fine.
@@ -360,6 +382,19 @@ pub fn kill_adopted_orphans(own: &[i32]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_sockets_are_counted_once_each() {
+        let me = std::process::id() as i32;
+        let before = open_sockets(&[me]).expect("/proc is readable");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        // The same process named twice counts its sockets once.
+        assert!(open_sockets(&[me, me]).unwrap() >= before + 3);
+        drop((listener, client, accepted));
+        assert_eq!(open_sockets(&[-5]), None);
+    }
 
     #[test]
     fn descendants_are_found_through_every_generation() {

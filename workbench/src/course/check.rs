@@ -105,12 +105,58 @@ pub fn run(
         .find_checker(&exercise.checker)
         .ok_or_else(|| format!("this workbench has no checker '{}'", exercise.checker))?;
     let started = Instant::now();
-    let mut setup = CheckSetup::new(exercise.time_limit);
-    setup.endpoints = exercise.endpoints.clone();
-    setup.settings = exercise.settings.clone();
-    setup.cancel = cancel.clone();
-    setup.starts_program = command.is_some();
-    setup.seed = seed;
+    let trace = lab_core::exercise::Trace::default();
+    let mut outcome = Outcome {
+        exercise: exercise.id.clone(),
+        seed,
+        workbench_version: env!("CARGO_PKG_VERSION"),
+        command: command.map(|command| command.join(" ")),
+        files_sha256: None,
+        checks: Vec::new(),
+        duration: Duration::ZERO,
+        trace: Vec::new(),
+        trace_dropped: 0,
+    };
+    let mut checks = Vec::new();
+    let rounds = checker.rounds();
+    for round in 0..rounds {
+        if cancel.is_cancelled() {
+            break;
+        }
+        let mut setup = CheckSetup::new(exercise.time_limit);
+        setup.endpoints = exercise.endpoints.clone();
+        setup.settings = exercise.settings.clone();
+        setup.cancel = cancel.clone();
+        setup.starts_program = command.is_some();
+        setup.seed = seed;
+        setup.round = round;
+        setup.trace = trace.clone();
+        if rounds > 1 {
+            setup.note(format!("round {} of {rounds}", round + 1));
+        }
+        checks.extend(run_round(
+            exercise,
+            checker.clone(),
+            command,
+            setup,
+            cancel,
+        )?);
+    }
+    outcome.checks = timed(checks, started);
+    outcome.duration = started.elapsed();
+    (outcome.trace, outcome.trace_dropped) = trace.lines();
+    Ok(outcome)
+}
+
+/// One round: the checker prepares, the program starts (when the workbench starts it), the
+/// checker talks to it, the program stops.
+fn run_round(
+    exercise: &Exercise,
+    checker: std::sync::Arc<dyn lab_core::Checker>,
+    command: Option<&[String]>,
+    mut setup: CheckSetup,
+    cancel: &CancelToken,
+) -> Result<Vec<Check>, String> {
     let trace = setup.trace.clone();
     // A checker that plays the server listens before a client program starts.
     setup.prepared = checker
@@ -134,18 +180,6 @@ pub fn run(
     if let Some(program) = &program {
         setup.note(format!("started `{}`", program.command));
     }
-
-    let mut outcome = Outcome {
-        exercise: exercise.id.clone(),
-        seed,
-        workbench_version: env!("CARGO_PKG_VERSION"),
-        command: program.as_ref().map(|program| program.command.clone()),
-        files_sha256: None,
-        checks: Vec::new(),
-        duration: Duration::ZERO,
-        trace: Vec::new(),
-        trace_dropped: 0,
-    };
     let mut checks = Vec::new();
     // When the student's program binds, nothing can be checked until its port accepts.
     let mut ready = true;
@@ -181,10 +215,7 @@ pub fn run(
         let how = program.stop();
         trace.push(Source::Checker, format!("your program {how}"));
     }
-    outcome.checks = timed(checks, started);
-    outcome.duration = started.elapsed();
-    (outcome.trace, outcome.trace_dropped) = trace.lines();
-    Ok(outcome)
+    Ok(checks)
 }
 
 /// Each finding's time: from the one before it (or the start) to when it was found.

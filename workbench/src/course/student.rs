@@ -99,6 +99,7 @@ impl StudentProgram {
                 format!("cannot start `{text}`: {why}")
             })?;
         let output = ProgramOutput::with_trace(trace.clone());
+        output.set_pid(child.id() as i32);
         let mut readers = Vec::new();
         if let Some(stdout) = child.stdout.take() {
             let output = output.clone();
@@ -206,8 +207,18 @@ impl StudentProgram {
                 return Ok(started.elapsed());
             }
             if let Some(how) = self.output.exited() {
+                let printed = self.output.line_count();
+                let last = self.output.lines_from(printed.saturating_sub(1));
+                let last = match last.first() {
+                    Some(line) => format!(
+                        "; its last output: {}",
+                        lab_core::exercise::quote(line.as_bytes())
+                    ),
+                    None => "; it printed nothing".to_string(),
+                };
                 return Err(format!(
-                    "your program {how} before opening port {}",
+                    "your program {how} after {:.1} s, before opening port {}{last}",
+                    started.elapsed().as_secs_f64(),
                     port_of(address)
                 ));
             }
@@ -381,9 +392,12 @@ mod tests {
         let error = quitter
             .wait_for_port(&address, Duration::from_secs(10), &CancelToken::default())
             .unwrap_err();
-        assert_eq!(
-            error,
-            format!("your program exited with code 2 before opening port {port}")
+        assert!(
+            error.starts_with("your program exited with code 2 after ")
+                && error.ends_with(&format!(
+                    " s, before opening port {port}; it printed nothing"
+                )),
+            "{error}"
         );
         let sleeper = shell("sleep 30");
         let error = sleeper

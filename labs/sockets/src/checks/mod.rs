@@ -65,3 +65,45 @@ fn described(read: &std::io::Result<Option<Vec<u8>>>) -> String {
         Err(error) => format!("an error: {error}"),
     }
 }
+
+/// Lines the checkers send, drawn from the run's seed.
+mod probes {
+    use lab_core::exercise::{Probes, Rng, probe_text};
+
+    /// A line ending in `\n`, with spaces or tabs at its edges now and then.
+    pub fn line(rng: &mut Probes) -> Vec<u8> {
+        let mut line = probe_text(rng).into_bytes();
+        line.push(b'\n');
+        line
+    }
+
+    /// A line that names its client, so that a line sent back to the wrong client is seen.
+    pub fn tagged_line(rng: &mut Probes, client: usize) -> Vec<u8> {
+        let mut line = format!("client {} {}", client + 1, probe_text(rng)).into_bytes();
+        line.push(b'\n');
+        line
+    }
+
+    /// A line cut into 2 or 3 pieces at drawn bytes (a cut may fall inside a UTF-8 character:
+    /// the network does that too).
+    pub fn cut(rng: &mut Probes, line: &[u8]) -> Vec<Vec<u8>> {
+        let mut cuts: Vec<usize> = (0..rng.random_range(1..=2))
+            .map(|_| rng.random_range(1..line.len()))
+            .collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut pieces = Vec::new();
+        let mut from = 0;
+        for cut in cuts.into_iter().chain([line.len()]) {
+            pieces.push(line[from..cut].to_vec());
+            from = cut;
+        }
+        pieces
+    }
+
+    /// A line as a head without its `\n` (at least one byte) and the rest.
+    pub fn split(rng: &mut Probes, line: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let at = rng.random_range(1..line.len());
+        (line[..at].to_vec(), line[at..].to_vec())
+    }
+}

@@ -4,24 +4,25 @@
 //! The checker binds the zmq-pipeline lab's ventilator (PUSH, tasks), sink (PULL, results) and
 //! the sink's control PUB, runs one worker of its own beside the student's, and sends a batch.
 //! PUSH deals the tasks out in turn, so the student's worker should do about half. Every
-//! result is checked against its task, and once the batch is in, the sink says KILL: the
-//! student's program should then stop by itself.
+//! result is checked against its task, and once the batch is in, the sink waits a moment and
+//! says KILL: the student's program must still be running until then, and stop by itself
+//! soon after. The batch's size, the moment of KILL and the name of the checker's own worker
+//! are drawn from the run's seed, so a worker that stops after a fixed count or time, or names
+//! itself like the checker's worker, is seen for what it is.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use lab_core::exercise::{Check, CheckSetup, Checker};
+use lab_core::exercise::{Check, CheckSetup, Checker, Rng};
 use lab_core::{CancelToken, LabContext};
 
 use crate::pipeline::{BatchPlan, BatchReport, Sink, Ventilator, WorkerEndpoints, announce, work};
 
-/// The batch: enough tasks that a fair share is clear, short enough to check quickly.
-const TASKS: u64 = 40;
 const WORK_MS: u64 = 5;
 /// The smallest share of the tasks the student's worker must do.
 const FAIR_SHARE: f64 = 0.25;
-/// The checker's own worker's name in the results.
-const OURS: &str = "checker";
+/// How long after KILL the program may take to stop.
+const STOP_WITHIN: Duration = Duration::from_secs(3);
 
 pub struct PipelineWorkerChecker;
 
@@ -35,6 +36,13 @@ impl Checker for PipelineWorkerChecker {
     }
 
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
+        let mut rng = setup.probes("pipeline");
+        // The batch: enough tasks that a fair share is clear, short enough to check quickly.
+        let task_count: u64 = rng.random_range(30..=50);
+        let before_kill = Duration::from_millis(rng.random_range(500..=2000));
+        // The checker's own worker's name in the results: a student cannot pick it.
+        let ours = format!("checker-{:08x}", rng.random::<u32>());
+        let ours = ours.as_str();
         let tasks = vec![setup.endpoint("tasks")?.to_string()];
         let results = vec![setup.endpoint("results")?.to_string()];
         let control = vec![setup.endpoint("control")?.to_string()];
@@ -42,7 +50,7 @@ impl Checker for PipelineWorkerChecker {
         let context = LabContext::new();
         let bound = Sink::bind(&zmq_context, &results, &control)
             .and_then(|sink| Ok((sink, Ventilator::bind(&zmq_context, &tasks)?)));
-        let (sink, mut ventilator) = match bound {
+        let (mut sink, mut ventilator) = match bound {
             Ok(bound) => bound,
             Err(error) if error.to_string().contains("already in use") => {
                 return Ok(vec![
@@ -56,6 +64,8 @@ impl Checker for PipelineWorkerChecker {
             }
             Err(error) => return Err(error),
         };
+        // KILL comes at a moment of the checker's choosing, after the batch.
+        sink.kill_when_done = false;
         let endpoints = WorkerEndpoints {
             ventilator: &tasks,
             sink: &results,
@@ -74,18 +84,19 @@ impl Checker for PipelineWorkerChecker {
         let mut batch: Option<BatchReport> = None;
         let mut connected = 0;
         let mut killed_at: Option<Instant> = None;
+        let mut exited_before_kill: Option<(String, Duration)> = None;
         std::thread::scope(|scope| -> anyhow::Result<()> {
             let (context, sink_gives_up) = (&context, &sink_gives_up);
             // A socket belongs to one thread: the sink moves into its own.
             let collecting = scope.spawn(move || {
                 let mut report = None;
-                let outcome = sink.collect(1, TASKS, context, sink_gives_up, &mut |batch| {
+                let outcome = sink.collect(1, task_count, context, sink_gives_up, &mut |batch| {
                     report = Some(batch.clone());
                 });
                 outcome.map(|_| (report, sink))
             });
             let ours =
-                scope.spawn(|| work(&zmq_context, OURS, &endpoints, context, &our_worker_stop));
+                scope.spawn(|| work(&zmq_context, ours, &endpoints, context, &our_worker_stop));
             let waiting_since = Instant::now();
             connected = ventilator.wait_for_workers(2, &|| {
                 setup.cancel.is_cancelled()
@@ -95,11 +106,11 @@ impl Checker for PipelineWorkerChecker {
             });
             if connected >= 2 {
                 let plan = BatchPlan {
-                    tasks: TASKS,
+                    tasks: task_count,
                     work_ms: WORK_MS,
                     seed: crate::message::now_nanos(),
                 };
-                announce(&zmq_context, &results, TASKS, context, &setup.cancel)?;
+                announce(&zmq_context, &results, task_count, context, &setup.cancel)?;
                 ventilator.send_tasks(&plan, &context.counter("tasks sent"), &|| {
                     setup.cancel.is_cancelled() || setup.out_of_time()
                 })?;
@@ -110,11 +121,25 @@ impl Checker for PipelineWorkerChecker {
             let (report, sink) = crate::joined(collecting.join(), "checker's sink")?;
             batch = report;
             if batch.as_ref().is_some_and(|report| report.complete) {
+                // A worker runs until it is told to stop: it must still be running now.
+                let done_at = Instant::now();
+                setup.note(format!(
+                    "the batch of {task_count} is in; KILL in {} ms",
+                    before_kill.as_millis()
+                ));
+                while done_at.elapsed() < before_kill && !setup.out_of_time() {
+                    if let Some(how) = setup.program_exited() {
+                        exited_before_kill = Some((how, done_at.elapsed()));
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
                 killed_at = Some(Instant::now());
+                setup.note("the sink says KILL");
                 // Again and again while the program has time to stop, in case its subscription
                 // was late (the slow joiner): missing the first KILL is not the mistake here.
                 if setup.program.is_some() {
-                    sink.keep_killing(Duration::from_secs(3), &|| {
+                    sink.keep_killing(STOP_WITHIN, &|| {
                         setup.program_exited().is_some() || setup.out_of_time()
                     });
                 }
@@ -142,13 +167,13 @@ impl Checker for PipelineWorkerChecker {
             format!("your worker's PULL connected to {}", tasks[0]),
         ));
         let report = batch.unwrap_or_default();
-        let ours = report.per_worker.get(OURS).copied().unwrap_or(0);
+        let ours = report.per_worker.get(ours).copied().unwrap_or(0);
         let theirs = report.results.saturating_sub(ours);
         let every_task = "sends a result to the sink for every task it takes";
         checks.push(if theirs == 0 {
             Check::fail(
                 every_task,
-                format!("some of the {TASKS} results from your worker"),
+                format!("some of the {task_count} results from your worker"),
                 format!("all {ours} results came from the checker's own worker"),
             )
             .because(format!(
@@ -158,7 +183,7 @@ impl Checker for PipelineWorkerChecker {
         } else if !report.complete {
             Check::fail(
                 every_task,
-                format!("{TASKS} results"),
+                format!("{task_count} results"),
                 format!(
                     "{} in 10 s; your worker sent {theirs}",
                     report.results
@@ -190,32 +215,54 @@ impl Checker for PipelineWorkerChecker {
                 )
                 .because("send each result once")
             });
-            let share = theirs as f64 / TASKS as f64;
+            let share = theirs as f64 / task_count as f64;
             checks.push(if share >= FAIR_SHARE {
                 Check::pass(
                     "takes its share of the tasks",
-                    format!("{theirs} of {TASKS} ({:.0}%)", share * 100.0),
+                    format!("{theirs} of {task_count} ({:.0}%)", share * 100.0),
                 )
             } else {
                 Check::fail(
                     "takes its share of the tasks",
-                    format!("at least {:.0}% of {TASKS} (two workers share them)", FAIR_SHARE * 100.0),
+                    format!("at least {:.0}% of {task_count} (two workers share them)", FAIR_SHARE * 100.0),
                     format!("{theirs} ({:.0}%)", share * 100.0),
                 )
                 .because("pull the next task as soon as one is done: a worker that is slow or stops early gets fewer")
             });
         }
-        if let (Some(killed_at), true) = (killed_at, setup.program.is_some()) {
-            let stopped = "stops when the sink says KILL";
+        let stopped = "keeps working until the sink says KILL, then stops";
+        if let Some((how, after)) = exited_before_kill {
+            checks.push(
+                Check::fail(
+                    stopped,
+                    "still running until KILL, then an exit",
+                    format!(
+                        "it {how} {:.1} s after the batch, before the sink said KILL",
+                        after.as_secs_f64()
+                    ),
+                )
+                .because(format!(
+                    "a worker does not know how many tasks will come: keep pulling until a message arrives on the control socket {}, and only then stop",
+                    control[0]
+                )),
+            );
+        } else if let (Some(killed_at), true) = (killed_at, setup.program.is_some()) {
             while setup.program_exited().is_none()
-                && killed_at.elapsed() < Duration::from_secs(3)
+                && killed_at.elapsed() < STOP_WITHIN
                 && !setup.out_of_time()
             {
                 std::thread::sleep(Duration::from_millis(20));
             }
             checks.push(match setup.program_exited() {
-                Some(how) => Check::pass(stopped, format!("it {how}")),
-                None => Check::fail(stopped, "your program ends within 3 s of KILL", "it is still running")
+                Some(how) => Check::pass(
+                    stopped,
+                    format!(
+                        "still running {:.1} s after the batch; {:.1} s after KILL it {how}",
+                        before_kill.as_secs_f64(),
+                        killed_at.elapsed().as_secs_f64()
+                    ),
+                ),
+                None => Check::fail(stopped, format!("your program ends within {} s of KILL", STOP_WITHIN.as_secs()), "it is still running")
                     .because(format!(
                         "subscribe a SUB socket to everything (\"\") on {}, and stop when a message arrives there; check it between tasks",
                         control[0]
