@@ -19,9 +19,9 @@ use lab_core::exercise::Check;
 use crate::store::Audit;
 
 /// One check per invariant of the store.
-fn invariant_checks(audit: &Audit) -> Vec<Check> {
+fn invariant_checks(audit: &Audit, one_per_user: bool) -> Vec<Check> {
     audit
-        .invariants(false)
+        .invariants(one_per_user)
         .into_iter()
         .map(|(name, held, found)| {
             if held {

@@ -1,14 +1,20 @@
 //! `flashsale-polite-client`: the student writes an HTTP buyer that respects the shop. The
-//! checker is the shop, on the exercise's port, and a busy one: its first answer is
-//! `429 Too Many Requests` with `Retry-After: 1`, its second a 429 with no advice, its third
-//! `409 sold out`. A polite client waits a second after the first, backs off (half a second or
-//! more) after the second, stops at the 409 without asking again, says "sold out", and ends.
+//! checker is the shop, on the exercise's port, and runs the client three times (rounds), once
+//! for each branch of the task, with what it answers drawn from the run's seed:
+//! 1. busy, then sold out: `429` with `Retry-After: N` (N of 1 or 2 s), then two `429`s with no
+//!    advice, then `409 sold out`. A polite client waits N seconds, then backs off for half a
+//!    second or more, longer the second time, stops at the 409, says "sold out" and ends with 0.
+//! 2. busy, then sold: one `429`, then `201 Created` with an order number drawn per run. The
+//!    client prints `ordered <that number>` and ends with 0, without asking again.
+//! 3. busy for good: `429` every time. The client gives up after five tries and ends.
+//!
+//! Requests are read with a real HTTP parser (`httparse`), bodies with a length or chunked.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use lab_core::exercise::{Check, CheckSetup, Checker, Prepared, quote};
+use lab_core::exercise::{Check, CheckSetup, Checker, Prepared, Rng, quote};
 
 pub struct PoliteClientChecker;
 
@@ -16,23 +22,21 @@ pub struct PoliteClientChecker;
 struct Received {
     at: Instant,
     request_line: String,
-    body: String,
+    body: Vec<u8>,
 }
 
-/// The three answers, in turn; any request after them gets another 409.
-const ANSWERS: [(&str, &str, &str); 3] = [
-    (
-        "429 Too Many Requests",
-        "Retry-After: 1\r\n",
-        r#"{"error": "filtered: try later"}"#,
-    ),
-    (
-        "429 Too Many Requests",
-        "",
-        r#"{"error": "filtered: try later"}"#,
-    ),
-    ("409 Conflict", "", r#"{"error": "sold out"}"#),
-];
+/// What the shop answers.
+#[derive(Clone, Copy, Debug)]
+enum Answer {
+    /// 429, with a Retry-After in seconds or none.
+    Busy(Option<u64>),
+    SoldOut,
+    /// 201 with this order number.
+    Created(u64),
+}
+
+/// Tries the task allows before giving up.
+const TRIES: usize = 5;
 
 fn listen(setup: &CheckSetup) -> anyhow::Result<TcpListener> {
     let address = setup.address("shop")?;
@@ -52,6 +56,10 @@ impl Checker for PoliteClientChecker {
         &["shop"]
     }
 
+    fn rounds(&self) -> usize {
+        3
+    }
+
     fn prepare(&self, setup: &CheckSetup) -> anyhow::Result<Prepared> {
         Ok(Prepared::new(listen(setup)?))
     }
@@ -66,181 +74,428 @@ impl Checker for PoliteClientChecker {
             Some(listener) => listener,
             None => listen(setup)?,
         };
-        listener.set_nonblocking(true)?;
-        let mut received: Vec<Received> = Vec::new();
-        let mut ended = None;
-        let mut ended_at = None;
-        // Serve until the program ends (and a little after, for a request it sent last).
-        loop {
-            match listener.accept() {
-                Ok((stream, _)) => {
-                    let answer = ANSWERS[received.len().min(ANSWERS.len() - 1)];
-                    if let Some(request) = serve_one(stream, answer) {
-                        received.push(request);
-                    }
-                    continue;
-                }
-                Err(_) => std::thread::sleep(Duration::from_millis(10)),
-            }
-            if ended.is_none() {
-                ended = setup.program_exited();
-                if ended.is_some() {
-                    ended_at = Some(Instant::now());
-                }
-            }
-            if ended_at.is_some_and(|at| at.elapsed() > Duration::from_millis(300))
-                || setup.out_of_time()
-            {
-                break;
+        let mut rng = setup.probes("polite-client");
+        let retry_after = rng.random_range(1..=2);
+        let order = rng.random_range(100..100_000);
+        let first_advice = rng.random_bool(0.5).then_some(1);
+        let (script, then): (Vec<Answer>, Answer) = match setup.round {
+            0 => (
+                vec![
+                    Answer::Busy(Some(retry_after)),
+                    Answer::Busy(None),
+                    Answer::Busy(None),
+                ],
+                Answer::SoldOut,
+            ),
+            1 => (vec![Answer::Busy(first_advice)], Answer::Created(order)),
+            _ => (Vec::new(), Answer::Busy(None)),
+        };
+        let (received, ended) = serve(setup, &listener, &script, then)?;
+        let mut checks = Vec::new();
+        if setup.round == 0 {
+            checks.push(sends_a_purchase(setup, &received, &ended)?);
+            if received.is_empty() {
+                return Ok(checks);
             }
         }
-        let mut checks = Vec::new();
-        let Some(first) = received.first() else {
-            checks.push(Check::fail(
-                "sends a purchase",
-                format!("POST /buy to {}", setup.address("shop")?),
-                match &ended {
-                    Some(how) => format!("it {how} without a request"),
-                    None => "no request".to_string(),
-                },
-            ));
-            return Ok(checks);
-        };
-        let body: Option<serde_json::Value> = serde_json::from_str(&first.body).ok();
-        let right_body = body
-            .as_ref()
-            .is_some_and(|body| body["user"] == 7 && body["product"] == 1);
-        checks.push(
-            if first.request_line.starts_with("POST /buy ") && right_body {
-                Check::pass(
-                    "sends a purchase",
-                    format!("{} {}", first.request_line, first.body),
-                )
-            } else {
-                Check::fail(
-                    "sends a purchase",
-                    "POST /buy with the body {\"user\": 7, \"product\": 1}",
-                    format!("{} {}", first.request_line, quote(first.body.as_bytes())),
-                )
-            },
-        );
-        let gap = |index: usize| {
-            received
-                .get(index + 1)
-                .map(|next| next.at.duration_since(received[index].at))
-        };
-        checks.push(match gap(0) {
-            Some(waited) if waited >= Duration::from_millis(900) => Check::pass(
-                "waits as Retry-After says before asking again",
-                format!("{:.1} s after \"Retry-After: 1\"", waited.as_secs_f64()),
-            ),
-            Some(waited) => Check::fail(
-                "waits as Retry-After says before asking again",
-                "at least 1 s (the answer said Retry-After: 1)",
-                format!("{:.2} s", waited.as_secs_f64()),
-            )
-            .because("read the Retry-After header of a 429 and sleep that many seconds"),
-            None => Check::fail(
-                "waits as Retry-After says before asking again",
-                "a second request after the 429",
-                "it did not ask again",
-            )
-            .because("a 429 means \"not now\", not \"never\": try again later"),
-        });
-        checks.push(match gap(1) {
-            Some(waited) if waited >= Duration::from_millis(450) => Check::pass(
-                "backs off when the 429 gives no advice",
-                format!("{:.1} s", waited.as_secs_f64()),
-            ),
-            Some(waited) => Check::fail(
-                "backs off when the 429 gives no advice",
-                "at least half a second",
-                format!("{:.2} s", waited.as_secs_f64()),
-            )
-            .because(
-                "without Retry-After, wait a little, and longer each time (0.5 s, 1 s, 2 s …)",
-            ),
-            None => Check::fail(
-                "backs off when the 429 gives no advice",
-                "a third request, a while after the second",
-                format!("{} requests in all", received.len()),
-            ),
-        });
-        checks.push(if received.len() == 3 {
-            Check::pass("stops at the 409 without asking again", "3 requests in all")
-        } else {
-            Check::fail(
-                "stops at the 409 without asking again",
-                "3 requests: 429, 429, then 409 sold out",
-                format!("{} requests", received.len()),
-            )
-            .because("409 means sold out: asking again only adds load")
-        });
-        let said_sold_out = setup
+        let lines = setup
             .program
             .as_ref()
             .map(|program| program.lines_from(0))
-            .unwrap_or_default()
-            .iter()
-            .any(|line| line.to_lowercase().contains("sold out"));
-        checks.push(if said_sold_out {
-            Check::pass("says it is sold out", "printed \"sold out\"")
-        } else {
-            Check::fail(
-                "says it is sold out",
-                "a line with \"sold out\"",
-                "no such line",
-            )
-        });
-        checks.push(match ended {
-            Some(how) if how.contains("code 0") => Check::pass("ends by itself", how),
-            Some(how) => Check::fail(
-                "ends by itself",
-                "exit code 0 (sold out is an answer, not an error)",
-                how,
-            ),
-            None => Check::fail(
-                "ends by itself",
-                "an exit after the 409",
-                "still running at the time limit",
-            ),
-        });
+            .unwrap_or_default();
+        match setup.round {
+            0 => busy_then_sold_out(&mut checks, &received, &ended, &lines, retry_after),
+            1 => checks.push(busy_then_sold(&received, &ended, &lines, order)),
+            _ => checks.push(busy_for_good(&received, &ended)),
+        }
         Ok(checks)
     }
 }
 
-/// Reads one request from `stream`, answers it, and closes.
-fn serve_one(stream: TcpStream, (status, headers, body): (&str, &str, &str)) -> Option<Received> {
+/// Answers every request in turn until the program ends (and a moment after, for a request
+/// it sent last). Returns what came, and how the program ended.
+fn serve(
+    setup: &CheckSetup,
+    listener: &TcpListener,
+    script: &[Answer],
+    then: Answer,
+) -> anyhow::Result<(Vec<Received>, Option<String>)> {
+    listener.set_nonblocking(true)?;
+    let mut received: Vec<Received> = Vec::new();
+    let mut ended = None;
+    let mut ended_at = None;
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                let answer = script.get(received.len()).copied().unwrap_or(then);
+                if let Some(request) = serve_one(setup, stream, answer) {
+                    received.push(request);
+                }
+                continue;
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(10)),
+        }
+        if ended.is_none() {
+            ended = setup.program_exited();
+            if ended.is_some() {
+                ended_at = Some(Instant::now());
+            }
+        }
+        // A client that keeps asking is stopped at twice the tries it may make.
+        if ended_at.is_some_and(|at| at.elapsed() > Duration::from_millis(300))
+            || received.len() > 2 * TRIES
+            || setup.out_of_time()
+        {
+            break;
+        }
+    }
+    Ok((received, ended))
+}
+
+fn sends_a_purchase(
+    setup: &CheckSetup,
+    received: &[Received],
+    ended: &Option<String>,
+) -> anyhow::Result<Check> {
+    let name = "sends a purchase";
+    let Some(first) = received.first() else {
+        return Ok(Check::fail(
+            name,
+            format!("POST /buy to {}", setup.address("shop")?),
+            match ended {
+                Some(how) => format!("it {how} without a request"),
+                None => "no request".to_string(),
+            },
+        ));
+    };
+    let body: Option<serde_json::Value> = serde_json::from_slice(&first.body).ok();
+    let right_body = body
+        .as_ref()
+        .is_some_and(|body| body["user"] == 7 && body["product"] == 1);
+    Ok(
+        if first.request_line.starts_with("POST /buy ") && right_body {
+            Check::pass(
+                name,
+                format!(
+                    "{} {}",
+                    first.request_line,
+                    String::from_utf8_lossy(&first.body)
+                ),
+            )
+        } else {
+            Check::fail(
+                name,
+                "POST /buy with the body {\"user\": 7, \"product\": 1}",
+                format!("{} {}", first.request_line, quote(&first.body)),
+            )
+        },
+    )
+}
+
+/// The time between request `index` and the next one.
+fn gap(received: &[Received], index: usize) -> Option<Duration> {
+    Some(received.get(index + 1)?.at.duration_since(received.get(index)?.at))
+}
+
+fn said(lines: &[String], words: &str) -> bool {
+    lines
+        .iter()
+        .any(|line| line.to_lowercase().contains(words))
+}
+
+fn busy_then_sold_out(
+    checks: &mut Vec<Check>,
+    received: &[Received],
+    ended: &Option<String>,
+    lines: &[String],
+    retry_after: u64,
+) {
+    let advised = Duration::from_secs(retry_after);
+    let name = "waits as Retry-After says before asking again";
+    checks.push(match gap(received, 0) {
+        Some(waited) if waited + Duration::from_millis(100) >= advised => Check::pass(
+            name,
+            format!(
+                "{:.1} s after \"Retry-After: {retry_after}\"",
+                waited.as_secs_f64()
+            ),
+        ),
+        Some(waited) => Check::fail(
+            name,
+            format!("at least {retry_after} s (the answer said Retry-After: {retry_after})"),
+            format!("{:.2} s", waited.as_secs_f64()),
+        )
+        .because("read the Retry-After header of a 429 and sleep that many seconds (it is not always 1)"),
+        None => Check::fail(name, "a second request after the 429", "it did not ask again")
+            .because("a 429 means \"not now\", not \"never\": try again later"),
+    });
+    let name = "backs off when the 429 gives no advice, longer each time";
+    checks.push(match (gap(received, 1), gap(received, 2)) {
+        (Some(first), Some(second))
+            if first >= Duration::from_millis(450) && second >= first.mul_f64(1.4) =>
+        {
+            Check::pass(
+                name,
+                format!(
+                    "{:.1} s, then {:.1} s",
+                    first.as_secs_f64(),
+                    second.as_secs_f64()
+                ),
+            )
+        }
+        (Some(first), Some(second)) => Check::fail(
+            name,
+            "at least half a second, then longer (0.5 s, 1 s, 2 s …)",
+            format!(
+                "{:.2} s, then {:.2} s",
+                first.as_secs_f64(),
+                second.as_secs_f64()
+            ),
+        )
+        .because(if first < Duration::from_millis(450) {
+            "without Retry-After, wait before asking again: half a second the first time"
+        } else {
+            "double the wait after each 429 without advice: a fixed wait keeps the same pressure on a shop that is shedding load"
+        }),
+        _ => Check::fail(
+            name,
+            "a third and a fourth request, each a while after the one before",
+            format!("{} requests in all", received.len()),
+        )
+        .because("keep trying after a 429 (up to five tries), waiting longer each time"),
+    });
+    let name = "stops at the 409 without asking again, says sold out and ends with code 0";
+    let requests = received.len();
+    let ok_end = ended.as_deref() == Some("exited with code 0");
+    checks.push(if requests == 4 && said(lines, "sold out") && ok_end {
+        Check::pass(name, "4 requests in all; printed \"sold out\"; exited with code 0")
+    } else {
+        let how = ended.clone().unwrap_or_else(|| "still running".to_string());
+        Check::fail(
+            name,
+            "4 requests (429, 429, 429, then 409 sold out), a line \"sold out\", exit code 0",
+            format!(
+                "{requests} requests; {}; it {how}",
+                if said(lines, "sold out") {
+                    "it printed \"sold out\""
+                } else {
+                    "no line says \"sold out\""
+                }
+            ),
+        )
+        .because(if requests > 4 {
+            "409 means sold out: asking again only adds load; stop at once"
+        } else {
+            "on a 409, print sold out and end with exit code 0: sold out is an answer, not an error"
+        })
+    });
+}
+
+fn busy_then_sold(
+    received: &[Received],
+    ended: &Option<String>,
+    lines: &[String],
+    order: u64,
+) -> Check {
+    let name = "prints the order of a 201 and ends with code 0, without asking again";
+    let wanted = format!("ordered {order}");
+    let printed = lines.iter().any(|line| line.trim() == wanted);
+    let ok_end = ended.as_deref() == Some("exited with code 0");
+    if printed && ok_end && received.len() == 2 {
+        return Check::pass(
+            name,
+            format!("429, then 201: it printed \"{wanted}\" and exited with code 0"),
+        );
+    }
+    let how = ended.clone().unwrap_or_else(|| "still running".to_string());
+    Check::fail(
+        name,
+        format!("2 requests (429, then 201 with order {order}), the line \"{wanted}\", exit code 0"),
+        format!(
+            "{} requests; {}; it {how}",
+            received.len(),
+            match lines.last() {
+                Some(last) if !printed => format!("its last line: {}", quote(last.as_bytes())),
+                Some(_) => format!("it printed \"{wanted}\""),
+                None => "it printed nothing".to_string(),
+            }
+        ),
+    )
+    .because("on a 201, read the order number from the JSON body ({\"order\": …}), print \"ordered <number>\" and end")
+}
+
+fn busy_for_good(received: &[Received], ended: &Option<String>) -> Check {
+    let name = "gives up after five tries when the shop stays busy";
+    match (received.len(), ended) {
+        (TRIES, Some(how)) => Check::pass(name, format!("5 requests, all 429; then it {how}")),
+        (count, Some(how)) => Check::fail(
+            name,
+            "5 requests, then an end",
+            format!("{count} requests, then it {how}"),
+        )
+        .because(if count < TRIES {
+            "a busy shop is worth five tries: keep trying (with the backoff) before giving up"
+        } else {
+            "stop after five tries: a client that never gives up hammers a shop that is already overloaded"
+        }),
+        (count, None) => Check::fail(
+            name,
+            "5 requests, then an end",
+            format!("{count} requests, and it was still running"),
+        )
+        .because("count your tries and give up after the fifth"),
+    }
+}
+
+/// The most a request head and body may be: a client's purchase is tiny.
+const MOST_REQUEST: usize = 64 * 1024;
+
+/// Reads one request from `stream` (head through `httparse`, body by its length or chunked),
+/// answers it, and closes.
+fn serve_one(setup: &CheckSetup, stream: TcpStream, answer: Answer) -> Option<Received> {
     let at = Instant::now();
     stream.set_nonblocking(false).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line).ok()?;
-    let mut length = 0;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 || line == "\r\n" || line == "\n" {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':')
-            && name.trim().eq_ignore_ascii_case("content-length")
-        {
-            length = value.trim().parse::<usize>().unwrap_or(0).min(64 * 1024);
-        }
-    }
-    let mut content = vec![0; length];
-    reader.read_exact(&mut content).ok()?;
     let mut stream = stream;
+    let mut bytes = Vec::new();
+    let mut buffer = [0u8; 4096];
+    let (request_line, head_length, length, chunked) = loop {
+        let read = stream.read(&mut buffer).ok()?;
+        if read == 0 {
+            return None;
+        }
+        bytes.extend_from_slice(&buffer[..read]);
+        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut request = httparse::Request::new(&mut headers);
+        match request.parse(&bytes) {
+            Ok(httparse::Status::Complete(head_length)) => {
+                let header = |name: &str| {
+                    request
+                        .headers
+                        .iter()
+                        .find(|header| header.name.eq_ignore_ascii_case(name))
+                        .map(|header| String::from_utf8_lossy(header.value).trim().to_string())
+                };
+                let chunked = header("transfer-encoding")
+                    .is_some_and(|coding| coding.to_ascii_lowercase().contains("chunked"));
+                let length = header("content-length")
+                    .and_then(|length| length.parse::<usize>().ok())
+                    .unwrap_or(0)
+                    .min(MOST_REQUEST);
+                let line = format!(
+                    "{} {} HTTP/1.{}",
+                    request.method.unwrap_or("?"),
+                    request.path.unwrap_or("?"),
+                    request.version.unwrap_or(1)
+                );
+                break (line, head_length, length, chunked);
+            }
+            Ok(httparse::Status::Partial) if bytes.len() < MOST_REQUEST => {}
+            _ => return None,
+        }
+    };
+    let mut rest = bytes.split_off(head_length);
+    let body = loop {
+        if chunked {
+            match dechunk(&rest) {
+                Some(Ok(body)) => break body,
+                Some(Err(())) => return None,
+                None => {}
+            }
+        } else if rest.len() >= length {
+            rest.truncate(length);
+            break rest;
+        }
+        if rest.len() > MOST_REQUEST {
+            return None;
+        }
+        let read = stream.read(&mut buffer).ok()?;
+        if read == 0 {
+            return None;
+        }
+        rest.extend_from_slice(&buffer[..read]);
+    };
+    let (status, headers, text) = match answer {
+        Answer::Busy(Some(seconds)) => (
+            "429 Too Many Requests",
+            format!("Retry-After: {seconds}\r\n"),
+            r#"{"error": "filtered: try later"}"#.to_string(),
+        ),
+        Answer::Busy(None) => (
+            "429 Too Many Requests",
+            String::new(),
+            r#"{"error": "filtered: try later"}"#.to_string(),
+        ),
+        Answer::SoldOut => (
+            "409 Conflict",
+            String::new(),
+            r#"{"error": "sold out"}"#.to_string(),
+        ),
+        Answer::Created(order) => (
+            "201 Created",
+            String::new(),
+            format!(r#"{{"order": {order}, "user": 7, "product": 1}}"#),
+        ),
+    };
+    setup.note(format!(
+        "the shop got {request_line} {} and answered {status}{}",
+        quote(&body),
+        headers
+            .strip_prefix("Retry-After: ")
+            .map(|seconds| format!(", Retry-After: {}", seconds.trim_end()))
+            .unwrap_or_default()
+    ));
     let _ = write!(
         stream,
-        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
     );
     let _ = stream.flush();
     Some(Received {
         at,
-        request_line: request_line.trim_end().to_string(),
-        body: String::from_utf8_lossy(&content).into_owned(),
+        request_line,
+        body,
     })
+}
+
+/// A chunked body, once all of it is there: `None` while more is to come, `Err` when it is
+/// not chunked encoding.
+fn dechunk(mut bytes: &[u8]) -> Option<Result<Vec<u8>, ()>> {
+    let mut body = Vec::new();
+    loop {
+        let (used, size) = match httparse::parse_chunk_size(bytes) {
+            Ok(httparse::Status::Complete(found)) => found,
+            Ok(httparse::Status::Partial) => return None,
+            Err(_) => return Some(Err(())),
+        };
+        let size = usize::try_from(size).ok().filter(|size| *size <= MOST_REQUEST);
+        let Some(size) = size else {
+            return Some(Err(()));
+        };
+        bytes = &bytes[used..];
+        if size == 0 {
+            return Some(Ok(body));
+        }
+        if bytes.len() < size + 2 {
+            return None;
+        }
+        body.extend_from_slice(&bytes[..size]);
+        bytes = &bytes[size + 2..];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dechunk;
+
+    #[test]
+    fn chunked_bodies_are_joined_and_partial_ones_wait() {
+        let body = b"7\r\n{\"user\"\r\n12\r\n: 7, \"product\": 1}\r\n0\r\n\r\n";
+        assert_eq!(
+            dechunk(body),
+            Some(Ok(b"{\"user\": 7, \"product\": 1}".to_vec()))
+        );
+        assert_eq!(dechunk(&body[..12]), None);
+        assert_eq!(dechunk(b"zz\r\n"), Some(Err(())));
+    }
 }

@@ -4,6 +4,12 @@
 //! it), and then audits the store: nothing oversold, stock never negative, a ledger row per
 //! order, and every item sold (a purchase that never sells passes nothing).
 //!
+//! The crowd's size, the stock and which of three products is on sale are drawn from the run's
+//! seed, so a purchase written for product 1 or for 100 items is seen. The audit reads every
+//! column the task defines: each order belongs to one buyer once, each ledger row names a real
+//! order, says `-1`, and its `stock_after` counts down one by one with no value twice. The
+//! advice after a failure comes from what the audit found.
+//!
 //! Reading the stock in one statement and taking it in the next leaves a round trip between
 //! them in which everyone else reads the same stock. A guarded `UPDATE … WHERE stock > 0`
 //! decides in one statement; the order and ledger rows follow only when it changed a row.
@@ -12,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use lab_core::exercise::{Check, CheckSetup, Checker};
+use lab_core::exercise::{Check, CheckSetup, Checker, Rng};
 use rusqlite::Connection;
 use rusqlite::fallible_iterator::FallibleIterator;
 
@@ -33,8 +39,15 @@ impl Checker for SqlChecker {
 
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
         let file = PathBuf::from(setup.setting("sql", "purchase.sql"));
-        let users = number(setup, "users", "2000")?;
-        let stock = number(setup, "stock", "100")? as u32;
+        let mut rng = setup.probes("flashsale-sql");
+        let users = rng.random_range(1500..=2500);
+        let stock: u32 = rng.random_range(80..=120);
+        // A purchase alone on one product, the crowd on another: fixed ids give themselves away.
+        let alone_product: u64 = rng.random_range(1..=3);
+        let product: u64 = 1 + (alone_product + rng.random_range(0..2)) % 3;
+        setup.note(format!(
+            "{users} buyers for {stock} items of product {product} (three products on the shelf)"
+        ));
         let workers = number(setup, "workers", "16")? as usize;
         let rtt = Duration::from_millis(number(setup, "rtt_ms", "1")?);
         let sql = match std::fs::read_to_string(&file) {
@@ -50,10 +63,10 @@ impl Checker for SqlChecker {
         let scratch = tempfile::tempdir()?;
         let database = scratch.path().join("sale.db");
         let connection = store::open(&database, Synchronous::Normal)?;
-        store::create(&connection, 1, stock, false)?;
+        store::create(&connection, 3, stock, false)?;
         // Once, alone, first: a mistake in the SQL is one clear line.
         let mut checks = Vec::new();
-        match purchase(&connection, &sql, 1, 1, Duration::ZERO) {
+        match purchase(&connection, &sql, 1, alone_product, Duration::ZERO) {
             Ok(()) => checks.push(Check::pass(
                 "the SQL runs",
                 "one purchase alone went through",
@@ -71,15 +84,22 @@ impl Checker for SqlChecker {
             }
         }
         let alone = store::audit(&connection)?;
-        if alone.orders != 1 || alone.stock_left != stock as i64 - 1 {
-            checks.push(Check::fail(
-                "one purchase alone sells one item",
-                format!("1 order and {} left", stock - 1),
-                format!("{} orders and {} left", alone.orders, alone.stock_left),
-            ));
+        let left_of_it = stock_of(&connection, alone_product)?;
+        if alone.orders != 1 || left_of_it != stock as i64 - 1 || alone.stock_left != 3 * stock as i64 - 1 {
+            checks.push(
+                Check::fail(
+                    format!("one purchase alone sells one item of product {alone_product}"),
+                    format!("1 order and {} left of product {alone_product}, the others untouched", stock - 1),
+                    format!(
+                        "{} orders; {left_of_it} left of product {alone_product}; {} left of all three",
+                        alone.orders, alone.stock_left
+                    ),
+                )
+                .because("use :product and :user, not fixed numbers: the checker sells a different product on each run"),
+            );
             return Ok(checks);
         }
-        store::create(&connection, 1, stock, false)?;
+        store::create(&connection, 3, stock, false)?;
         let next = AtomicU64::new(1);
         let failures = AtomicU64::new(0);
         let first_failure = std::sync::Mutex::new(None);
@@ -94,7 +114,7 @@ impl Checker for SqlChecker {
                         if user > users || setup.out_of_time() {
                             return;
                         }
-                        if let Err(error) = purchase(&connection, &sql, user, 1, rtt) {
+                        if let Err(error) = purchase(&connection, &sql, user, product, rtt) {
                             failures.fetch_add(1, Ordering::Relaxed);
                             first_failure
                                 .lock()
@@ -125,7 +145,16 @@ impl Checker for SqlChecker {
                 ),
             )
         });
-        checks.extend(invariant_checks(&audit));
+        let ledger = Ledger::read(&connection, product, stock)?;
+        let advice = advice(&audit, &ledger);
+        checks.extend(invariant_checks(&audit, true).into_iter().map(|check| {
+            if check.passed {
+                check
+            } else {
+                check.because(advice.clone())
+            }
+        }));
+        checks.push(ledger.check(&advice));
         checks.push(if audit.orders == stock as u64 {
             Check::pass(
                 "every item sold",
@@ -138,13 +167,160 @@ impl Checker for SqlChecker {
                 format!("{} orders", audit.orders),
             )
             .because(if audit.orders > stock as u64 {
-                "more orders than items: the stock is read in one statement and taken in another"
+                advice.clone()
             } else {
-                "some buyers found stock but bought nothing"
+                "some buyers found stock but bought nothing: is the order written only when the UPDATE changed a row, and is that test right?".to_string()
             })
         });
         Ok(checks)
     }
+}
+
+fn stock_of(connection: &Connection, product: u64) -> rusqlite::Result<i64> {
+    connection.query_row(
+        "SELECT stock FROM products WHERE id = ?1",
+        [product as i64],
+        |row| row.get(0),
+    )
+}
+
+/// What the ledger and the orders say, column by column.
+struct Ledger {
+    /// Ledger rows whose change is not -1.
+    wrong_change: u64,
+    /// Ledger rows whose order_id is no order of the product.
+    no_such_order: u64,
+    /// Orders with no ledger row, or with more than one.
+    orders_without_one_row: u64,
+    /// `stock_after` values that appear more than once, with how often (the first few).
+    repeated_stock_after: Vec<(i64, u64)>,
+    /// `stock_after` values outside what the stock went through.
+    out_of_range: u64,
+    /// Buyers with more than one order.
+    repeat_buyers: Vec<(i64, u64)>,
+    stock: u32,
+}
+
+impl Ledger {
+    fn read(connection: &Connection, product: u64, stock: u32) -> rusqlite::Result<Ledger> {
+        let number = |sql: &str| {
+            connection.query_row(sql, [product as i64], |row| row.get::<_, i64>(0))
+        };
+        let pairs = |sql: &str| -> rusqlite::Result<Vec<(i64, u64)>> {
+            let mut statement = connection.prepare(sql)?;
+            let rows = statement.query_map([product as i64], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)? as u64))
+            })?;
+            rows.collect()
+        };
+        Ok(Ledger {
+            wrong_change: number(
+                "SELECT count(*) FROM stock_ledger WHERE product = ?1 AND change IS NOT -1",
+            )? as u64,
+            no_such_order: number(
+                "SELECT count(*) FROM stock_ledger l WHERE l.product = ?1 AND NOT EXISTS
+                   (SELECT 1 FROM orders o WHERE o.id = l.order_id AND o.product = l.product)",
+            )? as u64,
+            orders_without_one_row: number(
+                "SELECT count(*) FROM orders o WHERE o.product = ?1 AND
+                   (SELECT count(*) FROM stock_ledger l WHERE l.order_id = o.id) != 1",
+            )? as u64,
+            repeated_stock_after: pairs(
+                "SELECT stock_after, count(*) FROM stock_ledger WHERE product = ?1
+                 GROUP BY stock_after HAVING count(*) > 1 ORDER BY count(*) DESC, stock_after DESC
+                 LIMIT 3",
+            )?,
+            out_of_range: number(&format!(
+                "SELECT count(*) FROM stock_ledger WHERE product = ?1 AND
+                   (stock_after IS NULL OR stock_after < 0 OR stock_after >= {stock})"
+            ))? as u64,
+            repeat_buyers: pairs(
+                "SELECT user, count(*) FROM orders WHERE product = ?1
+                 GROUP BY user HAVING count(*) > 1 ORDER BY count(*) DESC, user LIMIT 3",
+            )?,
+            stock,
+        })
+    }
+
+    fn check(&self, advice: &str) -> Check {
+        let name = "the ledger tells the true story: one row per order, change -1, stock_after counting down";
+        let mut found = Vec::new();
+        if self.wrong_change > 0 {
+            found.push(format!("{} rows whose change is not -1", self.wrong_change));
+        }
+        if self.no_such_order > 0 {
+            found.push(format!(
+                "{} rows whose order_id is no order of this product",
+                self.no_such_order
+            ));
+        }
+        if self.orders_without_one_row > 0 {
+            found.push(format!(
+                "{} orders without exactly one ledger row",
+                self.orders_without_one_row
+            ));
+        }
+        if !self.repeated_stock_after.is_empty() {
+            let shown: Vec<String> = self
+                .repeated_stock_after
+                .iter()
+                .map(|(after, times)| format!("{after} ({times} times)"))
+                .collect();
+            found.push(format!("stock_after repeated: {}", shown.join(", ")));
+        }
+        if self.out_of_range > 0 {
+            found.push(format!(
+                "{} rows with stock_after outside 0 to {}",
+                self.out_of_range,
+                self.stock - 1
+            ));
+        }
+        if found.is_empty() {
+            return Check::pass(name, "every row checked against its order and the stock");
+        }
+        Check::fail(
+            name,
+            format!(
+                "a row per order with change -1, and stock_after {} down to the stock left, each once",
+                self.stock - 1
+            ),
+            found.join("; "),
+        )
+        .because(advice.to_string())
+    }
+}
+
+/// The advice for what the audit found: each cause the evidence shows, worst first.
+fn advice(audit: &store::Audit, ledger: &Ledger) -> String {
+    let mut causes = Vec::new();
+    if audit.negative_stock_products > 0 {
+        causes.push("the stock went below zero: nothing stops the UPDATE at zero. Take the item only where there is one (UPDATE … WHERE stock > 0) and write the order only when that changed a row".to_string());
+    }
+    if let Some((after, times)) = ledger.repeated_stock_after.first() {
+        causes.push(format!(
+            "{times} purchases each left the stock at {after}: they read the same stock before any took it. The stock is read in one statement and taken in another; let one guarded UPDATE … WHERE stock > 0 decide"
+        ));
+    }
+    if let Some((user, times)) = ledger.repeat_buyers.first() {
+        causes.push(format!(
+            "buyer {user} has {times} orders, but each buyer bought once: a purchase that hit a busy database ran again from the start after its first statements had been applied. Put the statements in one transaction (BEGIN IMMEDIATE … COMMIT) so that a retry starts from nothing"
+        ));
+    }
+    if causes.is_empty() && (audit.oversold > 0 || audit.mismatched_products > 0) {
+        causes.push("the orders and the stock disagree: write the order and the ledger row only when the UPDATE took an item (changes() = 1 right after it), in one transaction".to_string());
+    }
+    if causes.is_empty()
+        && (ledger.wrong_change > 0 || ledger.out_of_range > 0 || ledger.no_such_order > 0)
+    {
+        causes.push("the ledger row must say change = -1, the order's id (last_insert_rowid() right after the order's INSERT) and the stock after the UPDATE".to_string());
+    }
+    if causes.is_empty() {
+        causes.push(
+            "write one ledger row for each order, right after it, and none when nothing was sold"
+                .to_string(),
+        );
+    }
+    causes.join(". Also: ")
 }
 
 /// Runs the purchase's statements one by one, each after a round trip; SQLITE_BUSY makes the

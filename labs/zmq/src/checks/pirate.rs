@@ -4,10 +4,14 @@
 //! client connects, losing every third request it receives the way a crash would. A strict REQ
 //! client then waits forever; a lazy pirate waits with a timeout, opens a new socket and asks
 //! again. The client must print the reply to `request 1` … `request 10`, in order, and exit.
+//!
+//! Which requests are lost is drawn from the run's seed (every 2nd, 3rd or 4th received), and
+//! the checker counts what its server received and answered: printed replies count only when
+//! the server really answered that many requests, and a retry only when it really came.
 
 use std::time::{Duration, Instant};
 
-use lab_core::exercise::{Check, CheckSetup, Checker, quote};
+use lab_core::exercise::{Check, CheckSetup, Checker, Rng, quote};
 use lab_core::{CancelToken, LabContext};
 
 use super::some_of;
@@ -36,7 +40,12 @@ impl Checker for LazyPirateChecker {
             );
         };
         let prefix = setup.setting("prefix", "From Server1:").to_string();
-        let drop_every: u64 = setup.setting("drop-every", "3").parse().unwrap_or(3);
+        // The exercise may fix the pattern; otherwise the seed picks it.
+        let drop_every: u64 = match setup.settings.get("drop-every") {
+            Some(fixed) => fixed.parse().unwrap_or(3),
+            None => setup.probes("pirate/drops").random_range(2..=4),
+        };
+        setup.note(format!("the server loses every {drop_every}th request it receives"));
         let endpoints = vec![setup.endpoint("server")?.to_string()];
         let zmq_context = zmq::Context::new();
         let (socket, bound) = server::bind(&zmq_context, &endpoints)?;
@@ -78,8 +87,29 @@ impl Checker for LazyPirateChecker {
             .filter(|number| !answered.contains(number))
             .collect();
         let lost = counters.dropped.get();
+        let served = counters.served.get();
+        setup.note(format!("the server received {} requests: answered {served}, lost {lost}", served + lost));
 
         let mut checks = Vec::new();
+        let name = "talks to the server: every reply it printed was sent by the server";
+        if (served as usize) < answered.len() {
+            checks.push(
+                Check::fail(
+                    name,
+                    format!("the server answering at least the {} replies printed", answered.len()),
+                    format!("the server received {} request(s) and answered {served}", served + lost),
+                )
+                .because(format!(
+                    "print the replies your REQ socket receives from {}: lines printed without asking are not replies",
+                    endpoints[0]
+                )),
+            );
+            return Ok(checks);
+        }
+        checks.push(Check::pass(
+            name,
+            format!("the server answered {served} request(s) and lost {lost}"),
+        ));
         let name = format!("prints the reply to every request, 1 to {REQUESTS}");
         checks.push(if missing.is_empty() {
             Check::pass(name, format!("{REQUESTS} of {REQUESTS}"))
@@ -98,7 +128,9 @@ impl Checker for LazyPirateChecker {
         });
         let name = "asks again when a reply does not come (lazy pirate)";
         checks.push(match (&stalled, missing.is_empty()) {
-            (_, true) => Check::pass(name, format!("{lost} request(s) lost by the server and asked again")),
+            (_, true) if lost > 0 => Check::pass(name, format!("{lost} request(s) lost by the server and asked again")),
+            (_, true) => Check::fail(name, "requests lost by the server and asked again", "the server lost none: it received fewer requests than it loses one in")
+                .because("send request 1 to request 10, one after another, each on the REQ socket"),
             (Some(silence), false) => Check::fail(
                 name,
                 "a new socket and the same request again after a timeout",

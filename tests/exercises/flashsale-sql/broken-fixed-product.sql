@@ -1,0 +1,7 @@
+-- Broken on purpose: sells product 1 whatever :product says.
+BEGIN IMMEDIATE;
+UPDATE products SET stock = stock - 1 WHERE id = 1 AND stock > 0;
+INSERT INTO orders (user, product, created_at) SELECT :user, 1, julianday('now') WHERE changes() = 1;
+INSERT INTO stock_ledger (product, order_id, change, stock_after)
+    SELECT 1, last_insert_rowid(), -1, stock FROM products WHERE id = 1 AND changes() = 1;
+COMMIT;
