@@ -35,7 +35,11 @@ pub enum Refusal {
 
 #[derive(Debug)]
 pub enum Filter {
-    Random(f64),
+    /// A lottery: a `share` of the buyers through, chosen by a coin drawn from `salt`.
+    Random {
+        share: f64,
+        salt: u64,
+    },
     Threshold {
         most: u64,
         admitted: AtomicU64,
@@ -91,7 +95,7 @@ impl Filter {
                         "filter random:{argument}: a share is between 0 and 1"
                     ));
                 }
-                Filter::Random(share)
+                Filter::Random { share, salt: 0 }
             }
             "threshold" => Filter::Threshold {
                 most: number("a number of buyers")? as u64,
@@ -166,7 +170,7 @@ impl Filter {
     /// The name the funnel shows.
     pub fn label(&self) -> String {
         match self {
-            Filter::Random(share) => format!("random:{share}"),
+            Filter::Random { share, .. } => format!("random:{share}"),
             Filter::Threshold { most, .. } => format!("threshold:{most}"),
             Filter::Waves { waves, every } => format!("waves:{waves}/{}", every.as_secs_f64()),
             Filter::TokenBucket { rate, .. } => format!("token-bucket:{rate}"),
@@ -180,9 +184,9 @@ impl Filter {
     /// Lets `buyer` through, or says why not.
     pub fn admit(&self, buyer: &Buyer, sale: &SaleState) -> Result<(), Refusal> {
         match self {
-            Filter::Random(share) => {
+            Filter::Random { share, salt } => {
                 // A fair coin per buyer that does not change when they retry.
-                let coin = (buyer.user.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64
+                let coin = ((buyer.user ^ salt).wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64
                     / (1u64 << 53) as f64;
                 if coin < *share {
                     Ok(())
@@ -285,6 +289,16 @@ fn example(name: &str) -> &'static str {
         "token-bucket" => "200",
         "captcha" => "50",
         _ => "…",
+    }
+}
+
+impl Filter {
+    /// The same filter with its lottery drawn from `seed` (the other filters draw nothing).
+    pub fn with_lottery_seed(self, seed: u64) -> Filter {
+        match self {
+            Filter::Random { share, .. } => Filter::Random { share, salt: seed },
+            other => other,
+        }
     }
 }
 

@@ -195,6 +195,7 @@ impl Lab for FlashSaleLab {
             file => PathBuf::from(file),
         };
         let sale = Sale {
+            lottery_seed: 0,
             database,
             strategy: Strategy::parse(params.text("strategy")).unwrap_or(Strategy::Guarded),
             users: params.integer("users") as u64,

@@ -53,6 +53,8 @@ pub struct Sale {
     pub synchronous: Synchronous,
     /// Admission filters, in order (`random:0.2`, `one-per-user` …; see `filters.rs`).
     pub filters: Vec<String>,
+    /// What a lottery filter's coins are drawn from: another seed, another crowd of winners.
+    pub lottery_seed: u64,
 }
 
 impl Sale {
@@ -165,8 +167,11 @@ pub struct Shop {
 impl Shop {
     /// A shop on a prepared store, counting on `context`.
     pub fn open(sale: &Sale, context: &LabContext) -> anyhow::Result<Shop> {
-        let filters =
-            filters::parse_all(&sale.filters, sale.products).map_err(anyhow::Error::msg)?;
+        let filters: Vec<filters::Filter> = filters::parse_all(&sale.filters, sale.products)
+            .map_err(anyhow::Error::msg)?
+            .into_iter()
+            .map(|filter| filter.with_lottery_seed(sale.lottery_seed))
+            .collect();
         let through = filters
             .iter()
             .map(|filter| context.counter(&format!("through {}", filter.label())))

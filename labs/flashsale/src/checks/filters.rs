@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use lab_core::LabContext;
-use lab_core::exercise::{Check, CheckSetup, Checker};
+use lab_core::exercise::{Check, CheckSetup, Checker, Rng};
 
 use super::{invariant_checks, number};
 use crate::sale::{self, Arrival, Connections, Sale};
@@ -56,51 +56,140 @@ impl Checker for FiltersChecker {
             )]);
         }
         let mut checks = vec![Check::pass("the filters read", filters.join(","))];
+        let mut rng = setup.probes("flashsale-filters");
+        let users: u64 = rng.random_range(15_000..=25_000);
+        let workers = 16usize;
+        // A puzzle every buyer must solve costs every buyer its time: known before running.
+        let puzzle: Duration = crate::filters::parse_all(&filters, 1)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|filter| match filter {
+                crate::filters::Filter::Captcha(cost) => Some(*cost),
+                _ => None,
+            })
+            .sum();
+        let target = Duration::from_secs_f64(target_ms / 1000.0);
+        if puzzle >= target {
+            let humans = users * 9 / 10;
+            let lasting = puzzle.as_secs_f64() * humans as f64 / workers as f64;
+            checks.push(
+                Check::fail(
+                    format!("p99 of every answer under {target_ms} ms"),
+                    format!("under {target_ms} ms"),
+                    format!(
+                        "at least {} ms: every buyer spends that on the captcha",
+                        puzzle.as_millis()
+                    ),
+                )
+                .because(format!(
+                    "captcha:{} makes each of about {humans} human buyers wait {:.1} s, on {workers} workers: the sale would last {lasting:.0} s and no answer comes under {target_ms} ms. A captcha of a few milliseconds stops the bots; put a filter that answers at once (threshold, sold-out) in front of it",
+                    puzzle.as_millis(),
+                    puzzle.as_secs_f64()
+                )),
+            );
+            return Ok(checks);
+        }
+        // A lottery is judged on three crowds: one lucky draw proves nothing.
+        let lottery = filters
+            .iter()
+            .any(|filter| filter.trim_start().starts_with("random"));
+        let crowds = if lottery { 3 } else { 1 };
         let scratch = tempfile::tempdir()?;
-        let sale = Sale {
-            database: scratch.path().join("sale.db"),
-            strategy: Strategy::Naive,
-            users: number(setup, "users", "20000")?,
-            workers: 16,
-            stock: stock as u32,
-            products: 1,
-            rtt: Duration::from_millis(number(setup, "rtt_ms", "1")?),
-            arrival: Arrival::Burst,
-            spread: Duration::ZERO,
-            bots: 10,
-            connections: Connections::Pool,
-            synchronous: Synchronous::Normal,
-            filters,
+        let mut worst: Option<(u64, crate::sale::Outcome)> = None;
+        for crowd in 0..crowds {
+            if setup.out_of_time() {
+                break;
+            }
+            let lottery_seed: u64 = rng.random();
+            let sale = Sale {
+                database: scratch.path().join(format!("sale-{crowd}.db")),
+                strategy: Strategy::Naive,
+                users,
+                workers,
+                stock: stock as u32,
+                products: 1,
+                rtt: Duration::from_millis(number(setup, "rtt_ms", "1")?),
+                arrival: Arrival::Burst,
+                spread: Duration::ZERO,
+                bots: 10,
+                connections: Connections::Pool,
+                synchronous: Synchronous::Normal,
+                filters: filters.clone(),
+                lottery_seed,
+            };
+            sale::prepare(&sale)?;
+            let outcome = sale::run(&sale, &LabContext::new())?;
+            setup.note(format!(
+                "crowd {} of {crowds} ({users} buyers, lottery seed {lottery_seed}): {} orders for {stock} items, p99 {:.1} ms",
+                crowd + 1,
+                outcome.orders,
+                outcome.p99_ms
+            ));
+            // The crowd that went worst is the one graded: oversold first, then slow, then unsold.
+            let badness = |outcome: &crate::sale::Outcome| {
+                (
+                    !outcome.audit.holds(false),
+                    outcome.p99_ms >= target_ms,
+                    outcome.orders < stock * 9 / 10,
+                )
+            };
+            if worst
+                .as_ref()
+                .is_none_or(|(_, seen)| badness(&outcome) > badness(seen))
+            {
+                worst = Some((lottery_seed, outcome));
+            }
+        }
+        let Some((lottery_seed, outcome)) = worst else {
+            return Ok(checks);
         };
-        sale::prepare(&sale)?;
-        let outcome = sale::run(&sale, &LabContext::new())?;
-        checks.extend(invariant_checks(&outcome.audit, false));
+        let which = if crowds > 1 {
+            format!(" (the worst of {crowds} crowds: lottery seed {lottery_seed})")
+        } else {
+            String::new()
+        };
+        checks.extend(
+            invariant_checks(&outcome.audit, false)
+                .into_iter()
+                .map(|check| {
+                    if check.passed {
+                        check
+                    } else {
+                        let cause = if lottery {
+                            format!("a lottery lets a share of {users} buyers through, and how many that is changes with every crowd{which}: more than {stock} reach the naive shop and race for the last items. Cap the number admitted (threshold:{stock}) instead of its share")
+                        } else {
+                            format!("more buyers than items reached the naive shop{which}, and they raced for the last items: let at most {stock} through (threshold:{stock}), or refuse everyone once it is sold out")
+                        };
+                        check.because(cause)
+                    }
+                }),
+        );
         checks.push(if outcome.p99_ms < target_ms {
             Check::pass(
                 format!("p99 of every answer under {target_ms} ms"),
-                format!("{:.1} ms", outcome.p99_ms),
+                format!("{:.1} ms{which}", outcome.p99_ms),
             )
         } else {
             Check::fail(
                 format!("p99 of every answer under {target_ms} ms"),
                 format!("under {target_ms} ms"),
-                format!("{:.1} ms", outcome.p99_ms),
+                format!("{:.1} ms{which}", outcome.p99_ms),
             )
-            .because("most buyers should be answered before they reach the database")
+            .because("too many buyers reach the database, each a round trip or more: answer most of them in the filters, before the shop")
         });
         let enough = stock * 9 / 10;
         checks.push(if outcome.orders >= enough {
             Check::pass(
                 "the sale still sells",
-                format!("{} of {stock} items sold", outcome.orders),
+                format!("{} of {stock} items sold{which}", outcome.orders),
             )
         } else {
             Check::fail(
                 "the sale still sells",
                 format!("at least {enough} of {stock} items sold"),
-                format!("{} sold", outcome.orders),
+                format!("{} sold{which}", outcome.orders),
             )
-            .because("a filter that turns everyone away is safe and useless")
+            .because("a filter that turns everyone away is safe and useless: let enough buyers through to sell the stock")
         });
         Ok(checks)
     }

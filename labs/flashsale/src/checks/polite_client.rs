@@ -194,13 +194,16 @@ fn sends_a_purchase(
 
 /// The time between request `index` and the next one.
 fn gap(received: &[Received], index: usize) -> Option<Duration> {
-    Some(received.get(index + 1)?.at.duration_since(received.get(index)?.at))
+    Some(
+        received
+            .get(index + 1)?
+            .at
+            .duration_since(received.get(index)?.at),
+    )
 }
 
 fn said(lines: &[String], words: &str) -> bool {
-    lines
-        .iter()
-        .any(|line| line.to_lowercase().contains(words))
+    lines.iter().any(|line| line.to_lowercase().contains(words))
 }
 
 fn busy_then_sold_out(
@@ -225,9 +228,15 @@ fn busy_then_sold_out(
             format!("at least {retry_after} s (the answer said Retry-After: {retry_after})"),
             format!("{:.2} s", waited.as_secs_f64()),
         )
-        .because("read the Retry-After header of a 429 and sleep that many seconds (it is not always 1)"),
-        None => Check::fail(name, "a second request after the 429", "it did not ask again")
-            .because("a 429 means \"not now\", not \"never\": try again later"),
+        .because(
+            "read the Retry-After header of a 429 and sleep that many seconds (it is not always 1)",
+        ),
+        None => Check::fail(
+            name,
+            "a second request after the 429",
+            "it did not ask again",
+        )
+        .because("a 429 means \"not now\", not \"never\": try again later"),
     });
     let name = "backs off when the 429 gives no advice, longer each time";
     checks.push(match (gap(received, 1), gap(received, 2)) {
@@ -268,7 +277,10 @@ fn busy_then_sold_out(
     let requests = received.len();
     let ok_end = ended.as_deref() == Some("exited with code 0");
     checks.push(if requests == 4 && said(lines, "sold out") && ok_end {
-        Check::pass(name, "4 requests in all; printed \"sold out\"; exited with code 0")
+        Check::pass(
+            name,
+            "4 requests in all; printed \"sold out\"; exited with code 0",
+        )
     } else {
         let how = ended.clone().unwrap_or_else(|| "still running".to_string());
         Check::fail(
@@ -468,7 +480,9 @@ fn dechunk(mut bytes: &[u8]) -> Option<Result<Vec<u8>, ()>> {
             Ok(httparse::Status::Partial) => return None,
             Err(_) => return Some(Err(())),
         };
-        let size = usize::try_from(size).ok().filter(|size| *size <= MOST_REQUEST);
+        let size = usize::try_from(size)
+            .ok()
+            .filter(|size| *size <= MOST_REQUEST);
         let Some(size) = size else {
             return Some(Err(()));
         };

@@ -85,7 +85,10 @@ impl Checker for SqlChecker {
         }
         let alone = store::audit(&connection)?;
         let left_of_it = stock_of(&connection, alone_product)?;
-        if alone.orders != 1 || left_of_it != stock as i64 - 1 || alone.stock_left != 3 * stock as i64 - 1 {
+        if alone.orders != 1
+            || left_of_it != stock as i64 - 1
+            || alone.stock_left != 3 * stock as i64 - 1
+        {
             checks.push(
                 Check::fail(
                     format!("one purchase alone sells one item of product {alone_product}"),
@@ -203,9 +206,8 @@ struct Ledger {
 
 impl Ledger {
     fn read(connection: &Connection, product: u64, stock: u32) -> rusqlite::Result<Ledger> {
-        let number = |sql: &str| {
-            connection.query_row(sql, [product as i64], |row| row.get::<_, i64>(0))
-        };
+        let number =
+            |sql: &str| connection.query_row(sql, [product as i64], |row| row.get::<_, i64>(0));
         let pairs = |sql: &str| -> rusqlite::Result<Vec<(i64, u64)>> {
             let mut statement = connection.prepare(sql)?;
             let rows = statement.query_map([product as i64], |row| {

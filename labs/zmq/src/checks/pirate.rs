@@ -45,7 +45,9 @@ impl Checker for LazyPirateChecker {
             Some(fixed) => fixed.parse().unwrap_or(3),
             None => setup.probes("pirate/drops").random_range(2..=4),
         };
-        setup.note(format!("the server loses every {drop_every}th request it receives"));
+        setup.note(format!(
+            "the server loses every {drop_every}th request it receives"
+        ));
         let endpoints = vec![setup.endpoint("server")?.to_string()];
         let zmq_context = zmq::Context::new();
         let (socket, bound) = server::bind(&zmq_context, &endpoints)?;
@@ -88,7 +90,10 @@ impl Checker for LazyPirateChecker {
             .collect();
         let lost = counters.dropped.get();
         let served = counters.served.get();
-        setup.note(format!("the server received {} requests: answered {served}, lost {lost}", served + lost));
+        setup.note(format!(
+            "the server received {} requests: answered {served}, lost {lost}",
+            served + lost
+        ));
 
         let mut checks = Vec::new();
         let name = "talks to the server: every reply it printed was sent by the server";
