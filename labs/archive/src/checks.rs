@@ -13,12 +13,18 @@
 //! is graded, and waits for the build to finish with exit code 0. The layout,
 //! signature and contents are always checked; running needs `php` on the machine, and the
 //! checker says so when it is not there.
+//!
+//! Printing the right line is not enough: a stub that echoes the greeting itself would do that.
+//! So the checker also makes a copy of the archive whose entry file (`entry`, default
+//! `index.php`) ends with a line printing a token drawn from the run's seed, puts it alone in a
+//! scratch folder, and runs it there: the token must come out, which only happens when the
+//! stub really runs the packed entry file.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lab_core::exercise::{Check, CheckSetup, Checker, Prepared, quote};
+use lab_core::exercise::{Check, CheckSetup, Checker, Prepared, Rng, quote};
 
 use crate::phar::Phar;
 
@@ -174,6 +180,7 @@ impl PharChecker {
                 setup.setting("expected", ""),
                 setup,
             ));
+            checks.push(entry_runs_check(&found, &bytes, &archive, direct, setup));
         }
         Ok(checks)
     }
@@ -312,30 +319,27 @@ fn executable_check(archive: &Path) -> Check {
     Check::pass(name, format!("mode {:o}", mode & 0o777))
 }
 
-/// Runs the archive (under a time limit) and compares its first line with `expected`.
-fn run_check(archive: &Path, direct: bool, expected: &str, setup: &CheckSetup) -> Check {
-    let shown = if direct {
-        format!("./{}", archive.display())
-    } else {
-        format!("php {}", archive.display())
-    };
-    let name = format!("`{shown}` prints \"{expected}\"");
+/// Runs `archive` in `folder` (under a time limit): its output, or why it did not run.
+fn run_archive(
+    archive: &Path,
+    direct: bool,
+    folder: &Path,
+    setup: &CheckSetup,
+) -> Result<std::process::Output, String> {
     let mut command = if direct {
-        Command::new(Path::new(".").join(archive))
+        Command::new(folder.join(archive))
     } else {
         let mut command = Command::new("php");
         command.arg(archive);
         command
     };
     let child = command
+        .current_dir(folder)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(error) => return Check::fail(name, "it starts", error.to_string()),
-    };
+    let mut child = child.map_err(|error| format!("it did not start: {error}"))?;
     let started = Instant::now();
     let limit = setup.time_left(RUN_LIMIT);
     loop {
@@ -345,19 +349,37 @@ fn run_check(archive: &Path, direct: bool, expected: &str, setup: &CheckSetup) -
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Check::fail(
-                    name,
-                    format!("it ends within {} s", limit.as_secs()),
-                    "it was still running, and was stopped",
-                );
+                return Err(format!(
+                    "it was still running after {} s, and was stopped",
+                    limit.as_secs()
+                ));
             }
         }
     }
-    let output = match child.wait_with_output() {
+    child.wait_with_output().map_err(|error| error.to_string())
+}
+
+fn shown_command(archive: &Path, direct: bool) -> String {
+    if direct {
+        format!("./{}", archive.display())
+    } else {
+        format!("php {}", archive.display())
+    }
+}
+
+/// Runs the archive and compares its first line with `expected`.
+fn run_check(archive: &Path, direct: bool, expected: &str, setup: &CheckSetup) -> Check {
+    let name = format!("`{}` prints \"{expected}\"", shown_command(archive, direct));
+    let output = match run_archive(archive, direct, Path::new("."), setup) {
         Ok(output) => output,
-        Err(error) => return Check::fail(name, "its output", error.to_string()),
+        Err(why) => return Check::fail(name, "it runs and ends", why),
     };
     let printed = String::from_utf8_lossy(&output.stdout);
+    setup.note(format!(
+        "`{}` printed {}",
+        shown_command(archive, direct),
+        quote(printed.as_bytes())
+    ));
     let first = printed.lines().next().unwrap_or("").trim_end();
     if first == expected {
         return Check::pass(name, "the same line");
@@ -369,5 +391,88 @@ fn run_check(archive: &Path, direct: bool, expected: &str, setup: &CheckSetup) -
     } else {
         format!("{}; it said: {}", quote(first.as_bytes()), said)
     };
-    Check::fail(name, format!("\"{expected}\""), got)
+    Check::differs(name, expected.as_bytes(), first.as_bytes()).got_instead(got)
+}
+
+/// A copy of the archive whose entry file also prints a drawn token, run alone in a scratch
+/// folder: the token comes out only if the stub runs the packed entry file.
+fn entry_runs_check(
+    found: &Phar,
+    bytes: &[u8],
+    archive: &Path,
+    direct: bool,
+    setup: &CheckSetup,
+) -> Check {
+    let entry_name = setup.setting("entry", "index.php");
+    let name = format!("the stub runs the packed {entry_name}, not a copy of its output");
+    let token = format!("workbench-token-{:016x}", setup.probes("archive/token").random::<u64>());
+    let mut entries = Vec::new();
+    for entry in &found.entries {
+        if entry.is_directory() {
+            continue;
+        }
+        let Ok(mut contents) = found.contents(bytes, entry, crate::DEFAULT_MAX_SIZE) else {
+            return Check::fail(name, "entries that read back", format!("{} does not", entry.name));
+        };
+        if entry.name == entry_name {
+            // After a closing tag, PHP code needs an opening one again.
+            let tail = String::from_utf8_lossy(&contents).trim_end().ends_with("?>");
+            let line = format!("echo \"\\n{token}\\n\";\n");
+            contents.extend_from_slice(if tail { b"<?php " } else { b"\n" });
+            contents.extend_from_slice(line.as_bytes());
+        }
+        let mut copy = crate::Entry::file(&entry.name, contents);
+        copy.mode = entry.permissions();
+        entries.push(copy);
+    }
+    if !entries.iter().any(|entry| entry.path == entry_name) {
+        return Check::fail(
+            name,
+            format!("an entry {entry_name} that the stub runs"),
+            "no such entry",
+        );
+    }
+    let options = crate::phar::write::PharOptions {
+        stub: found.stub.clone(),
+        alias: found.alias.clone(),
+        metadata: None,
+        compression: crate::phar::Compression::None,
+        signature: Some(crate::phar::SignatureKind::Sha256),
+    };
+    let result = tempfile::tempdir()
+        .map_err(|error| error.to_string())
+        .and_then(|scratch| {
+            let written = crate::phar::write::write(&entries, &options).map_err(|error| format!("{error:#}"))?;
+            let file_name = archive.file_name().map(Path::new).unwrap_or(archive);
+            let copy = scratch.path().join(file_name);
+            std::fs::write(&copy, written).map_err(|error| error.to_string())?;
+            if direct {
+                use std::os::unix::fs::PermissionsExt as _;
+                let _ = std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755));
+            }
+            run_archive(file_name, direct, scratch.path(), setup)
+        });
+    match result {
+        Ok(output) if String::from_utf8_lossy(&output.stdout).contains(&token) => Check::pass(
+            name,
+            format!("a line added to the packed {entry_name} ran, from a folder holding only the archive"),
+        ),
+        Ok(output) => Check::fail(
+            name,
+            format!("{token} printed by a line added to the packed {entry_name}"),
+            format!(
+                "it printed {} without it",
+                quote(&output.stdout)
+            ),
+        )
+        .because(format!(
+            "the stub must open the archive and run its {entry_name} (Phar::mapPhar('{}'); require 'phar://{}/{entry_name}';): output the stub prints itself, or files it reads from outside the archive, are not the packed app",
+            found.alias, found.alias
+        )),
+        Err(why) => Check::fail(
+            name,
+            format!("the archive to run from a folder holding only itself"),
+            why,
+        ),
+    }
 }

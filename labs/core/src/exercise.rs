@@ -316,6 +316,13 @@ impl Check {
         check
     }
 
+    /// Shows `got` in place of the bytes that came (the caret stays where they differed):
+    /// for when more than the bytes is worth saying ("…; it said: …").
+    pub fn got_instead(mut self, got: impl Into<String>) -> Check {
+        self.got = Some(got.into());
+        self
+    }
+
     /// Adds the likely cause and what to try, to a failure.
     pub fn because(mut self, note: impl Into<String>) -> Check {
         self.note = Some(note.into());
