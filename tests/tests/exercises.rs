@@ -227,9 +227,9 @@ fn rep_server_exercise_solutions_pass_and_broken_ones_are_told_why() {
             ],
         },
         Mistake {
-            check: "answers 50 requests in a row",
+            check: "answers ",
             words: &[
-                "a reply to \"request 3\"",
+                "a reply to \"request 3:",
                 "no reply",
                 "it answered 2 before this one",
             ],
@@ -300,7 +300,7 @@ fn pipeline_worker_exercise_solutions_pass_and_broken_ones_are_told_why() {
             words: &["wrong, e.g. \"task=", "n squared"],
         },
         Mistake {
-            check: "stops when the sink says KILL",
+            check: "keeps working until the sink says KILL, then stops",
             words: &["it is still running", "subscribe a SUB socket"],
         },
     );
@@ -313,13 +313,16 @@ fn echo_server_exercise_solutions_pass_and_broken_ones_are_told_why() {
         Mistake {
             check: "serves 50 clients connected at once",
             words: &[
-                "1 answered while all stayed connected",
+                "1 got all their echoes while all stayed connected",
                 "serves one client at a time",
             ],
         },
         Mistake {
-            check: "echoes each line, however the bytes arrive",
-            words: &["expected: \"lines\\n\"", "keep what you read in a buffer"],
+            check: "echoes each line unchanged, however the bytes arrive",
+            words: &[
+                "several lines in one write",
+                "keep what you read in a buffer",
+            ],
         },
     );
 }
@@ -517,7 +520,7 @@ fn start_copies_the_starter_files_and_export_gives_the_teacher_a_table() {
     assert_eq!(
         rows.next(),
         Some(
-            "student,exercise,topic,title,status,attempts,passed,first_passed_utc,seconds_to_pass,hints_used"
+            "student,exercise,topic,title,status,attempts,passed,first_passed_utc,seconds_to_pass,hints_used,passed_command,passed_files_sha256,passed_workbench_version,passed_seed"
         )
     );
     let row = rows
@@ -525,7 +528,7 @@ fn start_copies_the_starter_files_and_export_gives_the_teacher_a_table() {
         .expect("a row per exercise");
     assert_eq!(
         row,
-        "Ada,zmq-pub-topics,messaging,A publisher the workbench can filter,new,0,false,,,1"
+        "Ada,zmq-pub-topics,messaging,A publisher the workbench can filter,new,0,false,,,1,,,,"
     );
 }
 
@@ -788,4 +791,256 @@ fn a_programs_output_is_escaped_and_cut_while_it_is_read() {
     assert!(stdout.contains("\\u{1b}]0;pwned"), "{stdout}");
     assert!(stdout.len() < 64 * 1024, "{} bytes of output", stdout.len());
     assert!(peak_kib < 200 * 1024, "peak memory {peak_kib} KiB");
+}
+
+// ---- Broken and unusual variants ------------------------------------------------------------
+//
+// Every `broken-*` and `unusual-*` file in `tests/exercises/<id>/` says on its first comment
+// line the flaw it embodies (or the unusual style of a correct one) and on the next what the
+// check must say: `expect: FAIL <the failed check's name, or its start> | <word> | <word>` or
+// `expect: PASS`. Each is checked with its own seed through `--format json`, so that the test
+// reads the verdict the way a grader would.
+
+/// What a variant's second line promises.
+struct Expectation {
+    passes: bool,
+    check: String,
+    words: Vec<String>,
+}
+
+fn expectation(path: &Path) -> Expectation {
+    let text = std::fs::read_to_string(path).unwrap();
+    let line = text
+        .lines()
+        .take(4)
+        .find_map(|line| line.split_once("expect:"))
+        .map(|(_, expected)| expected.trim().to_string())
+        .unwrap_or_else(|| panic!("{}: the second line says `expect: ...`", path.display()));
+    if line == "PASS" {
+        return Expectation {
+            passes: true,
+            check: String::new(),
+            words: Vec::new(),
+        };
+    }
+    let rest = line
+        .strip_prefix("FAIL ")
+        .unwrap_or_else(|| panic!("{}: expect PASS or FAIL <check>", path.display()));
+    let mut parts = rest.split('|').map(|part| part.trim().to_string());
+    Expectation {
+        passes: false,
+        check: parts.next().unwrap_or_default(),
+        words: parts.collect(),
+    }
+}
+
+fn variants(exercise_id: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(solutions().join(exercise_id))
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("broken-") || name.starts_with("unusual-")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Runs the check of `exercise_id` on one variant with `seed`; the exit code and the JSON.
+fn check_variant(exercise_id: &str, variant: &Path, seed: u64) -> (i32, serde_json::Value) {
+    let folder = tempfile::tempdir().unwrap();
+    let extension = variant.extension().unwrap().to_string_lossy().into_owned();
+    let seed = seed.to_string();
+    let mut args = vec!["--seed", seed.as_str(), "--format", "json"];
+    let program = variant.to_str().unwrap();
+    let interpreter = if extension == "php" { "php" } else { "python3" };
+    let archive_build;
+    match extension.as_str() {
+        "sql" | "txt" | "toml" => {
+            let name = match extension.as_str() {
+                "sql" => "purchase.sql",
+                "txt" => "filters.txt",
+                _ => "suite.toml",
+            };
+            std::fs::copy(variant, folder.path().join(name)).unwrap();
+        }
+        _ if exercise_id.starts_with("archive-") => {
+            // A build script of the app the exercise starts with.
+            let started = exercise(
+                &folder.path().join(".data"),
+                &[
+                    "start",
+                    exercise_id,
+                    "--into",
+                    folder.path().to_str().unwrap(),
+                ],
+            );
+            assert!(started.status.success());
+            let build = folder.path().join("app").join(format!("build.{extension}"));
+            std::fs::copy(variant, &build).unwrap();
+            archive_build = build.to_string_lossy().into_owned();
+            args.extend(["--", interpreter]);
+            if extension == "php" {
+                args.extend(["-d", "phar.readonly=0"]);
+            }
+            args.push(archive_build.as_str());
+        }
+        _ => args.extend(["--", interpreter, program]),
+    }
+    let mut full = vec!["check", exercise_id];
+    full.extend(args);
+    let output = command()
+        .arg("exercise")
+        .args(&full)
+        .current_dir(folder.path())
+        .env("WORKBENCH_DATA_DIR", folder.path().join(".data"))
+        .env_remove("WORKBENCH_CONTENT")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the workbench runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let json = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "{}: not JSON ({error}): {}\n{stderr}",
+            variant.display(),
+            String::from_utf8_lossy(&output.stdout)
+        )
+    });
+    (output.status.code().unwrap_or(-1), json)
+}
+
+/// Every variant of `exercise_id` gets the verdict its second line promises, with a message
+/// that names its flaw.
+fn prove_variants(exercise_id: &str, seeds: &[u64]) {
+    let _ports = exclusive_if_ports(exercise_id);
+    let found = variants(exercise_id);
+    assert!(!found.is_empty(), "{exercise_id} has variants");
+    for (number, variant) in found.iter().enumerate() {
+        let needs_zmq = exercise_id.starts_with("zmq-");
+        let is_php = variant
+            .extension()
+            .is_some_and(|extension| extension == "php");
+        let is_python = variant
+            .extension()
+            .is_some_and(|extension| extension == "py");
+        if (is_php && needs_zmq && !php_with_zmq())
+            || (is_python && needs_zmq && !python_with_zmq())
+            || (is_php && !php_present())
+        {
+            continue;
+        }
+        let expected = expectation(variant);
+        // A different seed for each variant, from the list: three seeds across the variants.
+        let seed = seeds[number % seeds.len()];
+        let (code, json) = check_variant(exercise_id, variant, seed);
+        let shown = serde_json::to_string_pretty(&json).unwrap();
+        let name = variant.file_name().unwrap().to_string_lossy();
+        assert_eq!(json["seed"], seed, "{name}: the seed is the one asked for");
+        if expected.passes {
+            assert_eq!(
+                code, 0,
+                "{exercise_id} {name} should pass (seed {seed}):\n{shown}"
+            );
+            continue;
+        }
+        assert_eq!(
+            code, 1,
+            "{exercise_id} {name} should fail (seed {seed}):\n{shown}"
+        );
+        let failed: Vec<&serde_json::Value> = json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|check| check["passed"] == false)
+            .collect();
+        let named = failed
+            .iter()
+            .find(|check| check["name"].as_str().unwrap().starts_with(&expected.check))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{exercise_id} {name}: expected a failed '{}' (seed {seed}):\n{shown}",
+                    expected.check
+                )
+            });
+        let said = format!("{} {} {}", named["expected"], named["got"], named["try"]);
+        for word in &expected.words {
+            assert!(
+                said.contains(word.as_str()),
+                "{exercise_id} {name}: '{word}' missing from the failed check (seed {seed}): {said}"
+            );
+        }
+    }
+}
+
+fn php_present() -> bool {
+    std::process::Command::new("php")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+        || !missing_tool("php", "the PHP variants")
+}
+
+/// The port locks of exercises that have fixed ports; none for the others.
+fn exclusive_if_ports(exercise_id: &str) -> Vec<MutexGuard<'static, ()>> {
+    if exercise_id.starts_with("zmq-") || exercise_id.starts_with("socket-") {
+        exclusive(exercise_id)
+    } else {
+        Vec::new()
+    }
+}
+
+const SEEDS: [u64; 3] = [101, 20_202, 303_303];
+
+macro_rules! variant_tests {
+    ($($test:ident => $id:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $test() {
+                prove_variants($id, &SEEDS);
+            }
+        )*
+    };
+}
+
+variant_tests! {
+    variants_of_socket_echo_server => "socket-echo-server",
+    variants_of_socket_mid_line_server => "socket-mid-line-server",
+    variants_of_socket_timeout_client => "socket-timeout-client",
+    variants_of_zmq_lazy_pirate => "zmq-lazy-pirate",
+    variants_of_zmq_pipeline_worker => "zmq-pipeline-worker",
+    variants_of_zmq_rep_prefix => "zmq-rep-prefix",
+    variants_of_zmq_pub_topics => "zmq-pub-topics",
+    variants_of_zmq_sub_topic_b => "zmq-sub-topic-b",
+    variants_of_flashsale_sql => "flashsale-sql",
+    variants_of_flashsale_filters => "flashsale-filters",
+    variants_of_flashsale_polite_client => "flashsale-polite-client",
+    variants_of_archive_pack_app => "archive-pack-app",
+}
+
+/// The same seed gives the same probes: two runs' traces of the checker's steps are equal.
+#[test]
+fn a_seed_replays_the_same_probes() {
+    let _ports = exclusive("socket-echo-server");
+    let program = solutions().join("socket-echo-server/solution.py");
+    let steps = |seed: u64| -> Vec<String> {
+        let (code, json) = check_variant("socket-echo-server", &program, seed);
+        assert_eq!(code, 0, "{json}");
+        json["trace"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|line| line["from"] == "checker")
+            .map(|line| line["text"].as_str().unwrap().to_string())
+            // What the checker sent is the probe; what it got and waited is the program's.
+            .filter(|text| text.contains(" sent ") || text.contains("waited"))
+            .collect()
+    };
+    let first = steps(4242);
+    assert!(first.len() > 5, "{first:?}");
+    assert_eq!(first, steps(4242), "the same seed, the same probes");
+    assert_ne!(first, steps(4243), "another seed, other probes");
 }

@@ -405,18 +405,27 @@ fn entry_runs_check(
 ) -> Check {
     let entry_name = setup.setting("entry", "index.php");
     let name = format!("the stub runs the packed {entry_name}, not a copy of its output");
-    let token = format!("workbench-token-{:016x}", setup.probes("archive/token").random::<u64>());
+    let token = format!(
+        "workbench-token-{:016x}",
+        setup.probes("archive/token").random::<u64>()
+    );
     let mut entries = Vec::new();
     for entry in &found.entries {
         if entry.is_directory() {
             continue;
         }
         let Ok(mut contents) = found.contents(bytes, entry, crate::DEFAULT_MAX_SIZE) else {
-            return Check::fail(name, "entries that read back", format!("{} does not", entry.name));
+            return Check::fail(
+                name,
+                "entries that read back",
+                format!("{} does not", entry.name),
+            );
         };
         if entry.name == entry_name {
             // After a closing tag, PHP code needs an opening one again.
-            let tail = String::from_utf8_lossy(&contents).trim_end().ends_with("?>");
+            let tail = String::from_utf8_lossy(&contents)
+                .trim_end()
+                .ends_with("?>");
             let line = format!("echo \"\\n{token}\\n\";\n");
             contents.extend_from_slice(if tail { b"<?php " } else { b"\n" });
             contents.extend_from_slice(line.as_bytes());
@@ -442,7 +451,8 @@ fn entry_runs_check(
     let result = tempfile::tempdir()
         .map_err(|error| error.to_string())
         .and_then(|scratch| {
-            let written = crate::phar::write::write(&entries, &options).map_err(|error| format!("{error:#}"))?;
+            let written = crate::phar::write::write(&entries, &options)
+                .map_err(|error| format!("{error:#}"))?;
             let file_name = archive.file_name().map(Path::new).unwrap_or(archive);
             let copy = scratch.path().join(file_name);
             std::fs::write(&copy, written).map_err(|error| error.to_string())?;

@@ -1,5 +1,6 @@
 <?php
 // Broken on purpose: the stub prints the greeting itself; index.php is packed empty.
+// expect: FAIL the stub runs the packed index.php | phar://app.phar/index.php
 $archive = __DIR__ . '/../app.phar';
 @unlink($archive);
 $phar = new Phar($archive, 0, 'app.phar');

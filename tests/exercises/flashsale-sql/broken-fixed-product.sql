@@ -1,4 +1,5 @@
 -- Broken on purpose: sells product 1 whatever :product says.
+-- expect: FAIL one purchase alone sells one item | not fixed numbers
 BEGIN IMMEDIATE;
 UPDATE products SET stock = stock - 1 WHERE id = 1 AND stock > 0;
 INSERT INTO orders (user, product, created_at) SELECT :user, 1, julianday('now') WHERE changes() = 1;

@@ -1,4 +1,5 @@
 -- Broken on purpose: the ledger's stock_after is the stock before the purchase, not after it.
+-- expect: FAIL the ledger tells the true story | stock_after outside
 BEGIN IMMEDIATE;
 UPDATE products SET stock = stock - 1 WHERE id = :product AND stock > 0;
 INSERT INTO orders (user, product, created_at) SELECT :user, :product, julianday('now') WHERE changes() = 1;

@@ -1,4 +1,5 @@
 -- Broken on purpose: no guard: the UPDATE takes an item even when none is left.
+-- expect: FAIL stock never below zero | WHERE stock > 0
 BEGIN IMMEDIATE;
 UPDATE products SET stock = stock - 1 WHERE id = :product;
 INSERT INTO orders (user, product, created_at) VALUES (:user, :product, julianday('now'));

@@ -158,7 +158,7 @@ impl Checker for FiltersChecker {
                         let cause = if lottery {
                             format!("a lottery lets a share of {users} buyers through, and how many that is changes with every crowd{which}: more than {stock} reach the naive shop and race for the last items. Cap the number admitted (threshold:{stock}) instead of its share")
                         } else {
-                            format!("more buyers than items reached the naive shop{which}, and they raced for the last items: let at most {stock} through (threshold:{stock}), or refuse everyone once it is sold out")
+                            format!("more buyers than items reached the naive shop{which}, and they raced for the last items: let at most {stock} through (threshold:{stock}). Refusing buyers once it is sold out comes too late: the race is before")
                         };
                         check.because(cause)
                     }

@@ -37,6 +37,7 @@ impl Checker for MidLineChecker {
         let sockets_before = setup.program_sockets();
         let mut connected = 0;
         let mut resets = 0;
+        let mut unanswered: Option<(usize, Vec<u8>, String)> = None;
         for number in 0..vanishing {
             let Ok(mut client) = Client::connect(address, patience) else {
                 break;
@@ -46,7 +47,11 @@ impl Checker for MidLineChecker {
             // A whole line first, answered, so the server is surely reading this client.
             let line = probes::line(&mut rng);
             let _ = client.send(&line);
-            let _ = client.line();
+            let read = client.line();
+            if !matches!(&read, Ok(Some(got)) if *got == line) {
+                unanswered = Some((number + 1, line, described(&read)));
+                break;
+            }
             let unfinished = probes::line(&mut rng);
             let (half, _) = probes::split(&mut rng, &unfinished);
             let _ = client.send(&half);
@@ -78,6 +83,18 @@ impl Checker for MidLineChecker {
                 checks.push(
                     Check::fail(survived, "a server still running", format!("it {how}"))
                         .because("a read returns 0 bytes (end of file) or fails with \"connection reset\" when a client vanishes: close that client and carry on serving the others; see its last output below"),
+                );
+                return Ok(checks);
+            }
+            None if unanswered.is_some() => {
+                let (number, line, got) = unanswered.unwrap_or_default();
+                checks.push(
+                    Check::fail(
+                        survived,
+                        format!("an echo of {} for client {number}", quote(&line)),
+                        format!("{got}, after {} clients had come and gone", number - 1),
+                    )
+                    .because("is the server still accepting and serving new clients after some have vanished?"),
                 );
                 return Ok(checks);
             }

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use lab_core::exercise::{Check, CheckSetup, Checker, quote};
+use lab_core::exercise::{Check, CheckSetup, Checker, Rng, quote};
 
 use crate::endpoint;
 
@@ -88,7 +88,55 @@ impl Checker for PublisherChecker {
         checks.push(two_frames(&all_messages));
         checks.push(every_topic(&all_messages, &topics));
         checks.push(only_filtered(&filtered_messages, &filter));
+        checks.push(keeps_publishing(setup, &everything));
         Ok(checks)
+    }
+}
+
+/// Publishing "until stopped" is watched for seconds (how many is drawn), and messages must
+/// still be coming at the end.
+fn keeps_publishing(setup: &CheckSetup, socket: &zmq::Socket) -> Check {
+    let name = "keeps publishing until it is stopped";
+    let watch = Duration::from_millis(setup.probes("publisher/watch").random_range(3000..=5000));
+    let started = Instant::now();
+    let mut last_message = Instant::now();
+    let mut received = 0u64;
+    while started.elapsed() < watch && !setup.out_of_time() {
+        match socket.recv_multipart(0) {
+            Ok(_) => {
+                received += 1;
+                last_message = Instant::now();
+            }
+            Err(_) => {
+                if setup.program_exited().is_some() {
+                    break;
+                }
+            }
+        }
+    }
+    let silent = last_message.elapsed();
+    setup.note(format!(
+        "watched {:.1} s more: {received} messages, the last {:.1} s ago",
+        started.elapsed().as_secs_f64(),
+        silent.as_secs_f64()
+    ));
+    match setup.program_exited() {
+        Some(how) => Check::fail(name, "still running and publishing", format!("it {how}"))
+            .because("a publisher sends in a loop, forever (with a short sleep between messages): it stops when it is stopped, not after some messages"),
+        None if silent > Duration::from_secs(1) => Check::fail(
+            name,
+            "messages all the time",
+            format!(
+                "{received} messages in {:.1} s, then none for {:.1} s",
+                started.elapsed().as_secs_f64(),
+                silent.as_secs_f64()
+            ),
+        )
+        .because("keep sending in a loop: subscribers that join later must still get messages"),
+        None => Check::pass(
+            name,
+            format!("{received} more messages in {:.1} s", started.elapsed().as_secs_f64()),
+        ),
     }
 }
 

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use lab_core::exercise::{Check, CheckSetup, Checker, quote};
+use lab_core::exercise::{Check, CheckSetup, Checker, Rng, quote};
 
 use crate::endpoint;
 
@@ -17,7 +17,6 @@ const FIRST_REPLY: Duration = Duration::from_secs(5);
 /// How long any later reply may take.
 const REPLY: Duration = Duration::from_secs(2);
 /// Requests in the "many in a row" check.
-const IN_A_ROW: usize = 50;
 
 pub struct RepServerChecker;
 
@@ -73,12 +72,7 @@ impl Checker for RepServerChecker {
         });
 
         checks.push(two_clients(setup, &zmq_context, endpoint, &prefix)?);
-        if let Some(how) = setup.program_exited() {
-            checks.push(
-                Check::fail("keeps serving until it is stopped", "still running", how)
-                    .because("a server answers requests in a loop, forever"),
-            );
-        }
+        checks.push(still_serving(setup, &mut client, &prefix)?);
         Ok(checks)
     }
 }
@@ -188,10 +182,47 @@ fn no_reply(name: &str, request: &[u8]) -> Check {
     .because("did the server stop, or crash on this request? Its output above may say")
 }
 
+/// After a drawn pause, one more request: the server is still running and answering.
+fn still_serving(setup: &CheckSetup, client: &mut Client, prefix: &[u8]) -> anyhow::Result<Check> {
+    let name = "keeps serving until it is stopped";
+    let mut rng = setup.probes("rep/still-serving");
+    let pause = Duration::from_millis(rng.random_range(1000..=2500));
+    setup.note(format!("waited {} ms", pause.as_millis()));
+    setup.cancel.sleep(pause);
+    if let Some(how) = setup.program_exited() {
+        return Ok(Check::fail(name, "still running", format!("it {how}"))
+            .because("a server answers requests in a loop, forever"));
+    }
+    let request = lab_core::exercise::probe_text(&mut rng);
+    Ok(match client.ask(setup, request.as_bytes(), REPLY)? {
+        Some(reply)
+            if reply.len() == 1 && reply[0] == expected_reply(prefix, request.as_bytes()) =>
+        {
+            Check::pass(
+                name,
+                format!("still answering after {} ms", pause.as_millis()),
+            )
+        }
+        Some(reply) => Check::differs(
+            name,
+            &expected_reply(prefix, request.as_bytes()),
+            &reply.concat(),
+        ),
+        None => no_reply(name, request.as_bytes()),
+    })
+}
+
 fn in_a_row(setup: &CheckSetup, client: &mut Client, prefix: &[u8]) -> anyhow::Result<Check> {
-    let name = format!("answers {IN_A_ROW} requests in a row");
-    for number in 1..=IN_A_ROW {
-        let request = format!("request {number}");
+    let mut rng = setup.probes("rep/in-a-row");
+    let count: usize = rng.random_range(40..=80);
+    let name = format!("answers {count} requests in a row, each exactly");
+    for number in 1..=count {
+        // Drawn words, with spaces or tabs at the edges now and then: a reply is the prefix
+        // and the request's bytes as they came.
+        let request = format!(
+            "request {number}:{}",
+            lab_core::exercise::probe_text(&mut rng)
+        );
         let Some(reply) = client.ask(setup, request.as_bytes(), REPLY)? else {
             return Ok(no_reply(&name, request.as_bytes()).because(format!(
                 "it answered {} before this one; does the server loop?",
@@ -199,18 +230,21 @@ fn in_a_row(setup: &CheckSetup, client: &mut Client, prefix: &[u8]) -> anyhow::R
             )));
         };
         let expected = expected_reply(prefix, request.as_bytes());
-        if reply.len() != 1 || reply[0] != expected {
+        if reply.len() != 1 {
             return Ok(Check::fail(
                 name,
                 format!("reply {number}: {}", quote(&expected)),
                 format!("reply {number}: {}", describe(&reply)),
             ));
         }
+        if reply[0] != expected {
+            return Ok(Check::differs(name, &expected, &reply[0]).because(format!(
+                "reply {number} to {}: send back the prefix and the request's bytes exactly as they came (no trimming)",
+                quote(request.as_bytes())
+            )));
+        }
     }
-    Ok(Check::pass(
-        name,
-        format!("{IN_A_ROW} of {IN_A_ROW} correct"),
-    ))
+    Ok(Check::pass(name, format!("{count} of {count} correct")))
 }
 
 /// Two clients send before either reads: a REP server answers them one after the other, each

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use lab_core::exercise::{Check, CheckSetup, Checker, ProgramOutput, quote};
+use lab_core::exercise::{Check, CheckSetup, Checker, ProgramOutput, Rng, quote};
 
 use super::some_of;
 use crate::endpoint;
@@ -22,8 +22,8 @@ use crate::message::{self, Header};
 const WARMUP_ID: u32 = 0x0000_0a11;
 /// The publisher id in the graded batch.
 const BATCH_ID: u32 = 0x0000_b0b0;
-/// Graded messages per topic.
-const PER_TOPIC: u64 = 20;
+/// The publisher id of the messages sent after a pause.
+const LATER_ID: u32 = 0x0000_1a7e;
 /// How long the program may take to print its first message.
 const FIRST_MESSAGE: Duration = Duration::from_secs(10);
 /// How long after the batch the checker waits for the last lines.
@@ -75,8 +75,10 @@ impl Checker for SubscriberChecker {
             }
         }
 
+        let mut rng = setup.probes("subscriber");
+        let per_topic: u64 = rng.random_range(15..=30);
         let batch_start = output.line_count();
-        for round in 0..PER_TOPIC {
+        for round in 0..per_topic {
             for topic in 0..topics.len() {
                 publisher.send(BATCH_ID, topic, round)?;
             }
@@ -92,25 +94,22 @@ impl Checker for SubscriberChecker {
                 &topics,
                 &publisher.sent,
             );
-            let complete = seen.wanted_sequences(&wanted).len() as u64 >= PER_TOPIC;
+            let complete = seen.wanted_sequences(&wanted).len() as u64 >= per_topic;
             if complete || Instant::now() >= settle_until || setup.out_of_time() {
                 break seen;
             }
             std::thread::sleep(Duration::from_millis(50));
         };
-        checks.push(all_wanted_arrived(&seen, &wanted));
+        checks.push(all_wanted_arrived(&seen, &wanted, per_topic));
         checks.push(nothing_else(&seen, &wanted));
         checks.push(topic_then_payload(&seen));
-        if let Some(how) = setup.program_exited() {
-            checks.push(
-                Check::fail(
-                    "keeps running until it is stopped",
-                    "still running after the messages",
-                    how,
-                )
-                .because("a subscriber receives in a loop, forever: `while (true)` / `while True`"),
-            );
-        }
+        checks.push(later_messages(
+            setup,
+            output,
+            &mut publisher,
+            &wanted,
+            &mut rng,
+        )?);
         Ok(checks)
     }
 }
@@ -265,19 +264,71 @@ impl Seen {
     }
 }
 
-fn all_wanted_arrived(seen: &Seen, wanted: &str) -> Check {
+/// After a drawn pause, a few more messages on the wanted topic: the subscriber is still
+/// running and still printing.
+fn later_messages(
+    setup: &CheckSetup,
+    output: &ProgramOutput,
+    publisher: &mut Publisher,
+    wanted: &str,
+    rng: &mut lab_core::exercise::Probes,
+) -> anyhow::Result<Check> {
+    let name = "keeps running and receiving until it is stopped";
+    let pause = Duration::from_millis(rng.random_range(1500..=3000));
+    let later: u64 = rng.random_range(3..=6);
+    setup.note(format!(
+        "waited {} ms, then {later} more messages on {wanted}",
+        pause.as_millis()
+    ));
+    setup.cancel.sleep(pause);
+    let start = output.line_count();
+    let wanted_index = publisher
+        .topics
+        .iter()
+        .position(|topic| topic == wanted)
+        .unwrap_or(0);
+    for sequence in 0..later {
+        publisher.send(LATER_ID, wanted_index, sequence)?;
+        setup.cancel.sleep(Duration::from_millis(20));
+    }
+    let until = Instant::now() + setup.time_left(SETTLE);
+    let printed = loop {
+        let printed = output
+            .lines_from(start)
+            .iter()
+            .filter(|line| header_in(line).is_some_and(|(_, header)| header.publisher == LATER_ID))
+            .count() as u64;
+        if printed >= later || Instant::now() >= until || setup.program_exited().is_some() {
+            break printed;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    Ok(match setup.program_exited() {
+        Some(how) => Check::fail(name, "still running after the messages", format!("it {how}"))
+            .because("a subscriber receives in a loop, forever: `while (true)` / `while True`, not a fixed number of messages"),
+        None if printed < later => Check::fail(
+            name,
+            format!("{later} more messages printed, sent {:.1} s later", pause.as_secs_f64()),
+            format!("{printed} printed"),
+        )
+        .because("keep receiving in a loop: messages keep coming after the first ones"),
+        None => Check::pass(name, format!("{later} more printed after {:.1} s", pause.as_secs_f64())),
+    })
+}
+
+fn all_wanted_arrived(seen: &Seen, wanted: &str, per_topic: u64) -> Check {
     let name = format!("prints every message on topic {wanted}");
     let arrived = seen.wanted_sequences(wanted);
-    if arrived.len() as u64 >= PER_TOPIC {
-        return Check::pass(name, format!("{PER_TOPIC} of {PER_TOPIC}"));
+    if arrived.len() as u64 >= per_topic {
+        return Check::pass(name, format!("{per_topic} of {per_topic}"));
     }
-    let missing: Vec<u64> = (0..PER_TOPIC)
+    let missing: Vec<u64> = (0..per_topic)
         .filter(|seq| !arrived.contains(seq))
         .collect();
     Check::fail(
         name,
-        format!("all {PER_TOPIC} messages on {wanted} (seq=0 to seq={})", PER_TOPIC - 1),
-        format!("{} of {PER_TOPIC}; missing seq {}", arrived.len(), some_of(&missing)),
+        format!("all {per_topic} messages on {wanted} (seq=0 to seq={})", per_topic - 1),
+        format!("{} of {per_topic}; missing seq {}", arrived.len(), some_of(&missing)),
     )
     .because("these were published after your subscription arrived, so all of them reach a subscriber that keeps receiving")
 }
