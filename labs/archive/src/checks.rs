@@ -208,9 +208,21 @@ fn wait_for_build(setup: &CheckSetup) -> Check {
         if let Some(how) = setup.program_exited() {
             return match setup.program_succeeded() {
                 Some(true) => Check::pass("the build finishes", how),
-                _ => Check::fail("the build finishes", "exit code 0", how).because(
-                    "the build failed: read its error output below, fix it, and build again",
-                ),
+                _ => {
+                    let output = setup.program.as_ref().map(|program| {
+                        let count = program.line_count();
+                        program.lines_from(count.saturating_sub(2))
+                    });
+                    let said = match output.unwrap_or_default().as_slice() {
+                        [] => String::new(),
+                        lines => {
+                            format!("; its last output: {}", quote(lines.join(" / ").as_bytes()))
+                        }
+                    };
+                    Check::fail("the build finishes", "exit code 0", format!("{how}{said}")).because(
+                        "the build failed: read its error output below, fix it, and build again",
+                    )
+                }
             };
         }
         if setup.out_of_time() {

@@ -97,7 +97,7 @@ impl Checker for PublisherChecker {
 /// still be coming at the end.
 fn keeps_publishing(setup: &CheckSetup, socket: &zmq::Socket) -> Check {
     let name = "keeps publishing until it is stopped";
-    let watch = Duration::from_millis(setup.probes("publisher/watch").random_range(3000..=5000));
+    let watch = Duration::from_millis(setup.probes("publisher/watch").random_range(5000..=7000));
     let started = Instant::now();
     let mut last_message = Instant::now();
     let mut received = 0u64;

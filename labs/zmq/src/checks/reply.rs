@@ -214,7 +214,7 @@ fn still_serving(setup: &CheckSetup, client: &mut Client, prefix: &[u8]) -> anyh
 
 fn in_a_row(setup: &CheckSetup, client: &mut Client, prefix: &[u8]) -> anyhow::Result<Check> {
     let mut rng = setup.probes("rep/in-a-row");
-    let count: usize = rng.random_range(40..=80);
+    let count: usize = rng.random_range(60..=120);
     let name = format!("answers {count} requests in a row, each exactly");
     for number in 1..=count {
         // Drawn words, with spaces or tabs at the edges now and then: a reply is the prefix
