@@ -1044,3 +1044,101 @@ fn a_seed_replays_the_same_probes() {
     assert_eq!(first, steps(4242), "the same seed, the same probes");
     assert_ne!(first, steps(4243), "another seed, other probes");
 }
+
+/// A program that exits while another process holds its port is told it exited: the other
+/// process's answers are not graded.
+#[test]
+fn a_program_that_exits_while_a_stranger_holds_its_port_is_told_it_exited() {
+    let _ports = exclusive("socket-echo-server");
+    let data = tempfile::tempdir().unwrap();
+    let child = command()
+        .args([
+            "exercise",
+            "check",
+            "socket-echo-server",
+            "--",
+            "sh",
+            "-c",
+            "sleep 1; echo bye; exit 4",
+        ])
+        .env("WORKBENCH_DATA_DIR", data.path())
+        .env_remove("WORKBENCH_CONTENT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The stranger: this test, listening on the exercise's port once the check has begun.
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let stranger = std::net::TcpListener::bind("127.0.0.1:25004").unwrap();
+    let output = child.wait_with_output().unwrap();
+    drop(stranger);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL opens port 25004"), "{stdout}");
+    assert!(
+        stdout.contains("your program exited with code 4"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("PASS echoes"),
+        "nothing else graded:\n{stdout}"
+    );
+}
+
+/// The machine formats and --repeat through the command line.
+#[test]
+fn results_come_in_the_formats_graders_read_and_repeat_counts_seeds() {
+    let _ports = exclusive("socket-timeout-client");
+    let data = tempfile::tempdir().unwrap();
+    let program = solutions().join("socket-timeout-client/solution.py");
+    let run = |args: &[&str]| {
+        let mut all = vec!["check", "socket-timeout-client"];
+        all.extend(args);
+        all.extend(["--", "python3", program.to_str().unwrap()]);
+        exercise(data.path(), &all)
+    };
+    let junit = run(&["--format", "junit", "--seed", "5"]);
+    assert_eq!(junit.status.code(), Some(0));
+    let xml = String::from_utf8_lossy(&junit.stdout);
+    assert!(
+        xml.starts_with("<?xml") && xml.contains("<testsuite name=\"socket-timeout-client\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("failures=\"0\"") && xml.contains("name=\"seed\" value=\"5\""),
+        "{xml}"
+    );
+    let tap = run(&["--format", "tap"]);
+    let tap = String::from_utf8_lossy(&tap.stdout);
+    assert!(
+        tap.starts_with("TAP version 14\n") && tap.contains("\n1..5\n"),
+        "{tap}"
+    );
+    let grades = run(&["--format", "gradescope"]);
+    let grades: serde_json::Value = serde_json::from_slice(&grades.stdout).unwrap();
+    assert_eq!(grades["score"], 5);
+    assert_eq!(grades["tests"].as_array().unwrap().len(), 5);
+    let repeated = run(&["--repeat", "2", "--seed", "70", "--format", "json"]);
+    assert_eq!(repeated.status.code(), Some(0));
+    let summary: serde_json::Value = serde_json::from_slice(&repeated.stdout).unwrap();
+    assert_eq!(
+        (summary["passed"].as_u64(), summary["runs"].as_u64()),
+        (Some(2), Some(2))
+    );
+    assert_eq!(
+        summary["results"][1]["seed"], 71,
+        "seeds count up from --seed"
+    );
+    let refused = run(&["--repeat", "2", "--format", "junit"]);
+    assert_eq!(refused.status.code(), Some(2));
+    // The attempts record what was run, and the export carries it.
+    let export = exercise(data.path(), &["export", "--csv", "--student", "Ada"]);
+    let table = String::from_utf8_lossy(&export.stdout);
+    let row = table
+        .lines()
+        .find(|row| row.contains(",socket-timeout-client,"))
+        .unwrap();
+    assert!(row.contains("sha256:") && row.contains(",5"), "{row}");
+    assert!(row.contains(program.to_str().unwrap()), "{row}");
+}

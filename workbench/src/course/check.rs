@@ -191,7 +191,14 @@ fn run_round(
                 .and_then(|took| {
                     // Only the student's own program is graded, never whoever holds the port.
                     let port = student::port_of(&address).parse().unwrap_or(0);
-                    program.owns_listener(port)?;
+                    program.owns_listener(port).map_err(|stranger| {
+                        // A program that ended while someone else holds its port: its exit is
+                        // the news, the stranger only the reason not to grade what answers.
+                        match program.output.exited() {
+                            Some(how) => format!("your program {how}; {stranger}"),
+                            None => stranger,
+                        }
+                    })?;
                     Ok(format!("after {:.1} s", took.as_secs_f64()))
                 }),
             None if student::accepts(&address) => Ok("already running".to_string()),
