@@ -493,7 +493,7 @@ fn entry_runs_check(
         )),
         Err(why) => Check::fail(
             name,
-            format!("the archive to run from a folder holding only itself"),
+            "the archive to run from a folder holding only itself",
             why,
         ),
     }

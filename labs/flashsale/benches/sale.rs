@@ -49,6 +49,7 @@ fn base(
     users: u64,
 ) -> Sale {
     Sale {
+        lottery_seed: 0,
         database: folder.join(format!("{}.db", strategy.name())),
         strategy,
         users,

@@ -10,6 +10,7 @@ use lab_flashsale::strategy::Strategy;
 
 fn sale_in(folder: &std::path::Path, strategy: Strategy) -> Sale {
     Sale {
+        lottery_seed: 0,
         database: folder.join(format!("{}.db", strategy.name())),
         strategy,
         users: 3000,

@@ -185,8 +185,8 @@ fn half_lines(setup: &CheckSetup, address: &str) -> Check {
     let (first_head, first_tail) = probes::split(&mut rng, &first_line);
     let (third_head, third_tail) = probes::split(&mut rng, &third_line);
     let meanwhile = probes::line(&mut rng);
-    let _ = send_all(setup, first, "client-1", &[first_head.clone()]);
-    let _ = send_all(setup, third, "client-3", &[third_head.clone()]);
+    let _ = send_all(setup, first, "client-1", std::slice::from_ref(&first_head));
+    let _ = send_all(setup, third, "client-3", std::slice::from_ref(&third_head));
     let _ = send_all(setup, second, "client-2", std::slice::from_ref(&meanwhile));
     if let Err(got) = expect_line(setup, second, "client-2", &meanwhile) {
         let check = line_failure(name, &meanwhile, got.clone());

@@ -16,7 +16,6 @@ use crate::endpoint;
 const FIRST_REPLY: Duration = Duration::from_secs(5);
 /// How long any later reply may take.
 const REPLY: Duration = Duration::from_secs(2);
-/// Requests in the "many in a row" check.
 
 pub struct RepServerChecker;
 
