@@ -1019,6 +1019,8 @@ variant_tests! {
     variants_of_flashsale_filters => "flashsale-filters",
     variants_of_flashsale_polite_client => "flashsale-polite-client",
     variants_of_archive_pack_app => "archive-pack-app",
+    variants_of_testdeps_fix_suite => "testdeps-fix-suite",
+    variants_of_testdeps_session_suite => "testdeps-session-suite",
 }
 
 /// The same seed gives the same probes: two runs' traces of the checker's steps are equal.
@@ -1049,9 +1051,10 @@ fn a_seed_replays_the_same_probes() {
 /// process's answers are not graded.
 #[test]
 fn a_program_that_exits_while_a_stranger_holds_its_port_is_told_it_exited() {
+    use std::io::BufRead as _;
     let _ports = exclusive("socket-echo-server");
     let data = tempfile::tempdir().unwrap();
-    let child = command()
+    let mut child = command()
         .args([
             "exercise",
             "check",
@@ -1059,7 +1062,7 @@ fn a_program_that_exits_while_a_stranger_holds_its_port_is_told_it_exited() {
             "--",
             "sh",
             "-c",
-            "sleep 1; echo bye; exit 4",
+            "sleep 0.6; echo 'cannot bind' >&2; exit 4",
         ])
         .env("WORKBENCH_DATA_DIR", data.path())
         .env_remove("WORKBENCH_CONTENT")
@@ -1068,21 +1071,28 @@ fn a_program_that_exits_while_a_stranger_holds_its_port_is_told_it_exited() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The stranger: this test, listening on the exercise's port once the check has begun.
-    std::thread::sleep(std::time::Duration::from_millis(400));
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut shown = String::new();
+    // The banner's seed line comes just before the check begins; the stranger (this test)
+    // takes the port once the program runs.
+    while !shown.contains("seed:") {
+        assert!(stdout.read_line(&mut shown).unwrap() > 0, "{shown}");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(250));
     let stranger = std::net::TcpListener::bind("127.0.0.1:25004").unwrap();
-    let output = child.wait_with_output().unwrap();
+    std::io::Read::read_to_string(&mut stdout, &mut shown).unwrap();
+    let status = child.wait().unwrap();
     drop(stranger);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("FAIL opens port 25004"), "{stdout}");
+    assert_eq!(status.code(), Some(1), "{shown}");
+    assert!(shown.contains("FAIL opens port 25004"), "{shown}");
+    assert!(shown.contains("your program exited with code 4"), "{shown}");
     assert!(
-        stdout.contains("your program exited with code 4"),
-        "{stdout}"
+        shown.contains("not by yours"),
+        "the stranger named:\n{shown}"
     );
     assert!(
-        !stdout.contains("PASS echoes"),
-        "nothing else graded:\n{stdout}"
+        !shown.contains("PASS echoes"),
+        "nothing else graded:\n{shown}"
     );
 }
 

@@ -1,5 +1,5 @@
 # Broken on purpose: one buffer shared by every client, so half lines from two clients get mixed.
-# expect: FAIL a half line from one client holds up no other | own buffer
+# expect: FAIL a half line from one client holds up no other | buffer
 import selectors, socket
 sel = selectors.DefaultSelector()
 listener = socket.create_server(("127.0.0.1", 25004))

@@ -1,5 +1,5 @@
 # Broken on purpose: strips each line before echoing it, so spaces and tabs at the edges are lost.
-# expect: FAIL echoes each line unchanged | first_difference | spaces and tabs at the edges
+# expect: FAIL echoes each line unchanged | spaces and tabs at the edges
 import selectors, socket
 sel = selectors.DefaultSelector()
 listener = socket.create_server(("127.0.0.1", 25004), reuse_port=False)

@@ -192,8 +192,13 @@ fn run_round(
                     // Only the student's own program is graded, never whoever holds the port.
                     let port = student::port_of(&address).parse().unwrap_or(0);
                     program.owns_listener(port).map_err(|stranger| {
-                        // A program that ended while someone else holds its port: its exit is
-                        // the news, the stranger only the reason not to grade what answers.
+                        // A program that cannot bind a port someone else holds usually ends
+                        // soon: its exit is the news, the stranger only the reason not to grade
+                        // what answers.
+                        let until = Instant::now() + Duration::from_secs(1);
+                        while program.output.exited().is_none() && Instant::now() < until {
+                            std::thread::sleep(Duration::from_millis(20));
+                        }
                         match program.output.exited() {
                             Some(how) => format!("your program {how}; {stranger}"),
                             None => stranger,

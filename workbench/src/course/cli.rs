@@ -232,7 +232,11 @@ pub fn exercise(registry: &Registry, command: ExerciseCommand) -> Result<ExitCod
             lab_core::processes::become_subreaper();
             let cancel = cancel_on_ctrl_c();
             let command = (!command.is_empty()).then_some(command.as_slice());
-            let options = CheckOptions { format, verbose };
+            let options = CheckOptions {
+                format,
+                verbose,
+                print_each: !(repeat > 1 && format == Format::Json),
+            };
             if repeat == 1 {
                 let seed = seed.unwrap_or_else(check::fresh_seed);
                 let outcome = check_once(registry, exercise, command, seed, &options, &cancel)?;
@@ -362,6 +366,9 @@ fn cancel_on_ctrl_c() -> CancelToken {
 struct CheckOptions {
     format: Format,
     verbose: bool,
+    /// Whether each check prints its result (not with `--repeat --format json`, which prints
+    /// one document for all the runs).
+    print_each: bool,
 }
 
 fn format_name(format: Format) -> String {
@@ -415,7 +422,7 @@ fn check_once(
     outcome.files_sha256 = files_sha256;
     if text {
         print!("{}", check::render(&outcome, colour(), options.verbose));
-    } else {
+    } else if options.print_each {
         print!("{}", report::write(options.format, &outcome));
     }
     let attempt = progress::Attempt {
@@ -526,6 +533,7 @@ fn watch(
     let options = CheckOptions {
         format: Format::Text,
         verbose: false,
+        print_each: true,
     };
     loop {
         let _ = check_once(

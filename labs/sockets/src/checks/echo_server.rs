@@ -285,8 +285,25 @@ fn crowd(setup: &CheckSetup, address: &str) -> Check {
         answered += usize::from(all_came);
     }
     setup.note(format!("{answered} of {connected} got all their echoes"));
+    if answered < CROWD {
+        // A server that died leaves its clients unanswered a moment before its exit is seen.
+        let until = Instant::now() + Duration::from_millis(500);
+        while setup.program_exited().is_none() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
     if answered == CROWD {
         return Check::pass(name, format!("all {CROWD} got their own echoes"));
+    }
+    if let Some(how) = setup.program_exited() {
+        return Check::fail(
+            name,
+            format!("every echo for each of the {CROWD} clients"),
+            format!("{answered} of {connected} got all their echoes; then your server {how}"),
+        )
+        .because(format!(
+            "your server {how} while the crowd was connected: a server runs until it is stopped, whatever the number of clients or lines; see its last output below"
+        ));
     }
     if let Some((number, expected, got)) = foreign {
         return Check::differs(name, &expected, &got).because(format!(

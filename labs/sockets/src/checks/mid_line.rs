@@ -48,6 +48,16 @@ impl Checker for MidLineChecker {
             let line = probes::line(&mut rng);
             let _ = client.send(&line);
             let read = client.line();
+            if let Ok(Some(got)) = &read
+                && *got != line
+            {
+                // Bytes came, but not this client's: something of an earlier one was kept.
+                return Ok(vec![Check::differs("still echoes for the next client", &line, got)
+                    .because(format!(
+                        "client {} got other bytes than it sent, after {number} clients had left mid-line: forget a vanished client's half line (its buffer goes with it)",
+                        number + 1
+                    ))]);
+            }
             if !matches!(&read, Ok(Some(got)) if *got == line) {
                 unanswered = Some((number + 1, line, described(&read)));
                 break;

@@ -8,13 +8,24 @@
 //! QUIT             → BYE, and the connection closes
 //! ```
 //!
-//! The broken server forgets what was SET: its GET always answers NONE.
+//! A broken server either forgets what was SET (its GET always answers NONE) or remembers it
+//! wrong (its GET answers a value that was never SET, drawn per run).
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
+
+/// How a server is broken, if it is.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    None,
+    /// GET answers NONE.
+    Forgets,
+    /// GET answers `VALUE <this>`, whatever was SET.
+    Garbles(String),
+}
 
 /// A running server; dropping it stops it.
 pub struct KvServer {
@@ -25,7 +36,7 @@ pub struct KvServer {
 }
 
 impl KvServer {
-    pub fn start(address: &str, broken: bool) -> anyhow::Result<KvServer> {
+    pub fn start(address: &str, fault: Fault) -> anyhow::Result<KvServer> {
         let listener = TcpListener::bind(address).map_err(|error| {
             anyhow::anyhow!(
                 "the checker cannot listen on {address}: {error}; is another program (a lab, an earlier check) using the port? Stop it and check again"
@@ -42,7 +53,8 @@ impl KvServer {
                         Ok((stream, _)) => {
                             connections.fetch_add(1, Ordering::Relaxed);
                             let stop = stop.clone();
-                            std::thread::spawn(move || serve(stream, broken, &stop));
+                            let fault = fault.clone();
+                            std::thread::spawn(move || serve(stream, &fault, &stop));
                         }
                         Err(_) => std::thread::sleep(Duration::from_millis(10)),
                     }
@@ -66,7 +78,7 @@ impl Drop for KvServer {
     }
 }
 
-fn serve(stream: TcpStream, broken: bool, stop: &AtomicBool) {
+fn serve(stream: TcpStream, fault: &Fault, stop: &AtomicBool) {
     let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
     let Ok(mut writer) = stream.try_clone() else {
         return;
@@ -89,8 +101,9 @@ fn serve(stream: TcpStream, broken: bool, stop: &AtomicBool) {
                 kept.insert(key.to_string(), value.to_string());
                 "OK".to_string()
             }
-            ["GET", key] => match kept.get(*key) {
-                Some(value) if !broken => format!("VALUE {value}"),
+            ["GET", key] => match (kept.get(*key), fault) {
+                (Some(value), Fault::None) => format!("VALUE {value}"),
+                (Some(_), Fault::Garbles(wrong)) => format!("VALUE {wrong}"),
                 _ => "NONE".to_string(),
             },
             ["QUIT"] => {

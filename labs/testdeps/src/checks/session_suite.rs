@@ -1,13 +1,14 @@
 //! `testdeps-session-suite`: the student writes a suite for the key-value line protocol
 //! (`kv_server.rs`) whose tests share one connection: connect, hello, set, get, quit.
 //!
-//! The checker runs the suite twice on the exercise's port: against the right server, where
-//! every test must pass, and against one that forgets what was SET, where `get` must fail,
-//! `quit` must be skipped because of it, and the tests before `get` must still pass.
+//! The checker runs the suite three times on the exercise's port: against the right server,
+//! where every test must pass; against one that forgets what was SET, and against one that
+//! answers a value nobody SET (drawn per run), where `get` must fail, `quit` must be skipped
+//! because of it, and the tests before `get` must still pass.
 
-use lab_core::exercise::{Check, CheckSetup, Checker};
+use lab_core::exercise::{Check, CheckSetup, Checker, Rng};
 
-use super::kv_server::KvServer;
+use super::kv_server::{Fault, KvServer};
 use super::{load_suite, outcomes, said};
 
 pub struct SessionSuiteChecker;
@@ -48,7 +49,7 @@ impl Checker for SessionSuiteChecker {
             format!("{} tests", suite.tests.len()),
         ));
 
-        let right = KvServer::start(address, false)?;
+        let right = KvServer::start(address, Fault::None)?;
         let results = outcomes(&suite, &setup.cancel);
         let connections = right.connections.load(std::sync::atomic::Ordering::Relaxed);
         drop(right);
@@ -75,45 +76,60 @@ impl Checker for SessionSuiteChecker {
             .because("connect once with session = \"main\"; the other tests continue it with session = \"main\" and no connect")
         });
 
-        let broken = KvServer::start(address, true)?;
-        let results = outcomes(&suite, &setup.cancel);
-        drop(broken);
-        let expectations = [
+        let wrong_value = format!(
+            "w{:06x}",
+            setup.probes("session/wrong-value").random::<u32>() & 0xff_ffff
+        );
+        for (fault, server) in [
             (
-                "hello",
-                "passed",
-                "hello still passes against a server that forgets",
+                Fault::Forgets,
+                "a server that forgets what was SET".to_string(),
             ),
             (
-                "set",
-                "passed",
-                "set still passes against a server that forgets",
+                Fault::Garbles(wrong_value.clone()),
+                format!("a server that answers GET with VALUE {wrong_value}"),
             ),
-            (
-                "get",
-                "failed",
-                "get fails against a server that forgets what was SET",
-            ),
-            ("quit", "skipped", "quit is skipped because get failed"),
-        ];
-        let get_failed = results["get"].0 == "failed";
-        for (name, wanted, sentence) in expectations {
-            let (word, outcome) = &results[name];
-            checks.push(if word == wanted {
-                Check::pass(sentence, said(outcome))
-            } else {
-                let hint = match (name, word.as_str()) {
-                    ("get", "passed") => {
-                        "get must expect the value set before: expect_line = \"VALUE …\""
-                    }
-                    ("quit", _) if !get_failed => {
-                        "quit is skipped once get fails here: see the check above"
-                    }
-                    ("quit", _) => "quit must depend on get",
-                    _ => "each test should depend on the one before it",
-                };
-                Check::fail(sentence, wanted, said(outcome)).because(hint)
-            });
+        ] {
+            let broken = KvServer::start(address, fault)?;
+            let results = outcomes(&suite, &setup.cancel);
+            drop(broken);
+            let expectations = [
+                (
+                    "hello",
+                    "passed",
+                    format!("hello still passes against {server}"),
+                ),
+                (
+                    "set",
+                    "passed",
+                    format!("set still passes against {server}"),
+                ),
+                ("get", "failed", format!("get fails against {server}")),
+                (
+                    "quit",
+                    "skipped",
+                    format!("quit is skipped because get failed against {server}"),
+                ),
+            ];
+            let get_failed = results["get"].0 == "failed";
+            for (name, wanted, sentence) in expectations {
+                let (word, outcome) = &results[name];
+                checks.push(if word == wanted {
+                    Check::pass(sentence, said(outcome))
+                } else {
+                    let hint = match (name, word.as_str()) {
+                        ("get", "passed") => {
+                            "get must expect exactly the value set before: expect_line = \"VALUE …\" with the value, not a pattern any value matches"
+                        }
+                        ("quit", _) if !get_failed => {
+                            "quit is skipped once get fails here: see the check above"
+                        }
+                        ("quit", _) => "quit must depend on get",
+                        _ => "each test should depend on the one before it",
+                    };
+                    Check::fail(sentence, wanted, said(outcome)).because(hint)
+                });
+            }
         }
         Ok(checks)
     }
