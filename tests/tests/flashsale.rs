@@ -428,7 +428,7 @@ fn the_filters_exercise_wants_no_oversell_a_fast_p99_and_a_sale_that_still_sells
     // A lottery still lets too many race for the last items.
     let (code, out) = common::check_exercise_with_file(
         exercise,
-        &exercise_file("exercises", exercise, "lottery.txt"),
+        &exercise_file("exercises", exercise, "broken-lottery.txt"),
         "filters.txt",
     );
     assert_eq!(code, 1, "{out}");
