@@ -1020,6 +1020,7 @@ variant_tests! {
     variants_of_flashsale_polite_client => "flashsale-polite-client",
     variants_of_archive_pack_app => "archive-pack-app",
     variants_of_testdeps_fix_suite => "testdeps-fix-suite",
+    variants_of_zmq_broker_worker => "zmq-broker-worker",
     variants_of_testdeps_session_suite => "testdeps-session-suite",
 }
 

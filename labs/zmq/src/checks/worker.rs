@@ -3,18 +3,16 @@
 //! The checker is everything else: the zmq-broker lab's broker (a ROUTER for clients, a DEALER
 //! bound where workers connect), one worker of its own, and REQ clients. The DEALER deals the
 //! requests out in turn, so with two workers the student's gets about half of them. Whatever
-//! the checker's own worker did not answer, the student's did.
+//! the checker's own worker did not answer, the student's did. How many clients send how many
+//! requests is drawn from the run's seed, so a worker that stops after a count is seen.
 
 use std::time::Duration;
 
-use lab_core::exercise::{Check, CheckSetup, Checker};
+use lab_core::exercise::{Check, CheckSetup, Checker, Rng};
 use lab_core::{LabContext, Params, Sampler};
 
 use crate::broker::BrokerLab;
 
-/// Requests the clients send in all.
-const CLIENTS: i64 = 4;
-const REQUESTS_PER_CLIENT: i64 = 25;
 /// The smallest share of the requests the student's worker must answer.
 const FAIR_SHARE: f64 = 0.25;
 
@@ -31,6 +29,12 @@ impl Checker for BrokerWorkerChecker {
 
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
         let backend = setup.endpoint("backend")?;
+        let mut rng = setup.probes("broker-worker");
+        let clients: i64 = rng.random_range(3..=5);
+        let requests_per_client: i64 = rng.random_range(20..=40);
+        setup.note(format!(
+            "{clients} clients send {requests_per_client} requests each through the broker"
+        ));
         let prefix = setup.setting("prefix", "From Server1:");
         let lab = BrokerLab;
         let params = Params::from_pairs(
@@ -40,8 +44,8 @@ impl Checker for BrokerWorkerChecker {
                 ("backend".to_string(), backend.to_string()),
                 ("workers".to_string(), "1".to_string()),
                 ("work".to_string(), "1000".to_string()),
-                ("concurrency".to_string(), CLIENTS.to_string()),
-                ("requests".to_string(), REQUESTS_PER_CLIENT.to_string()),
+                ("concurrency".to_string(), clients.to_string()),
+                ("requests".to_string(), requests_per_client.to_string()),
                 ("reply-prefix".to_string(), prefix.to_string()),
                 ("timeout".to_string(), "3000".to_string()),
                 ("retries".to_string(), "0".to_string()),
@@ -90,18 +94,31 @@ impl Checker for BrokerWorkerChecker {
             other => other,
         };
         bound?;
-        if let Some(how) = setup.program_exited() {
-            checks.push(
-                Check::fail("keeps serving until it is stopped", "a worker that runs until stopped", format!("it {how}"))
-                    .because("see its output above: a worker that binds the broker's port finds it taken (the broker binds, workers connect)"),
-            );
-        }
         let count = |name: &str| context.counter(name).get();
-        let total = (CLIENTS * REQUESTS_PER_CLIENT) as u64;
+        let total = (clients * requests_per_client) as u64;
         let ours = count("worker-1/served");
         let replies = count("replies");
         let wrong = count("wrong replies");
         let theirs = (replies + wrong).saturating_sub(ours);
+        if let Some(how) = setup.program_exited() {
+            // The advice follows what happened: a worker that never answered and failed most
+            // likely could not bind; one that answered some stopped after a count.
+            let why = if theirs == 0 && setup.program_succeeded() == Some(false) {
+                "see its output below: a worker that binds the broker's port finds it taken (the broker binds, workers connect)".to_string()
+            } else {
+                format!(
+                    "it answered {theirs} and stopped: a worker receives and replies in a loop, forever, however many requests come"
+                )
+            };
+            checks.push(
+                Check::fail(
+                    "keeps serving until it is stopped",
+                    "a worker that runs until stopped",
+                    format!("it {how}"),
+                )
+                .because(why),
+            );
+        }
         checks.push(if theirs > 0 {
             Check::pass(
                 "connects to the broker's backend and answers requests",
