@@ -253,7 +253,7 @@ impl ProgramOutput {
 }
 
 /// One finding of a checker.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 pub struct Check {
     /// What was checked, as a sentence about the student's program: "answers every request".
     pub name: String,
