@@ -80,7 +80,7 @@ fn php_clients_get_their_lines_back_from_every_model() {
         .args(["-r", "exit(function_exists('socket_create') ? 0 : 1);"])
         .status()
         .is_ok_and(|status| status.success());
-    for model in lab_sockets::MODELS {
+    for &model in lab_sockets::MODELS {
         let (_server, port) = start_server(model, &[]);
         let output = Command::new("php")
             .args(["-r", PHP_STREAM_CLIENT, "--", &port.to_string()])

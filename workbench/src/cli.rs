@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lab_core::{Lab, ParamKind, Params, Registry};
+use lab_core::{AnyLab, ParamKind, Params, Registry};
 
 /// A lab to run, as the command line asked for it.
 pub struct LabRequest {
-    pub lab: Arc<dyn Lab>,
+    pub lab: Arc<dyn AnyLab>,
     pub params: Params,
     pub headless: bool,
     pub duration: Option<Duration>,
@@ -158,7 +158,7 @@ pub fn unused_by_role(
 }
 
 /// `workbench lab <id> --help`, generated from the schema.
-pub fn lab_help(lab: &dyn Lab) -> String {
+pub fn lab_help(lab: &dyn AnyLab) -> String {
     let info = lab.info();
     let mut text = format!(
         "{} — {}\n{}\n\nUsage: workbench lab {} [flags]\n\nLab flags:\n",

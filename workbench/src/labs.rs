@@ -11,3 +11,124 @@ pub fn registry() -> Registry {
     lab_flashsale::register(&mut registry);
     registry
 }
+
+#[cfg(test)]
+mod tests {
+    //! The whole registry, held to the lab contract: what each lab declares must be what it
+    //! reads, counts and shows.
+
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+
+    use lab_core::{LabEvent, LabRun, Params, RunOptions, Snapshot};
+
+    use super::registry;
+
+    #[test]
+    fn every_lab_reads_exactly_its_schema_at_the_defaults() {
+        for lab in registry().labs() {
+            let info = lab.info();
+            // Parsing also reads the typed parameters: a name the schema lacks, a kind that
+            // does not fit, or a parameter nobody reads is refused here.
+            if let Err(problem) = lab.parse_params(&[]) {
+                panic!("{}: its defaults are refused: {problem}", info.id);
+            }
+            let names: BTreeSet<_> = info.params.iter().map(|spec| spec.name).collect();
+            assert_eq!(
+                names.len(),
+                info.params.len(),
+                "{} declares a parameter twice",
+                info.id
+            );
+        }
+    }
+
+    #[test]
+    fn no_lab_parameter_takes_the_name_of_a_run_flag() {
+        for lab in registry().labs() {
+            let info = lab.info();
+            for spec in &info.params {
+                assert!(
+                    !lab_core::RUN_FLAGS.contains(&spec.name),
+                    "{}: --{} is a run flag of `workbench lab`",
+                    info.id,
+                    spec.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_lab_belongs_to_a_topic_with_a_lesson() {
+        for lab in registry().labs() {
+            let info = lab.info();
+            assert!(
+                crate::course::TOPICS.contains(&info.topic),
+                "{}: topic {} is not one of {:?}",
+                info.id,
+                info.topic,
+                crate::course::TOPICS
+            );
+            assert!(
+                crate::course::TOPICS.contains(&info.lesson),
+                "{}: lesson {} is not a lesson",
+                info.id,
+                info.lesson
+            );
+        }
+    }
+
+    /// Runs one lab at its defaults for about a second; its last snapshot and its report.
+    fn run_for_a_second(lab: std::sync::Arc<dyn lab_core::AnyLab>) -> (Snapshot, lab_core::Report) {
+        let params = Params::defaults(&lab.info().params);
+        let options = RunOptions {
+            duration: Some(Duration::from_secs(1)),
+            ..RunOptions::default()
+        };
+        let run = LabRun::start(lab, params, options);
+        let mut subscription = run.subscribe();
+        let mut last = Snapshot::default();
+        while let Some(event) = subscription.next_blocking() {
+            match event {
+                LabEvent::Snapshot(snapshot) => last = snapshot,
+                LabEvent::Report(report) => return (last, report),
+            }
+        }
+        (last, run.wait())
+    }
+
+    #[test]
+    fn every_lab_runs_headless_for_a_second_and_charts_what_it_counts() {
+        for lab in registry().labs() {
+            let id = lab.info().id;
+            let (snapshot, report) = run_for_a_second(lab.clone());
+            assert_eq!(report.lab, id);
+            for broken in ["crashed", "reads its parameters wrongly"] {
+                assert!(!report.verdict.contains(broken), "{id}: {}", report.verdict);
+            }
+            assert!(report.t < 30.0, "{id} took {} s to stop", report.t);
+            assert!(
+                !snapshot.counters.is_empty() || !snapshot.gauges.is_empty(),
+                "{id} counted nothing in a second"
+            );
+            for charted in &snapshot.hints.charts {
+                assert!(
+                    snapshot.counters.contains_key(charted)
+                        || snapshot.gauges.contains_key(charted),
+                    "{id} charts {charted}, which it never counts (counters: {:?})",
+                    snapshot.counters.keys().collect::<Vec<_>>()
+                );
+            }
+            for (table, column) in &snapshot.hints.bars {
+                let Some(view) = snapshot.tables.get(table) else {
+                    panic!("{id} draws bars of table {table}, which it never declares");
+                };
+                assert!(
+                    view.columns.contains(column),
+                    "{id}: bars of {table} by {column}, not one of {:?}",
+                    view.columns
+                );
+            }
+        }
+    }
+}

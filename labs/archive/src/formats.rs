@@ -11,8 +11,9 @@ use crate::phar::{self, Phar, PharOptions};
 use crate::{Archive, Entry, EntryKind, PharParts};
 
 /// The formats the tool reads and writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Format {
+    #[default]
     Phar,
     Zip,
     Tar,

@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use lab_core::{Cell, Lab, LabContext, LabInfo, ParamKind, ParamSpec, Params, Verdict};
+use lab_core::{
+    Cell, FromParams, Lab, LabContext, LabInfo, ParamKind, ParamReader, ParamSpec, ParamValue,
+    Value, Verdict,
+};
 
 use crate::Entry;
 use crate::formats::Format;
@@ -17,7 +20,47 @@ use crate::tool::{self, PackOptions};
 
 pub struct ArchiveLab;
 
+/// `archive`'s parameters, typed. An empty `dir` means the generated application.
+pub struct ArchiveParams {
+    pub dir: PathBuf,
+    pub files: usize,
+    pub format: Format,
+    pub compression: Compression,
+    pub signature: SignatureKind,
+    pub rounds: u64,
+}
+
+impl FromParams for ArchiveParams {
+    fn from_params(reader: &mut ParamReader<'_>) -> ArchiveParams {
+        ArchiveParams {
+            dir: reader.get("dir"),
+            files: reader.get("files"),
+            format: reader.get("format"),
+            compression: reader.get("compress"),
+            signature: reader.get("sign"),
+            rounds: reader.get("rounds"),
+        }
+    }
+}
+
+/// The tool's own names for formats, compressions and hashes are the schema's choices.
+macro_rules! parsed_by_the_tool {
+    ($($kind:ty),*) => {$(
+        impl ParamValue for $kind {
+            fn from_value(value: &Value) -> Option<$kind> {
+                match value {
+                    Value::Text(word) => <$kind>::parse(word).ok(),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+parsed_by_the_tool!(Format, Compression, SignatureKind);
+
 impl Lab for ArchiveLab {
+    type Params = ArchiveParams;
+
     fn info(&self) -> LabInfo {
         LabInfo {
             id: "archive",
@@ -84,37 +127,36 @@ impl Lab for ArchiveLab {
         }
     }
 
-    fn validate(&self, params: &Params) -> Result<(), String> {
-        let dir = params.text("dir");
-        if !dir.is_empty() && !Path::new(dir).is_dir() {
-            return Err(format!("--dir {dir}: no such directory"));
+    fn validate(&self, params: &ArchiveParams) -> Result<(), String> {
+        let dir = &params.dir;
+        if !dir.as_os_str().is_empty() && !dir.is_dir() {
+            return Err(format!("--dir {}: no such directory", dir.display()));
         }
         Ok(())
     }
 
-    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+    fn run(&self, params: &ArchiveParams, context: &LabContext) -> anyhow::Result<Verdict> {
         let scratch = tempfile::Builder::new()
             .prefix("workbench-archive-")
             .tempdir()?;
-        let source = match params.text("dir") {
-            "" => {
-                let generated = scratch.path().join("app");
-                let files = params.integer("files") as usize;
-                context.info(format!("generating a PHP application of {files} files"));
-                sample_application(&generated, files)?;
-                generated
-            }
-            dir => PathBuf::from(dir),
+        let source = if params.dir.as_os_str().is_empty() {
+            let generated = scratch.path().join("app");
+            let files = params.files;
+            context.info(format!("generating a PHP application of {files} files"));
+            sample_application(&generated, files)?;
+            generated
+        } else {
+            params.dir.clone()
         };
-        let format = Format::parse(params.text("format")).map_err(anyhow::Error::msg)?;
+        let format = params.format;
         let options = PackOptions {
             format,
-            compression: Compression::parse(params.text("compress")).map_err(anyhow::Error::msg)?,
-            signature: Some(SignatureKind::parse(params.text("sign")).map_err(anyhow::Error::msg)?),
+            compression: params.compression,
+            signature: Some(params.signature),
             ..PackOptions::default()
         };
         declare_dashboard(context);
-        let rounds = params.integer("rounds") as u64;
+        let rounds = params.rounds;
         let mut round = 0;
         let mut mismatches = 0;
         while (rounds == 0 || round < rounds) && !context.is_cancelled() {
@@ -138,6 +180,15 @@ impl Lab for ArchiveLab {
 }
 
 fn declare_dashboard(context: &LabContext) {
+    // Counted from the start, so the chart and table have them before the first unpacking.
+    for name in [
+        "files packed",
+        "bytes packed",
+        "files unpacked",
+        "bytes unpacked",
+    ] {
+        context.counter(name);
+    }
     context.chart(&["files packed", "files unpacked"]);
     context.set_table(
         "speed",

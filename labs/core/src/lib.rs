@@ -29,7 +29,10 @@ pub use exercise::Checker;
 pub use context::{
     CancelToken, Cell, Counter, Gauge, Hints, Histogram, LabContext, Level, LogEvent, Recorder,
 };
-pub use params::{ParamError, ParamKind, ParamSpec, Params, Value};
+pub use params::{
+    Choice, FromParams, ParamError, ParamKind, ParamReader, ParamSpec, ParamValue, Params, Value,
+    read_params,
+};
 pub use run::{LabRun, RunOptions, Subscription};
 pub use sampler::Sampler;
 pub use snapshot::{
@@ -52,33 +55,85 @@ pub struct LabInfo {
 }
 
 /// A lab: real work, reported through the context.
+///
+/// Its parameters come as one typed struct ([`FromParams`]), built once from the values the
+/// schema in [`LabInfo::params`] accepted; the schema still drives the command line, the
+/// terminal form and the web form.
 pub trait Lab: Send + Sync + 'static {
+    /// The lab's parameters, typed: numbers, paths, and roles and choices as enums.
+    type Params: FromParams;
+
     fn info(&self) -> LabInfo;
 
     /// Checks parameter combinations the schema alone cannot (endpoints, files, ...). The
     /// error is shown to the user as one line before anything starts.
-    fn validate(&self, _params: &Params) -> Result<(), String> {
+    fn validate(&self, _params: &Self::Params) -> Result<(), String> {
         Ok(())
     }
 
+    /// Does the lab's work until it is done or `context` is cancelled. Blocking.
+    fn run(&self, params: &Self::Params, context: &LabContext) -> anyhow::Result<Verdict>;
+}
+
+/// Any lab, its parameters as schema values: what the registry, the runner and the front ends
+/// hold. Every [`Lab`] is one.
+pub trait AnyLab: Send + Sync + 'static {
+    fn info(&self) -> LabInfo;
+
     /// Parses flags as typed (`("rate", "1000")`) and runs the lab's own checks; the error is
     /// one line for the user.
+    fn parse_params(&self, pairs: &[(String, String)]) -> Result<Params, String>;
+
+    /// Checks values that came another way (the browser's JSON) as `parse_params` does.
+    fn validate(&self, params: &Params) -> Result<(), String>;
+
+    /// Reads `params` into the lab's typed parameters and runs it. Blocking.
+    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict>;
+}
+
+impl<L: Lab> AnyLab for L {
+    fn info(&self) -> LabInfo {
+        Lab::info(self)
+    }
+
     fn parse_params(&self, pairs: &[(String, String)]) -> Result<Params, String> {
-        let info = self.info();
+        let info = Lab::info(self);
         let params =
             Params::from_pairs(info.id, &info.params, pairs).map_err(|error| error.to_string())?;
-        self.validate(&params)?;
+        AnyLab::validate(self, &params)?;
         Ok(params)
     }
 
-    /// Does the lab's work until it is done or `context` is cancelled. Blocking.
-    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict>;
+    fn validate(&self, params: &Params) -> Result<(), String> {
+        let info = Lab::info(self);
+        let typed: L::Params = read_params(info.id, &info.params, params)?;
+        Lab::validate(self, &typed)
+    }
+
+    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+        let info = Lab::info(self);
+        let typed: L::Params =
+            read_params(info.id, &info.params, params).map_err(anyhow::Error::msg)?;
+        Lab::run(self, &typed, context)
+    }
+}
+
+/// The flags `workbench lab <id>` keeps for itself: no lab parameter may take one of these
+/// names ([`Registry::add`] refuses such a lab).
+pub const RUN_FLAGS: [&str; 4] = ["headless", "duration", "record", "help"];
+
+/// A lab's typed parameters at their defaults, for checkers and tests that set a few fields
+/// themselves. A lab whose reading is wrong fails the registry-wide test, so this does not.
+pub fn default_params<L: Lab>(lab: &L) -> L::Params {
+    let info = lab.info();
+    read_params(info.id, &info.params, &Params::defaults(&info.params))
+        .unwrap_or_else(|mistake| panic!("{mistake}"))
 }
 
 /// Every lab the workbench knows, in the order they are listed.
 #[derive(Clone, Default)]
 pub struct Registry {
-    labs: Vec<Arc<dyn Lab>>,
+    labs: Vec<Arc<dyn AnyLab>>,
     checkers: Vec<Arc<dyn Checker>>,
 }
 
@@ -87,15 +142,34 @@ impl Registry {
         Registry::default()
     }
 
-    pub fn add(&mut self, lab: impl Lab) {
+    /// Adds a lab. A lab with a parameter named like a run flag, or declaring one twice, is a
+    /// mistake in its schema and is refused at once.
+    pub fn add(&mut self, lab: impl AnyLab) {
+        let info = lab.info();
+        for (index, spec) in info.params.iter().enumerate() {
+            assert!(
+                !RUN_FLAGS.contains(&spec.name),
+                "lab {}: --{} is a run flag of `workbench lab`",
+                info.id,
+                spec.name
+            );
+            assert!(
+                info.params[..index]
+                    .iter()
+                    .all(|earlier| earlier.name != spec.name),
+                "lab {}: --{} is declared twice",
+                info.id,
+                spec.name
+            );
+        }
         self.labs.push(Arc::new(lab));
     }
 
-    pub fn labs(&self) -> &[Arc<dyn Lab>] {
+    pub fn labs(&self) -> &[Arc<dyn AnyLab>] {
         &self.labs
     }
 
-    pub fn find(&self, id: &str) -> Option<Arc<dyn Lab>> {
+    pub fn find(&self, id: &str) -> Option<Arc<dyn AnyLab>> {
         self.labs.iter().find(|lab| lab.info().id == id).cloned()
     }
 
@@ -118,5 +192,53 @@ impl Registry {
 
     pub fn checker_ids(&self) -> Vec<&'static str> {
         self.checkers.iter().map(|checker| checker.id()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lab whose parameter takes the name of a run flag.
+    struct Clashing;
+
+    struct Seconds;
+
+    impl FromParams for Seconds {
+        fn from_params(reader: &mut ParamReader<'_>) -> Seconds {
+            let _: f64 = reader.get("duration");
+            Seconds
+        }
+    }
+
+    impl Lab for Clashing {
+        type Params = Seconds;
+
+        fn info(&self) -> LabInfo {
+            LabInfo {
+                id: "clashing",
+                topic: "test",
+                title: "Clashing",
+                summary: "takes --duration for itself",
+                lesson: "test",
+                params: vec![ParamSpec {
+                    name: "duration",
+                    kind: ParamKind::Float { min: 0.0, max: 1.0 },
+                    default: "0",
+                    help: "how long",
+                    roles: &[],
+                }],
+            }
+        }
+
+        fn run(&self, _: &Seconds, _: &LabContext) -> anyhow::Result<Verdict> {
+            Ok(Verdict::pass("ran"))
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "lab clashing: --duration is a run flag")]
+    fn a_lab_parameter_named_like_a_run_flag_is_refused() {
+        Registry::new().add(Clashing);
     }
 }

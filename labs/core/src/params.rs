@@ -297,6 +297,230 @@ impl Params {
     }
 }
 
+/// A Rust type a parameter's value can be read into (see [`ParamReader`]). The default is what
+/// a field gets when the lab's reading is wrong (a name its schema lacks, a kind that does not
+/// fit); the reader says so, and the registry-wide test fails on it.
+pub trait ParamValue: Sized + Default {
+    fn from_value(value: &Value) -> Option<Self>;
+}
+
+impl ParamValue for i64 {
+    fn from_value(value: &Value) -> Option<i64> {
+        match value {
+            Value::Integer(number) => Some(*number),
+            _ => None,
+        }
+    }
+}
+
+/// Whole numbers read as narrower or unsigned types (the schema's `min`/`max` keep them in
+/// range; a value outside the type is a reading mistake).
+macro_rules! whole_number_param {
+    ($($unsigned:ty),*) => {$(
+        impl ParamValue for $unsigned {
+            fn from_value(value: &Value) -> Option<$unsigned> {
+                match value {
+                    Value::Integer(number) => <$unsigned>::try_from(*number).ok(),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+whole_number_param!(u64, u32, u16, usize, i32);
+
+/// A number of seconds (a [`ParamKind::Float`] or [`ParamKind::Integer`] the schema keeps at
+/// zero or above) read as a duration.
+impl ParamValue for std::time::Duration {
+    fn from_value(value: &Value) -> Option<std::time::Duration> {
+        std::time::Duration::try_from_secs_f64(f64::from_value(value)?).ok()
+    }
+}
+
+impl ParamValue for f64 {
+    fn from_value(value: &Value) -> Option<f64> {
+        match value {
+            Value::Float(number) => Some(*number),
+            Value::Integer(number) => Some(*number as f64),
+            _ => None,
+        }
+    }
+}
+
+impl ParamValue for bool {
+    fn from_value(value: &Value) -> Option<bool> {
+        match value {
+            Value::Bool(flag) => Some(*flag),
+            _ => None,
+        }
+    }
+}
+
+impl ParamValue for String {
+    fn from_value(value: &Value) -> Option<String> {
+        match value {
+            Value::Text(text) => Some(text.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl ParamValue for std::path::PathBuf {
+    fn from_value(value: &Value) -> Option<std::path::PathBuf> {
+        String::from_value(value).map(std::path::PathBuf::from)
+    }
+}
+
+impl ParamValue for Vec<String> {
+    fn from_value(value: &Value) -> Option<Vec<String>> {
+        match value {
+            Value::List(items) => Some(items.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// An enum whose variants are the words of a [`ParamKind::Choice`]. Derive it with strum:
+///
+/// ```ignore
+/// #[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::VariantNames, strum::IntoStaticStr)]
+/// #[strum(serialize_all = "kebab-case")]
+/// pub enum Role { Both, Publisher, Subscriber }
+/// // in the schema: ParamKind::Choice { choices: Role::VARIANTS }
+/// ```
+///
+/// The schema takes its words from the enum, so the two cannot drift apart, and a lab matches
+/// on the enum: a misspelt role no longer falls through to `_`.
+pub trait Choice: Sized + Copy + std::str::FromStr + strum::VariantNames + 'static {
+    /// The word for this choice, as typed on the command line.
+    fn word(self) -> &'static str;
+}
+
+impl<T> Choice for T
+where
+    T: Copy + std::str::FromStr + strum::VariantNames + Into<&'static str> + 'static,
+{
+    fn word(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// Builds a lab's typed parameters from the values of one run, once, before it starts.
+pub trait FromParams: Sized + Send + Sync + 'static {
+    fn from_params(reader: &mut ParamReader<'_>) -> Self;
+}
+
+/// Reads a run's [`Params`] into typed fields and keeps score: a name the schema lacks, a value
+/// of another kind, and schema parameters nobody read are all reported by [`ParamReader::finish`]
+/// (the registry-wide test reads every lab's defaults this way).
+pub struct ParamReader<'a> {
+    lab: &'a str,
+    schema: &'a [ParamSpec],
+    params: &'a Params,
+    read: Vec<&'static str>,
+    mistakes: Vec<String>,
+}
+
+impl<'a> ParamReader<'a> {
+    pub fn new(lab: &'a str, schema: &'a [ParamSpec], params: &'a Params) -> ParamReader<'a> {
+        ParamReader {
+            lab,
+            schema,
+            params,
+            read: Vec::new(),
+            mistakes: Vec::new(),
+        }
+    }
+
+    fn value(&mut self, name: &str) -> Option<&'a Value> {
+        let Some(spec) = self.schema.iter().find(|spec| spec.name == name) else {
+            self.mistakes
+                .push(format!("reads --{name}, which its schema lacks"));
+            return None;
+        };
+        self.read.push(spec.name);
+        let value = self.params.get(name);
+        if value.is_none() {
+            self.mistakes.push(format!("--{name} has no value"));
+        }
+        value
+    }
+
+    /// The value of `name`, as the field's type.
+    pub fn get<T: ParamValue>(&mut self, name: &str) -> T {
+        let Some(value) = self.value(name) else {
+            return T::default();
+        };
+        T::from_value(value).unwrap_or_else(|| {
+            self.mistakes.push(format!(
+                "reads --{name} as {}, but its value is {value:?}",
+                std::any::type_name::<T>()
+            ));
+            T::default()
+        })
+    }
+
+    /// The value of a [`ParamKind::Choice`] parameter, as its enum.
+    pub fn choice<T: Choice>(&mut self, name: &str) -> T {
+        let fallback = || {
+            T::VARIANTS
+                .first()
+                .and_then(|word| word.parse().ok())
+                .expect("a choice enum has at least one variant")
+        };
+        let Some(value) = self.value(name) else {
+            return fallback();
+        };
+        match value {
+            Value::Text(word) => word.parse().unwrap_or_else(|_| {
+                self.mistakes.push(format!(
+                    "reads --{name} as one of {}, but its value is '{word}'",
+                    T::VARIANTS.join(", ")
+                ));
+                fallback()
+            }),
+            other => {
+                self.mistakes.push(format!(
+                    "reads --{name} as a choice, but its value is {other:?}"
+                ));
+                fallback()
+            }
+        }
+    }
+
+    /// Every mistake the reading made, in one line, or nothing. Parameters the schema has but
+    /// nobody read are mistakes too: a knob that does nothing.
+    pub fn finish(self) -> Result<(), String> {
+        let mut mistakes = self.mistakes;
+        for spec in self.schema {
+            if !self.read.contains(&spec.name) {
+                mistakes.push(format!("never reads --{}", spec.name));
+            }
+        }
+        if mistakes.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "lab {} reads its parameters wrongly: {}",
+                self.lab,
+                mistakes.join("; ")
+            ))
+        }
+    }
+}
+
+/// Reads `params` into the lab's typed parameters, or says how the lab's reading is wrong.
+pub fn read_params<T: FromParams>(
+    lab: &str,
+    schema: &[ParamSpec],
+    params: &Params,
+) -> Result<T, String> {
+    let mut reader = ParamReader::new(lab, schema, params);
+    let typed = T::from_params(&mut reader);
+    reader.finish()?;
+    Ok(typed)
+}
+
 fn find_spec<'a>(
     lab: &str,
     schema: &'a [ParamSpec],
@@ -426,6 +650,74 @@ mod tests {
         assert_eq!(params.float("ratio"), 0.25);
         let bad = serde_json::json!({"ratio": 3});
         assert!(Params::from_json("demo", &schema(), bad.as_object().unwrap()).is_err());
+    }
+
+    #[derive(
+        Clone, Copy, Debug, PartialEq, strum::EnumString, strum::VariantNames, strum::IntoStaticStr,
+    )]
+    #[strum(serialize_all = "kebab-case")]
+    enum Role {
+        Both,
+        Publisher,
+    }
+
+    struct Demo {
+        rate: u64,
+        role: Role,
+        topics: Vec<String>,
+        ratio: f64,
+    }
+
+    impl FromParams for Demo {
+        fn from_params(reader: &mut ParamReader<'_>) -> Demo {
+            Demo {
+                rate: reader.get("rate"),
+                role: reader.choice("role"),
+                topics: reader.get("topics"),
+                ratio: reader.get("ratio"),
+            }
+        }
+    }
+
+    #[test]
+    fn typed_parameters_are_read_once_with_choices_as_enums() {
+        let params =
+            Params::from_pairs("demo", &schema(), &pairs(&[("role", "publisher")])).unwrap();
+        let demo: Demo = read_params("demo", &schema(), &params).unwrap();
+        assert_eq!(demo.rate, 10);
+        assert_eq!(demo.role, Role::Publisher);
+        assert_eq!(demo.role.word(), "publisher");
+        assert_eq!(demo.topics, ["A", "B"]);
+        assert_eq!(demo.ratio, 0.5);
+    }
+
+    struct Careless;
+
+    impl FromParams for Careless {
+        fn from_params(reader: &mut ParamReader<'_>) -> Careless {
+            let _: u64 = reader.get("rat");
+            let _: bool = reader.get("rate");
+            let _: Role = reader.choice("topics");
+            Careless
+        }
+    }
+
+    #[test]
+    fn a_misspelt_name_a_wrong_kind_and_an_unread_knob_are_each_named() {
+        let params = Params::defaults(&schema());
+        let Err(error) = read_params::<Careless>("demo", &schema(), &params) else {
+            panic!("careless reading must be refused");
+        };
+        for part in [
+            "reads --rat, which its schema lacks",
+            "reads --rate as bool",
+            "reads --topics as a choice",
+            "never reads --role",
+            "never reads --ratio",
+        ] {
+            assert!(error.contains(part), "{part:?} missing from: {error}");
+        }
+        assert!(!error.contains("never reads --rate"), "{error}");
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::context::{CancelToken, LabContext, lock};
 use crate::params::Params;
 use crate::sampler::Sampler;
 use crate::snapshot::{LabEvent, Report, Snapshot, Verdict};
-use crate::{Lab, LabInfo};
+use crate::{AnyLab, LabInfo};
 
 /// How a run is started.
 #[derive(Clone, Debug)]
@@ -76,7 +76,7 @@ impl RunShared {
 
 impl LabRun {
     /// Starts `lab` on its own thread with a sampler beside it.
-    pub fn start(lab: Arc<dyn Lab>, params: Params, options: RunOptions) -> LabRun {
+    pub fn start(lab: Arc<dyn AnyLab>, params: Params, options: RunOptions) -> LabRun {
         let context = LabContext::new();
         let (sender, _) = broadcast::channel(1024);
         let shared = Arc::new(RunShared {
@@ -166,11 +166,11 @@ impl LabRun {
     /// `limit`, to its end; returns the report and the last snapshot (its tables and graphs as
     /// the run left them). For tests and benchmarks; a bad flag is the parser's one-line error.
     pub fn to_end(
-        lab: impl Lab,
+        lab: impl AnyLab,
         flags: &[(&str, &str)],
         limit: Duration,
     ) -> Result<(Report, Snapshot), String> {
-        let lab: Arc<dyn Lab> = Arc::new(lab);
+        let lab: Arc<dyn AnyLab> = Arc::new(lab);
         let pairs: Vec<(String, String)> = flags
             .iter()
             .map(|(name, value)| (name.to_string(), value.to_string()))
@@ -339,12 +339,23 @@ impl Subscription {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::{ParamKind, ParamSpec};
+    use crate::Lab;
+    use crate::params::{FromParams, ParamKind, ParamReader, ParamSpec};
 
     /// Counts to `--count`, one step per millisecond, then passes.
     struct Counting;
 
+    struct Count(u64);
+
+    impl FromParams for Count {
+        fn from_params(reader: &mut ParamReader<'_>) -> Count {
+            Count(reader.get("count"))
+        }
+    }
+
     impl Lab for Counting {
+        type Params = Count;
+
         fn info(&self) -> LabInfo {
             LabInfo {
                 id: "counting",
@@ -365,15 +376,15 @@ mod tests {
             }
         }
 
-        fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+        fn run(&self, &Count(count): &Count, context: &LabContext) -> anyhow::Result<Verdict> {
             let steps = context.counter("steps");
-            for _ in 0..params.integer("count") {
+            for _ in 0..count {
                 if !context.sleep(Duration::from_millis(1)) {
                     return Ok(Verdict::pass("stopped early"));
                 }
                 steps.increment();
             }
-            if params.integer("count") == 13 {
+            if count == 13 {
                 panic!("unlucky");
             }
             Ok(Verdict::pass("counted"))
@@ -381,7 +392,7 @@ mod tests {
     }
 
     fn start(count: &str, options: RunOptions) -> LabRun {
-        let lab: Arc<dyn Lab> = Arc::new(Counting);
+        let lab: Arc<dyn AnyLab> = Arc::new(Counting);
         let params = Params::from_pairs(
             "counting",
             &lab.info().params,

@@ -4,7 +4,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lab_core::{Cell, Lab, LabContext, LabInfo, ParamKind, ParamSpec, Params, Verdict};
+use lab_core::{
+    Cell, FromParams, Lab, LabContext, LabInfo, ParamKind, ParamReader, ParamSpec, Verdict,
+};
+use strum::VariantNames;
 
 use crate::sale::{self, Arrival, Connections, Sale};
 use crate::store::{self, Synchronous};
@@ -12,7 +15,55 @@ use crate::strategy::Strategy;
 
 pub struct FlashSaleLab;
 
+/// `flash-sale`'s parameters, typed. Empty texts are flags not given (`--db`, `--serve`, ...).
+pub struct FlashSaleParams {
+    pub strategy: Strategy,
+    pub compare: bool,
+    pub filters: Vec<String>,
+    pub plot: String,
+    pub users: u64,
+    pub workers: usize,
+    pub stock: u32,
+    pub products: u32,
+    /// The client round trip each purchase waits for (`--rtt`, in milliseconds).
+    pub rtt: Duration,
+    pub arrival: Arrival,
+    pub spread: Duration,
+    pub bots: u64,
+    pub connections: Connections,
+    pub synchronous: Synchronous,
+    pub serve: String,
+    pub db: String,
+    pub check_db: String,
+}
+
+impl FromParams for FlashSaleParams {
+    fn from_params(reader: &mut ParamReader<'_>) -> FlashSaleParams {
+        FlashSaleParams {
+            strategy: reader.choice("strategy"),
+            compare: reader.get("compare"),
+            filters: reader.get("filters"),
+            plot: reader.get("plot"),
+            users: reader.get("users"),
+            workers: reader.get("workers"),
+            stock: reader.get("stock"),
+            products: reader.get("products"),
+            rtt: Duration::from_secs_f64(reader.get::<f64>("rtt") / 1000.0),
+            arrival: reader.choice("arrival"),
+            spread: reader.get("spread"),
+            bots: reader.get("bots"),
+            connections: reader.choice("conn"),
+            synchronous: reader.choice("synchronous"),
+            serve: reader.get("serve"),
+            db: reader.get("db"),
+            check_db: reader.get("check-db"),
+        }
+    }
+}
+
 impl Lab for FlashSaleLab {
+    type Params = FlashSaleParams;
+
     fn info(&self) -> LabInfo {
         LabInfo {
             id: "flash-sale",
@@ -24,7 +75,7 @@ impl Lab for FlashSaleLab {
                 ParamSpec {
                     name: "strategy",
                     kind: ParamKind::Choice {
-                        choices: &Strategy::NAMES,
+                        choices: Strategy::VARIANTS,
                     },
                     default: "guarded",
                     help: "naive (read, wait, write: oversells), transaction (lock held across the round trip), guarded (one guarded UPDATE), queue (one writer, group commits)",
@@ -101,7 +152,7 @@ impl Lab for FlashSaleLab {
                 ParamSpec {
                     name: "arrival",
                     kind: ParamKind::Choice {
-                        choices: &["burst", "ramp", "steady"],
+                        choices: Arrival::VARIANTS,
                     },
                     default: "burst",
                     help: "burst: everyone at once; ramp: faster and faster; steady: evenly, over --spread",
@@ -127,7 +178,7 @@ impl Lab for FlashSaleLab {
                 ParamSpec {
                     name: "conn",
                     kind: ParamKind::Choice {
-                        choices: &["pool", "per-request"],
+                        choices: Connections::VARIANTS,
                     },
                     default: "pool",
                     help: "pool: a connection per worker; per-request: a new connection for every purchase",
@@ -136,7 +187,7 @@ impl Lab for FlashSaleLab {
                 ParamSpec {
                     name: "synchronous",
                     kind: ParamKind::Choice {
-                        choices: &["normal", "full"],
+                        choices: Synchronous::VARIANTS,
                     },
                     default: "normal",
                     help: "normal: a commit survives a crash of the program; full: an fsync per commit",
@@ -167,73 +218,58 @@ impl Lab for FlashSaleLab {
         }
     }
 
-    fn validate(&self, params: &Params) -> Result<(), String> {
-        if !params.text("plot").is_empty() && !params.flag("compare") {
+    fn validate(&self, params: &FlashSaleParams) -> Result<(), String> {
+        if !params.plot.is_empty() && !params.compare {
             return Err("--plot draws the comparison: add --compare".to_string());
         }
-        for flag in ["db", "check-db"] {
-            let file = params.text(flag);
+        for (file, flag) in [(&params.db, "db"), (&params.check_db, "check-db")] {
             if !file.is_empty() {
                 crate::store::claim(std::path::Path::new(file), &format!("--{flag}"))?;
             }
         }
-        crate::filters::parse_all(params.list("filters"), params.integer("products") as u32)
+        crate::filters::parse_all(&params.filters, params.products)
             .map(|_| ())
             .map_err(|error| format!("--filters: {error}"))
     }
 
-    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
-        let audited = params.text("check-db");
-        if !audited.is_empty() {
-            return check_db(audited, context);
+    fn run(&self, params: &FlashSaleParams, context: &LabContext) -> anyhow::Result<Verdict> {
+        if !params.check_db.is_empty() {
+            return check_db(&params.check_db, context);
         }
         let scratch = tempfile::Builder::new()
             .prefix("workbench-flash-sale-")
             .tempdir()?;
-        let database = match params.text("db") {
+        let database = match params.db.as_str() {
             "" => scratch.path().join("sale.db"),
             file => PathBuf::from(file),
         };
         let sale = Sale {
             lottery_seed: 0,
             database,
-            strategy: Strategy::parse(params.text("strategy")).unwrap_or(Strategy::Guarded),
-            users: params.integer("users") as u64,
-            workers: params.integer("workers") as usize,
-            stock: params.integer("stock") as u32,
-            products: params.integer("products") as u32,
-            rtt: Duration::from_secs_f64(params.float("rtt") / 1000.0),
-            arrival: match params.text("arrival") {
-                "ramp" => Arrival::Ramp,
-                "steady" => Arrival::Steady,
-                _ => Arrival::Burst,
-            },
-            spread: Duration::from_secs_f64(params.float("spread")),
-            bots: params.integer("bots") as u64,
-            connections: if params.text("conn") == "per-request" {
-                Connections::PerRequest
-            } else {
-                Connections::Pool
-            },
-            synchronous: if params.text("synchronous") == "full" {
-                Synchronous::Full
-            } else {
-                Synchronous::Normal
-            },
+            strategy: params.strategy,
+            users: params.users,
+            workers: params.workers,
+            stock: params.stock,
+            products: params.products,
+            rtt: params.rtt,
+            arrival: params.arrival,
+            spread: params.spread,
+            bots: params.bots,
+            connections: params.connections,
+            synchronous: params.synchronous,
             filters: params
-                .list("filters")
+                .filters
                 .iter()
                 .filter(|filter| !filter.trim().is_empty())
                 .cloned()
                 .collect(),
         };
         context.chart(&["offered", "orders", "sold out", "busy retries"]);
-        if params.flag("compare") {
-            return compare(&sale, params.text("plot"), context);
+        if params.compare {
+            return compare(&sale, &params.plot, context);
         }
-        let address = params.text("serve");
-        if !address.is_empty() {
-            return serve_sale(&sale, address, context);
+        if !params.serve.is_empty() {
+            return serve_sale(&sale, &params.serve, context);
         }
         context.info(format!(
             "{} buyers, {} workers, {} × {} items, strategy {}",

@@ -16,7 +16,10 @@ use crate::filters::{self, Buyer, Filter, Refusal, SaleState};
 use crate::store::{self, Synchronous};
 use crate::strategy::{self, Bought, Strategy, Trip};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::VariantNames, strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Arrival {
     /// Everyone at the first moment.
     Burst,
@@ -27,7 +30,10 @@ pub enum Arrival {
 }
 
 /// Where each worker's connection comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::VariantNames, strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Connections {
     /// One per worker, opened once.
     Pool,

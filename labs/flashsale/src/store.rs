@@ -91,7 +91,10 @@ pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
 
 /// How durable a commit is: `normal` (WAL: survives a crash of the program) or `full` (also a
 /// power cut, with an fsync per commit).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::VariantNames, strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Synchronous {
     Normal,
     Full,

@@ -23,7 +23,10 @@ use std::time::{Duration, Instant};
 use lab_core::{CancelToken, Counter, Gauge};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::VariantNames, strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Strategy {
     Naive,
     Transaction,
@@ -38,21 +41,9 @@ impl Strategy {
         Strategy::Guarded,
         Strategy::Queue,
     ];
-    pub const NAMES: [&'static str; 4] = ["naive", "transaction", "guarded", "queue"];
-
-    pub fn parse(name: &str) -> Option<Strategy> {
-        Strategy::ALL
-            .into_iter()
-            .find(|strategy| strategy.name() == name)
-    }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Strategy::Naive => "naive",
-            Strategy::Transaction => "transaction",
-            Strategy::Guarded => "guarded",
-            Strategy::Queue => "queue",
-        }
+        self.into()
     }
 }
 

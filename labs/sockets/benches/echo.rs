@@ -105,7 +105,8 @@ fn model(model: &'static str, load: &Load) -> client::Outcome {
     let log = |_: Level, _: String| {};
     let service = Service::new(listener, rules, tally, &stop, &log);
     std::thread::scope(|scope| {
-        let serving = scope.spawn(|| lab_sockets::serve(model, &service));
+        let serving =
+            scope.spawn(|| lab_sockets::serve(model.parse().expect("a model name"), &service));
         let outcome = crowd(address, load);
         stop.cancel();
         serving.join().unwrap().unwrap();

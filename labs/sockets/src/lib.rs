@@ -35,15 +35,51 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lab_core::{
-    Cell, Lab, LabContext, LabInfo, Level, ParamKind, ParamSpec, Params, Registry, Verdict,
+    Cell, FromParams, Lab, LabContext, LabInfo, Level, ParamKind, ParamReader, ParamSpec, Registry,
+    Verdict,
 };
+use strum::VariantNames;
 
 use client::{Load, Outcome};
 use server::{Rules, Service};
 use tally::{Publisher, SharedTally};
 
-/// Every model, in the order the comparison runs them.
-pub const MODELS: [&str; 6] = ["blocking", "select", "epoll", "tokio", "threads", "fork"];
+/// How the server waits for many clients: one file each.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    strum::EnumString,
+    strum::VariantNames,
+    strum::IntoStaticStr,
+    strum::Display,
+)]
+#[strum(serialize_all = "kebab-case")]
+pub enum Model {
+    Blocking,
+    Select,
+    Epoll,
+    Tokio,
+    Threads,
+    Fork,
+}
+
+impl Model {
+    /// Every model, in the order the comparison runs them.
+    pub const ALL: [Model; 6] = [
+        Model::Blocking,
+        Model::Select,
+        Model::Epoll,
+        Model::Tokio,
+        Model::Threads,
+        Model::Fork,
+    ];
+}
+
+/// Every model's name, in the order the comparison runs them.
+pub const MODELS: &[&str] = Model::VARIANTS;
 
 /// Adds this crate's lab and exercise checkers to the registry.
 pub fn register(registry: &mut Registry) {
@@ -54,15 +90,67 @@ pub fn register(registry: &mut Registry) {
 }
 
 /// Runs `model` on `service` until its stop token is cancelled.
-pub fn serve(model: &str, service: &Service) -> anyhow::Result<()> {
+pub fn serve(model: Model, service: &Service) -> anyhow::Result<()> {
     match model {
-        "blocking" => blocking::serve(service),
-        "select" => select::serve(service),
-        "epoll" => epoll::serve(service),
-        "tokio" => tokio_tasks::serve(service),
-        "threads" => threads::serve(service),
-        "fork" => fork::serve(service),
-        other => anyhow::bail!("unknown model '{other}': use one of {}", MODELS.join(", ")),
+        Model::Blocking => blocking::serve(service),
+        Model::Select => select::serve(service),
+        Model::Epoll => epoll::serve(service),
+        Model::Tokio => tokio_tasks::serve(service),
+        Model::Threads => threads::serve(service),
+        Model::Fork => fork::serve(service),
+    }
+}
+
+/// Which side this process plays.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::VariantNames, strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "kebab-case")]
+pub enum Role {
+    /// A server and the crowd of clients.
+    Both,
+    Server,
+    Client,
+}
+
+/// `socket-echo`'s parameters, typed; the addresses are checked by `validate`.
+pub struct EchoParams {
+    pub role: Role,
+    pub model: Model,
+    pub compare: bool,
+    pub bind: String,
+    pub connect: String,
+    pub rules: Rules,
+    pub load: Load,
+    pub reuse_address: bool,
+}
+
+impl FromParams for EchoParams {
+    fn from_params(reader: &mut ParamReader<'_>) -> EchoParams {
+        let milliseconds = |value: u64| (value > 0).then(|| Duration::from_millis(value));
+        let read_timeout = milliseconds(reader.get("read-timeout"));
+        let write_timeout = milliseconds(reader.get("write-timeout"));
+        EchoParams {
+            role: reader.choice("role"),
+            model: reader.choice("model"),
+            compare: reader.get("compare"),
+            bind: reader.get("bind"),
+            connect: reader.get("connect"),
+            rules: Rules {
+                max_line: reader.get("max-line"),
+                read_timeout,
+                write_timeout,
+            },
+            load: Load {
+                clients: reader.get("clients"),
+                messages: reader.get("messages"),
+                size: reader.get("size"),
+                read_timeout,
+                write_timeout,
+                slow_clients: reader.get("slow-clients"),
+            },
+            reuse_address: !reader.get::<bool>("no-reuseaddr"),
+        }
     }
 }
 
@@ -70,6 +158,8 @@ pub fn serve(model: &str, service: &Service) -> anyhow::Result<()> {
 pub struct EchoLab;
 
 impl Lab for EchoLab {
+    type Params = EchoParams;
+
     fn info(&self) -> LabInfo {
         LabInfo {
             id: "socket-echo",
@@ -81,7 +171,7 @@ impl Lab for EchoLab {
                 ParamSpec {
                     name: "role",
                     kind: ParamKind::Choice {
-                        choices: &["both", "server", "client"],
+                        choices: Role::VARIANTS,
                     },
                     default: "both",
                     help: "both: a server and the crowd of clients; server: serve until stopped (for nc, PHP or your client); client: the crowd against another server",
@@ -89,7 +179,7 @@ impl Lab for EchoLab {
                 },
                 ParamSpec {
                     name: "model",
-                    kind: ParamKind::Choice { choices: &MODELS },
+                    kind: ParamKind::Choice { choices: MODELS },
                     default: "epoll",
                     help: "how the server waits for many clients",
                     roles: &[],
@@ -196,9 +286,8 @@ impl Lab for EchoLab {
         }
     }
 
-    fn validate(&self, params: &Params) -> Result<(), String> {
-        for flag in ["bind", "connect"] {
-            let address = params.text(flag);
+    fn validate(&self, params: &EchoParams) -> Result<(), String> {
+        for (address, flag) in [(&params.bind, "bind"), (&params.connect, "connect")] {
             if address.parse::<SocketAddr>().is_err() {
                 return Err(format!(
                     "invalid address '{address}' for --{flag}: expected host:port with an IP, e.g. 127.0.0.1:25003"
@@ -208,53 +297,27 @@ impl Lab for EchoLab {
         Ok(())
     }
 
-    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+    fn run(&self, params: &EchoParams, context: &LabContext) -> anyhow::Result<Verdict> {
         if let Err(why) = raise_file_limit() {
             context.warn(why);
         }
-        if params.flag("compare") {
+        if params.compare {
             return compare(params, context);
         }
-        match params.text("role") {
-            "server" => run_server(params, context),
-            "client" => {
-                let address: SocketAddr = params.text("connect").parse()?;
+        match params.role {
+            Role::Server => run_server(params, context),
+            Role::Client => {
+                let address: SocketAddr = params.connect.parse()?;
                 context.chart(&["echoes", "sent"]);
                 context.info(format!(
                     "{} clients connecting to {address}",
-                    params.integer("clients")
+                    params.load.clients
                 ));
-                let load = load(params);
-                let outcome = client::run(address, &load, context)?;
-                Ok(load_verdict(&load, &outcome, None))
+                let outcome = client::run(address, &params.load, context)?;
+                Ok(load_verdict(&params.load, &outcome, None))
             }
-            _ => run_both(params, context),
+            Role::Both => run_both(params, context),
         }
-    }
-}
-
-fn rules(params: &Params) -> Rules {
-    let milliseconds = |name| match params.integer(name) {
-        0 => None,
-        value => Some(Duration::from_millis(value as u64)),
-    };
-    Rules {
-        max_line: params.integer("max-line") as usize,
-        read_timeout: milliseconds("read-timeout"),
-        write_timeout: milliseconds("write-timeout"),
-    }
-}
-
-fn load(params: &Params) -> Load {
-    let read_timeout = params.integer("read-timeout");
-    let write_timeout = params.integer("write-timeout");
-    Load {
-        clients: params.integer("clients") as usize,
-        messages: params.integer("messages") as u64,
-        size: params.integer("size") as usize,
-        read_timeout: (read_timeout > 0).then(|| Duration::from_millis(read_timeout as u64)),
-        write_timeout: (write_timeout > 0).then(|| Duration::from_millis(write_timeout as u64)),
-        slow_clients: params.integer("slow-clients") as usize,
     }
 }
 
@@ -266,7 +329,7 @@ struct Served {
 /// Listens on `address`, runs `model` there while `body` runs, then stops it (every
 /// connection closed, every thread joined, every child reaped) and returns `body`'s result.
 fn with_server<T>(
-    model: &str,
+    model: Model,
     address: &str,
     rules: Rules,
     reuse_address: bool,
@@ -304,22 +367,22 @@ fn with_server<T>(
 
 /// [`with_server`] with the model, address, rules and SO_REUSEADDR the flags give.
 fn with_server_from<T>(
-    params: &Params,
+    params: &EchoParams,
     context: &LabContext,
     body: impl FnOnce(SocketAddr) -> T,
 ) -> anyhow::Result<(T, Served)> {
     with_server(
-        params.text("model"),
-        params.text("bind"),
-        rules(params),
-        !params.flag("no-reuseaddr"),
+        params.model,
+        &params.bind,
+        params.rules,
+        params.reuse_address,
         context,
         body,
     )
 }
 
-fn run_server(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
-    let model = params.text("model");
+fn run_server(params: &EchoParams, context: &LabContext) -> anyhow::Result<Verdict> {
+    let model = params.model;
     context.chart(&["requests", "accepts"]);
     let ((), served) = with_server_from(params, context, |bound| {
         context.info(format!(
@@ -340,10 +403,10 @@ fn run_server(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> 
     )))
 }
 
-fn run_both(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
-    let model = params.text("model");
+fn run_both(params: &EchoParams, context: &LabContext) -> anyhow::Result<Verdict> {
+    let model = params.model;
     context.chart(&["echoes", "accepts"]);
-    let load = load(params);
+    let load = params.load;
     let ((outcome, staying), served) = with_server_from(params, context, |bound| {
         context.info(format!(
             "{model} server on {bound}; {} clients sending {} lines of {} bytes",
@@ -398,8 +461,8 @@ fn stay_connected(address: SocketAddr, count: usize) -> Vec<std::net::TcpStream>
 
 /// After a run: the sockets the port left in TIME_WAIT, and whether the server could listen
 /// there again right now.
-fn after_the_run(params: &Params, context: &LabContext) {
-    let address = params.text("bind");
+fn after_the_run(params: &EchoParams, context: &LabContext) {
+    let address = &params.bind;
     let Ok(socket_address) = address.parse::<SocketAddr>() else {
         return;
     };
@@ -413,7 +476,7 @@ fn after_the_run(params: &Params, context: &LabContext) {
             socket_address.port()
         ));
     }
-    let reuse = !params.flag("no-reuseaddr");
+    let reuse = params.reuse_address;
     match server::listen(address, reuse) {
         Ok(_) => context.info(format!(
             "restart: listening on {address} again works{}",
@@ -423,7 +486,7 @@ fn after_the_run(params: &Params, context: &LabContext) {
     }
 }
 
-fn load_verdict(load: &Load, outcome: &Outcome, server: Option<(&str, i64)>) -> Verdict {
+fn load_verdict(load: &Load, outcome: &Outcome, server: Option<(Model, i64)>) -> Verdict {
     let figures = format!(
         "{} echoes in {:.2} s ({:.0}/s), round trip p50 {:.0} µs, p99 {:.0} µs",
         outcome.echoes,
@@ -451,7 +514,7 @@ fn load_verdict(load: &Load, outcome: &Outcome, server: Option<(&str, i64)>) -> 
 }
 
 /// Every model under the same load, one after the other, into one table.
-fn compare(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+fn compare(params: &EchoParams, context: &LabContext) -> anyhow::Result<Verdict> {
     context.chart(&["echoes"]);
     context.set_table(
         "models",
@@ -466,9 +529,9 @@ fn compare(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
         ],
         Vec::new(),
     );
-    let load = load(params);
+    let load = params.load;
     let mut summary = Vec::new();
-    for model in MODELS {
+    for model in Model::ALL {
         if context.is_cancelled() {
             break;
         }
@@ -476,14 +539,10 @@ fn compare(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
             "{model}: {} clients × {} lines",
             load.clients, load.messages
         ));
-        let (outcome, served) = with_server(
-            model,
-            "127.0.0.1:0",
-            rules(params),
-            true,
-            context,
-            |bound| client::run(bound, &load, context),
-        )?;
+        let (outcome, served) =
+            with_server(model, "127.0.0.1:0", params.rules, true, context, |bound| {
+                client::run(bound, &load, context)
+            })?;
         let outcome = outcome?;
         let most = served
             .tally
@@ -493,7 +552,7 @@ fn compare(params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
         context.add_table_row(
             "models",
             vec![
-                Cell::from(model),
+                Cell::from(model.to_string()),
                 Cell::Number(outcome.per_second().round()),
                 Cell::Number(outcome.percentile_us(0.5).round()),
                 Cell::Number(outcome.percentile_us(0.99).round()),

@@ -47,7 +47,7 @@ impl Running {
         let thread = std::thread::spawn(move || {
             let log = |_: Level, _: String| {};
             let service = Service::new(listener, rules, thread_tally, &thread_stop, &log);
-            lab_sockets::serve(model, &service)
+            lab_sockets::serve(model.parse().expect("a model name"), &service)
         });
         Running {
             address,
@@ -96,7 +96,7 @@ fn eventually(what: &str, check: impl Fn() -> bool) {
 
 #[test]
 fn every_model_echoes_a_crowd_of_200_clients_correctly() {
-    for model in MODELS {
+    for &model in MODELS {
         let _turn = (model == "fork").then(fork_turn);
         let running = Running::start(model, RULES);
         let load = Load {
@@ -133,7 +133,7 @@ fn every_model_refuses_a_line_past_the_limit_and_echoes_binary_bytes() {
         max_line: 10,
         ..RULES
     };
-    for model in MODELS {
+    for &model in MODELS {
         let _turn = (model == "fork").then(fork_turn);
         let running = Running::start(model, rules);
         let mut stream = connect(running.address);
@@ -159,7 +159,7 @@ fn every_model_refuses_a_line_past_the_limit_and_echoes_binary_bytes() {
 
 #[test]
 fn every_model_survives_a_client_that_vanishes_mid_line() {
-    for model in MODELS {
+    for &model in MODELS {
         let _turn = (model == "fork").then(fork_turn);
         let running = Running::start(model, RULES);
         let mut vanishing = connect(running.address);
@@ -217,7 +217,7 @@ fn every_model_drops_a_client_that_never_reads_its_echoes_after_the_write_timeou
         write_timeout: Some(Duration::from_millis(300)),
         ..RULES
     };
-    for model in MODELS {
+    for &model in MODELS {
         let _turn = (model == "fork").then(fork_turn);
         let running = Running::start(model, rules);
         let mut stream = connect(running.address);
@@ -314,7 +314,7 @@ fn the_lab_compares_every_model_in_one_table() {
     let _turn = fork_turn();
     let run = lab_core::LabRun::start(
         Arc::new(EchoLab),
-        lab_core::Lab::parse_params(
+        lab_core::AnyLab::parse_params(
             &EchoLab,
             &[
                 ("compare".to_string(), "true".to_string()),
@@ -385,7 +385,7 @@ fn run_lab(
         .collect();
     let run = lab_core::LabRun::start(
         Arc::new(EchoLab),
-        lab_core::Lab::parse_params(&EchoLab, &pairs).unwrap(),
+        lab_core::AnyLab::parse_params(&EchoLab, &pairs).unwrap(),
         lab_core::RunOptions {
             duration: Some(Duration::from_secs(60)),
             ..lab_core::RunOptions::default()

@@ -8,7 +8,11 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use lab_core::{Cell, GraphView, Lab, LabContext, LabInfo, ParamKind, ParamSpec, Params, Verdict};
+use lab_core::{
+    Cell, FromParams, GraphView, Lab, LabContext, LabInfo, ParamKind, ParamReader, ParamSpec,
+    Verdict,
+};
+use strum::VariantNames;
 
 use crate::run::{self, Earlier, Outcome, TestResult};
 use crate::suite::{self, Suite};
@@ -25,7 +29,46 @@ pub const EXAMPLES: [(&str, &str); 2] = [
 
 pub struct TestDepsLab;
 
+/// The example suites, by the name `--example` takes.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::VariantNames, strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "kebab-case")]
+pub enum Example {
+    Cascade,
+    Echo,
+}
+
+impl Example {
+    fn text(self) -> &'static str {
+        let name: &str = self.into();
+        EXAMPLES
+            .iter()
+            .find(|(example, _)| *example == name)
+            .map_or(EXAMPLES[0].1, |(_, text)| text)
+    }
+}
+
+/// `test-deps`' parameters, typed. An empty `suite` means the example.
+pub struct TestDepsParams {
+    pub suite: PathBuf,
+    pub example: Example,
+    pub jobs: usize,
+}
+
+impl FromParams for TestDepsParams {
+    fn from_params(reader: &mut ParamReader<'_>) -> TestDepsParams {
+        TestDepsParams {
+            suite: reader.get("suite"),
+            example: reader.choice("example"),
+            jobs: reader.get("jobs"),
+        }
+    }
+}
+
 impl Lab for TestDepsLab {
+    type Params = TestDepsParams;
+
     fn info(&self) -> LabInfo {
         LabInfo {
             id: "test-deps",
@@ -44,7 +87,7 @@ impl Lab for TestDepsLab {
                 ParamSpec {
                     name: "example",
                     kind: ParamKind::Choice {
-                        choices: &["cascade", "echo"],
+                        choices: Example::VARIANTS,
                     },
                     default: "cascade",
                     help: "without --suite: cascade (a shop's tests with a deliberate failure) or echo (against the workbench's own echo server)",
@@ -61,32 +104,26 @@ impl Lab for TestDepsLab {
         }
     }
 
-    fn validate(&self, params: &Params) -> Result<(), String> {
-        let file = params.text("suite");
-        if file.is_empty() {
+    fn validate(&self, params: &TestDepsParams) -> Result<(), String> {
+        if params.suite.as_os_str().is_empty() {
             return Ok(());
         }
-        let suite = suite::load(std::path::Path::new(file))?;
+        let suite = suite::load(&params.suite)?;
         graph::check(&suite)?;
         graph::check_suites(std::slice::from_ref(&suite)).map(|_| ())
     }
 
-    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+    fn run(&self, params: &TestDepsParams, context: &LabContext) -> anyhow::Result<Verdict> {
         let scratch = tempfile::Builder::new()
             .prefix("workbench-test-deps-")
             .tempdir()?;
-        let file = match params.text("suite") {
-            "" => {
-                let example = params.text("example");
-                let text = EXAMPLES
-                    .iter()
-                    .find(|(name, _)| *name == example)
-                    .map_or(EXAMPLES[0].1, |(_, text)| text);
-                let file = scratch.path().join(format!("{example}.toml"));
-                std::fs::write(&file, text)?;
-                file
-            }
-            file => PathBuf::from(file),
+        let file = if params.suite.as_os_str().is_empty() {
+            let name: &str = params.example.into();
+            let file = scratch.path().join(format!("{name}.toml"));
+            std::fs::write(&file, params.example.text())?;
+            file
+        } else {
+            params.suite.clone()
         };
         let suite = suite::load(&file).map_err(anyhow::Error::msg)?;
         graph::check(&suite).map_err(anyhow::Error::msg)?;
@@ -96,7 +133,7 @@ impl Lab for TestDepsLab {
             suite.tests.len(),
             file.display()
         ));
-        Ok(run_drawn(&suite, params.integer("jobs") as usize, context))
+        Ok(run_drawn(&suite, params.jobs, context))
     }
 }
 

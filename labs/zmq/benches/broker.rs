@@ -15,7 +15,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lab_core::{Lab, LabRun, RunOptions};
+use lab_core::{AnyLab, LabRun, RunOptions};
 use lab_zmq::broker::BrokerLab;
 use lab_zmq::reqrep::ReqRepLab;
 
@@ -23,7 +23,7 @@ const ROUNDS: usize = 5;
 const FLAGS: [(&str, &str); 3] = [("concurrency", "8"), ("requests", "100"), ("work", "1000")];
 
 /// Runs `lab` with the common load (and `extra` flags); returns requests answered per second.
-fn requests_per_second(lab: Arc<dyn Lab>, extra: &[(&str, &str)]) -> f64 {
+fn requests_per_second(lab: Arc<dyn AnyLab>, extra: &[(&str, &str)]) -> f64 {
     let pairs: Vec<(String, String)> = FLAGS
         .iter()
         .chain(extra)

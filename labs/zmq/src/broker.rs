@@ -24,16 +24,59 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use lab_core::{
-    CancelToken, Cell, Lab, LabContext, LabInfo, ParamKind, ParamSpec, Params, Verdict,
+    CancelToken, Cell, FromParams, Lab, LabContext, LabInfo, ParamKind, ParamReader, ParamSpec,
+    Verdict,
 };
+use strum::VariantNames;
 
 use crate::endpoint;
-use crate::reqrep::{ServerCounters, ServerPlan, client_params, run_clients, server};
+use crate::reqrep::{Clients, ServerCounters, ServerPlan, client_params, run_clients, server};
 
 /// The lab registered as `zmq-broker`.
 pub struct BrokerLab;
 
+/// Which part this process plays.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::VariantNames, strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "kebab-case")]
+pub enum Role {
+    /// Broker, workers and clients in this process.
+    Both,
+    Broker,
+    Worker,
+    Client,
+}
+
+/// `zmq-broker`'s parameters, typed.
+pub struct BrokerParams {
+    pub role: Role,
+    pub frontend: Vec<String>,
+    pub backend: Vec<String>,
+    pub connect: Vec<String>,
+    pub workers: usize,
+    /// Time a worker spends on each request (`--work`, in microseconds).
+    pub work: Duration,
+    pub clients: Clients,
+}
+
+impl FromParams for BrokerParams {
+    fn from_params(reader: &mut ParamReader<'_>) -> BrokerParams {
+        BrokerParams {
+            role: reader.choice("role"),
+            frontend: reader.get("frontend"),
+            backend: reader.get("backend"),
+            connect: reader.get("connect"),
+            workers: reader.get("workers"),
+            work: Duration::from_micros(reader.get("work")),
+            clients: Clients::read(reader),
+        }
+    }
+}
+
 impl Lab for BrokerLab {
+    type Params = BrokerParams;
+
     fn info(&self) -> LabInfo {
         LabInfo {
             id: "zmq-broker",
@@ -45,7 +88,7 @@ impl Lab for BrokerLab {
                 ParamSpec {
                     name: "role",
                     kind: ParamKind::Choice {
-                        choices: &["both", "broker", "worker", "client"],
+                        choices: Role::VARIANTS,
                     },
                     default: "both",
                     help: "both: broker, workers and clients here; broker, worker or client: one part only, for other programs to be the rest",
@@ -94,26 +137,24 @@ impl Lab for BrokerLab {
         }
     }
 
-    fn validate(&self, params: &Params) -> Result<(), String> {
-        let flags: &[&str] = match params.text("role") {
-            "broker" => &["frontend", "backend"],
-            "worker" | "client" => &["connect"],
-            _ => &[],
-        };
-        flags
-            .iter()
-            .try_for_each(|flag| endpoint::check_list(params, flag))
+    fn validate(&self, params: &BrokerParams) -> Result<(), String> {
+        match params.role {
+            Role::Broker => endpoint::check_list(&params.frontend, "frontend")
+                .and_then(|()| endpoint::check_list(&params.backend, "backend")),
+            Role::Worker | Role::Client => endpoint::check_list(&params.connect, "connect"),
+            Role::Both => Ok(()),
+        }
     }
 
-    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+    fn run(&self, params: &BrokerParams, context: &LabContext) -> anyhow::Result<Verdict> {
         let zmq_context = zmq::Context::new();
-        match params.text("role") {
-            "broker" => {
+        match params.role {
+            Role::Broker => {
                 context.chart(&["through broker"]);
                 let broker = Broker::bind(
                     &zmq_context,
-                    params.list("frontend"),
-                    params.list("backend"),
+                    &params.frontend,
+                    &params.backend,
                     context,
                     None,
                 )?;
@@ -123,28 +164,28 @@ impl Lab for BrokerLab {
                     context.counter("through broker").get()
                 )))
             }
-            "worker" => {
+            Role::Worker => {
                 context.chart(&["served"]);
-                let endpoints = params.list("connect").to_vec();
+                let endpoints = &params.connect;
                 context.info(format!("workers connecting to {}", endpoints.join(", ")));
                 let served = run_workers(
                     params,
                     context,
                     &zmq_context,
-                    &endpoints,
+                    endpoints,
                     context.cancel_token(),
                 )?;
                 Ok(Verdict::pass(format!(
                     "the workers answered {served} requests"
                 )))
             }
-            "client" => {
+            Role::Client => {
                 context.chart(&["sent", "replies", "retries"]);
-                let endpoints = params.list("connect").to_vec();
+                let endpoints = &params.connect;
                 context.info(format!("clients connecting to {}", endpoints.join(", ")));
-                run_clients(params, context, &zmq_context, &endpoints)
+                run_clients(&params.clients, context, &zmq_context, endpoints)
             }
-            _ => run_both(params, context, &zmq_context),
+            Role::Both => run_both(params, context, &zmq_context),
         }
     }
 }
@@ -284,18 +325,18 @@ fn watch_capture(socket: zmq::Socket, context: &LabContext, done: &CancelToken) 
 }
 
 fn run_workers(
-    params: &Params,
+    params: &BrokerParams,
     context: &LabContext,
     zmq_context: &zmq::Context,
     endpoints: &[String],
     stop: &CancelToken,
 ) -> anyhow::Result<u64> {
     let plan = ServerPlan {
-        prefix: params.text("reply-prefix").as_bytes().to_vec(),
-        work: Duration::from_micros(params.integer("work") as u64),
+        prefix: params.clients.plan.prefix.clone(),
+        work: params.work,
         drop_every: 0,
     };
-    let names: Vec<String> = (1..=params.integer("workers"))
+    let names: Vec<String> = (1..=params.workers)
         .map(|number| format!("worker-{number}"))
         .collect();
     context.set_table(
@@ -347,7 +388,7 @@ fn run_workers(
 }
 
 fn run_both(
-    params: &Params,
+    params: &BrokerParams,
     context: &LabContext,
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
@@ -363,7 +404,7 @@ pub(crate) struct OutsideWorker<'a> {
 /// For the broker-worker exercise: broker, workers and clients as in `--role both`, with the
 /// backend bound at `backend`, and the clients held back until `outside` has connected.
 pub(crate) fn run_checked(
-    params: &Params,
+    params: &BrokerParams,
     context: &LabContext,
     backend: &str,
     outside: OutsideWorker,
@@ -378,7 +419,7 @@ pub(crate) fn run_checked(
 }
 
 fn run_with_backend(
-    params: &Params,
+    params: &BrokerParams,
     context: &LabContext,
     zmq_context: &zmq::Context,
     backend: &str,
@@ -416,7 +457,7 @@ fn run_with_backend(
             scope.spawn(|| run_workers(params, context, zmq_context, &backend, &clients_done));
         if let (Some(monitor), Some(outside)) = (&monitor, &outside) {
             // Our workers and theirs: the clients start once all are connected.
-            let wanted = params.integer("workers") as usize + 1;
+            let wanted = params.workers + 1;
             let mut accepted = 0;
             while accepted < wanted && !(outside.give_up)() && !context.is_cancelled() {
                 if monitor.recv_multipart(0).is_ok() {
@@ -424,7 +465,7 @@ fn run_with_backend(
                 }
             }
         }
-        let verdict = run_clients(params, context, zmq_context, &frontend);
+        let verdict = run_clients(&params.clients, context, zmq_context, &frontend);
         clients_done.cancel();
         crate::joined(workers.join(), "workers")?;
         crate::joined(broker.join(), "broker")?;

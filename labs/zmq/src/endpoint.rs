@@ -14,6 +14,18 @@ pub const LINGER: Duration = Duration::from_millis(200);
 /// How often a blocking receive wakes up to check whether the lab was stopped.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
+/// How the two sides talk when both run in this process (`--transport` with `--role both`): tcp
+/// on a free loopback port, a unix socket file, or in-process.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::VariantNames, strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "kebab-case")]
+pub enum Transport {
+    Tcp,
+    Ipc,
+    Inproc,
+}
+
 const TRANSPORTS: &[&str] = &["tcp://", "ipc://", "inproc://", "pgm://", "epgm://"];
 
 /// Checks the shape of an endpoint before anything starts.
@@ -40,8 +52,7 @@ pub fn check(endpoint: &str, flag: &str) -> Result<(), String> {
 }
 
 /// Checks every endpoint of a list flag (`--bind`, `--connect`, ...), which must not be empty.
-pub fn check_list(params: &lab_core::Params, flag: &str) -> Result<(), String> {
-    let endpoints = params.list(flag);
+pub fn check_list(endpoints: &[String], flag: &str) -> Result<(), String> {
     if endpoints.is_empty() {
         return Err(format!(
             "--{flag} is empty: give an endpoint such as tcp://127.0.0.1:5559"

@@ -22,7 +22,9 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use lab_core::{Cell, Counter, Lab, LabContext, LabInfo, ParamKind, ParamSpec, Params, Verdict};
+use lab_core::{
+    Cell, Counter, FromParams, Lab, LabContext, LabInfo, ParamKind, ParamReader, ParamSpec, Verdict,
+};
 
 use crate::endpoint;
 
@@ -33,7 +35,29 @@ const TRANSPORTS: &[&str] = &["inproc", "ipc", "tcp"];
 /// The largest message the lab will send (bigger ones say nothing new and fill memory).
 const LARGEST_SIZE: usize = 16 * 1024 * 1024;
 
+/// `zmq-transports`' parameters, typed; the lists are checked by `validate`.
+pub struct TransportsParams {
+    pub transports: Vec<String>,
+    pub sizes: Vec<String>,
+    pub hwm: usize,
+    /// How long each measurement runs (`--time-ms`).
+    pub budget: Duration,
+}
+
+impl FromParams for TransportsParams {
+    fn from_params(reader: &mut ParamReader<'_>) -> TransportsParams {
+        TransportsParams {
+            transports: reader.get("transports"),
+            sizes: reader.get("sizes"),
+            hwm: reader.get("hwm"),
+            budget: Duration::from_millis(reader.get("time-ms")),
+        }
+    }
+}
+
 impl Lab for TransportsLab {
+    type Params = TransportsParams;
+
     fn info(&self) -> LabInfo {
         LabInfo {
             id: "zmq-transports",
@@ -80,23 +104,23 @@ impl Lab for TransportsLab {
         }
     }
 
-    fn validate(&self, params: &Params) -> Result<(), String> {
-        if params.list("transports").is_empty() {
+    fn validate(&self, params: &TransportsParams) -> Result<(), String> {
+        if params.transports.is_empty() {
             return Err("--transports is empty: give some of inproc, ipc, tcp".to_string());
         }
-        for transport in params.list("transports") {
+        for transport in &params.transports {
             if !TRANSPORTS.contains(&transport.as_str()) {
                 return Err(format!(
                     "unknown transport '{transport}' in --transports: use inproc, ipc or tcp"
                 ));
             }
         }
-        sizes(params).map(|_| ())
+        sizes(&params.sizes).map(|_| ())
     }
 
-    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
-        let sizes = sizes(params).map_err(|error| anyhow::anyhow!(error))?;
-        let budget = Duration::from_millis(params.integer("time-ms") as u64);
+    fn run(&self, params: &TransportsParams, context: &LabContext) -> anyhow::Result<Verdict> {
+        let sizes = sizes(&params.sizes).map_err(|error| anyhow::anyhow!(error))?;
+        let budget = params.budget;
         context.chart(&["messages", "round trips"]);
         context.set_table(
             "transports",
@@ -114,13 +138,13 @@ impl Lab for TransportsLab {
         let messages = context.counter("messages");
         let round_trips = context.counter("round trips");
         let mut summary = Vec::new();
-        for transport in params.list("transports") {
+        for transport in &params.transports {
             for &size in &sizes {
                 if context.is_cancelled() {
                     return Ok(Verdict::fail(format!(
                         "stopped after {} of {} measurements",
                         summary.len(),
-                        params.list("transports").len() * sizes.len()
+                        params.transports.len() * sizes.len()
                     )));
                 }
                 context.info(format!("{transport}, {size} B: streaming"));
@@ -128,7 +152,7 @@ impl Lab for TransportsLab {
                     &zmq_context,
                     &Endpoints::new(transport),
                     size,
-                    params.integer("hwm") as usize,
+                    params.hwm,
                     budget,
                     &messages,
                     context,
@@ -175,9 +199,8 @@ impl Lab for TransportsLab {
 }
 
 /// `--sizes` as numbers.
-fn sizes(params: &Params) -> Result<Vec<usize>, String> {
-    let sizes: Vec<usize> = params
-        .list("sizes")
+fn sizes(list: &[String]) -> Result<Vec<usize>, String> {
+    let sizes: Vec<usize> = list
         .iter()
         .map(|size| match size.parse::<usize>() {
             Ok(size) if (1..=LARGEST_SIZE).contains(&size) => Ok(size),
@@ -444,10 +467,13 @@ mod tests {
     fn bad_transports_and_sizes_are_refused_by_name() {
         let lab = TransportsLab;
         let parse = |transports: &str, sizes: &str| {
-            lab.parse_params(&[
-                ("transports".to_string(), transports.to_string()),
-                ("sizes".to_string(), sizes.to_string()),
-            ])
+            lab_core::AnyLab::parse_params(
+                &lab,
+                &[
+                    ("transports".to_string(), transports.to_string()),
+                    ("sizes".to_string(), sizes.to_string()),
+                ],
+            )
         };
         assert!(parse("inproc,tcp", "1,64").is_ok());
         assert_eq!(

@@ -63,8 +63,9 @@ pub const BZIP2ED: u32 = 0x2000;
 pub const API_VERSION: u16 = 0x1110;
 
 /// How one entry's contents are stored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Compression {
+    #[default]
     None,
     /// Raw deflate (no zlib or gzip header), what PHP's `Phar::GZ` writes.
     Gzip,
@@ -110,10 +111,11 @@ impl Compression {
 }
 
 /// The hash that signs an archive.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SignatureKind {
     Md5,
     Sha1,
+    #[default]
     Sha256,
     Sha512,
     /// An OpenSSL signature (type 0x10, 0x11 or 0x12): checking it needs the public key.

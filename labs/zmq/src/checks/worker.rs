@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use lab_core::exercise::{Check, CheckSetup, Checker, Rng};
-use lab_core::{LabContext, Params, Sampler};
+use lab_core::{LabContext, Sampler};
 
 use crate::broker::BrokerLab;
 
@@ -36,22 +36,14 @@ impl Checker for BrokerWorkerChecker {
             "{clients} clients send {requests_per_client} requests each through the broker"
         ));
         let prefix = setup.setting("prefix", "From Server1:");
-        let lab = BrokerLab;
-        let params = Params::from_pairs(
-            "zmq-broker",
-            &lab_core::Lab::info(&lab).params,
-            &[
-                ("backend".to_string(), backend.to_string()),
-                ("workers".to_string(), "1".to_string()),
-                ("work".to_string(), "1000".to_string()),
-                ("concurrency".to_string(), clients.to_string()),
-                ("requests".to_string(), requests_per_client.to_string()),
-                ("reply-prefix".to_string(), prefix.to_string()),
-                ("timeout".to_string(), "3000".to_string()),
-                ("retries".to_string(), "0".to_string()),
-            ],
-        )
-        .map_err(|error| anyhow::anyhow!("{error}"))?;
+        let mut params = lab_core::default_params(&BrokerLab);
+        params.workers = 1;
+        params.work = Duration::from_millis(1);
+        params.clients.concurrency = clients as usize;
+        params.clients.plan.requests = requests_per_client as u64;
+        params.clients.plan.prefix = prefix.as_bytes().to_vec();
+        params.clients.plan.timeout = Some(Duration::from_secs(3));
+        params.clients.plan.retries = 0;
         let context = LabContext::new();
         // The lab's run ends when its clients are done; a stop from the student ends it early.
         let cancel = setup.cancel.clone();

@@ -36,19 +36,67 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use lab_core::{
-    CancelToken, Cell, Lab, LabContext, LabInfo, ParamKind, ParamSpec, Params, Verdict,
+    CancelToken, Cell, FromParams, Lab, LabContext, LabInfo, ParamKind, ParamReader, ParamSpec,
+    Verdict,
 };
+use strum::VariantNames;
 
 use crate::endpoint;
 
 /// The lab registered as `zmq-pipeline`.
 pub struct PipelineLab;
 
+/// Which part this process plays.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::VariantNames, strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "kebab-case")]
+pub enum Role {
+    /// Every part here: one batch with 1, 2, 4 … workers.
+    Both,
+    Ventilator,
+    Worker,
+    Sink,
+}
+
+/// `zmq-pipeline`'s parameters, typed.
+pub struct PipelineParams {
+    pub role: Role,
+    pub bind: Vec<String>,
+    pub connect: Vec<String>,
+    pub sink: Vec<String>,
+    pub control: Vec<String>,
+    pub tasks: u64,
+    pub work_ms: u64,
+    pub workers: usize,
+    pub wait_workers: usize,
+    pub batches: u64,
+}
+
+impl FromParams for PipelineParams {
+    fn from_params(reader: &mut ParamReader<'_>) -> PipelineParams {
+        PipelineParams {
+            role: reader.choice("role"),
+            bind: reader.get("bind"),
+            connect: reader.get("connect"),
+            sink: reader.get("sink"),
+            control: reader.get("control"),
+            tasks: reader.get("tasks"),
+            work_ms: reader.get("work-ms"),
+            workers: reader.get("workers"),
+            wait_workers: reader.get("wait-workers"),
+            batches: reader.get("batches"),
+        }
+    }
+}
+
 /// Where each role binds when `--bind` is not given.
 const VENTILATOR_BIND: &str = "tcp://127.0.0.1:5557";
 const SINK_BIND: &str = "tcp://127.0.0.1:5558";
 
 impl Lab for PipelineLab {
+    type Params = PipelineParams;
+
     fn info(&self) -> LabInfo {
         LabInfo {
             id: "zmq-pipeline",
@@ -60,7 +108,7 @@ impl Lab for PipelineLab {
                 ParamSpec {
                     name: "role",
                     kind: ParamKind::Choice {
-                        choices: &["both", "ventilator", "worker", "sink"],
+                        choices: Role::VARIANTS,
                     },
                     default: "both",
                     help: "both: every part here, one batch with 1, 2, 4 … workers; ventilator, worker or sink: one part only, for other programs to be the rest",
@@ -142,45 +190,49 @@ impl Lab for PipelineLab {
         }
     }
 
-    fn validate(&self, params: &Params) -> Result<(), String> {
-        let flags: &[&str] = match params.text("role") {
-            "ventilator" => &["sink"],
-            "worker" => &["connect", "sink", "control"],
-            "sink" => &["control"],
-            _ => &[],
+    fn validate(&self, params: &PipelineParams) -> Result<(), String> {
+        let lists: &[(&[String], &str)] = match params.role {
+            Role::Ventilator => &[(&params.sink, "sink")],
+            Role::Worker => &[
+                (&params.connect, "connect"),
+                (&params.sink, "sink"),
+                (&params.control, "control"),
+            ],
+            Role::Sink => &[(&params.control, "control")],
+            Role::Both => &[],
         };
-        flags
+        lists
             .iter()
-            .try_for_each(|flag| endpoint::check_list(params, flag))?;
+            .try_for_each(|(endpoints, flag)| endpoint::check_list(endpoints, flag))?;
         params
-            .list("bind")
+            .bind
             .iter()
             .try_for_each(|endpoint| endpoint::check(endpoint, "bind"))
     }
 
-    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
+    fn run(&self, params: &PipelineParams, context: &LabContext) -> anyhow::Result<Verdict> {
         let zmq_context = zmq::Context::new();
-        match params.text("role") {
-            "ventilator" => run_ventilator(params, context, &zmq_context),
-            "worker" => run_workers_alone(params, context, &zmq_context),
-            "sink" => run_sink(params, context, &zmq_context),
-            _ => run_both(params, context, &zmq_context),
+        match params.role {
+            Role::Ventilator => run_ventilator(params, context, &zmq_context),
+            Role::Worker => run_workers_alone(params, context, &zmq_context),
+            Role::Sink => run_sink(params, context, &zmq_context),
+            Role::Both => run_both(params, context, &zmq_context),
         }
     }
 }
 
 /// `--bind`, or the role's usual endpoint when it is not given.
-fn bind_or(params: &Params, default: &str) -> Vec<String> {
-    match params.list("bind") {
+fn bind_or(params: &PipelineParams, default: &str) -> Vec<String> {
+    match params.bind.as_slice() {
         [] => vec![default.to_string()],
         given => given.to_vec(),
     }
 }
 
-fn batch_plan(params: &Params, seed: u64) -> BatchPlan {
+fn batch_plan(params: &PipelineParams, seed: u64) -> BatchPlan {
     BatchPlan {
-        tasks: params.integer("tasks") as u64,
-        work_ms: params.integer("work-ms") as u64,
+        tasks: params.tasks,
+        work_ms: params.work_ms,
         seed,
     }
 }
@@ -191,13 +243,13 @@ fn fresh_seed() -> u64 {
 }
 
 fn run_ventilator(
-    params: &Params,
+    params: &PipelineParams,
     context: &LabContext,
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
     context.chart(&["tasks sent"]);
     let mut ventilator = Ventilator::bind(zmq_context, &bind_or(params, VENTILATOR_BIND))?;
-    let wanted = params.integer("wait-workers") as usize;
+    let wanted = params.wait_workers;
     context.info(format!(
         "ventilator bound {}; waiting for {wanted} worker(s) to connect",
         ventilator.endpoints.join(", ")
@@ -211,7 +263,7 @@ fn run_ventilator(
     let plan = batch_plan(params, fresh_seed());
     announce(
         zmq_context,
-        params.list("sink"),
+        &params.sink,
         plan.tasks,
         context,
         context.cancel_token(),
@@ -235,15 +287,15 @@ fn run_ventilator(
 }
 
 fn run_workers_alone(
-    params: &Params,
+    params: &PipelineParams,
     context: &LabContext,
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
     context.chart(&["tasks done"]);
     let endpoints = WorkerEndpoints {
-        ventilator: params.list("connect"),
-        sink: params.list("sink"),
-        control: params.list("control"),
+        ventilator: &params.connect,
+        sink: &params.sink,
+        control: &params.control,
     };
     context.info(format!(
         "workers pulling from {}, pushing to {}, listening for KILL on {}",
@@ -251,7 +303,7 @@ fn run_workers_alone(
         endpoints.sink.join(", "),
         endpoints.control.join(", ")
     ));
-    let count = params.integer("workers") as usize;
+    let count = params.workers;
     declare_worker_table(context, count);
     let ends = run_workers(
         zmq_context,
@@ -316,16 +368,12 @@ fn run_workers(
 }
 
 fn run_sink(
-    params: &Params,
+    params: &PipelineParams,
     context: &LabContext,
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
     context.chart(&["results"]);
-    let sink = Sink::bind(
-        zmq_context,
-        &bind_or(params, SINK_BIND),
-        params.list("control"),
-    )?;
+    let sink = Sink::bind(zmq_context, &bind_or(params, SINK_BIND), &params.control)?;
     context.info(format!(
         "sink collecting results on {}, saying KILL on {}",
         sink.results_endpoints.join(", "),
@@ -334,8 +382,8 @@ fn run_sink(
     declare_sink_tables(context);
     let mut reports = Vec::new();
     sink.collect(
-        params.integer("batches") as u64,
-        params.integer("tasks") as u64,
+        params.batches,
+        params.tasks,
         context,
         &|| context.is_cancelled(),
         &mut |report| {
@@ -436,7 +484,7 @@ fn worker_steps(most: usize) -> Vec<usize> {
 }
 
 fn run_both(
-    params: &Params,
+    params: &PipelineParams,
     context: &LabContext,
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
@@ -448,8 +496,8 @@ fn run_both(
         sink.results_endpoints.clone(),
         sink.control_endpoints.clone(),
     );
-    let steps = worker_steps(params.integer("workers") as usize);
-    let default_tasks = params.integer("tasks") as u64;
+    let steps = worker_steps(params.workers);
+    let default_tasks = params.tasks;
     let (reports_out, reports) = mpsc::channel::<BatchReport>();
     let mut collected = Vec::new();
     std::thread::scope(|scope| -> anyhow::Result<()> {

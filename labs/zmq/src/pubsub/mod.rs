@@ -23,11 +23,13 @@
 //!   high-water mark, `--hwm`) and the publisher dropped messages rather than wait.
 
 mod instruments;
+mod lab;
 mod publisher;
 mod subscriber;
 
 pub use instruments::Instruments;
 use instruments::{FilterAccounting, Membership, Seat};
+pub use lab::{PubSubLab, PubSubParams, Role};
 
 pub use publisher::{OnSend, Plan, Uncounted, publish};
 pub use subscriber::{JustCount, OnReceive, Stop, receive};
@@ -35,168 +37,13 @@ pub use subscriber::{JustCount, OnReceive, Stop, receive};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use lab_core::{Lab, LabContext, LabInfo, ParamKind, ParamSpec, Params, Verdict};
+use lab_core::{LabContext, Verdict};
 
-use crate::endpoint;
+use crate::endpoint::{self, Transport};
 use crate::message;
-
-/// The lab registered as `zmq-pubsub`.
-pub struct PubSubLab;
 
 /// How long subscribers keep listening after the publisher finished, for messages in flight.
 const DRAIN: Duration = Duration::from_millis(500);
-
-impl Lab for PubSubLab {
-    fn info(&self) -> LabInfo {
-        LabInfo {
-            id: "zmq-pubsub",
-            topic: "messaging",
-            title: "ZeroMQ publish/subscribe",
-            summary: "A publisher fans topics out to subscribers: prefix filtering, the slow joiner, drops at the high-water mark.",
-            lesson: "messaging",
-            params: vec![
-                ParamSpec {
-                    name: "role",
-                    kind: ParamKind::Choice {
-                        choices: &["both", "publisher", "subscriber"],
-                    },
-                    default: "both",
-                    help: "both: publisher and subscribers in this process; publisher or subscriber: one side only, for another program to take the other",
-                    roles: &[],
-                },
-                ParamSpec {
-                    name: "transport",
-                    kind: ParamKind::Choice {
-                        choices: &["tcp", "ipc", "inproc"],
-                    },
-                    default: "tcp",
-                    help: "with --role both: how publisher and subscribers talk (tcp on a free loopback port, a unix socket file, or in-process)",
-                    roles: &["both"],
-                },
-                ParamSpec {
-                    name: "bind",
-                    kind: ParamKind::Endpoints,
-                    default: "tcp://127.0.0.1:5563",
-                    help: "with --role publisher: endpoints the PUB socket binds (repeat or comma-separate for several)",
-                    roles: &["publisher"],
-                },
-                ParamSpec {
-                    name: "connect",
-                    kind: ParamKind::Endpoints,
-                    default: "tcp://127.0.0.1:5563",
-                    help: "with --role subscriber: publishers to connect to (one subscriber may connect to several)",
-                    roles: &["subscriber"],
-                },
-                ParamSpec {
-                    name: "topics",
-                    kind: ParamKind::List,
-                    default: "A,B",
-                    help: "topics the publisher sends on, round robin",
-                    roles: &[],
-                },
-                ParamSpec {
-                    name: "subscribe",
-                    kind: ParamKind::List,
-                    default: "A,B",
-                    help: "topic prefixes to subscribe to, * for everything; with --role both, subscriber N takes prefix N (round robin)",
-                    roles: &["both"],
-                },
-                ParamSpec {
-                    name: "subscribers",
-                    kind: ParamKind::Integer { min: 1, max: 16 },
-                    default: "2",
-                    help: "with --role both: how many subscribers start with the publisher",
-                    roles: &["both"],
-                },
-                ParamSpec {
-                    name: "late-joiner",
-                    kind: ParamKind::Float {
-                        min: 0.0,
-                        max: 3600.0,
-                    },
-                    default: "2",
-                    help: "with --role both: one more subscriber (to everything) connects after this many seconds, to show the messages it missed; 0 for none",
-                    roles: &["both"],
-                },
-                ParamSpec {
-                    name: "rate",
-                    kind: ParamKind::Integer {
-                        min: 0,
-                        max: 100_000_000,
-                    },
-                    default: "2000",
-                    help: "messages per second over all topics; 0 for as fast as possible",
-                    roles: &[],
-                },
-                ParamSpec {
-                    name: "size",
-                    kind: ParamKind::Integer {
-                        min: 0,
-                        max: 1_000_000,
-                    },
-                    default: "64",
-                    help: "payload bytes per message (at least the ~45-byte header)",
-                    roles: &[],
-                },
-                ParamSpec {
-                    name: "hwm",
-                    kind: ParamKind::Integer {
-                        min: 0,
-                        max: 10_000_000,
-                    },
-                    default: "1000",
-                    help: "high-water mark: messages queued per subscriber before the publisher drops (0: no limit)",
-                    roles: &[],
-                },
-                ParamSpec {
-                    name: "slow-subscriber",
-                    kind: ParamKind::Integer {
-                        min: 0,
-                        max: 1_000_000,
-                    },
-                    default: "0",
-                    help: "with --role both: microseconds subscriber 1 spends on each message, to fill its queue and show drops",
-                    roles: &["both"],
-                },
-                ParamSpec {
-                    name: "messages",
-                    kind: ParamKind::Integer {
-                        min: 0,
-                        max: i64::MAX,
-                    },
-                    default: "0",
-                    help: "stop after this many messages (sent by a publisher, received by a subscriber); 0: until stopped",
-                    roles: &[],
-                },
-            ],
-        }
-    }
-
-    fn validate(&self, params: &Params) -> Result<(), String> {
-        if params.list("topics").is_empty() {
-            return Err("--topics is empty: give at least one topic, e.g. --topics A,B".into());
-        }
-        if params.list("topics").iter().any(|topic| topic.is_empty()) {
-            return Err(
-                "--topics has an empty topic: every topic needs at least one character".into(),
-            );
-        }
-        match params.text("role") {
-            "publisher" => endpoint::check_list(params, "bind"),
-            "subscriber" => endpoint::check_list(params, "connect"),
-            _ => Ok(()),
-        }
-    }
-
-    fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
-        let zmq_context = zmq::Context::new();
-        match params.text("role") {
-            "publisher" => run_publisher(params, context, &zmq_context),
-            "subscriber" => run_subscriber(params, context, &zmq_context),
-            _ => run_both(params, context, &zmq_context),
-        }
-    }
-}
 
 /// `*` on the command line means the empty prefix, which matches every topic.
 fn prefixes(list: &[String]) -> Vec<Vec<u8>> {
@@ -232,12 +79,12 @@ pub(crate) fn matches(prefixes: &[Vec<u8>], topic: &[u8]) -> bool {
     prefixes.iter().any(|prefix| topic.starts_with(prefix))
 }
 
-fn plan(params: &Params) -> Plan {
+fn plan(params: &PubSubParams) -> Plan {
     Plan {
-        topics: params.list("topics").to_vec(),
-        rate: params.integer("rate") as u64,
-        size: params.integer("size") as usize,
-        messages: params.integer("messages") as u64,
+        topics: params.topics.clone(),
+        rate: params.rate,
+        size: params.size,
+        messages: params.messages,
         publisher_id: random_id(),
     }
 }
@@ -273,8 +120,8 @@ fn subscriber_socket(
     Ok(socket)
 }
 
-fn run_publisher(
-    params: &Params,
+pub(super) fn run_publisher(
+    params: &PubSubParams,
     context: &LabContext,
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
@@ -284,8 +131,8 @@ fn run_publisher(
         instruments.topic(topic.as_bytes());
     }
     context.chart(&["sent"]);
-    let socket = publisher_socket(zmq_context, params.integer("hwm") as i32)?;
-    for requested in params.list("bind") {
+    let socket = publisher_socket(zmq_context, params.hwm)?;
+    for requested in &params.bind {
         let bound = endpoint::bind(&socket, requested)?;
         context.info(format!(
             "publisher {:08x} bound {bound}; topics {}",
@@ -302,25 +149,20 @@ fn run_publisher(
     .note("A PUB socket cannot tell whether anyone listened: with no matching subscriber, messages are dropped."))
 }
 
-fn run_subscriber(
-    params: &Params,
+pub(super) fn run_subscriber(
+    params: &PubSubParams,
     context: &LabContext,
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
     let instruments = Instruments::new(context, false, true);
-    let prefixes = prefixes(params.list("subscribe"));
+    let prefixes = prefixes(&params.subscribe);
     context.chart(&["received", "missed", "dropped"]);
     instruments.subscriber("sub-1", &prefixes, false);
     if prefixes.is_empty() {
         context.warn("this subscriber has no subscription, so ZeroMQ will deliver nothing: add --subscribe A (or * for everything)");
     }
-    let endpoints = params.list("connect");
-    let socket = subscriber_socket(
-        zmq_context,
-        params.integer("hwm") as i32,
-        &prefixes,
-        endpoints,
-    )?;
+    let endpoints = &params.connect;
+    let socket = subscriber_socket(zmq_context, params.hwm, &prefixes, endpoints)?;
     context.info(format!(
         "sub-1 connecting to {}, subscribed to {}",
         endpoints.join(", "),
@@ -330,7 +172,7 @@ fn run_subscriber(
     let never = || false;
     let stop = Stop {
         cancel: context.cancel_token(),
-        after_messages: params.integer("messages") as u64,
+        after_messages: params.messages,
         source_done: &never,
         idle: DRAIN,
     };
@@ -357,26 +199,26 @@ fn run_subscriber(
     Ok(Verdict::pass(verdict))
 }
 
-fn both_endpoint(transport: &str) -> String {
+fn both_endpoint(transport: Transport) -> String {
     match transport {
-        "inproc" => "inproc://workbench-pubsub".to_string(),
-        "ipc" => format!(
+        Transport::Inproc => "inproc://workbench-pubsub".to_string(),
+        Transport::Ipc => format!(
             "ipc://{}/workbench-pubsub-{}-{}.ipc",
             std::env::temp_dir().display(),
             std::process::id(),
             random_id()
         ),
-        _ => "tcp://127.0.0.1:*".to_string(),
+        Transport::Tcp => "tcp://127.0.0.1:*".to_string(),
     }
 }
 
-fn run_both(
-    params: &Params,
+pub(super) fn run_both(
+    params: &PubSubParams,
     context: &LabContext,
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
     let plan = plan(params);
-    let hwm = params.integer("hwm") as i32;
+    let hwm = params.hwm;
     let instruments = Instruments::new(context, true, true);
     for topic in &plan.topics {
         instruments.topic(topic.as_bytes());
@@ -384,13 +226,13 @@ fn run_both(
     context.chart(&["sent", "received", "filtered", "missed", "dropped"]);
 
     let socket = publisher_socket(zmq_context, hwm)?;
-    let endpoint = endpoint::bind(&socket, &both_endpoint(params.text("transport")))?;
+    let endpoint = endpoint::bind(&socket, &both_endpoint(params.transport))?;
     context.info(format!("publisher bound {endpoint}"));
 
     // Subscriber N takes prefix N of --subscribe; the late joiner takes everything.
-    let subscriptions = prefixes(params.list("subscribe"));
-    let count = params.integer("subscribers") as usize;
-    let late_after = Duration::from_secs_f64(params.float("late-joiner"));
+    let subscriptions = prefixes(&params.subscribe);
+    let count = params.subscribers;
+    let late_after = params.late_joiner;
     let mut seats: Vec<Seat> = (0..count)
         .map(|index| {
             let name = format!("sub-{}", index + 1);
@@ -423,7 +265,7 @@ fn run_both(
         generation: AtomicU64::new(0),
     };
     let publisher_done = AtomicBool::new(false);
-    let slow = Duration::from_micros(params.integer("slow-subscriber") as u64);
+    let slow = params.slow_subscriber;
 
     let sent = std::thread::scope(|scope| -> anyhow::Result<u64> {
         let mut subscribers = Vec::new();
@@ -534,12 +376,16 @@ fn both_verdict(context: &LabContext, membership: &Membership, sent: u64) -> Ver
 mod tests {
     use super::*;
 
+    use lab_core::{AnyLab, Params, read_params};
+
     #[test]
     fn the_schema_defaults_parse() {
-        let params = Params::defaults(&PubSubLab.info().params);
-        assert_eq!(params.text("role"), "both");
-        assert_eq!(params.list("topics"), ["A", "B"]);
-        assert!(PubSubLab.validate(&params).is_ok());
+        let info = AnyLab::info(&PubSubLab);
+        let params = Params::defaults(&info.params);
+        let typed: PubSubParams = read_params(info.id, &info.params, &params).unwrap();
+        assert_eq!(typed.role, Role::Both);
+        assert_eq!(typed.topics, ["A", "B"]);
+        assert!(lab_core::Lab::validate(&PubSubLab, &typed).is_ok());
     }
 
     #[test]

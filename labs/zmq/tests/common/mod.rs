@@ -5,24 +5,24 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use lab_core::{Lab, LabRun, Report, RunOptions};
+use lab_core::{AnyLab, LabRun, Report, RunOptions};
 
 /// Runs `lab` with these flags to its end (30 s at most) and returns its report.
-pub fn run(lab: impl Lab, flags: &[(&str, &str)]) -> Report {
+pub fn run(lab: impl AnyLab, flags: &[(&str, &str)]) -> Report {
     start(lab, flags).wait()
 }
 
 /// Runs `lab` for `limit` at most.
-pub fn run_for(lab: impl Lab, flags: &[(&str, &str)], limit: Duration) -> Report {
+pub fn run_for(lab: impl AnyLab, flags: &[(&str, &str)], limit: Duration) -> Report {
     start_for(lab, flags, limit).wait()
 }
 
-pub fn start(lab: impl Lab, flags: &[(&str, &str)]) -> LabRun {
+pub fn start(lab: impl AnyLab, flags: &[(&str, &str)]) -> LabRun {
     start_for(lab, flags, Duration::from_secs(30))
 }
 
-fn start_for(lab: impl Lab, flags: &[(&str, &str)], limit: Duration) -> LabRun {
-    let lab: Arc<dyn Lab> = Arc::new(lab);
+fn start_for(lab: impl AnyLab, flags: &[(&str, &str)], limit: Duration) -> LabRun {
+    let lab: Arc<dyn AnyLab> = Arc::new(lab);
     let pairs: Vec<(String, String)> = flags
         .iter()
         .map(|(name, value)| (name.to_string(), value.to_string()))
