@@ -163,7 +163,9 @@ pub struct Hints {
     pub bars: BTreeMap<String, String>,
 }
 
-/// Cancellation shared by the runner, the lab and every thread the lab starts.
+/// Cancellation shared by the runner, the lab and every thread the lab starts. Threads look at
+/// it ([`CancelToken::is_cancelled`]) or sleep on it ([`CancelToken::sleep`]); async tasks await
+/// it ([`CancelToken::cancelled`]), in a `select!` beside their work.
 #[derive(Clone, Debug, Default)]
 pub struct CancelToken {
     inner: Arc<CancelInner>,
@@ -174,13 +176,30 @@ struct CancelInner {
     cancelled: AtomicBool,
     wake: Mutex<()>,
     sleepers: Condvar,
+    waiting_tasks: tokio::sync::Notify,
 }
 
 impl CancelToken {
     pub fn cancel(&self) {
         self.inner.cancelled.store(true, Ordering::SeqCst);
+        self.inner.waiting_tasks.notify_waiters();
         let _guard = lock(&self.inner.wake);
         self.inner.sleepers.notify_all();
+    }
+
+    /// Completes once the token is cancelled (at once if it already is): for async code, as
+    /// `tokio::select! { () = token.cancelled() => stop, read = stream.read(..) => .. }`.
+    pub async fn cancelled(&self) {
+        loop {
+            let notified = std::pin::pin!(self.inner.waiting_tasks.notified());
+            let mut notified = notified;
+            // Registered before the flag is read, so a cancel in between is not missed.
+            notified.as_mut().enable();
+            if self.is_cancelled() {
+                return;
+            }
+            notified.await;
+        }
     }
 
     #[inline]
@@ -420,6 +439,32 @@ mod tests {
             "sleep must report it was cut short"
         );
         assert!(token.is_cancelled());
+    }
+
+    #[test]
+    fn an_async_task_waiting_on_the_token_wakes_when_cancelled() {
+        let token = CancelToken::default();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let canceller = {
+            let token = token.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                token.cancel();
+            })
+        };
+        let outcome = runtime.block_on(async {
+            tokio::select! {
+                () = token.cancelled() => "cancelled",
+                () = tokio::time::sleep(Duration::from_secs(600)) => "slept",
+            }
+        });
+        canceller.join().unwrap();
+        assert_eq!(outcome, "cancelled");
+        // Already cancelled: completes at once.
+        runtime.block_on(token.cancelled());
     }
 
     #[test]

@@ -11,14 +11,19 @@
 //!       spawn(async { loop { read(client).await; write(client).await } })
 //!   }
 //! ```
+//!
+//! Stopping needs no polling either: every wait is a `tokio::select!` between the work and
+//! `stop.cancelled()`, whichever comes first (tokio's mini-redis handles its shutdown the same
+//! way). A read or write timeout is `tokio::time::timeout` around the one call it limits.
 
+use std::future::Future;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::line::{Lines, Next, too_long_message};
-use crate::server::{Ending, POLL_INTERVAL, Rules, Service, is_disconnect};
+use crate::server::{Ending, Rules, Service, is_disconnect};
 use crate::tally::Tally;
 
 pub fn serve(service: &Service) -> anyhow::Result<()> {
@@ -31,30 +36,34 @@ pub fn serve(service: &Service) -> anyhow::Result<()> {
     runtime.block_on(async {
         let listener = TcpListener::from_std(std_listener)?;
         let mut tasks = tokio::task::JoinSet::new();
-        while !service.stopped() {
-            // Count the endings of the tasks that finished, without waiting for the others.
-            while let Some(Ok((peer, ending))) = tasks.try_join_next() {
-                service.ended(Some(peer), ending);
-            }
-            // Wait for a client, but look at the stop flag every POLL_INTERVAL.
-            let accepted = match tokio::time::timeout(POLL_INTERVAL, listener.accept()).await {
-                Err(_elapsed) => continue,
-                Ok(accepted) => accepted,
-            };
-            let (stream, peer) = match accepted {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    service.accept_failed(&error);
-                    continue;
+        loop {
+            // Whichever comes first: the stop, a task that ended, or a new client.
+            tokio::select! {
+                () = service.stop.cancelled() => break,
+                Some(finished) = tasks.join_next() => {
+                    if let Ok((peer, ending)) = finished {
+                        service.ended(Some(peer), ending);
+                    }
                 }
-            };
-            service.tally.opened();
-            let rules = service.rules;
-            // A task may outlive this loop's borrow of the service; it gets owned copies, and
-            // reports its ending back here.
-            let stop = service.stop.clone();
-            let tally = service.tally.clone();
-            tasks.spawn(async move { (peer, serve_connection(stream, rules, &tally, stop).await) });
+                accepted = listener.accept() => {
+                    let (stream, peer) = match accepted {
+                        Ok(accepted) => accepted,
+                        Err(error) => {
+                            service.accept_failed(&error);
+                            continue;
+                        }
+                    };
+                    service.tally.opened();
+                    let rules = service.rules;
+                    // A task may outlive this loop's borrow of the service; it gets owned
+                    // copies, and reports its ending back here.
+                    let stop = service.stop.clone();
+                    let tally = service.tally.clone();
+                    tasks.spawn(async move {
+                        (peer, serve_connection(stream, rules, &tally, stop).await)
+                    });
+                }
+            }
         }
         while let Some(finished) = tasks.join_next().await {
             if let Ok((peer, ending)) = finished {
@@ -74,25 +83,20 @@ async fn serve_connection(
 ) -> Ending {
     let mut lines = Lines::new(rules.max_line);
     let mut buffer = vec![0u8; 16 * 1024];
-    let mut silent = Duration::ZERO;
     loop {
-        if stop.is_cancelled() {
-            return Ending::Stopped;
-        }
-        let read = match tokio::time::timeout(POLL_INTERVAL, stream.read(&mut buffer)).await {
-            Err(_elapsed) => {
-                silent += POLL_INTERVAL;
-                if rules.read_timeout.is_some_and(|timeout| silent >= timeout) {
-                    return Ending::TimedOut("sent nothing for the read timeout: disconnected");
-                }
-                continue;
-            }
-            Ok(Ok(0)) => return Ending::closed(lines.unfinished()),
-            Ok(Ok(read)) => read,
-            Ok(Err(error)) if is_disconnect(&error) => return Ending::closed(lines.unfinished()),
-            Ok(Err(error)) => return Ending::Failed(error),
+        let read = tokio::select! {
+            () = stop.cancelled() => return Ending::Stopped,
+            read = within(rules.read_timeout, stream.read(&mut buffer)) => read,
         };
-        silent = Duration::ZERO;
+        let read = match read {
+            None => return Ending::TimedOut("sent nothing for the read timeout: disconnected"),
+            Some(Ok(0)) => return Ending::closed(lines.unfinished()),
+            Some(Ok(read)) => read,
+            Some(Err(error)) if is_disconnect(&error) => {
+                return Ending::closed(lines.unfinished());
+            }
+            Some(Err(error)) => return Ending::Failed(error),
+        };
         tally.read(read);
         lines.push(&buffer[..read]);
         loop {
@@ -104,26 +108,33 @@ async fn serve_connection(
                     return Ending::TooLong;
                 }
             };
-            let written = match rules.write_timeout {
-                Some(timeout) => match tokio::time::timeout(timeout, stream.write_all(&line)).await
-                {
-                    Ok(written) => written,
-                    Err(_elapsed) => {
-                        return Ending::TimedOut(
-                            "took none of its echo for the write timeout: disconnected",
-                        );
-                    }
-                },
-                None => stream.write_all(&line).await,
+            let written = tokio::select! {
+                () = stop.cancelled() => return Ending::Stopped,
+                written = within(rules.write_timeout, stream.write_all(&line)) => written,
             };
             match written {
-                Ok(()) => {
+                None => {
+                    return Ending::TimedOut(
+                        "took none of its echo for the write timeout: disconnected",
+                    );
+                }
+                Some(Ok(())) => {
                     tally.wrote(line.len());
                     tally.echoed();
                 }
-                Err(error) if is_disconnect(&error) => return Ending::closed(lines.unfinished()),
-                Err(error) => return Ending::Failed(error),
+                Some(Err(error)) if is_disconnect(&error) => {
+                    return Ending::closed(lines.unfinished());
+                }
+                Some(Err(error)) => return Ending::Failed(error),
             }
         }
+    }
+}
+
+/// `work`, given at most `limit` when there is one; `None` when the time ran out first.
+async fn within<T>(limit: Option<Duration>, work: impl Future<Output = T>) -> Option<T> {
+    match limit {
+        Some(limit) => tokio::time::timeout(limit, work).await.ok(),
+        None => Some(work.await),
     }
 }
