@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use lab_core::{
-    Cell, FromParams, Lab, LabContext, LabInfo, ParamKind, ParamReader, ParamSpec, ParamValue,
-    Value, Verdict,
+    Cell, Counter, FromParams, Gauge, Lab, LabContext, LabInfo, ParamKind, ParamReader, ParamSpec,
+    ParamValue, Value, Verdict,
 };
 
 use crate::Entry;
@@ -155,7 +155,7 @@ impl Lab for ArchiveLab {
             signature: Some(params.signature),
             ..PackOptions::default()
         };
-        declare_dashboard(context);
+        let instruments = Instruments::declare(context);
         let rounds = params.rounds;
         let mut round = 0;
         let mut mismatches = 0;
@@ -163,11 +163,12 @@ impl Lab for ArchiveLab {
             round += 1;
             let output = scratch.path().join(format!("app.{}", format.name()));
             let target = scratch.path().join(format!("unpacked-{round}"));
-            mismatches += pack_and_unpack(&source, &output, &target, &options, context)?;
+            mismatches +=
+                pack_and_unpack(&source, &output, &target, &options, &instruments, context)?;
             std::fs::remove_dir_all(&target).ok();
-            context.counter("rounds").increment();
+            instruments.rounds.increment();
         }
-        let packed = context.counter("files packed").get();
+        let packed = instruments.files_packed.get();
         if mismatches > 0 {
             return Ok(Verdict::fail(format!(
                 "{mismatches} files came back different from the originals"
@@ -179,37 +180,55 @@ impl Lab for ArchiveLab {
     }
 }
 
-fn declare_dashboard(context: &LabContext) {
-    // Counted from the start, so the chart and table have them before the first unpacking.
-    for name in [
-        "files packed",
-        "bytes packed",
-        "files unpacked",
-        "bytes unpacked",
-    ] {
-        context.counter(name);
+/// What the lab counts, made once with the dashboard that shows it.
+struct Instruments {
+    rounds: Counter,
+    files_packed: Counter,
+    bytes_packed: Counter,
+    files_unpacked: Counter,
+    bytes_unpacked: Counter,
+    /// The archive's size as a share of the files' (compression).
+    size_share: Gauge,
+}
+
+impl Instruments {
+    fn declare(context: &LabContext) -> Instruments {
+        let instruments = Instruments {
+            rounds: context.counter("rounds"),
+            files_packed: context.counter("files packed"),
+            bytes_packed: context.counter("bytes packed"),
+            files_unpacked: context.counter("files unpacked"),
+            bytes_unpacked: context.counter("bytes unpacked"),
+            size_share: context.gauge("archive size % of the files"),
+        };
+        context.chart(&[&instruments.files_packed, &instruments.files_unpacked]);
+        let speed = |doing: &str, files: &Counter, bytes: &Counter| {
+            vec![
+                Cell::from(doing),
+                Cell::rate(files),
+                Cell::rate(bytes),
+                Cell::count(files),
+                Cell::count(bytes),
+            ]
+        };
+        context.set_table(
+            "speed",
+            &["", "files/s", "bytes/s", "files", "bytes"],
+            vec![
+                speed(
+                    "packing",
+                    &instruments.files_packed,
+                    &instruments.bytes_packed,
+                ),
+                speed(
+                    "unpacking",
+                    &instruments.files_unpacked,
+                    &instruments.bytes_unpacked,
+                ),
+            ],
+        );
+        instruments
     }
-    context.chart(&["files packed", "files unpacked"]);
-    context.set_table(
-        "speed",
-        &["", "files/s", "bytes/s", "files", "bytes"],
-        vec![
-            vec![
-                Cell::from("packing"),
-                Cell::Rate("files packed".into()),
-                Cell::Rate("bytes packed".into()),
-                Cell::Count("files packed".into()),
-                Cell::Count("bytes packed".into()),
-            ],
-            vec![
-                Cell::from("unpacking"),
-                Cell::Rate("files unpacked".into()),
-                Cell::Rate("bytes unpacked".into()),
-                Cell::Count("files unpacked".into()),
-                Cell::Count("bytes unpacked".into()),
-            ],
-        ],
-    );
 }
 
 /// Shows the file being worked on, at most ten times a second.
@@ -245,10 +264,16 @@ fn pack_and_unpack(
     output: &Path,
     target: &Path,
     options: &PackOptions,
+    instruments: &Instruments,
     context: &LabContext,
 ) -> anyhow::Result<u64> {
-    let files_packed = context.counter("files packed");
-    let bytes_packed = context.counter("bytes packed");
+    let Instruments {
+        files_packed,
+        bytes_packed,
+        files_unpacked,
+        bytes_unpacked,
+        ..
+    } = instruments;
     let mut current = Current {
         context,
         doing: "packing",
@@ -262,14 +287,10 @@ fn pack_and_unpack(
     let ratio = (packed.bytes_out * 100)
         .checked_div(packed.bytes_in)
         .unwrap_or(0);
-    context
-        .gauge("archive size % of the files")
-        .set(ratio as i64);
+    instruments.size_share.set(ratio as i64);
     let bytes = tool::read_file(output)?;
     show_layout(context, &bytes, options.format);
 
-    let files_unpacked = context.counter("files unpacked");
-    let bytes_unpacked = context.counter("bytes unpacked");
     let mut current = Current {
         context,
         doing: "unpacking",

@@ -25,14 +25,24 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Something a dashboard can show by its id: a [`Counter`] or a [`Gauge`]. Tables and charts
+/// take the handles themselves, so they can only name instruments that exist.
+pub trait Instrument {
+    /// The stable id, as JSON Lines, the web API and recordings name it (`sent/A`).
+    fn id(&self) -> &str;
+}
+
 /// A count that only goes up: messages sent, requests served, errors.
 #[derive(Clone, Debug)]
-pub struct Counter(Arc<AtomicU64>);
+pub struct Counter {
+    id: Arc<str>,
+    value: Arc<AtomicU64>,
+}
 
 impl Counter {
     #[inline]
     pub fn add(&self, amount: u64) {
-        self.0.fetch_add(amount, Ordering::Relaxed);
+        self.value.fetch_add(amount, Ordering::Relaxed);
     }
 
     #[inline]
@@ -41,34 +51,49 @@ impl Counter {
     }
 
     pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
+        self.value.load(Ordering::Relaxed)
+    }
+}
+
+impl Instrument for Counter {
+    fn id(&self) -> &str {
+        &self.id
     }
 }
 
 /// A level that goes up and down: open connections, queue depth, subscribers joined.
 #[derive(Clone, Debug)]
-pub struct Gauge(Arc<AtomicI64>);
+pub struct Gauge {
+    id: Arc<str>,
+    value: Arc<AtomicI64>,
+}
 
 impl Gauge {
     #[inline]
     pub fn set(&self, value: i64) {
-        self.0.store(value, Ordering::Relaxed);
+        self.value.store(value, Ordering::Relaxed);
     }
 
     #[inline]
     pub fn add(&self, amount: i64) {
-        self.0.fetch_add(amount, Ordering::Relaxed);
+        self.value.fetch_add(amount, Ordering::Relaxed);
     }
 
     /// Raises the gauge to `value` unless it is already higher (a high-water mark shared by
     /// several threads).
     #[inline]
     pub fn raise_to(&self, value: i64) {
-        self.0.fetch_max(value, Ordering::Relaxed);
+        self.value.fetch_max(value, Ordering::Relaxed);
     }
 
     pub fn get(&self) -> i64 {
-        self.0.load(Ordering::Relaxed)
+        self.value.load(Ordering::Relaxed)
+    }
+}
+
+impl Instrument for Gauge {
+    fn id(&self) -> &str {
+        &self.id
     }
 }
 
@@ -118,18 +143,32 @@ pub struct LogEvent {
     pub message: String,
 }
 
-/// A cell of a state table. Cells that name a counter or gauge are filled in by the sampler,
+/// A cell of a state table. Cells that hold a counter or gauge are filled in by the sampler,
 /// so a table row can show a live rate without the lab touching the table again.
 #[derive(Clone, Debug)]
 pub enum Cell {
     Text(String),
     Number(f64),
-    /// The current value of the named counter.
-    Count(String),
-    /// The per-second rate of the named counter.
-    Rate(String),
-    /// The current value of the named gauge.
-    Gauge(String),
+    /// The current value of the counter.
+    Count(Counter),
+    /// The per-second rate of the counter.
+    Rate(Counter),
+    /// The current value of the gauge.
+    Gauge(Gauge),
+}
+
+impl Cell {
+    pub fn count(counter: &Counter) -> Cell {
+        Cell::Count(counter.clone())
+    }
+
+    pub fn rate(counter: &Counter) -> Cell {
+        Cell::Rate(counter.clone())
+    }
+
+    pub fn gauge(gauge: &Gauge) -> Cell {
+        Cell::Gauge(gauge.clone())
+    }
 }
 
 impl From<&str> for Cell {
@@ -238,8 +277,8 @@ pub struct LabContext {
 pub(crate) struct Shared {
     pub(crate) started: Instant,
     pub(crate) cancel: CancelToken,
-    pub(crate) counters: Mutex<Vec<(String, Counter)>>,
-    pub(crate) gauges: Mutex<Vec<(String, Gauge)>>,
+    pub(crate) counters: Mutex<Vec<Counter>>,
+    pub(crate) gauges: Mutex<Vec<Gauge>>,
     pub(crate) histograms: Mutex<Vec<(String, Histogram)>>,
     pub(crate) tables: Mutex<BTreeMap<String, TableSpec>>,
     pub(crate) graphs: Mutex<BTreeMap<String, crate::GraphView>>,
@@ -277,22 +316,28 @@ impl LabContext {
     /// gives the same counter, so several threads can share one.
     pub fn counter(&self, name: &str) -> Counter {
         let mut counters = lock(&self.shared.counters);
-        if let Some((_, counter)) = counters.iter().find(|(existing, _)| existing == name) {
+        if let Some(counter) = counters.iter().find(|existing| existing.id() == name) {
             return counter.clone();
         }
-        let counter = Counter(Arc::default());
-        counters.push((name.to_string(), counter.clone()));
+        let counter = Counter {
+            id: name.into(),
+            value: Arc::default(),
+        };
+        counters.push(counter.clone());
         counter
     }
 
     /// The gauge with this name, created at zero on first use.
     pub fn gauge(&self, name: &str) -> Gauge {
         let mut gauges = lock(&self.shared.gauges);
-        if let Some((_, gauge)) = gauges.iter().find(|(existing, _)| existing == name) {
+        if let Some(gauge) = gauges.iter().find(|existing| existing.id() == name) {
             return gauge.clone();
         }
-        let gauge = Gauge(Arc::default());
-        gauges.push((name.to_string(), gauge.clone()));
+        let gauge = Gauge {
+            id: name.into(),
+            value: Arc::default(),
+        };
+        gauges.push(gauge.clone());
         gauge
     }
 
@@ -359,9 +404,13 @@ impl LabContext {
         }
     }
 
-    /// Which counters the dashboards should chart, in order.
-    pub fn chart(&self, counters: &[&str]) {
-        lock(&self.shared.hints).charts = counters.iter().map(|name| name.to_string()).collect();
+    /// Which counters (charted as rates) and gauges (as values) the dashboards should chart,
+    /// in order.
+    pub fn chart(&self, instruments: &[&dyn Instrument]) {
+        lock(&self.shared.hints).charts = instruments
+            .iter()
+            .map(|instrument| instrument.id().to_string())
+            .collect();
     }
 
     /// Asks dashboards to draw a table as bars of one of its columns.

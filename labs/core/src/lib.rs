@@ -9,7 +9,6 @@
 pub mod confine;
 mod context;
 pub mod exercise;
-pub mod http_guard;
 pub mod jsonl;
 mod params;
 pub mod processes;
@@ -27,7 +26,8 @@ pub use confine::WebLimits;
 pub use exercise::Checker;
 
 pub use context::{
-    CancelToken, Cell, Counter, Gauge, Hints, Histogram, LabContext, Level, LogEvent, Recorder,
+    CancelToken, Cell, Counter, Gauge, Hints, Histogram, Instrument, LabContext, Level, LogEvent,
+    Recorder,
 };
 pub use params::{
     Choice, FromParams, ParamError, ParamKind, ParamReader, ParamSpec, ParamValue, Params, Value,

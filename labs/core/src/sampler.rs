@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 
-use crate::context::{Cell, LabContext, lock};
+use crate::context::{Cell, Instrument, LabContext, lock};
 use crate::snapshot::{Percentiles, Snapshot, TableView};
 
 /// How far back a rate looks.
@@ -41,12 +41,12 @@ impl Sampler {
         let shared = self.context.shared.clone();
         let counters: BTreeMap<String, u64> = lock(&shared.counters)
             .iter()
-            .map(|(name, counter)| (name.clone(), counter.get()))
+            .map(|counter| (counter.id().to_string(), counter.get()))
             .collect();
         let rates = self.rates(t, &counters);
         let gauges: BTreeMap<String, i64> = lock(&shared.gauges)
             .iter()
-            .map(|(name, gauge)| (name.clone(), gauge.get()))
+            .map(|gauge| (gauge.id().to_string(), gauge.get()))
             .collect();
         let latency = self.percentiles();
         let tables = lock(&shared.tables)
@@ -55,11 +55,7 @@ impl Sampler {
                 let rows = spec
                     .rows
                     .iter()
-                    .map(|row| {
-                        row.iter()
-                            .map(|cell| resolve(cell, &counters, &rates, &gauges))
-                            .collect()
-                    })
+                    .map(|row| row.iter().map(|cell| resolve(cell, &rates)).collect())
                     .collect();
                 let view = TableView {
                     columns: spec.columns.clone(),
@@ -139,18 +135,13 @@ impl Sampler {
     }
 }
 
-fn resolve(
-    cell: &Cell,
-    counters: &BTreeMap<String, u64>,
-    rates: &BTreeMap<String, f64>,
-    gauges: &BTreeMap<String, i64>,
-) -> serde_json::Value {
+fn resolve(cell: &Cell, rates: &BTreeMap<String, f64>) -> serde_json::Value {
     match cell {
         Cell::Text(text) => text.clone().into(),
         Cell::Number(number) => (*number).into(),
-        Cell::Count(name) => counters.get(name).copied().unwrap_or(0).into(),
-        Cell::Rate(name) => (rates.get(name).copied().unwrap_or(0.0).round()).into(),
-        Cell::Gauge(name) => gauges.get(name).copied().unwrap_or(0).into(),
+        Cell::Count(counter) => counter.get().into(),
+        Cell::Rate(counter) => (rates.get(counter.id()).copied().unwrap_or(0.0).round()).into(),
+        Cell::Gauge(gauge) => gauge.get().into(),
     }
 }
 
@@ -268,8 +259,8 @@ mod tests {
             &["topic", "received", "per second"],
             vec![vec![
                 "A".into(),
-                Cell::Count("received/A".into()),
-                Cell::Rate("received/A".into()),
+                Cell::count(&received),
+                Cell::rate(&received),
             ]],
         );
         context.warn("slow joiner");

@@ -14,8 +14,10 @@
 //! sold-out        once a product is gone, say so without asking the database
 //! ```
 //!
-//! Each filter counts the buyers it let through, so the dashboard shows the funnel: offered →
-//! through each filter → ordered.
+//! Each filter is one type with one job, behind the small [`Admission`] trait: let a buyer
+//! through or say why not, and hear how a purchase it let through ended. The shop counts the
+//! buyers each filter let through, so the dashboard shows the funnel: offered → through each
+//! filter → ordered.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -31,31 +33,6 @@ pub enum Refusal {
     NotReserved,
     /// 409: the product is sold out, or this buyer already has one.
     SoldOut,
-}
-
-#[derive(Debug)]
-pub enum Filter {
-    /// A lottery: a `share` of the buyers through, chosen by a coin drawn from `salt`.
-    Random {
-        share: f64,
-        salt: u64,
-    },
-    Threshold {
-        most: u64,
-        admitted: AtomicU64,
-    },
-    Waves {
-        waves: u32,
-        every: Duration,
-    },
-    TokenBucket {
-        rate: f64,
-        state: Mutex<(f64, Instant)>,
-    },
-    Reservation,
-    Captcha(Duration),
-    OnePerUser(Mutex<HashSet<(u64, u32)>>),
-    SoldOut(Vec<AtomicBool>),
 }
 
 /// What a filter may look at.
@@ -74,6 +51,243 @@ pub struct SaleState {
     pub orders: AtomicU64,
 }
 
+impl SaleState {
+    fn stock(&self) -> u64 {
+        self.stock_per_product * self.products as u64
+    }
+}
+
+/// One admission filter. Many buyers pass at once, so a filter keeps its state behind atomics
+/// or a lock and takes `&self`.
+pub trait Admission: Send + Sync + std::fmt::Debug {
+    /// The name the funnel shows, as it was typed: `random:0.2`.
+    fn label(&self) -> String;
+
+    /// Lets `buyer` through, or says why not.
+    fn admit(&self, buyer: &Buyer, sale: &SaleState) -> Result<(), Refusal>;
+
+    /// Hears how a purchase this filter let through ended.
+    fn after(&self, _buyer: &Buyer, _bought: bool) {}
+
+    /// The time every buyer spends here, known before the sale (a puzzle to solve).
+    fn cost_per_buyer(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    /// For a lottery: its coins drawn from `seed` instead.
+    fn reseed(&mut self, _seed: u64) {}
+}
+
+/// `random:P`: a lottery that lets a share of the buyers through.
+#[derive(Debug)]
+pub struct Lottery {
+    share: f64,
+    salt: u64,
+}
+
+impl Admission for Lottery {
+    fn label(&self) -> String {
+        format!("random:{}", self.share)
+    }
+
+    fn admit(&self, buyer: &Buyer, _: &SaleState) -> Result<(), Refusal> {
+        // A fair coin per buyer that does not change when they retry.
+        let coin = ((buyer.user ^ self.salt).wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64
+            / (1u64 << 53) as f64;
+        admitted_if(coin < self.share, Refusal::Filtered)
+    }
+
+    fn reseed(&mut self, seed: u64) {
+        self.salt = seed;
+    }
+}
+
+/// `threshold:K`: the first K buyers, then nobody.
+#[derive(Debug)]
+pub struct Threshold {
+    most: u64,
+    admitted: AtomicU64,
+}
+
+impl Admission for Threshold {
+    fn label(&self) -> String {
+        format!("threshold:{}", self.most)
+    }
+
+    fn admit(&self, _: &Buyer, _: &SaleState) -> Result<(), Refusal> {
+        let earlier = self.admitted.fetch_add(1, Ordering::Relaxed);
+        admitted_if(earlier < self.most, Refusal::Filtered)
+    }
+}
+
+/// `waves:N/T`: the stock released in N rounds, one every T.
+#[derive(Debug)]
+pub struct Waves {
+    waves: u32,
+    every: Duration,
+}
+
+impl Admission for Waves {
+    fn label(&self) -> String {
+        format!("waves:{}/{}", self.waves, self.every.as_secs_f64())
+    }
+
+    fn admit(&self, _: &Buyer, sale: &SaleState) -> Result<(), Refusal> {
+        let waves = self.waves as u64;
+        let round = if self.every.is_zero() {
+            waves
+        } else {
+            let elapsed = sale.started.elapsed().as_secs_f64();
+            ((elapsed / self.every.as_secs_f64()) as u64 + 1).min(waves)
+        };
+        let released = sale.stock() * round / waves;
+        admitted_if(
+            sale.orders.load(Ordering::Relaxed) < released,
+            Refusal::Filtered,
+        )
+    }
+}
+
+/// `token-bucket:R`: at most R buyers a second, and a burst of R.
+#[derive(Debug)]
+pub struct TokenBucket {
+    rate: f64,
+    /// Tokens in the bucket, and when it was last filled.
+    state: Mutex<(f64, Instant)>,
+}
+
+impl Admission for TokenBucket {
+    fn label(&self) -> String {
+        format!("token-bucket:{}", self.rate)
+    }
+
+    fn admit(&self, _: &Buyer, _: &SaleState) -> Result<(), Refusal> {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (tokens, last) = &mut *state;
+        let now = Instant::now();
+        let refilled = now.duration_since(*last).as_secs_f64() * self.rate;
+        *tokens = (*tokens + refilled).min(self.rate.max(1.0));
+        *last = now;
+        let admitted = *tokens >= 1.0;
+        if admitted {
+            *tokens -= 1.0;
+        }
+        admitted_if(admitted, Refusal::Filtered)
+    }
+}
+
+/// `reservation`: only buyers who registered before the sale (the first 3 × stock users).
+#[derive(Debug)]
+pub struct Reservation;
+
+impl Admission for Reservation {
+    fn label(&self) -> String {
+        "reservation".to_string()
+    }
+
+    fn admit(&self, buyer: &Buyer, sale: &SaleState) -> Result<(), Refusal> {
+        admitted_if(buyer.user <= sale.stock() * 3, Refusal::NotReserved)
+    }
+}
+
+/// `captcha:MS`: a puzzle every buyer spends MS on; bots fail it.
+#[derive(Debug)]
+pub struct Captcha {
+    cost: Duration,
+}
+
+impl Admission for Captcha {
+    fn label(&self) -> String {
+        format!("captcha:{}", self.cost.as_millis())
+    }
+
+    fn admit(&self, buyer: &Buyer, _: &SaleState) -> Result<(), Refusal> {
+        if buyer.bot {
+            return Err(Refusal::Filtered);
+        }
+        std::thread::sleep(self.cost);
+        Ok(())
+    }
+
+    fn cost_per_buyer(&self) -> Duration {
+        self.cost
+    }
+}
+
+/// `one-per-user`: a buyer who already has an order is refused in memory (and a unique index
+/// in the database refuses the rest).
+#[derive(Debug, Default)]
+pub struct OnePerUser {
+    bought: Mutex<HashSet<(u64, u32)>>,
+}
+
+impl OnePerUser {
+    fn bought(&self) -> std::sync::MutexGuard<'_, HashSet<(u64, u32)>> {
+        self.bought
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Admission for OnePerUser {
+    fn label(&self) -> String {
+        "one-per-user".to_string()
+    }
+
+    fn admit(&self, buyer: &Buyer, _: &SaleState) -> Result<(), Refusal> {
+        let has_one = self.bought().contains(&(buyer.user, buyer.product));
+        admitted_if(!has_one, Refusal::SoldOut)
+    }
+
+    fn after(&self, buyer: &Buyer, bought: bool) {
+        if bought {
+            self.bought().insert((buyer.user, buyer.product));
+        }
+    }
+}
+
+/// `sold-out`: once a product is gone, say so without asking the database.
+#[derive(Debug)]
+pub struct SoldOut {
+    gone: Vec<AtomicBool>,
+}
+
+impl Admission for SoldOut {
+    fn label(&self) -> String {
+        "sold-out".to_string()
+    }
+
+    fn admit(&self, buyer: &Buyer, _: &SaleState) -> Result<(), Refusal> {
+        let gone = self
+            .gone_flag(buyer)
+            .is_some_and(|gone| gone.load(Ordering::Relaxed));
+        admitted_if(!gone, Refusal::SoldOut)
+    }
+
+    fn after(&self, buyer: &Buyer, bought: bool) {
+        if let (false, Some(gone)) = (bought, self.gone_flag(buyer)) {
+            gone.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+impl SoldOut {
+    fn gone_flag(&self, buyer: &Buyer) -> Option<&AtomicBool> {
+        self.gone.get((buyer.product as usize).checked_sub(1)?)
+    }
+}
+
+fn admitted_if(admitted: bool, otherwise: Refusal) -> Result<(), Refusal> {
+    if admitted { Ok(()) } else { Err(otherwise) }
+}
+
+/// One filter of the chain, whichever it is.
+#[derive(Debug)]
+pub struct Filter(Box<dyn Admission>);
+
 impl Filter {
     /// Reads `name:argument`; the error says what is accepted.
     pub fn parse(text: &str, products: u32) -> Result<Filter, String> {
@@ -87,7 +301,7 @@ impl Filter {
                     format!("filter {name} needs {what}, as in {name}:{}", example(name))
                 })
         };
-        Ok(match name {
+        let filter: Box<dyn Admission> = match name {
             "random" => {
                 let share = number("a share between 0 and 1")?;
                 if share > 1.0 {
@@ -95,41 +309,13 @@ impl Filter {
                         "filter random:{argument}: a share is between 0 and 1"
                     ));
                 }
-                Filter::Random { share, salt: 0 }
+                Box::new(Lottery { share, salt: 0 })
             }
-            "threshold" => Filter::Threshold {
+            "threshold" => Box::new(Threshold {
                 most: number("a number of buyers")? as u64,
                 admitted: AtomicU64::new(0),
-            },
-            "waves" => {
-                let (waves, every) = argument.split_once('/').ok_or_else(|| {
-                    "filter waves needs rounds/seconds, as in waves:5/2".to_string()
-                })?;
-                let waves: u32 =
-                    waves
-                        .parse()
-                        .ok()
-                        .filter(|waves| *waves > 0)
-                        .ok_or_else(|| {
-                            "filter waves:N/T: N is a number of rounds above 0".to_string()
-                        })?;
-                let every: f64 = every
-                    .parse()
-                    .ok()
-                    .filter(|every: &f64| {
-                        *every == 0.0 || lab_core::seconds::positive(*every).is_some()
-                    })
-                    .ok_or_else(|| {
-                        format!(
-                            "filter waves:N/T: T is seconds between rounds, 0 or {}",
-                            lab_core::seconds::expected()
-                        )
-                    })?;
-                Filter::Waves {
-                    waves,
-                    every: lab_core::seconds::clamped(every),
-                }
-            }
+            }),
+            "waves" => Box::new(parse_waves(argument)?),
             "token-bucket" => {
                 let rate = number("a rate per second")?;
                 if rate <= 0.0 {
@@ -137,12 +323,12 @@ impl Filter {
                         "filter token-bucket:{argument}: the rate is buyers per second above 0 (0 would admit nobody)"
                     ));
                 }
-                Filter::TokenBucket {
+                Box::new(TokenBucket {
                     rate,
                     state: Mutex::new((rate, Instant::now())),
-                }
+                })
             }
-            "reservation" => Filter::Reservation,
+            "reservation" => Box::new(Reservation),
             "captcha" => {
                 let milliseconds = number("milliseconds")?;
                 if milliseconds / 1000.0 > lab_core::seconds::LONGEST.as_secs_f64() {
@@ -151,135 +337,75 @@ impl Filter {
                         lab_core::seconds::LONGEST.as_millis()
                     ));
                 }
-                Filter::Captcha(lab_core::seconds::clamped(milliseconds / 1000.0))
+                Box::new(Captcha {
+                    cost: lab_core::seconds::clamped(milliseconds / 1000.0),
+                })
             }
-            "one-per-user" => Filter::OnePerUser(Mutex::new(HashSet::new())),
-            "sold-out" => Filter::SoldOut(
-                (0..products.max(1))
+            "one-per-user" => Box::new(OnePerUser::default()),
+            "sold-out" => Box::new(SoldOut {
+                gone: (0..products.max(1))
                     .map(|_| AtomicBool::new(false))
                     .collect(),
-            ),
+            }),
             other => {
                 return Err(format!(
                     "unknown filter \"{other}\": use random:P, threshold:K, waves:N/T, token-bucket:R, reservation, captcha:MS, one-per-user or sold-out"
                 ));
             }
-        })
+        };
+        Ok(Filter(filter))
     }
 
     /// The name the funnel shows.
     pub fn label(&self) -> String {
-        match self {
-            Filter::Random { share, .. } => format!("random:{share}"),
-            Filter::Threshold { most, .. } => format!("threshold:{most}"),
-            Filter::Waves { waves, every } => format!("waves:{waves}/{}", every.as_secs_f64()),
-            Filter::TokenBucket { rate, .. } => format!("token-bucket:{rate}"),
-            Filter::Reservation => "reservation".to_string(),
-            Filter::Captcha(cost) => format!("captcha:{}", cost.as_millis()),
-            Filter::OnePerUser(_) => "one-per-user".to_string(),
-            Filter::SoldOut(_) => "sold-out".to_string(),
-        }
+        self.0.label()
     }
 
     /// Lets `buyer` through, or says why not.
     pub fn admit(&self, buyer: &Buyer, sale: &SaleState) -> Result<(), Refusal> {
-        match self {
-            Filter::Random { share, salt } => {
-                // A fair coin per buyer that does not change when they retry.
-                let coin = ((buyer.user ^ salt).wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64
-                    / (1u64 << 53) as f64;
-                if coin < *share {
-                    Ok(())
-                } else {
-                    Err(Refusal::Filtered)
-                }
-            }
-            Filter::Threshold { most, admitted } => {
-                if admitted.fetch_add(1, Ordering::Relaxed) < *most {
-                    Ok(())
-                } else {
-                    Err(Refusal::Filtered)
-                }
-            }
-            Filter::Waves { waves, every } => {
-                let elapsed = sale.started.elapsed().as_secs_f64();
-                let round = if every.is_zero() {
-                    *waves as u64
-                } else {
-                    ((elapsed / every.as_secs_f64()) as u64 + 1).min(*waves as u64)
-                };
-                let released =
-                    sale.stock_per_product * sale.products as u64 * round / *waves as u64;
-                if sale.orders.load(Ordering::Relaxed) < released {
-                    Ok(())
-                } else {
-                    Err(Refusal::Filtered)
-                }
-            }
-            Filter::TokenBucket { rate, state } => {
-                let mut state = state
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                let (tokens, last) = &mut *state;
-                let now = Instant::now();
-                *tokens =
-                    (*tokens + now.duration_since(*last).as_secs_f64() * rate).min(rate.max(1.0));
-                *last = now;
-                if *tokens >= 1.0 {
-                    *tokens -= 1.0;
-                    Ok(())
-                } else {
-                    Err(Refusal::Filtered)
-                }
-            }
-            Filter::Reservation => {
-                let registered = sale.stock_per_product * sale.products as u64 * 3;
-                if buyer.user <= registered {
-                    Ok(())
-                } else {
-                    Err(Refusal::NotReserved)
-                }
-            }
-            Filter::Captcha(cost) => {
-                if buyer.bot {
-                    return Err(Refusal::Filtered);
-                }
-                std::thread::sleep(*cost);
-                Ok(())
-            }
-            Filter::OnePerUser(bought) => {
-                let bought = bought
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                if bought.contains(&(buyer.user, buyer.product)) {
-                    Err(Refusal::SoldOut)
-                } else {
-                    Ok(())
-                }
-            }
-            Filter::SoldOut(gone) => match gone.get(buyer.product as usize - 1) {
-                Some(gone) if gone.load(Ordering::Relaxed) => Err(Refusal::SoldOut),
-                _ => Ok(()),
-            },
-        }
+        self.0.admit(buyer, sale)
     }
 
     /// Hears how a purchase that went through ended.
     pub fn after(&self, buyer: &Buyer, bought: bool) {
-        match self {
-            Filter::OnePerUser(set) if bought => {
-                set.lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .insert((buyer.user, buyer.product));
-            }
-            Filter::SoldOut(gone) if !bought => {
-                if let Some(gone) = gone.get(buyer.product as usize - 1) {
-                    gone.store(true, Ordering::Relaxed);
-                }
-            }
-            _ => {}
-        }
+        self.0.after(buyer, bought);
     }
+
+    /// The time every buyer spends on this filter, known before the sale.
+    pub fn cost_per_buyer(&self) -> Duration {
+        self.0.cost_per_buyer()
+    }
+
+    /// The same filter with its lottery drawn from `seed` (the other filters draw nothing).
+    pub fn with_lottery_seed(mut self, seed: u64) -> Filter {
+        self.0.reseed(seed);
+        self
+    }
+}
+
+fn parse_waves(argument: &str) -> Result<Waves, String> {
+    let (waves, every) = argument
+        .split_once('/')
+        .ok_or_else(|| "filter waves needs rounds/seconds, as in waves:5/2".to_string())?;
+    let waves: u32 = waves
+        .parse()
+        .ok()
+        .filter(|waves| *waves > 0)
+        .ok_or_else(|| "filter waves:N/T: N is a number of rounds above 0".to_string())?;
+    let every: f64 = every
+        .parse()
+        .ok()
+        .filter(|every: &f64| *every == 0.0 || lab_core::seconds::positive(*every).is_some())
+        .ok_or_else(|| {
+            format!(
+                "filter waves:N/T: T is seconds between rounds, 0 or {}",
+                lab_core::seconds::expected()
+            )
+        })?;
+    Ok(Waves {
+        waves,
+        every: lab_core::seconds::clamped(every),
+    })
 }
 
 fn example(name: &str) -> &'static str {
@@ -289,16 +415,6 @@ fn example(name: &str) -> &'static str {
         "token-bucket" => "200",
         "captcha" => "50",
         _ => "…",
-    }
-}
-
-impl Filter {
-    /// The same filter with its lottery drawn from `seed` (the other filters draw nothing).
-    pub fn with_lottery_seed(self, seed: u64) -> Filter {
-        match self {
-            Filter::Random { share, .. } => Filter::Random { share, salt: seed },
-            other => other,
-        }
     }
 }
 

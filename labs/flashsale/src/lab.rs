@@ -264,7 +264,13 @@ impl Lab for FlashSaleLab {
                 .cloned()
                 .collect(),
         };
-        context.chart(&["offered", "orders", "sold out", "busy retries"]);
+        let funnel = sale::Funnel::new(context, &[]);
+        context.chart(&[
+            &funnel.offered,
+            &funnel.orders,
+            &funnel.sold_out,
+            &funnel.busy_retries,
+        ]);
         if params.compare {
             return compare(&sale, &params.plot, context);
         }
@@ -332,18 +338,19 @@ fn verdict(audit: &store::Audit, one_per_user: bool, summary: &str) -> Verdict {
 
 /// The funnel: offered → through each filter → ordered, live.
 fn show_funnel(context: &LabContext, sale: &Sale) {
-    let mut rows = vec![vec![Cell::from("offered"), Cell::Count("offered".into())]];
-    for filter in crate::filters::parse_all(&sale.filters, sale.products).unwrap_or_default() {
-        let label = filter.label();
+    let filters = crate::filters::parse_all(&sale.filters, sale.products).unwrap_or_default();
+    let funnel = sale::Funnel::new(context, &filters);
+    let mut rows = vec![vec![Cell::from("offered"), Cell::count(&funnel.offered)]];
+    for (label, through) in &funnel.through {
         rows.push(vec![
             Cell::from(format!("through {label}")),
-            Cell::Count(format!("through {label}")),
+            Cell::count(through),
         ]);
     }
-    rows.push(vec![Cell::from("ordered"), Cell::Count("orders".into())]);
+    rows.push(vec![Cell::from("ordered"), Cell::count(&funnel.orders)]);
     rows.push(vec![
         Cell::from("told sold out"),
-        Cell::Count("sold out".into()),
+        Cell::count(&funnel.sold_out),
     ]);
     context.set_table("funnel", &["stage", "buyers"], rows);
     context.bars("funnel", "buyers");

@@ -148,6 +148,37 @@ pub enum Answer {
     Failed(String),
 }
 
+/// The funnel's counters: buyers offered, through each filter in turn, ordered, told sold
+/// out. Asking twice on one context gives the same counters, so the lab's dashboard and the
+/// shop share them.
+pub struct Funnel {
+    pub offered: Counter,
+    /// One per filter, in the order the filters run.
+    pub through: Vec<(String, Counter)>,
+    pub orders: Counter,
+    pub sold_out: Counter,
+    pub busy_retries: Counter,
+}
+
+impl Funnel {
+    pub fn new(context: &LabContext, filters: &[Filter]) -> Funnel {
+        Funnel {
+            offered: context.counter("offered"),
+            through: filters
+                .iter()
+                .map(|filter| {
+                    let label = filter.label();
+                    let counter = context.counter(&format!("through {label}"));
+                    (label, counter)
+                })
+                .collect(),
+            orders: context.counter("orders"),
+            sold_out: context.counter("sold out"),
+            busy_retries: context.counter("busy retries"),
+        }
+    }
+}
+
 /// Everything a purchase needs and counts: the filters, the strategy, and the counters the
 /// dashboard shows. The crowd of [`run`] and the HTTP front of `serve.rs` both sell through it.
 pub struct Shop {
@@ -178,9 +209,11 @@ impl Shop {
             .into_iter()
             .map(|filter| filter.with_lottery_seed(sale.lottery_seed))
             .collect();
-        let through = filters
-            .iter()
-            .map(|filter| context.counter(&format!("through {}", filter.label())))
+        let funnel = Funnel::new(context, &filters);
+        let through = funnel
+            .through
+            .into_iter()
+            .map(|(_, counter)| counter)
             .collect();
         let stock_left = context.gauge("stock left");
         stock_left.set(sale.stock as i64 * sale.products.max(1) as i64);
@@ -206,15 +239,15 @@ impl Shop {
                 (Refusal::SoldOut, context.counter("refused: sold out (409)")),
             ],
             duplicates: context.counter("duplicates refused by the database"),
-            offered: context.counter("offered"),
-            orders: context.counter("orders"),
-            sold_out: context.counter("sold out"),
+            offered: funnel.offered,
+            orders: funnel.orders,
+            sold_out: funnel.sold_out,
             errors: context.counter("errors"),
             stock_left,
             depth: context.gauge("queue depth"),
             trip: Trip {
                 rtt: sale.rtt,
-                busy_retries: context.counter("busy retries"),
+                busy_retries: funnel.busy_retries,
             },
             pool: Mutex::new(Vec::new()),
             queue: Mutex::new(None),
@@ -274,10 +307,9 @@ impl Shop {
     /// Whether [`Shop::admit`] never sleeps, so that an async server may call it on its own
     /// threads and save the trip to a blocking one for the buyers turned away.
     pub fn admits_without_blocking(&self) -> bool {
-        !self
-            .filters
+        self.filters
             .iter()
-            .any(|filter| matches!(filter, Filter::Captcha(_)))
+            .all(|filter| filter.cost_per_buyer().is_zero())
     }
 
     /// The database's part of an offer that went through the filters.

@@ -25,7 +25,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use lab_core::LabContext;
-use lab_core::http_guard::{SameOrigin, refuse_cross_site};
+use lab_http_guard::{SameOrigin, refuse_cross_site};
 use serde_json::json;
 
 use crate::filters::{Buyer, Refusal};

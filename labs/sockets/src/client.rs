@@ -88,15 +88,31 @@ struct Counters {
     round_trip: Mutex<lab_core::Recorder>,
 }
 
+/// The crowd's counters a dashboard charts: lines sent, echoes back.
+pub struct Charted {
+    pub sent: Counter,
+    pub echoes: Counter,
+}
+
+impl Charted {
+    pub fn new(context: &LabContext) -> Charted {
+        Charted {
+            sent: context.counter("sent"),
+            echoes: context.counter("echoes"),
+        }
+    }
+}
+
 /// Runs the crowd against `address` to the end (or until the lab is stopped).
 pub fn run(address: SocketAddr, load: &Load, context: &LabContext) -> anyhow::Result<Outcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let Charted { sent, echoes } = Charted::new(context);
     let counters = Arc::new(Counters {
-        sent: context.counter("sent"),
-        echoes: context.counter("echoes"),
+        sent,
+        echoes,
         wrong: context.counter("wrong echoes"),
         failed: context.counter("client failures"),
         timed_out: context.counter("client timeouts"),

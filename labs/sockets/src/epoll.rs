@@ -48,29 +48,7 @@ pub fn serve(service: &Service) -> anyhow::Result<()> {
         }
         for event in events.iter() {
             if event.token() == LISTENER {
-                loop {
-                    match listener.accept() {
-                        Ok((mut stream, peer)) => {
-                            service.tally.opened();
-                            let token = Token(next_token);
-                            next_token += 1;
-                            let interest = Interest::READABLE | Interest::WRITABLE;
-                            if let Err(error) =
-                                poll.registry().register(&mut stream, token, interest)
-                            {
-                                service.ended(Some(peer), Ending::Failed(error));
-                                continue;
-                            }
-                            connections
-                                .insert(token, Connection::new(stream, peer, &service.rules));
-                        }
-                        Err(error) if is_would_block(&error) => break,
-                        Err(error) => {
-                            service.accept_failed(&error);
-                            break;
-                        }
-                    }
-                }
+                accept_waiting(service, &listener, &poll, &mut connections, &mut next_token);
                 continue;
             }
             let Some(connection) = connections.get_mut(&event.token()) else {
@@ -102,6 +80,37 @@ pub fn serve(service: &Service) -> anyhow::Result<()> {
         service.ended(Some(connection.peer), Ending::Stopped);
     }
     Ok(())
+}
+
+/// Accepts every client waiting in the listen queue, each registered under a token of its own.
+fn accept_waiting(
+    service: &Service,
+    listener: &TcpListener,
+    poll: &Poll,
+    connections: &mut HashMap<Token, Connection<TcpStream>>,
+    next_token: &mut usize,
+) {
+    loop {
+        match listener.accept() {
+            Ok((mut stream, peer)) => {
+                service.tally.opened();
+                let token = Token(*next_token);
+                *next_token += 1;
+                let interest = Interest::READABLE | Interest::WRITABLE;
+                if let Err(error) = poll.registry().register(&mut stream, token, interest) {
+                    service.ended(Some(peer), Ending::Failed(error));
+                    continue;
+                }
+                connections.insert(token, Connection::new(stream, peer, &service.rules));
+            }
+            // Edge-triggered: accept until the queue is empty, or its rest goes unheard.
+            Err(error) if is_would_block(&error) => return,
+            Err(error) => {
+                service.accept_failed(&error);
+                return;
+            }
+        }
+    }
 }
 
 fn finish(

@@ -308,7 +308,8 @@ impl Lab for EchoLab {
             Role::Server => run_server(params, context),
             Role::Client => {
                 let address: SocketAddr = params.connect.parse()?;
-                context.chart(&["echoes", "sent"]);
+                let crowd = client::Charted::new(context);
+                context.chart(&[&crowd.echoes, &crowd.sent]);
                 context.info(format!(
                     "{} clients connecting to {address}",
                     params.load.clients
@@ -383,7 +384,8 @@ fn with_server_from<T>(
 
 fn run_server(params: &EchoParams, context: &LabContext) -> anyhow::Result<Verdict> {
     let model = params.model;
-    context.chart(&["requests", "accepts"]);
+    let server = Publisher::new(context);
+    context.chart(&[server.requests(), server.accepts()]);
     let ((), served) = with_server_from(params, context, |bound| {
         context.info(format!(
             "{model} server listening on {bound}; try: nc {} {}",
@@ -405,7 +407,10 @@ fn run_server(params: &EchoParams, context: &LabContext) -> anyhow::Result<Verdi
 
 fn run_both(params: &EchoParams, context: &LabContext) -> anyhow::Result<Verdict> {
     let model = params.model;
-    context.chart(&["echoes", "accepts"]);
+    context.chart(&[
+        &client::Charted::new(context).echoes,
+        Publisher::new(context).accepts(),
+    ]);
     let load = params.load;
     let ((outcome, staying), served) = with_server_from(params, context, |bound| {
         context.info(format!(
@@ -515,7 +520,7 @@ fn load_verdict(load: &Load, outcome: &Outcome, server: Option<(Model, i64)>) ->
 
 /// Every model under the same load, one after the other, into one table.
 fn compare(params: &EchoParams, context: &LabContext) -> anyhow::Result<Verdict> {
-    context.chart(&["echoes"]);
+    context.chart(&[&client::Charted::new(context).echoes]);
     context.set_table(
         "models",
         &[

@@ -142,6 +142,16 @@ impl Publisher {
         }
     }
 
+    /// Connections accepted.
+    pub fn accepts(&self) -> &Counter {
+        &self.counters[0].0
+    }
+
+    /// Lines answered.
+    pub fn requests(&self) -> &Counter {
+        &self.counters[1].0
+    }
+
     pub fn publish(&mut self, tally: &Tally) {
         let now = [
             &tally.accepted,

@@ -166,9 +166,9 @@ fn state_of(outcome: &Outcome) -> &'static str {
 /// Runs the suite with the graph, counters and tables on the dashboard.
 fn run_drawn(suite: &Suite, jobs: usize, context: &LabContext) -> Verdict {
     context.set_graph("tests", graph_of(suite));
-    context.chart(&["tests finished", "tests running"]);
     let running = context.gauge("tests running");
     let finished = context.counter("tests finished");
+    context.chart(&[&finished, &running]);
     let most_at_once = AtomicU64::new(0);
     let _bootstrap = match &suite.bootstrap {
         None => None,

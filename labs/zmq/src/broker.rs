@@ -24,8 +24,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use lab_core::{
-    CancelToken, Cell, FromParams, Lab, LabContext, LabInfo, ParamKind, ParamReader, ParamSpec,
-    Verdict,
+    CancelToken, Cell, Counter, FromParams, Gauge, Lab, LabContext, LabInfo, ParamKind,
+    ParamReader, ParamSpec, Verdict,
 };
 use strum::VariantNames;
 
@@ -150,7 +150,8 @@ impl Lab for BrokerLab {
         let zmq_context = zmq::Context::new();
         match params.role {
             Role::Broker => {
-                context.chart(&["through broker"]);
+                let through = BrokerCounters::new(context).through;
+                context.chart(&[&through]);
                 let broker = Broker::bind(
                     &zmq_context,
                     &params.frontend,
@@ -161,11 +162,11 @@ impl Lab for BrokerLab {
                 broker.run(&zmq_context, context, context.cancel_token())?;
                 Ok(Verdict::pass(format!(
                     "passed {} messages between clients and workers",
-                    context.counter("through broker").get()
+                    through.get()
                 )))
             }
             Role::Worker => {
-                context.chart(&["served"]);
+                context.chart(&[&ServerCounters::new(context).served]);
                 let endpoints = &params.connect;
                 context.info(format!("workers connecting to {}", endpoints.join(", ")));
                 let served = run_workers(
@@ -180,7 +181,7 @@ impl Lab for BrokerLab {
                 )))
             }
             Role::Client => {
-                context.chart(&["sent", "replies", "retries"]);
+                crate::reqrep::chart_clients(context);
                 let endpoints = &params.connect;
                 context.info(format!("clients connecting to {}", endpoints.join(", ")));
                 run_clients(&params.clients, context, &zmq_context, endpoints)
@@ -302,11 +303,30 @@ impl Broker {
     }
 }
 
+/// What the broker's observer counts.
+struct BrokerCounters {
+    /// Messages through the proxy, both ways.
+    through: Counter,
+    /// Clients told apart by their identities.
+    clients_seen: Gauge,
+}
+
+impl BrokerCounters {
+    fn new(context: &LabContext) -> BrokerCounters {
+        BrokerCounters {
+            through: context.counter("through broker"),
+            clients_seen: context.gauge("clients seen"),
+        }
+    }
+}
+
 /// Reads the proxy's copies of every message: counts them, and the clients by identity (a
 /// ROUTER puts the client's identity in the first frame, the same going out and coming back).
 fn watch_capture(socket: zmq::Socket, context: &LabContext, done: &CancelToken) {
-    let through = context.counter("through broker");
-    let clients_seen = context.gauge("clients seen");
+    let BrokerCounters {
+        through,
+        clients_seen,
+    } = BrokerCounters::new(context);
     // The identities seen, up to a bound: a flood of one-off clients must not fill memory.
     let mut clients: BTreeSet<Vec<u8>> = BTreeSet::new();
     while !done.is_cancelled() {
@@ -345,10 +365,11 @@ fn run_workers(
         names
             .iter()
             .map(|name| {
+                let mine = ServerCounters::of_worker(context, name);
                 vec![
                     Cell::from(name.as_str()),
-                    Cell::Count(format!("{name}/served")),
-                    Cell::Rate(format!("{name}/served")),
+                    Cell::count(&mine),
+                    Cell::rate(&mine),
                 ]
             })
             .collect(),
@@ -425,7 +446,12 @@ fn run_with_backend(
     backend: &str,
     outside: Option<OutsideWorker>,
 ) -> anyhow::Result<Verdict> {
-    context.chart(&["sent", "replies", "through broker"]);
+    let clients = crate::reqrep::ClientCounters::new(context);
+    context.chart(&[
+        &clients.sent,
+        &clients.replies,
+        &BrokerCounters::new(context).through,
+    ]);
     // Accepted worker connections, read here when an outside worker is awaited.
     let monitor_endpoint = inproc_name("monitor");
     let monitor = match &outside {

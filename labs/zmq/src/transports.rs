@@ -121,7 +121,6 @@ impl Lab for TransportsLab {
     fn run(&self, params: &TransportsParams, context: &LabContext) -> anyhow::Result<Verdict> {
         let sizes = sizes(&params.sizes).map_err(|error| anyhow::anyhow!(error))?;
         let budget = params.budget;
-        context.chart(&["messages", "round trips"]);
         context.set_table(
             "transports",
             &[
@@ -137,6 +136,7 @@ impl Lab for TransportsLab {
         let zmq_context = zmq::Context::new();
         let messages = context.counter("messages");
         let round_trips = context.counter("round trips");
+        context.chart(&[&messages, &round_trips]);
         let mut summary = Vec::new();
         for transport in &params.transports {
             for &size in &sizes {

@@ -260,11 +260,8 @@ fn router(
             door::require_token,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            Arc::new(lab_core::http_guard::SameOrigin::with_hosts(
-                bound,
-                extra_hosts,
-            )),
-            lab_core::http_guard::refuse_cross_site,
+            Arc::new(lab_http_guard::SameOrigin::with_hosts(bound, extra_hosts)),
+            lab_http_guard::refuse_cross_site,
         ))
         .with_state(state)
 }

@@ -63,10 +63,7 @@ impl Checker for FiltersChecker {
         let puzzle: Duration = crate::filters::parse_all(&filters, 1)
             .unwrap_or_default()
             .iter()
-            .filter_map(|filter| match filter {
-                crate::filters::Filter::Captcha(cost) => Some(*cost),
-                _ => None,
-            })
+            .map(crate::filters::Filter::cost_per_buyer)
             .sum();
         let target = Duration::from_secs_f64(target_ms / 1000.0);
         if puzzle >= target {

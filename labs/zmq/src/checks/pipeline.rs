@@ -111,9 +111,11 @@ impl Checker for PipelineWorkerChecker {
                     seed: crate::message::now_nanos(),
                 };
                 announce(&zmq_context, &results, task_count, context, &setup.cancel)?;
-                ventilator.send_tasks(&plan, &context.counter("tasks sent"), &|| {
-                    setup.cancel.is_cancelled() || setup.out_of_time()
-                })?;
+                ventilator.send_tasks(
+                    &plan,
+                    &crate::pipeline::Totals::new(context).tasks_sent,
+                    &|| setup.cancel.is_cancelled() || setup.out_of_time(),
+                )?;
                 let _ = sent_at.set(Instant::now());
             } else {
                 let _ = sent_at.set(Instant::now() - Duration::from_secs(60));

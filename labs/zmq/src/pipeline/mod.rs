@@ -36,8 +36,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use lab_core::{
-    CancelToken, Cell, FromParams, Lab, LabContext, LabInfo, ParamKind, ParamReader, ParamSpec,
-    Verdict,
+    CancelToken, Cell, Counter, FromParams, Lab, LabContext, LabInfo, ParamKind, ParamReader,
+    ParamSpec, Verdict,
 };
 use strum::VariantNames;
 
@@ -88,6 +88,28 @@ impl FromParams for PipelineParams {
             batches: reader.get("batches"),
         }
     }
+}
+
+/// The pipeline's totals, counted by its parts and charted by the dashboard.
+pub(crate) struct Totals {
+    pub tasks_sent: Counter,
+    pub tasks_done: Counter,
+    pub results: Counter,
+}
+
+impl Totals {
+    pub(crate) fn new(context: &LabContext) -> Totals {
+        Totals {
+            tasks_sent: context.counter("tasks sent"),
+            tasks_done: context.counter("tasks done"),
+            results: context.counter("results"),
+        }
+    }
+}
+
+/// One worker's own count of tasks done: `worker-1/tasks`.
+pub(crate) fn worker_tasks(context: &LabContext, name: &str) -> Counter {
+    context.counter(&format!("{name}/tasks"))
 }
 
 /// Where each role binds when `--bind` is not given.
@@ -247,7 +269,8 @@ fn run_ventilator(
     context: &LabContext,
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
-    context.chart(&["tasks sent"]);
+    let totals = Totals::new(context);
+    context.chart(&[&totals.tasks_sent]);
     let mut ventilator = Ventilator::bind(zmq_context, &bind_or(params, VENTILATOR_BIND))?;
     let wanted = params.wait_workers;
     context.info(format!(
@@ -272,9 +295,7 @@ fn run_ventilator(
         "{connected} worker(s) connected; sending {} tasks of {} ms",
         plan.tasks, plan.work_ms
     ));
-    let sent = ventilator.send_tasks(&plan, &context.counter("tasks sent"), &|| {
-        context.is_cancelled()
-    })?;
+    let sent = ventilator.send_tasks(&plan, &totals.tasks_sent, &|| context.is_cancelled())?;
     if sent < plan.tasks {
         return Ok(Verdict::fail(format!(
             "stopped after sending {sent} of {} tasks",
@@ -291,7 +312,7 @@ fn run_workers_alone(
     context: &LabContext,
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
-    context.chart(&["tasks done"]);
+    context.chart(&[&Totals::new(context).tasks_done]);
     let endpoints = WorkerEndpoints {
         ventilator: &params.connect,
         sink: &params.sink,
@@ -326,12 +347,9 @@ fn declare_worker_table(context: &LabContext, count: usize) {
         &["worker", "tasks", "tasks/s"],
         (1..=count)
             .map(|number| {
-                let counter = format!("worker-{number}/tasks");
-                vec![
-                    Cell::from(format!("worker-{number}")),
-                    Cell::Count(counter.clone()),
-                    Cell::Rate(counter),
-                ]
+                let name = format!("worker-{number}");
+                let tasks = worker_tasks(context, &name);
+                vec![Cell::from(name), Cell::count(&tasks), Cell::rate(&tasks)]
             })
             .collect(),
     );
@@ -372,7 +390,7 @@ fn run_sink(
     context: &LabContext,
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
-    context.chart(&["results"]);
+    context.chart(&[&Totals::new(context).results]);
     let sink = Sink::bind(zmq_context, &bind_or(params, SINK_BIND), &params.control)?;
     context.info(format!(
         "sink collecting results on {}, saying KILL on {}",
@@ -488,7 +506,8 @@ fn run_both(
     context: &LabContext,
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
-    context.chart(&["tasks sent", "tasks done", "results"]);
+    let totals = Totals::new(context);
+    context.chart(&[&totals.tasks_sent, &totals.tasks_done, &totals.results]);
     declare_sink_tables(context);
     let any_port = ["tcp://127.0.0.1:*".to_string()];
     let sink = Sink::bind(zmq_context, &any_port, &any_port)?;
@@ -536,9 +555,7 @@ fn run_both(
                         context,
                         context.cancel_token(),
                     )?;
-                    ventilator.send_tasks(&plan, &context.counter("tasks sent"), &|| {
-                        context.is_cancelled()
-                    })?;
+                    ventilator.send_tasks(&plan, &totals.tasks_sent, &|| context.is_cancelled())?;
                     let report = wait_for_report(&reports, context);
                     // The KILL went out with the report; a worker that missed it (its subscription
                     // still on the way: the slow joiner) is stopped after a second.

@@ -14,7 +14,7 @@
 //! tasks of 10 ms take about 250 ms instead of a second. The sink also works out that figure
 //! itself: the milliseconds of work the results report, divided by the batch time.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use lab_core::{Cell, Counter, Gauge, LabContext};
@@ -100,24 +100,25 @@ struct Tally<'a> {
     received: Counter,
     wrong: Counter,
     progress: Gauge,
-    workers_shown: HashSet<String>,
+    /// The workers shown in the table, with their counts this batch and in all.
+    workers_shown: HashMap<String, (Gauge, Counter)>,
 }
 
 impl<'a> Tally<'a> {
     fn new(context: &'a LabContext) -> Tally<'a> {
         Tally {
             context,
-            received: context.counter("results"),
+            received: super::Totals::new(context).results,
             wrong: context.counter("wrong results"),
             progress: context.gauge("batch progress %"),
-            workers_shown: HashSet::new(),
+            workers_shown: HashMap::new(),
         }
     }
 
     fn new_batch(&self) {
         self.progress.set(0);
-        for worker in &self.workers_shown {
-            self.context.gauge(&format!("{worker}/this batch")).set(0);
+        for (this_batch, _) in self.workers_shown.values() {
+            this_batch.set(0);
         }
     }
 
@@ -144,22 +145,24 @@ impl<'a> Tally<'a> {
         }
         let worker = outcome.worker.unwrap_or("(no name)").to_string();
         if self.workers_shown.len() < MOST_WORKERS_SHOWN
-            && self.workers_shown.insert(worker.clone())
+            && !self.workers_shown.contains_key(&worker)
         {
+            let this_batch = self.context.gauge(&format!("{worker}/this batch"));
+            let results = self.context.counter(&format!("{worker}/results"));
             self.context.add_table_row(
                 "workers",
                 vec![
                     Cell::from(worker.as_str()),
-                    Cell::Gauge(format!("{worker}/this batch")),
-                    Cell::Count(format!("{worker}/results")),
+                    Cell::gauge(&this_batch),
+                    Cell::count(&results),
                 ],
             );
+            self.workers_shown
+                .insert(worker.clone(), (this_batch, results));
         }
-        if self.workers_shown.contains(&worker) {
-            self.context.gauge(&format!("{worker}/this batch")).add(1);
-            self.context
-                .counter(&format!("{worker}/results"))
-                .increment();
+        if let Some((this_batch, results)) = self.workers_shown.get(&worker) {
+            this_batch.add(1);
+            results.increment();
         }
         *report.per_worker.entry(worker).or_default() += 1;
         self.progress

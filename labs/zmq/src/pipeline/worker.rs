@@ -64,8 +64,8 @@ pub fn work(
     connect_all(&results, endpoints.sink)?;
     connect_all(&control, endpoints.control)?;
 
-    let done_here: Counter = context.counter(&format!("{name}/tasks"));
-    let done_all = context.counter("tasks done");
+    let done_here: Counter = super::worker_tasks(context, name);
+    let done_all = super::Totals::new(context).tasks_done;
     let odd = context.counter("odd tasks");
     let mut done = 0;
     while !context.is_cancelled() && !stop.is_cancelled() {

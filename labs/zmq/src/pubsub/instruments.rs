@@ -7,8 +7,8 @@
 //! a subscriber never got. The benchmark runs the same loops with do-nothing observers to show
 //! what all this costs.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use lab_core::{Cell, Counter, Gauge, LabContext, Recorder};
@@ -22,8 +22,13 @@ pub struct Instruments<'a> {
     context: &'a LabContext,
     show_sent: bool,
     show_received: bool,
-    topics_seen: Mutex<Vec<Vec<u8>>>,
+    /// Every topic seen so far, with the counters of its row.
+    topics_seen: Mutex<Vec<TopicCounters>>,
     joined: Gauge,
+    /// The lab-wide totals over every subscriber in this process, made with the first.
+    totals: OnceLock<Totals>,
+    /// Everything the publisher sent, over all topics, made with the publisher's observer.
+    sent: OnceLock<Counter>,
     /// The most publishers any one subscriber has heard from (a SUB socket may connect to
     /// several); told apart by the id in each message's header.
     publishers_heard: Gauge,
@@ -60,47 +65,68 @@ impl<'a> Instruments<'a> {
             show_received,
             topics_seen: Mutex::new(Vec::new()),
             joined: context.gauge("subscribers joined"),
+            totals: OnceLock::new(),
+            sent: OnceLock::new(),
             publishers_heard: context.gauge("publishers heard"),
         }
     }
 
-    /// Adds the topic's row the first time anyone sees it.
-    pub fn topic(&self, topic: &[u8]) {
-        let topic = topic_key(topic);
-        let mut seen = self.topics_seen.lock().unwrap_or_else(|e| e.into_inner());
-        if seen.iter().any(|known| known == topic) {
-            return;
-        }
-        seen.push(topic.to_vec());
-        let name = display_topic(topic);
-        let mut row = vec![Cell::Text(name.clone())];
-        if self.show_sent {
-            row.push(Cell::Count(format!("sent/{name}")));
-            row.push(Cell::Rate(format!("sent/{name}")));
-        }
-        if self.show_received {
-            row.push(Cell::Count(format!("received/{name}")));
-            row.push(Cell::Rate(format!("received/{name}")));
-        }
-        self.context.add_table_row("topics", row);
+    /// Everything sent, over all topics.
+    pub fn sent(&self) -> &Counter {
+        self.sent.get_or_init(|| self.context.counter("sent"))
     }
 
-    pub fn subscriber(&self, name: &str, prefixes: &[Vec<u8>], filtering_known: bool) {
-        let filtered = if filtering_known {
-            Cell::Count(format!("{name}/filtered"))
-        } else {
-            Cell::Text("n/a".into())
+    /// What the subscribers in this process received, missed, had dropped and filtered out.
+    pub fn totals(&self) -> &Totals {
+        self.totals.get_or_init(|| Totals {
+            received: self.context.counter("received"),
+            missed: self.context.counter("missed"),
+            dropped: self.context.counter("dropped"),
+            filtered: self.context.counter("filtered"),
+            unexpected: self.context.counter("unexpected"),
+        })
+    }
+
+    /// The counters of a topic's row, made (and the row added) the first time anyone sees it.
+    pub fn topic(&self, topic: &[u8]) -> TopicCounters {
+        let topic = topic_key(topic);
+        let mut seen = self.topics_seen.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(known) = seen.iter().find(|known| known.key == topic) {
+            return known.clone();
+        }
+        let name = display_topic(topic);
+        let counters = TopicCounters {
+            key: topic.to_vec(),
+            sent: self
+                .show_sent
+                .then(|| self.context.counter(&format!("sent/{name}"))),
+            received: self
+                .show_received
+                .then(|| self.context.counter(&format!("received/{name}"))),
         };
+        let mut row = vec![Cell::Text(name)];
+        for counter in [&counters.sent, &counters.received].into_iter().flatten() {
+            row.push(Cell::count(counter));
+            row.push(Cell::rate(counter));
+        }
+        self.context.add_table_row("topics", row);
+        seen.push(counters.clone());
+        counters
+    }
+
+    /// Adds a subscriber's row; `filtered` when its filtered-out count is known here.
+    pub fn subscriber(&self, name: &str, prefixes: &[Vec<u8>], filtered: Option<&Counter>) {
+        let mine = SubscriberCounters::new(self.context, name);
         self.context.add_table_row(
             "subscribers",
             vec![
                 Cell::Text(name.to_string()),
                 Cell::Text(describe_prefixes(prefixes)),
-                Cell::Count(format!("{name}/received")),
-                Cell::Rate(format!("{name}/received")),
-                Cell::Count(format!("{name}/missed")),
-                Cell::Count(format!("{name}/dropped")),
-                filtered,
+                Cell::count(&mine.received),
+                Cell::rate(&mine.received),
+                Cell::count(&mine.missed),
+                Cell::count(&mine.dropped),
+                filtered.map_or_else(|| Cell::Text("n/a".into()), Cell::count),
             ],
         );
     }
@@ -112,13 +138,10 @@ impl<'a> Instruments<'a> {
         filtering: Option<FilterAccounting<'a>>,
     ) -> CountedSend<'a> {
         CountedSend {
-            total: self.context.counter("sent"),
+            total: self.sent().clone(),
             per_topic: topics
                 .iter()
-                .map(|topic| {
-                    self.context
-                        .counter(&format!("sent/{}", display_topic(topic.as_bytes())))
-                })
+                .filter_map(|topic| self.topic(topic.as_bytes()).sent)
                 .collect(),
             pending: vec![0; topics.len()],
             pending_total: 0,
@@ -129,6 +152,41 @@ impl<'a> Instruments<'a> {
     /// One subscriber's observer, named `name` in counters and tables.
     pub fn receiver(&'a self, name: &str, prefixes: Vec<Vec<u8>>) -> CountedReceive<'a> {
         CountedReceive::new(self, name, prefixes)
+    }
+}
+
+/// One topic's row: its counters on the sides this role sees.
+#[derive(Clone)]
+pub struct TopicCounters {
+    key: Vec<u8>,
+    pub sent: Option<Counter>,
+    pub received: Option<Counter>,
+}
+
+/// What every subscriber in this process received, missed, had dropped and had filtered out,
+/// and the messages that reached one on a topic it did not ask for.
+pub struct Totals {
+    pub received: Counter,
+    pub missed: Counter,
+    pub dropped: Counter,
+    pub filtered: Counter,
+    pub unexpected: Counter,
+}
+
+/// One subscriber's own counters (`sub-1/received`, ...), beside the lab-wide totals.
+pub(super) struct SubscriberCounters {
+    pub(super) received: Counter,
+    missed: Counter,
+    dropped: Counter,
+}
+
+impl SubscriberCounters {
+    pub(super) fn new(context: &LabContext, name: &str) -> SubscriberCounters {
+        SubscriberCounters {
+            received: context.counter(&format!("{name}/received")),
+            missed: context.counter(&format!("{name}/missed")),
+            dropped: context.counter(&format!("{name}/dropped")),
+        }
     }
 }
 
@@ -190,7 +248,9 @@ impl OnSend for CountedSend<'_> {
     fn flush(&mut self) {
         for (topic_index, count) in self.pending.iter_mut().enumerate() {
             if *count > 0 {
-                self.per_topic[topic_index].add(*count);
+                if let Some(counter) = self.per_topic.get(topic_index) {
+                    counter.add(*count);
+                }
                 if let Some(filtering) = &self.filtering {
                     filtering.add(topic_index, *count);
                 }
@@ -266,11 +326,8 @@ pub(super) struct Pair {
 }
 
 impl Pair {
-    fn new(context: &LabContext, name: &str, subscriber: &str) -> Pair {
-        Pair {
-            all: context.counter(name),
-            mine: context.counter(&format!("{subscriber}/{name}")),
-        }
+    fn new(all: Counter, mine: Counter) -> Pair {
+        Pair { all, mine }
     }
 
     #[inline]
@@ -329,15 +386,16 @@ impl<'a> CountedReceive<'a> {
         prefixes: Vec<Vec<u8>>,
     ) -> CountedReceive<'a> {
         let context = instruments.context;
+        let mine = SubscriberCounters::new(context, name);
         CountedReceive {
             context,
             instruments,
             name: name.to_string(),
             prefixes,
-            received: Pair::new(context, "received", name),
-            missed: Pair::new(context, "missed", name),
-            dropped: Pair::new(context, "dropped", name),
-            unexpected: context.counter("unexpected"),
+            received: Pair::new(instruments.totals().received.clone(), mine.received),
+            missed: Pair::new(instruments.totals().missed.clone(), mine.missed),
+            dropped: Pair::new(instruments.totals().dropped.clone(), mine.dropped),
+            unexpected: instruments.totals().unexpected.clone(),
             seat: None,
             per_topic: Vec::new(),
             pending_received: 0,
@@ -365,10 +423,9 @@ impl<'a> CountedReceive<'a> {
         {
             Some(index) => index,
             None => {
-                self.instruments.topic(topic);
-                let counter = self
-                    .context
-                    .counter(&format!("received/{}", display_topic(topic)));
+                let Some(counter) = self.instruments.topic(topic).received else {
+                    return;
+                };
                 self.per_topic.push((topic.to_vec(), counter, 0));
                 self.per_topic.len() - 1
             }
@@ -402,10 +459,9 @@ impl<'a> CountedReceive<'a> {
             if !matches(&self.prefixes, topic) {
                 continue;
             }
-            let sent = self
-                .context
-                .counter(&format!("sent/{}", display_topic(topic)))
-                .get();
+            let Some(sent) = self.instruments.topic(topic).sent.map(|sent| sent.get()) else {
+                continue;
+            };
             let stream = self
                 .streams
                 .iter()

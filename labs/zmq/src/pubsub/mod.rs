@@ -28,7 +28,7 @@ mod publisher;
 mod subscriber;
 
 pub use instruments::Instruments;
-use instruments::{FilterAccounting, Membership, Seat};
+use instruments::{FilterAccounting, Membership, Seat, SubscriberCounters};
 pub use lab::{PubSubLab, PubSubParams, Role};
 
 pub use publisher::{OnSend, Plan, Uncounted, publish};
@@ -130,7 +130,7 @@ pub(super) fn run_publisher(
     for topic in &plan.topics {
         instruments.topic(topic.as_bytes());
     }
-    context.chart(&["sent"]);
+    context.chart(&[instruments.sent()]);
     let socket = publisher_socket(zmq_context, params.hwm)?;
     for requested in &params.bind {
         let bound = endpoint::bind(&socket, requested)?;
@@ -156,8 +156,9 @@ pub(super) fn run_subscriber(
 ) -> anyhow::Result<Verdict> {
     let instruments = Instruments::new(context, false, true);
     let prefixes = prefixes(&params.subscribe);
-    context.chart(&["received", "missed", "dropped"]);
-    instruments.subscriber("sub-1", &prefixes, false);
+    let totals = instruments.totals();
+    context.chart(&[&totals.received, &totals.missed, &totals.dropped]);
+    instruments.subscriber("sub-1", &prefixes, None);
     if prefixes.is_empty() {
         context.warn("this subscriber has no subscription, so ZeroMQ will deliver nothing: add --subscribe A (or * for everything)");
     }
@@ -223,7 +224,14 @@ pub(super) fn run_both(
     for topic in &plan.topics {
         instruments.topic(topic.as_bytes());
     }
-    context.chart(&["sent", "received", "filtered", "missed", "dropped"]);
+    let totals = instruments.totals();
+    context.chart(&[
+        instruments.sent(),
+        &totals.received,
+        &totals.filtered,
+        &totals.missed,
+        &totals.dropped,
+    ]);
 
     let socket = publisher_socket(zmq_context, hwm)?;
     let endpoint = endpoint::bind(&socket, &both_endpoint(params.transport))?;
@@ -258,7 +266,7 @@ pub(super) fn run_both(
         });
     }
     for seat in &seats {
-        instruments.subscriber(&seat.name, &seat.prefixes, true);
+        instruments.subscriber(&seat.name, &seat.prefixes, Some(&seat.filtered));
     }
     let membership = Membership {
         seats,
@@ -320,7 +328,7 @@ pub(super) fn run_both(
                 .collect(),
             seen_generation: u64::MAX,
             not_wanted_by: Vec::new(),
-            total: context.counter("filtered"),
+            total: instruments.totals().filtered.clone(),
         };
         let mut on_send = instruments.sender(&plan.topics, Some(filtering));
         let outcome = publish(&socket, &plan, &mut on_send, context.cancel_token());
@@ -338,25 +346,32 @@ pub(super) fn run_both(
     if let Some(path) = endpoint.strip_prefix("ipc://") {
         let _ = std::fs::remove_file(path);
     }
-    Ok(both_verdict(context, &membership, sent))
+    Ok(both_verdict(context, &instruments, &membership, sent))
 }
 
-fn both_verdict(context: &LabContext, membership: &Membership, sent: u64) -> Verdict {
-    let total = |name: &str| context.counter(name).get();
-    let unexpected = total("unexpected");
+fn both_verdict(
+    context: &LabContext,
+    instruments: &Instruments,
+    membership: &Membership,
+    sent: u64,
+) -> Verdict {
+    let totals = instruments.totals();
+    let unexpected = totals.unexpected.get();
+    let received_nothing =
+        |seat: &&Seat| SubscriberCounters::new(context, &seat.name).received.get() == 0;
     let silent: Vec<&str> = membership
         .seats
         .iter()
-        .filter(|seat| !seat.prefixes.is_empty() && total(&format!("{}/received", seat.name)) == 0)
+        .filter(|seat| !seat.prefixes.is_empty() && received_nothing(seat))
         .filter(|seat| seat.name != "late" || seat.joined.load(Ordering::Acquire))
         .map(|seat| seat.name.as_str())
         .collect();
     let summary = format!(
         "sent {sent}; subscribers received {}, filtered out {}, missed before joining {}, dropped {}",
-        total("received"),
-        total("filtered"),
-        total("missed"),
-        total("dropped")
+        totals.received.get(),
+        totals.filtered.get(),
+        totals.missed.get(),
+        totals.dropped.get()
     );
     let verdict = if unexpected > 0 {
         Verdict::fail(format!(

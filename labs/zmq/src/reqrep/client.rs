@@ -64,6 +64,20 @@ impl ClientCounters {
             round_trip: context.histogram("round trip", "µs"),
         }
     }
+
+    /// One client's own counters, beside the totals: `client-1/replies`, `client-1/retries`.
+    pub fn of(context: &LabContext, name: &str) -> OneClient {
+        OneClient {
+            replies: context.counter(&format!("{name}/replies")),
+            retries: context.counter(&format!("{name}/retries")),
+        }
+    }
+}
+
+/// What one client counts of its own.
+pub struct OneClient {
+    pub replies: Counter,
+    pub retries: Counter,
 }
 
 fn connected(zmq_context: &zmq::Context, endpoints: &[String]) -> anyhow::Result<zmq::Socket> {
@@ -121,8 +135,10 @@ pub fn run(
     context: &LabContext,
 ) -> anyhow::Result<()> {
     let cancel = context.cancel_token();
-    let mine = context.counter(&format!("{name}/replies"));
-    let my_retries = context.counter(&format!("{name}/retries"));
+    let OneClient {
+        replies: mine,
+        retries: my_retries,
+    } = ClientCounters::of(context, name);
     let mut recorder = counters.round_trip.recorder();
     let mut socket = connected(zmq_context, endpoints)?;
     let mut number: u64 = 0;

@@ -164,7 +164,7 @@ impl Lab for ReqRepLab {
         match params.role {
             Role::Server => super::run_server(params, context, &zmq_context),
             Role::Client => {
-                context.chart(&["sent", "replies", "retries"]);
+                super::chart_clients(context);
                 context.info(format!(
                     "clients connecting to {}",
                     params.connect.join(", ")

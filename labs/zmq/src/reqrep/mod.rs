@@ -20,7 +20,7 @@ mod client;
 mod lab;
 pub mod server;
 
-pub use client::{ClientCounters, ClientPlan};
+pub use client::{ClientCounters, ClientPlan, OneClient};
 pub(crate) use lab::client_params;
 pub use lab::{Clients, ReqRepLab, ReqRepParams, Role};
 pub use server::{ServerCounters, ServerPlan};
@@ -35,7 +35,7 @@ pub(super) fn run_server(
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
     let counters = ServerCounters::new(context);
-    context.chart(&["served"]);
+    context.chart(&[&counters.served]);
     let plan = params.server_plan();
     let (socket, bound) = server::bind(zmq_context, &params.bind)?;
     context.info(format!(
@@ -53,6 +53,12 @@ pub(super) fn run_server(
         context.cancel_token(),
     )?;
     Ok(Verdict::pass(format!("answered {answered} requests")))
+}
+
+/// Charts what the clients send, get back and retry.
+pub(crate) fn chart_clients(context: &LabContext) {
+    let counters = ClientCounters::new(context);
+    context.chart(&[&counters.sent, &counters.replies, &counters.retries]);
 }
 
 /// Starts the clients on their own threads and waits for them; the verdict counts their work.
@@ -73,11 +79,12 @@ pub(crate) fn run_clients(
         names
             .iter()
             .map(|name| {
+                let one = ClientCounters::of(context, name);
                 vec![
                     Cell::from(name.as_str()),
-                    Cell::Count(format!("{name}/replies")),
-                    Cell::Rate(format!("{name}/replies")),
-                    Cell::Count(format!("{name}/retries")),
+                    Cell::count(&one.replies),
+                    Cell::rate(&one.replies),
+                    Cell::count(&one.retries),
                 ]
             })
             .collect(),
@@ -153,7 +160,13 @@ pub(super) fn run_both(
     zmq_context: &zmq::Context,
 ) -> anyhow::Result<Verdict> {
     let server_counters = ServerCounters::new(context);
-    context.chart(&["sent", "replies", "served", "retries"]);
+    let client_counters = ClientCounters::new(context);
+    context.chart(&[
+        &client_counters.sent,
+        &client_counters.replies,
+        &server_counters.served,
+        &client_counters.retries,
+    ]);
     let (socket, bound) = server::bind(zmq_context, &[both_endpoint(params.transport)])?;
     context.info(format!("server bound {}", bound.join(", ")));
     // The clients finish on their own; then the server is told to stop.

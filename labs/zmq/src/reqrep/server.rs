@@ -57,9 +57,14 @@ impl ServerCounters {
     /// The counters of one of several servers, which also counts under `<name>/served`.
     pub fn named(context: &LabContext, name: &str) -> ServerCounters {
         ServerCounters {
-            mine: Some(context.counter(&format!("{name}/served"))),
+            mine: Some(ServerCounters::of_worker(context, name)),
             ..ServerCounters::new(context)
         }
+    }
+
+    /// One of several servers' own count: `<name>/served`.
+    pub fn of_worker(context: &LabContext, name: &str) -> Counter {
+        context.counter(&format!("{name}/served"))
     }
 }
 
