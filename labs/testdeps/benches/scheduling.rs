@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use lab_testdeps::run::{self, Earlier, Outcome};
+use lab_testdeps::schedule::{self, Earlier, Outcome};
 use lab_testdeps::suite::{self, Suite};
 
 const ROUNDS: usize = 5;
@@ -64,7 +64,7 @@ fn chain_suite(folder: &Path) -> Suite {
     load(folder, "chain.toml", &text)
 }
 
-fn all_passed(results: &[run::TestResult], count: usize) {
+fn all_passed(results: &[schedule::TestResult], count: usize) {
     assert_eq!(results.len(), count);
     assert!(
         results
@@ -86,7 +86,7 @@ fn main() {
     for round in 0..ROUNDS {
         eprint!("\rround {}/{ROUNDS}", round + 1);
         let started = Instant::now();
-        let results = run::run_until(&wide, None, 2, &Earlier::new(), &|| false, &|_| {});
+        let results = schedule::run_until(&wide, None, 2, &Earlier::new(), &|| false, &|_| {});
         runner_wide.push(started.elapsed());
         all_passed(&results, 1000);
 
@@ -100,13 +100,13 @@ fn main() {
         assert!(status.success());
 
         let started = Instant::now();
-        let results = run::run_until(&chain, None, 2, &Earlier::new(), &|| false, &|_| {});
+        let results = schedule::run_until(&chain, None, 2, &Earlier::new(), &|| false, &|_| {});
         runner_chain.push(started.elapsed());
         all_passed(&results, 10_000);
 
         let started = Instant::now();
         let results: Vec<_> = (0..chain.tests.len())
-            .map(|index| run::run_alone(&chain, index))
+            .map(|index| schedule::run_alone(&chain, index))
             .collect();
         plain_loop.push(started.elapsed());
         all_passed(&results, 10_000);

@@ -26,7 +26,7 @@ pub fn start(suite: &Suite, bootstrap: &Bootstrap) -> Result<Running, String> {
     let command = &bootstrap.command;
     let file = suite.file.display();
     let marker = lab_core::processes::Marker::new();
-    let mut shell = crate::run::shell(command, folder);
+    let mut shell = crate::actions::exec::shell(command, folder);
     marker.apply(&mut shell);
     let mut child = shell
         .stdout(Stdio::null())

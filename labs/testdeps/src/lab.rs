@@ -14,7 +14,7 @@ use lab_core::{
 };
 use strum::VariantNames;
 
-use crate::run::{self, Earlier, Outcome, TestResult};
+use crate::schedule::{self, Earlier, Outcome, TestResult};
 use crate::suite::{self, Suite};
 use crate::{bootstrap, graph};
 
@@ -180,7 +180,7 @@ fn run_drawn(suite: &Suite, jobs: usize, context: &LabContext) -> Verdict {
             }
         }
     };
-    let results = run::run_watched(
+    let results = schedule::run_watched(
         suite,
         None,
         jobs,

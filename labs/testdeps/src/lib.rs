@@ -6,17 +6,16 @@
 //! (`run.rs`), and reports like PHPUnit (`report.rs`). `workbench test run <suite.toml>` is the
 //! command line.
 
+pub mod actions;
+pub mod assert;
 pub mod bootstrap;
 pub mod checks;
 pub mod graph;
-pub mod http;
 pub mod junit;
 pub mod lab;
 pub mod report;
-pub mod run;
-pub mod sql;
+pub mod schedule;
 pub mod suite;
-pub mod zeromq;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -79,7 +78,7 @@ pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut d
         }
     };
     let mut runs = Vec::new();
-    let mut earlier = run::Earlier::new();
+    let mut earlier = schedule::Earlier::new();
     for suite in order.iter().map(|index| &suites[*index]) {
         let selected = options.filter.as_deref().map(|pattern| {
             let (selected, pulled_in) = graph::filter(suite, pattern);
@@ -105,7 +104,7 @@ pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut d
             continue;
         }
         let progress = std::sync::Mutex::new(&mut *out);
-        let on_finish = |result: &run::TestResult| {
+        let on_finish = |result: &schedule::TestResult| {
             if options.format != Format::Phpunit {
                 return;
             }
@@ -116,9 +115,11 @@ pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut d
         };
         // A suite runs only if the suites it depends on passed.
         let unmet = suite.depends.iter().find_map(|name| {
-            let ran = runs
-                .iter()
-                .find(|(other, _): &&(&suite::Suite, Vec<run::TestResult>)| other.name == *name);
+            let ran =
+                runs.iter()
+                    .find(|(other, _): &&(&suite::Suite, Vec<schedule::TestResult>)| {
+                        other.name == *name
+                    });
             match ran {
                 None => Some(format!("{name}', which did not run")),
                 Some((_, results)) if !suite_passed(results) => {
@@ -129,7 +130,7 @@ pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut d
         });
         let results = if let Some(unmet) = unmet {
             let reason = format!("the suite depends on suite '{unmet}");
-            run::skip_all(suite, selected.as_ref(), &reason, &on_finish)
+            schedule::skip_all(suite, selected.as_ref(), &reason, &on_finish)
         } else {
             // Started before the tests, stopped (dropped) after them.
             let _bootstrap = match &suite.bootstrap {
@@ -142,7 +143,7 @@ pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut d
                     }
                 },
             };
-            run::run_until(
+            schedule::run_until(
                 suite,
                 selected.as_ref(),
                 options.jobs,
@@ -195,11 +196,11 @@ pub fn run_suites(options: &Options, out: &mut (dyn Write + Send), error: &mut d
 }
 
 /// A suite passed when none of its tests failed or errored.
-fn suite_passed(results: &[run::TestResult]) -> bool {
+fn suite_passed(results: &[schedule::TestResult]) -> bool {
     results.iter().all(|result| {
         matches!(
             result.outcome,
-            run::Outcome::Passed | run::Outcome::Skipped { .. }
+            schedule::Outcome::Passed | schedule::Outcome::Skipped { .. }
         )
     })
 }

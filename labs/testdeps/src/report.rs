@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 use quick_xml::Writer;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 
-use crate::run::{Outcome, TestResult};
+use crate::schedule::{Outcome, TestResult};
 use crate::suite::Suite;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

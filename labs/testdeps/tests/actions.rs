@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use lab_testdeps::run::{self, Outcome, TestResult};
+use lab_testdeps::schedule::{self, Outcome, TestResult};
 use lab_testdeps::suite::{self, Suite};
 
 fn suite_in(folder: &Path, text: &str) -> Suite {
@@ -15,7 +15,7 @@ fn suite_in(folder: &Path, text: &str) -> Suite {
 }
 
 fn results(suite: &Suite) -> Vec<(String, Outcome, u32)> {
-    run::run(suite, None, 2, &|_: &TestResult| {})
+    schedule::run(suite, None, 2, &|_: &TestResult| {})
         .into_iter()
         .map(|result| {
             (
@@ -365,7 +365,7 @@ name = "no_report"
 exec = { command = "true", junit = "never.xml" }
 "#,
     );
-    let results = run::run(&suite, None, 2, &|_: &TestResult| {});
+    let results = schedule::run(&suite, None, 2, &|_: &TestResult| {});
     let result = |name: &str| {
         results
             .iter()

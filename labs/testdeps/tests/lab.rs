@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use lab_core::{LabRun, Report, Snapshot};
 use lab_testdeps::lab::{TestDepsLab, critical_path, graph_of};
-use lab_testdeps::run::{Outcome, TestResult};
+use lab_testdeps::schedule::{Outcome, TestResult};
 
 /// Runs the lab to its end; returns its report and last snapshot.
 fn run(flags: &[(&str, &str)]) -> (Report, Snapshot) {

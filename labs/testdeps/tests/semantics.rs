@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use lab_testdeps::run::{self, Outcome, TestResult};
+use lab_testdeps::schedule::{self, Outcome, TestResult};
 use lab_testdeps::suite::{self, Suite};
 
 fn suite_in(folder: &Path, text: &str) -> Suite {
@@ -15,7 +15,7 @@ fn suite_in(folder: &Path, text: &str) -> Suite {
 }
 
 fn outcomes(suite: &Suite, jobs: usize) -> Vec<(String, Outcome)> {
-    run::run(suite, None, jobs, &|_: &TestResult| {})
+    schedule::run(suite, None, jobs, &|_: &TestResult| {})
         .into_iter()
         .map(|result| (suite.tests[result.index].name.clone(), result.outcome))
         .collect()
@@ -165,7 +165,7 @@ name = "greets"
 exec = { command = "echo hello world", stdout_contains = "hello", stdout_matches = "^bye" }
 "#,
     );
-    let results = run::run(&suite, None, 1, &|_: &TestResult| {});
+    let results = schedule::run(&suite, None, 1, &|_: &TestResult| {});
     assert_eq!(
         results[0].assertions, 3,
         "exit code, contains, then the failing match"
@@ -209,7 +209,7 @@ tcp = {{ connect = "127.0.0.1:{port}", send = "hello\n", expect_line = "hello" }
 "#
         ),
     );
-    let results = run::run(&suite, None, 1, &|_: &TestResult| {});
+    let results = schedule::run(&suite, None, 1, &|_: &TestResult| {});
     assert_eq!(results[0].assertions, 2, "connected, then the line");
     assert_eq!(
         results[0].outcome,
@@ -241,7 +241,7 @@ exec = "echo nothing here"
 capture = "id=(\\d+)"
 "#,
     );
-    let results = run::run(&suite, None, 2, &|_: &TestResult| {});
+    let results = schedule::run(&suite, None, 2, &|_: &TestResult| {});
     assert_eq!(results[0].captured.as_deref(), Some("4711"));
     assert_eq!(results[0].assertions, 2, "the exit code and the capture");
     assert_eq!(results[1].outcome, Outcome::Passed, "{:?}", results[1]);

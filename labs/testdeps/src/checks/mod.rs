@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use lab_core::exercise::{Check, CheckSetup};
 
-use crate::run::{self, Outcome};
+use crate::schedule::{self, Outcome};
 use crate::suite::{self, Suite};
 
 /// Loads and checks the student's suite (setting `suite`, default `suite.toml`), as one check.
@@ -43,11 +43,11 @@ fn load_suite(setup: &CheckSetup) -> Result<Suite, Box<Check>> {
 
 /// Each test's outcome by name, as one word: passed, failed, error, skipped.
 fn outcomes(suite: &Suite, cancel: &lab_core::CancelToken) -> BTreeMap<String, (String, Outcome)> {
-    run::run_until(
+    schedule::run_until(
         suite,
         None,
         2,
-        &run::Earlier::new(),
+        &schedule::Earlier::new(),
         &|| cancel.is_cancelled(),
         &|_| {},
     )

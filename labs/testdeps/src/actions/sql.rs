@@ -12,7 +12,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::run::{Assertion, Outcome, fill_with, first_failure};
+use super::fill_with;
+use crate::assert::{Assertion, Outcome, first_failure};
 
 /// The query with each captured `${name}` as a bound parameter (`?1`, `?2`, …) where it stands
 /// bare, or escaped as SQL text (`'` doubled) inside a '…' literal: a capture of `1 OR 1=1` is

@@ -11,7 +11,8 @@
 
 use std::collections::HashMap;
 
-use crate::run::{Assertion, Outcome, fill, first_failure, shown};
+use super::fill;
+use crate::assert::{Assertion, Outcome, first_failure, shown};
 use crate::suite::{TestSpec, Zmq, ZmqPattern};
 
 pub fn run(test: &TestSpec, zmq: &Zmq, values: &HashMap<String, String>) -> (Outcome, u32, String) {

@@ -9,7 +9,8 @@
 
 use std::collections::HashMap;
 
-use crate::run::{Assertion, Outcome, fill, first_failure, shown};
+use super::fill;
+use crate::assert::{Assertion, Outcome, first_failure, shown};
 use crate::suite::{Http, TestSpec};
 
 /// Bodies kept, at most.
