@@ -61,11 +61,14 @@ impl Checker for BrokerWorkerChecker {
                 || setup.out_of_time()
                 || waiting_since.elapsed() > Duration::from_secs(10)
         };
-        let outcome = crate::broker::run_checked(
+        // Broker, workers and clients as in `--role both`, the backend where the student's
+        // worker connects, the clients held back until it has.
+        let outcome = crate::broker::run_with_backend(
             &params,
             &context,
+            &zmq::Context::new(),
             backend,
-            crate::broker::OutsideWorker { give_up: &give_up },
+            Some(crate::broker::OutsideWorker { give_up: &give_up }),
         );
         context.cancel_token().cancel();
         let _ = watcher.join();

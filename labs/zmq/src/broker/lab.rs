@@ -1,34 +1,16 @@
-//! `zmq-broker`: REQ clients and REP workers meet at a broker, so nobody waits for a busy
-//! worker.
-//!
-//! With a plain REP server, clients queue behind whatever request it is working on. A broker
-//! puts a ROUTER socket in front of the clients and a DEALER socket in front of the workers, and
-//! `zmq_proxy` passes messages between them:
-//!
-//! ```text
-//!   REQ client ──┐                                   ┌──▶ REP worker-1
-//!   REQ client ──┼──▶ ROUTER │ zmq_proxy │ DEALER ───┼──▶ REP worker-2
-//!   REQ client ──┘   frontend (bind)   backend (bind) └──▶ REP worker-3 (connect)
-//! ```
-//!
-//! The ROUTER puts the client's identity in front of each request; the DEALER hands requests to
-//! the workers in turn (round robin); a worker's REP socket keeps that identity and sends it
-//! back with the reply; the ROUTER strips it and delivers the reply to that client. Workers
-//! connect to the broker instead of binding, so they can come and go.
-//!
-//! The proxy also copies every message to a capture socket; the dashboard reads it to count the
-//! traffic through the broker and the clients it has seen.
+//! `zmq-broker`'s schema, typed parameters and roles: the broker of `mod.rs` with REP workers
+//! and REQ clients around it, here or in other programs.
 
-use std::collections::BTreeSet;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use lab_core::{
-    CancelToken, Cell, Counter, FromParams, Gauge, Lab, LabContext, LabInfo, ParamKind,
-    ParamReader, ParamSpec, Verdict,
+    CancelToken, Cell, FromParams, Lab, LabContext, LabInfo, ParamKind, ParamReader, ParamSpec,
+    Verdict,
 };
 use strum::VariantNames;
 
+use super::capture::{self, BrokerCounters};
+use super::{Broker, inproc_name};
 use crate::endpoint;
 use crate::reqrep::{Clients, ServerCounters, ServerPlan, client_params, run_clients, server};
 
@@ -152,14 +134,9 @@ impl Lab for BrokerLab {
             Role::Broker => {
                 let through = BrokerCounters::new(context).through;
                 context.chart(&[&through]);
-                let broker = Broker::bind(
-                    &zmq_context,
-                    &params.frontend,
-                    &params.backend,
-                    context,
-                    None,
-                )?;
-                broker.run(&zmq_context, context, context.cancel_token())?;
+                let broker = Broker::bind(&zmq_context, &params.frontend, &params.backend, None)?;
+                announce(&broker, context);
+                capture::run_counted(broker, &zmq_context, context, context.cancel_token())?;
                 Ok(Verdict::pass(format!(
                     "passed {} messages between clients and workers",
                     through.get()
@@ -187,159 +164,6 @@ impl Lab for BrokerLab {
                 run_clients(&params.clients, context, &zmq_context, endpoints)
             }
             Role::Both => run_both(params, context, &zmq_context),
-        }
-    }
-}
-
-/// Names for the in-process sockets of one broker, unique in this process.
-fn inproc_name(what: &str) -> String {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "inproc://workbench-broker-{what}-{}",
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// The broker's sockets, bound and ready.
-struct Broker {
-    frontend: zmq::Socket,
-    backend: zmq::Socket,
-    /// Where clients and workers reach it, as bound.
-    frontend_endpoints: Vec<String>,
-    backend_endpoints: Vec<String>,
-}
-
-impl Broker {
-    /// Binds both sides. With `monitor`, every worker connection the backend accepts is
-    /// reported there (set before binding, so none is missed).
-    fn bind(
-        zmq_context: &zmq::Context,
-        frontends: &[String],
-        backends: &[String],
-        context: &LabContext,
-        monitor: Option<&str>,
-    ) -> anyhow::Result<Broker> {
-        let frontend = zmq_context.socket(zmq::ROUTER)?;
-        let backend = zmq_context.socket(zmq::DEALER)?;
-        if let Some(monitor) = monitor {
-            backend.monitor(monitor, zmq::SocketEvent::ACCEPTED as i32)?;
-        }
-        for socket in [&frontend, &backend] {
-            endpoint::prepare(socket)?;
-            socket.set_rcvhwm(10_000)?;
-            socket.set_sndhwm(10_000)?;
-        }
-        let frontend_endpoints = endpoint::bind_all(&frontend, frontends)?;
-        let backend_endpoints = endpoint::bind_all(&backend, backends)?;
-        context.info(format!(
-            "broker: clients connect to {} (ROUTER), workers to {} (DEALER)",
-            frontend_endpoints.join(", "),
-            backend_endpoints.join(", ")
-        ));
-        Ok(Broker {
-            frontend,
-            backend,
-            frontend_endpoints,
-            backend_endpoints,
-        })
-    }
-
-    /// Runs the proxy until the lab is stopped or `stop` fires.
-    fn run(
-        self,
-        zmq_context: &zmq::Context,
-        context: &LabContext,
-        stop: &CancelToken,
-    ) -> anyhow::Result<()> {
-        let Broker {
-            mut frontend,
-            mut backend,
-            ..
-        } = self;
-        let capture_endpoint = inproc_name("capture");
-        let control_endpoint = inproc_name("control");
-        // A PUB for the copies: if the dashboard falls behind, PUB drops copies at its
-        // high-water mark and never blocks (a blocked or failing capture stops zmq_proxy).
-        let mut capture = zmq_context.socket(zmq::PUB)?;
-        capture.set_linger(0)?;
-        capture.set_sndhwm(100_000)?;
-        capture.bind(&capture_endpoint)?;
-        // Subscribed before the proxy starts, so not even the first copies are missed.
-        let copies = zmq_context.socket(zmq::SUB)?;
-        copies.set_linger(0)?;
-        copies.set_rcvtimeo(100)?;
-        copies.set_subscribe(b"")?;
-        copies.connect(&capture_endpoint)?;
-        let mut control = zmq_context.socket(zmq::PAIR)?;
-        control.set_linger(0)?;
-        control.bind(&control_endpoint)?;
-        let proxy_done = CancelToken::default();
-        std::thread::scope(|scope| {
-            scope.spawn(|| watch_capture(copies, context, &proxy_done));
-            scope.spawn(|| {
-                // zmq_proxy blocks until told TERMINATE on its control socket.
-                let steer = zmq_context.socket(zmq::PAIR).and_then(|steer| {
-                    steer.set_linger(0)?;
-                    steer.connect(&control_endpoint)?;
-                    Ok(steer)
-                });
-                while !context.is_cancelled() && !stop.is_cancelled() && !proxy_done.is_cancelled()
-                {
-                    stop.sleep(Duration::from_millis(50));
-                }
-                if let Ok(steer) = steer {
-                    let _ = steer.send("TERMINATE", 0);
-                }
-            });
-            let outcome = zmq::proxy_steerable_with_capture(
-                &mut frontend,
-                &mut backend,
-                &mut capture,
-                &mut control,
-            );
-            proxy_done.cancel();
-            outcome.map_err(|error| anyhow::anyhow!("the broker's proxy stopped: {error}"))
-        })
-    }
-}
-
-/// What the broker's observer counts.
-struct BrokerCounters {
-    /// Messages through the proxy, both ways.
-    through: Counter,
-    /// Clients told apart by their identities.
-    clients_seen: Gauge,
-}
-
-impl BrokerCounters {
-    fn new(context: &LabContext) -> BrokerCounters {
-        BrokerCounters {
-            through: context.counter("through broker"),
-            clients_seen: context.gauge("clients seen"),
-        }
-    }
-}
-
-/// Reads the proxy's copies of every message: counts them, and the clients by identity (a
-/// ROUTER puts the client's identity in the first frame, the same going out and coming back).
-fn watch_capture(socket: zmq::Socket, context: &LabContext, done: &CancelToken) {
-    let BrokerCounters {
-        through,
-        clients_seen,
-    } = BrokerCounters::new(context);
-    // The identities seen, up to a bound: a flood of one-off clients must not fill memory.
-    let mut clients: BTreeSet<Vec<u8>> = BTreeSet::new();
-    while !done.is_cancelled() {
-        let Ok(frames) = socket.recv_multipart(0) else {
-            continue;
-        };
-        through.increment();
-        // Requests and replies both carry the client's identity first.
-        if let Some(identity) = frames.first()
-            && clients.len() < 10_000
-            && clients.insert(identity.clone())
-        {
-            clients_seen.set(clients.len() as i64);
         }
     }
 }
@@ -422,24 +246,18 @@ pub(crate) struct OutsideWorker<'a> {
     pub give_up: &'a dyn Fn() -> bool,
 }
 
-/// For the broker-worker exercise: broker, workers and clients as in `--role both`, with the
-/// backend bound at `backend`, and the clients held back until `outside` has connected.
-pub(crate) fn run_checked(
-    params: &BrokerParams,
-    context: &LabContext,
-    backend: &str,
-    outside: OutsideWorker,
-) -> anyhow::Result<Verdict> {
-    run_with_backend(
-        params,
-        context,
-        &zmq::Context::new(),
-        backend,
-        Some(outside),
-    )
+/// Where clients and workers find the broker, in the event log.
+fn announce(broker: &Broker, context: &LabContext) {
+    context.info(format!(
+        "broker: clients connect to {} (ROUTER), workers to {} (DEALER)",
+        broker.frontend_endpoints.join(", "),
+        broker.backend_endpoints.join(", ")
+    ));
 }
 
-fn run_with_backend(
+/// Broker, workers and clients as in `--role both`, with the backend bound at `backend`; with
+/// `outside`, the clients are held back until that worker has connected too.
+pub(crate) fn run_with_backend(
     params: &BrokerParams,
     context: &LabContext,
     zmq_context: &zmq::Context,
@@ -467,9 +285,9 @@ fn run_with_backend(
         zmq_context,
         &["tcp://127.0.0.1:*".to_string()],
         &[backend.to_string()],
-        context,
         monitor.as_ref().map(|_| monitor_endpoint.as_str()),
     )?;
+    announce(&broker, context);
     if let Some(monitor) = &monitor {
         monitor.connect(&monitor_endpoint)?;
     }
@@ -478,7 +296,8 @@ fn run_with_backend(
     // The clients finish on their own; then workers and broker are told to stop.
     let clients_done = CancelToken::default();
     std::thread::scope(|scope| {
-        let broker = scope.spawn(|| broker.run(zmq_context, context, &clients_done));
+        let broker =
+            scope.spawn(|| capture::run_counted(broker, zmq_context, context, &clients_done));
         let workers =
             scope.spawn(|| run_workers(params, context, zmq_context, &backend, &clients_done));
         if let (Some(monitor), Some(outside)) = (&monitor, &outside) {
