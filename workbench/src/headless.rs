@@ -31,7 +31,7 @@ pub fn catch_interrupts() {
 /// What Ctrl-C, SIGTERM and SIGHUP do: note it, and stop the current lab.
 pub fn interrupt_now() {
     INTERRUPTED.store(true, Ordering::SeqCst);
-    let token = ON_INTERRUPT.lock().unwrap_or_else(|e| e.into_inner());
+    let token = lab_core::lock(&ON_INTERRUPT);
     if let Some(token) = token.as_ref() {
         token.cancel();
     }
@@ -39,7 +39,7 @@ pub fn interrupt_now() {
 
 /// Makes Ctrl-C (and SIGTERM) stop `token`'s lab.
 pub fn stop_on_interrupt(token: CancelToken) {
-    *ON_INTERRUPT.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
+    *lab_core::lock(&ON_INTERRUPT) = Some(token);
     catch_interrupts();
 }
 

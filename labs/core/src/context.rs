@@ -18,8 +18,8 @@ use hdrhistogram::sync::SyncHistogram;
 use serde::{Deserialize, Serialize};
 
 /// Locks a mutex, shrugging off poisoning: a panicking lab thread must not take the dashboard
-/// down with it (the runner reports the panic instead).
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+/// down with it (the runner reports the panic instead). The one way the workbench locks.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -177,9 +177,7 @@ struct OutputState {
 
 impl ProgramOutput {
     fn state(&self) -> std::sync::MutexGuard<'_, OutputState> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::lock(&self.inner)
     }
 
     /// Output whose lines also go into `trace`, marked as the program's.
@@ -407,9 +405,7 @@ impl Default for Trace {
 
 impl Trace {
     fn state(&self) -> std::sync::MutexGuard<'_, TraceState> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::lock(&self.inner)
     }
 
     pub fn push(&self, from: Source, text: String) {
@@ -440,10 +436,7 @@ impl Prepared {
 
     /// Takes the value out, if it is a `T` and still there.
     pub fn take<T: 'static>(&self) -> Option<T> {
-        let mut slot = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut slot = crate::lock(&self.0);
         let value = slot.take()?;
         match value.downcast::<T>() {
             Ok(value) => Some(*value),

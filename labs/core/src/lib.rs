@@ -27,7 +27,7 @@ pub use exercise::Checker;
 
 pub use context::{
     CancelToken, Cell, Counter, Gauge, Hints, Histogram, Instrument, LabContext, Level, LogEvent,
-    Recorder,
+    Recorder, lock,
 };
 pub use params::{
     Choice, FromParams, ParamError, ParamKind, ParamReader, ParamSpec, ParamValue, Params, Value,
@@ -116,6 +116,15 @@ impl<L: Lab> AnyLab for L {
             read_params(info.id, &info.params, params).map_err(anyhow::Error::msg)?;
         Lab::run(self, &typed, context)
     }
+}
+
+/// A loopback TCP port nobody is listening on right now, for tests, benchmarks and checkers
+/// that start a server and must tell it where (the system picks it; another program may take
+/// it before the server binds, so a caller that binds at once is best).
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 /// The flags `workbench lab <id>` keeps for itself: no lab parameter may take one of these

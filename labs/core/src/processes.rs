@@ -226,9 +226,7 @@ impl Drain {
                 if read == 0 {
                     break;
                 }
-                let mut kept = filling
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let mut kept = crate::lock(&filling);
                 let room = most.saturating_sub(kept.len());
                 kept.extend_from_slice(&buffer[..read.min(room)]);
             }
@@ -240,12 +238,7 @@ impl Drain {
     /// What was read, once the pipe ended or `wait` passed, whichever is first.
     pub fn finish(self, wait: Duration) -> Vec<u8> {
         let _ = self.ended.recv_timeout(wait);
-        std::mem::take(
-            &mut *self
-                .kept
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()),
-        )
+        std::mem::take(&mut *crate::lock(&self.kept))
     }
 }
 

@@ -128,11 +128,7 @@ fn wrk(url: &str, script: &std::path::Path) -> Option<f64> {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    lab_core::free_port().expect("the system hands out a free port")
 }
 
 /// The sold-out fast path over HTTP against the plainest axum handler that answers the same

@@ -162,10 +162,7 @@ impl Admission for TokenBucket {
     }
 
     fn admit(&self, _: &Buyer, _: &SaleState) -> Result<(), Refusal> {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = lab_core::lock(&self.state);
         let (tokens, last) = &mut *state;
         let now = Instant::now();
         let refilled = now.duration_since(*last).as_secs_f64() * self.rate;
@@ -226,9 +223,7 @@ pub struct OnePerUser {
 
 impl OnePerUser {
     fn bought(&self) -> std::sync::MutexGuard<'_, HashSet<(u64, u32)>> {
-        self.bought
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lab_core::lock(&self.bought)
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use std::sync::Mutex;
 use std::sync::mpsc::SyncSender;
 
-use lab_core::{Counter, Gauge, LabContext};
+use lab_core::{Counter, Gauge, LabContext, lock};
 use rusqlite::Connection;
 
 use crate::filters::{self, Buyer, Filter, Refusal, SaleState};
@@ -393,12 +393,6 @@ impl Shop {
             "filters": self.filters.iter().map(Filter::label).collect::<Vec<_>>(),
         })
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Runs the sale on a prepared store, counting on `context` as it goes.

@@ -24,9 +24,7 @@ const RULES: Rules = Rules {
 static FORKING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn fork_turn() -> std::sync::MutexGuard<'static, ()> {
-    FORKING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    lab_core::lock(&FORKING)
 }
 
 /// A model serving on a free loopback port in a thread, until dropped.
@@ -408,11 +406,7 @@ fn a_server_that_closes_first_leaves_time_wait_and_a_restart_needs_reuseaddr() {
         (true, "again works (SO_REUSEADDR)"),
         (false, "is in use (EADDRINUSE); without SO_REUSEADDR"),
     ] {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = lab_core::free_port().unwrap();
         let address = format!("127.0.0.1:{port}");
         let reuse_flag = if reuse { "false" } else { "true" };
         let (report, events, gauges) = run_lab(&[

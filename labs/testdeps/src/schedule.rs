@@ -132,9 +132,7 @@ pub fn run_watched(
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1) {
             scope.spawn(|| {
-                let mut guard = board
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let mut guard = lab_core::lock(&board);
                 loop {
                     if guard.left == 0 {
                         changed.notify_all();
@@ -187,9 +185,7 @@ pub fn run_watched(
                     drop(guard);
                     on_start(index);
                     let result = run_test(suite, index, &sessions, &values, stop);
-                    guard = board
-                        .lock()
-                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    guard = lab_core::lock(&board);
                     finish(&mut guard, result);
                     // This worker takes the next ready test itself: others are woken only for
                     // more than one, or for the end.

@@ -28,11 +28,7 @@ fn results(suite: &Suite) -> Vec<(String, Outcome, u32)> {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    lab_core::free_port().expect("the system hands out a free port")
 }
 
 fn have_php() -> bool {

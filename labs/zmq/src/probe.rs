@@ -438,11 +438,7 @@ mod tests {
 
     #[test]
     fn a_closed_port_says_nothing_listens() {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = lab_core::free_port().unwrap();
         let finding = probe(
             address(&format!("tcp://127.0.0.1:{port}")).unwrap(),
             Duration::from_secs(2),

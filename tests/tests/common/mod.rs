@@ -56,10 +56,7 @@ pub fn run(args: &[&str]) -> Output {
 
 /// A TCP port nobody is listening on right now.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("the system hands out a free port")
+    lab_core::free_port().expect("the system hands out a free port")
 }
 
 /// Polls `check` until it returns `Some`, or fails the test after `limit` with `what`.

@@ -28,9 +28,7 @@ pub struct StudentProgram {
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    lab_core::lock(mutex)
 }
 
 /// Reads lines of any bytes (not only UTF-8) until the stream ends. A line longer than the
@@ -382,11 +380,7 @@ mod tests {
             error,
             "cannot start `no-such-interpreter-x a.php`: 'no-such-interpreter-x' was not found: is it installed and on your PATH?"
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = lab_core::free_port().unwrap();
         let address = format!("127.0.0.1:{port}");
         let quitter = shell("exit 2");
         let error = quitter

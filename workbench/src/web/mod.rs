@@ -228,10 +228,7 @@ async fn serve_async(registry: Registry, addr: SocketAddr, token: String) -> any
 }
 
 fn lock_runs(state: &ServerState) -> std::sync::MutexGuard<'_, BTreeMap<u64, Arc<WebRun>>> {
-    state
-        .runs
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    lab_core::lock(&state.runs)
 }
 
 fn router(

@@ -119,10 +119,7 @@ impl Checker for SqlChecker {
                         }
                         if let Err(error) = purchase(&connection, &sql, user, product, rtt) {
                             failures.fetch_add(1, Ordering::Relaxed);
-                            first_failure
-                                .lock()
-                                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                                .get_or_insert(error.to_string());
+                            lab_core::lock(&first_failure).get_or_insert(error.to_string());
                         }
                     }
                 });

@@ -31,10 +31,7 @@ pub(crate) fn run(
             Err(problem) => return error(format!("cannot connect to {address}: {problem}")),
         },
         (None, Some(session)) => {
-            let taken = sessions
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .remove(session);
+            let taken = lab_core::lock(sessions).remove(session);
             match taken {
                 Some(connection) => connection,
                 None => {
@@ -48,10 +45,7 @@ pub(crate) fn run(
     };
     let (outcome, line) = converse(test, tcp, &mut connection, &mut assertions, values);
     if let Some(session) = &tcp.session {
-        sessions
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(session.clone(), connection);
+        lab_core::lock(sessions).insert(session.clone(), connection);
     }
     (outcome, assertions, line)
 }

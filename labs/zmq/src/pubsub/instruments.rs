@@ -90,7 +90,7 @@ impl<'a> Instruments<'a> {
     /// The counters of a topic's row, made (and the row added) the first time anyone sees it.
     pub fn topic(&self, topic: &[u8]) -> TopicCounters {
         let topic = topic_key(topic);
-        let mut seen = self.topics_seen.lock().unwrap_or_else(|e| e.into_inner());
+        let mut seen = lab_core::lock(&self.topics_seen);
         if let Some(known) = seen.iter().find(|known| known.key == topic) {
             return known.clone();
         }

@@ -41,10 +41,7 @@ pub fn count(report: &Report, name: &str) -> u64 {
 
 /// A tcp endpoint on a loopback port nobody is listening on right now.
 pub fn free_endpoint() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("the system hands out a free port")
-        .port();
+    let port = lab_core::free_port().expect("the system hands out a free port");
     format!("tcp://127.0.0.1:{port}")
 }
 
