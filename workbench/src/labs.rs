@@ -20,7 +20,7 @@ mod tests {
     use std::collections::BTreeSet;
     use std::time::Duration;
 
-    use lab_core::{LabEvent, LabRun, Params, RunOptions, Snapshot};
+    use lab_core::{LabRun, Params, RunOptions, Snapshot};
 
     use super::registry;
 
@@ -78,30 +78,21 @@ mod tests {
         }
     }
 
-    /// Runs one lab at its defaults for about a second; its last snapshot and its report.
-    fn run_for_a_second(lab: std::sync::Arc<dyn lab_core::AnyLab>) -> (Snapshot, lab_core::Report) {
+    /// Runs one lab at its defaults for about a second; its report and its last snapshot.
+    fn run_for_a_second(lab: std::sync::Arc<dyn lab_core::AnyLab>) -> (lab_core::Report, Snapshot) {
         let params = Params::defaults(&lab.info().params);
         let options = RunOptions {
             duration: Some(Duration::from_secs(1)),
             ..RunOptions::default()
         };
-        let run = LabRun::start(lab, params, options);
-        let mut subscription = run.subscribe();
-        let mut last = Snapshot::default();
-        while let Some(event) = subscription.next_blocking() {
-            match event {
-                LabEvent::Snapshot(snapshot) => last = snapshot,
-                LabEvent::Report(report) => return (last, report),
-            }
-        }
-        (last, run.wait())
+        LabRun::start(lab, params, options).watch_to_end()
     }
 
     #[test]
     fn every_lab_runs_headless_for_a_second_and_charts_what_it_counts() {
         for lab in registry().labs() {
             let id = lab.info().id;
-            let (snapshot, report) = run_for_a_second(lab.clone());
+            let (report, snapshot) = run_for_a_second(lab.clone());
             assert_eq!(report.lab, id);
             for broken in ["crashed", "reads its parameters wrongly"] {
                 assert!(!report.verdict.contains(broken), "{id}: {}", report.verdict);

@@ -230,8 +230,7 @@ impl CancelToken {
     /// `tokio::select! { () = token.cancelled() => stop, read = stream.read(..) => .. }`.
     pub async fn cancelled(&self) {
         loop {
-            let notified = std::pin::pin!(self.inner.waiting_tasks.notified());
-            let mut notified = notified;
+            let mut notified = std::pin::pin!(self.inner.waiting_tasks.notified());
             // Registered before the flag is read, so a cancel in between is not missed.
             notified.as_mut().enable();
             if self.is_cancelled() {

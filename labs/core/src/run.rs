@@ -180,16 +180,21 @@ impl LabRun {
             duration: Some(limit),
             ..RunOptions::default()
         };
-        let run = LabRun::start(lab, params, options);
-        let mut subscription = run.subscribe();
+        Ok(LabRun::start(lab, params, options).watch_to_end())
+    }
+
+    /// Follows the run to its end: its report, and the last snapshot (its tables and graphs as
+    /// the run left them).
+    pub fn watch_to_end(&self) -> (Report, Snapshot) {
+        let mut subscription = self.subscribe();
         let mut last = Snapshot::default();
         while let Some(event) = subscription.next_blocking() {
             match event {
                 LabEvent::Snapshot(snapshot) => last = snapshot,
-                LabEvent::Report(report) => return Ok((report, last)),
+                LabEvent::Report(report) => return (report, last),
             }
         }
-        Ok((run.wait(), last))
+        (self.wait(), last)
     }
 
     /// The recent history followed by the live stream; ends after the report.

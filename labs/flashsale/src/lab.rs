@@ -15,47 +15,42 @@ use crate::strategy::Strategy;
 
 pub struct FlashSaleLab;
 
-/// `flash-sale`'s parameters, typed. Empty texts are flags not given (`--db`, `--serve`, ...).
+/// `flash-sale`'s parameters, typed. Empty texts are flags not given (`--serve`, ...); the
+/// sale's `database` is empty when `--db` was not given (the run makes a scratch one).
 pub struct FlashSaleParams {
-    pub strategy: Strategy,
+    pub sale: Sale,
     pub compare: bool,
-    pub filters: Vec<String>,
     pub plot: String,
-    pub users: u64,
-    pub workers: usize,
-    pub stock: u32,
-    pub products: u32,
-    /// The client round trip each purchase waits for (`--rtt`, in milliseconds).
-    pub rtt: Duration,
-    pub arrival: Arrival,
-    pub spread: Duration,
-    pub bots: u64,
-    pub connections: Connections,
-    pub synchronous: Synchronous,
     pub serve: String,
-    pub db: String,
     pub check_db: String,
 }
 
 impl FromParams for FlashSaleParams {
     fn from_params(reader: &mut ParamReader<'_>) -> FlashSaleParams {
+        let filters: Vec<String> = reader.get("filters");
         FlashSaleParams {
-            strategy: reader.choice("strategy"),
+            sale: Sale {
+                lottery_seed: 0,
+                database: reader.get("db"),
+                strategy: reader.choice("strategy"),
+                users: reader.get("users"),
+                workers: reader.get("workers"),
+                stock: reader.get("stock"),
+                products: reader.get("products"),
+                rtt: Duration::from_secs_f64(reader.get::<f64>("rtt") / 1000.0),
+                arrival: reader.choice("arrival"),
+                spread: reader.get("spread"),
+                bots: reader.get("bots"),
+                connections: reader.choice("conn"),
+                synchronous: reader.choice("synchronous"),
+                filters: filters
+                    .into_iter()
+                    .filter(|filter| !filter.trim().is_empty())
+                    .collect(),
+            },
             compare: reader.get("compare"),
-            filters: reader.get("filters"),
             plot: reader.get("plot"),
-            users: reader.get("users"),
-            workers: reader.get("workers"),
-            stock: reader.get("stock"),
-            products: reader.get("products"),
-            rtt: Duration::from_secs_f64(reader.get::<f64>("rtt") / 1000.0),
-            arrival: reader.choice("arrival"),
-            spread: reader.get("spread"),
-            bots: reader.get("bots"),
-            connections: reader.choice("conn"),
-            synchronous: reader.choice("synchronous"),
             serve: reader.get("serve"),
-            db: reader.get("db"),
             check_db: reader.get("check-db"),
         }
     }
@@ -222,12 +217,14 @@ impl Lab for FlashSaleLab {
         if !params.plot.is_empty() && !params.compare {
             return Err("--plot draws the comparison: add --compare".to_string());
         }
-        for (file, flag) in [(&params.db, "db"), (&params.check_db, "check-db")] {
-            if !file.is_empty() {
-                crate::store::claim(std::path::Path::new(file), &format!("--{flag}"))?;
+        let database = params.sale.database.as_path();
+        let audited = std::path::Path::new(&params.check_db);
+        for (file, flag) in [(database, "db"), (audited, "check-db")] {
+            if !file.as_os_str().is_empty() {
+                crate::store::claim(file, &format!("--{flag}"))?;
             }
         }
-        crate::filters::parse_all(&params.filters, params.products)
+        crate::filters::parse_all(&params.sale.filters, params.sale.products)
             .map(|_| ())
             .map_err(|error| format!("--filters: {error}"))
     }
@@ -239,31 +236,10 @@ impl Lab for FlashSaleLab {
         let scratch = tempfile::Builder::new()
             .prefix("workbench-flash-sale-")
             .tempdir()?;
-        let database = match params.db.as_str() {
-            "" => scratch.path().join("sale.db"),
-            file => PathBuf::from(file),
-        };
-        let sale = Sale {
-            lottery_seed: 0,
-            database,
-            strategy: params.strategy,
-            users: params.users,
-            workers: params.workers,
-            stock: params.stock,
-            products: params.products,
-            rtt: params.rtt,
-            arrival: params.arrival,
-            spread: params.spread,
-            bots: params.bots,
-            connections: params.connections,
-            synchronous: params.synchronous,
-            filters: params
-                .filters
-                .iter()
-                .filter(|filter| !filter.trim().is_empty())
-                .cloned()
-                .collect(),
-        };
+        let mut sale = params.sale.clone();
+        if sale.database.as_os_str().is_empty() {
+            sale.database = scratch.path().join("sale.db");
+        }
         let funnel = sale::Funnel::new(context, &[]);
         context.chart(&[
             &funnel.offered,

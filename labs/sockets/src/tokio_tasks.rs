@@ -36,10 +36,12 @@ pub fn serve(service: &Service) -> anyhow::Result<()> {
     runtime.block_on(async {
         let listener = TcpListener::from_std(std_listener)?;
         let mut tasks = tokio::task::JoinSet::new();
+        // One wait for the stop, made once and polled again each turn.
+        let mut stopped = std::pin::pin!(service.stop.cancelled());
         loop {
             // Whichever comes first: the stop, a task that ended, or a new client.
             tokio::select! {
-                () = service.stop.cancelled() => break,
+                () = &mut stopped => break,
                 Some(finished) = tasks.join_next() => {
                     if let Ok((peer, ending)) = finished {
                         service.ended(Some(peer), ending);
@@ -83,9 +85,10 @@ async fn serve_connection(
 ) -> Ending {
     let mut lines = Lines::new(rules.max_line);
     let mut buffer = vec![0u8; 16 * 1024];
+    let mut stopped = std::pin::pin!(stop.cancelled());
     loop {
         let read = tokio::select! {
-            () = stop.cancelled() => return Ending::Stopped,
+            () = &mut stopped => return Ending::Stopped,
             read = within(rules.read_timeout, stream.read(&mut buffer)) => read,
         };
         let read = match read {
@@ -109,7 +112,7 @@ async fn serve_connection(
                 }
             };
             let written = tokio::select! {
-                () = stop.cancelled() => return Ending::Stopped,
+                () = &mut stopped => return Ending::Stopped,
                 written = within(rules.write_timeout, stream.write_all(&line)) => written,
             };
             match written {
