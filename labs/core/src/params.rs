@@ -180,7 +180,9 @@ fn split_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The values of every parameter of one lab run, defaults filled in.
+/// The values of every parameter of one lab run, defaults filled in: what the command line,
+/// the terminal form and the browser hand over. Front ends and their tests read values by name
+/// here; a lab never does: it reads its typed struct once ([`FromParams`]).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 #[serde(transparent)]
 pub struct Params {

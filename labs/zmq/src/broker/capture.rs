@@ -25,7 +25,7 @@ impl BrokerCounters {
     }
 }
 
-/// Runs `broker` until the lab is stopped or `stop` fires, counting what passes through it.
+/// Runs `broker` until `stop` fires, counting what passes through it.
 pub(super) fn run_counted(
     broker: Broker,
     zmq_context: &zmq::Context,
@@ -48,8 +48,7 @@ pub(super) fn run_counted(
     let proxy_done = CancelToken::default();
     std::thread::scope(|scope| {
         scope.spawn(|| watch(copies, context, &proxy_done));
-        let stopped = || context.is_cancelled() || stop.is_cancelled();
-        let outcome = broker.run(zmq_context, &stopped, Some(&mut capture));
+        let outcome = broker.run(zmq_context, stop, Some(&mut capture));
         proxy_done.cancel();
         outcome
     })

@@ -79,12 +79,12 @@ impl Broker {
         })
     }
 
-    /// Runs the proxy until `stop` says so; with `capture`, a copy of every message it passes
-    /// goes there too.
+    /// Runs the proxy until `stop` is cancelled; with `capture`, a copy of every message it
+    /// passes goes there too.
     pub fn run(
         self,
         zmq_context: &zmq::Context,
-        stop: &(dyn Fn() -> bool + Sync),
+        stop: &CancelToken,
         capture: Option<&mut zmq::Socket>,
     ) -> anyhow::Result<()> {
         let Broker {
@@ -105,8 +105,9 @@ impl Broker {
                     steer.connect(&control_endpoint)?;
                     Ok(steer)
                 });
-                while !stop() && !proxy_done.is_cancelled() {
-                    proxy_done.sleep(Duration::from_millis(50));
+                // Woken by the stop at once; the proxy's own end is noticed within 50 ms.
+                while !stop.is_cancelled() && !proxy_done.is_cancelled() {
+                    stop.sleep(Duration::from_millis(50));
                 }
                 if let Ok(steer) = steer {
                     let _ = steer.send("TERMINATE", 0);
