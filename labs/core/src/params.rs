@@ -67,10 +67,12 @@ pub enum Value {
 /// Why a parameter could not be accepted. The `Display` text is the one line the user sees.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ParamError {
-    #[error("unknown flag --{name} for lab {lab}; valid flags: {valid}")]
+    #[error("unknown flag --{name} for lab {lab}; {suggestion}valid flags: {valid}")]
     Unknown {
         lab: String,
         name: String,
+        /// `did you mean --rate? ` when one flag is a typo away, or nothing.
+        suggestion: String,
         valid: String,
     },
     #[error("invalid value '{value}' for --{name}: expected {expected}")]
@@ -523,6 +525,23 @@ pub fn read_params<T: FromParams>(
     Ok(typed)
 }
 
+/// The flag a typo away from `wanted` (at most two letters changed, and fewer than half of
+/// it), if exactly one is nearest.
+fn nearest(schema: &[ParamSpec], wanted: &str) -> Option<&'static str> {
+    let limit = 2.min(wanted.chars().count().saturating_sub(1) / 2).max(1);
+    let mut distances: Vec<(usize, &'static str)> = schema
+        .iter()
+        .map(|spec| (strsim::levenshtein(wanted, spec.name), spec.name))
+        .filter(|(distance, _)| *distance <= limit)
+        .collect();
+    distances.sort();
+    match distances.as_slice() {
+        [(best, name)] => Some(name).copied().filter(|_| *best > 0),
+        [(best, name), (second, _), ..] if best < second => Some(*name),
+        _ => None,
+    }
+}
+
 fn find_spec<'a>(
     lab: &str,
     schema: &'a [ParamSpec],
@@ -534,6 +553,9 @@ fn find_spec<'a>(
         .find(|spec| spec.name == wanted)
         .ok_or_else(|| ParamError::Unknown {
             lab: lab.to_string(),
+            suggestion: nearest(schema, &wanted)
+                .map(|near| format!("did you mean --{near}? "))
+                .unwrap_or_default(),
             name: wanted,
             valid: schema
                 .iter()
@@ -641,6 +663,20 @@ mod tests {
             error.to_string(),
             "unknown flag --speed for lab demo; valid flags: --rate, --role, --topics, --ratio"
         );
+    }
+
+    #[test]
+    fn a_flag_a_typo_away_is_suggested() {
+        let error = Params::from_pairs("demo", &schema(), &pairs(&[("rat", "1")])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown flag --rat for lab demo; did you mean --rate? valid flags: --rate, --role, --topics, --ratio"
+        );
+        // Nothing is near enough, or two are equally near: no guess.
+        for far in ["speed", "r"] {
+            let error = Params::from_pairs("demo", &schema(), &pairs(&[(far, "1")])).unwrap_err();
+            assert!(!error.to_string().contains("did you mean"), "{error}");
+        }
     }
 
     #[test]
