@@ -118,7 +118,8 @@ pub struct Publisher {
     most_open: Gauge,
 }
 
-/// The tally's counters as the dashboard names them.
+/// The tally's counters as the dashboard names them; `accepts` and `requests` stay first
+/// ([`Publisher::accepts`] and [`Publisher::requests`] take them by place).
 const COUNTER_NAMES: [&str; 8] = [
     "accepts",
     "requests",
