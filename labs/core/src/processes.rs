@@ -113,9 +113,47 @@ impl Default for Marker {
 }
 
 /// Whether process `pid` has `entry` (`NAME=value`) in its environment.
+///
+/// A process in the middle of `execve` reads as having no environment at all for a moment
+/// (the new image's is not set up yet), and so does one that is being forked on a busy
+/// machine: an empty answer from a live user process is asked again, briefly, so that a
+/// daemon caught exactly then is not taken for a stranger. Zombies and kernel threads truly
+/// have none and are answered at once.
 fn carries(pid: i32, entry: &[u8]) -> bool {
-    std::fs::read(format!("/proc/{pid}/environ"))
-        .is_ok_and(|environ| environ.split(|byte| *byte == 0).any(|found| found == entry))
+    const ASKS: u32 = 40;
+    for ask in 0..ASKS {
+        match std::fs::read(format!("/proc/{pid}/environ")) {
+            Ok(environ) if !environ.is_empty() => {
+                return environ.split(|byte| *byte == 0).any(|found| found == entry);
+            }
+            Ok(_) if ask + 1 < ASKS && may_be_between_images(pid) => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Whether `pid` is a live user process (not a zombie, not a kernel thread), from the state
+/// and flags in `/proc/<pid>/stat`.
+fn may_be_between_images(pid: i32) -> bool {
+    /// `PF_KTHREAD` in the kernel's per-task flags.
+    const KERNEL_THREAD: u64 = 0x0020_0000;
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return false;
+    };
+    let Some(after_name) = stat.rfind(')').map(|end| &stat[end + 1..]) else {
+        return false;
+    };
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields after the name: state, ppid, pgrp, session, tty, tpgid, flags.
+    let state = fields.first().copied().unwrap_or("Z");
+    let flags: u64 = fields
+        .get(6)
+        .and_then(|flags| flags.parse().ok())
+        .unwrap_or(0);
+    !matches!(state, "Z" | "X") && flags & KERNEL_THREAD == 0
 }
 
 /// This process's children, from `/proc/self/task/*/children` (`None` where the kernel does
