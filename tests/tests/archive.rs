@@ -660,5 +660,15 @@ fn repairing_the_broken_phar_passes_with_the_references_and_the_broken_one_fails
         std::fs::remove_file(folder.path().join("tool-fixed.phar")).ok();
         let (code, out) = common::check_exercise_in(folder.path(), "archive-fix-broken", &command);
         assert_eq!(code, 0, "{file}: {out}");
+        // The exercise file makes leaving out build.php worth 3 points, every other check 1.
+        let passed = out.matches("  PASS ").count();
+        assert!(
+            out.contains(&format!(
+                "{passed} passed, 0 failed, score {}/{}",
+                passed + 2,
+                passed + 2
+            )),
+            "{out}"
+        );
     }
 }

@@ -14,6 +14,10 @@
 //! signature and contents are always checked; running needs `php` on the machine, and the
 //! checker says so when it is not there.
 //!
+//! `original = "tool.phar"` names a starter the archive repairs: every file of the shipped
+//! copy (except those to leave out) must still be inside, byte for byte, so a new archive
+//! written from scratch is not taken for the repair.
+//!
 //! Printing the right line is not enough: a stub that echoes the greeting itself would do that.
 //! So the checker also makes a copy of the archive whose entry file (`entry`, default
 //! `index.php`) ends with a line printing a token drawn from the run's seed, puts it alone in a
@@ -112,7 +116,14 @@ impl PharChecker {
                         format!("a file {} in this folder", archive.display()),
                         error.to_string(),
                     )
-                    .because("run your build first, or give its command after --"),
+                    .because(if setup.program.is_some() {
+                        format!(
+                            "your build ended without writing {} here: write it into the folder the check runs in",
+                            archive.display()
+                        )
+                    } else {
+                        "run your build first, or give its command after --".to_string()
+                    }),
                 );
                 return Ok(checks);
             }
@@ -168,9 +179,12 @@ impl PharChecker {
                 Check::pass(format!("leaves out {unwanted}"), "not in the manifest")
             });
         }
+        if let Some(original) = setup.settings.get("original") {
+            checks.push(original_check(&found, &bytes, original, setup)?);
+        }
         let direct = setup.setting("run", "php") == "direct";
         if direct {
-            checks.push(shebang_check(&found.stub));
+            checks.push(shebang_check(&found.stub, &archive));
             checks.push(executable_check(&archive));
         }
         if php_present {
@@ -184,6 +198,60 @@ impl PharChecker {
         }
         Ok(checks)
     }
+}
+
+/// A repair keeps what it repairs: every file of the archive the exercise shipped (except
+/// those to leave out) is still inside, byte for byte. A new archive written from scratch,
+/// whose `index.php` only prints the expected line, is not a repair of the tool.
+fn original_check(
+    found: &Phar,
+    bytes: &[u8],
+    original: &str,
+    setup: &CheckSetup,
+) -> anyhow::Result<Check> {
+    let name = format!("keeps the files of {original} as they were");
+    let shipped = setup.starters.get(original).ok_or_else(|| {
+        anyhow::anyhow!("this workbench lacks the exercise's own {original} to compare with")
+    })?;
+    let before = Phar::parse(shipped).map_err(|error| {
+        anyhow::anyhow!("the exercise's own {original} does not read: {error:#}")
+    })?;
+    let leaves_out = list(setup.setting("leaves_out", ""));
+    let mut differences = Vec::new();
+    for entry in &before.entries {
+        if entry.is_directory() || leaves_out.contains(&entry.name.as_str()) {
+            continue;
+        }
+        let was = before.contents(shipped, entry, crate::DEFAULT_MAX_SIZE)?;
+        let now = found
+            .entries
+            .iter()
+            .find(|candidate| candidate.name == entry.name)
+            .map(|candidate| found.contents(bytes, candidate, crate::DEFAULT_MAX_SIZE));
+        match now {
+            None => differences.push(format!("{} is missing", entry.name)),
+            Some(Err(_)) => differences.push(format!("{} does not read back", entry.name)),
+            Some(Ok(now)) if now != was => differences.push(format!(
+                "{} changed ({} bytes shipped, {} now)",
+                entry.name,
+                was.len(),
+                now.len()
+            )),
+            Some(Ok(_)) => {}
+        }
+    }
+    Ok(if differences.is_empty() {
+        Check::pass(name, "every file the same, byte for byte")
+    } else {
+        Check::fail(
+            name,
+            format!("the files of {original}, unchanged"),
+            differences.join("; "),
+        )
+        .because(format!(
+            "repair the archive you were given: change its stub and remove what must not ship, but leave the files of {original} as they are (a new app that only prints the line is not the tool)"
+        ))
+    })
 }
 
 fn list(text: &str) -> Vec<&str> {
@@ -298,12 +366,14 @@ fn contents_check(found: &Phar, bytes: &[u8]) -> Check {
     Check::pass(name, format!("{} entries", found.entries.len()))
 }
 
-fn shebang_check(stub: &[u8]) -> Check {
+fn shebang_check(stub: &[u8], archive: &Path) -> Check {
     let name = "starts with a #! line the system can use";
     let first_line = stub.split(|&byte| byte == b'\n').next().unwrap_or_default();
     if !first_line.starts_with(b"#!") {
-        return Check::fail(name, "#!/usr/bin/env php", quote(first_line))
-            .because("./app.phar needs a shebang line first, before <?php");
+        return Check::fail(name, "#!/usr/bin/env php", quote(first_line)).because(format!(
+            "./{} needs a shebang line first, before <?php",
+            archive.display()
+        ));
     }
     if first_line.ends_with(b"\r") {
         return Check::fail(

@@ -48,6 +48,9 @@ pub const MAX_LINE_CHARS: usize = 4096;
 pub struct CheckSetup {
     /// Named endpoints from the exercise file, e.g. `publisher = "tcp://127.0.0.1:5563"`.
     pub endpoints: BTreeMap<String, String>,
+    /// The exercise's starter files as shipped, by name (`tool.phar`): the originals, which the
+    /// student's own copies may no longer be.
+    pub starters: std::sync::Arc<BTreeMap<String, Vec<u8>>>,
     /// The exercise's own settings, e.g. `prefix = "From Server1:"`.
     pub settings: BTreeMap<String, String>,
     /// When the checker must have finished.
@@ -75,6 +78,7 @@ impl CheckSetup {
     pub fn new(time_limit: Duration) -> CheckSetup {
         CheckSetup {
             endpoints: BTreeMap::new(),
+            starters: Default::default(),
             settings: BTreeMap::new(),
             deadline: Instant::now() + time_limit,
             program: None,

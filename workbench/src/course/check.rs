@@ -12,6 +12,7 @@ use lab_core::Registry;
 use lab_core::exercise::{Check, CheckSetup, Source, TraceLine};
 use serde::Serialize;
 
+use super::content::Content;
 use super::exercise::Exercise;
 use super::student::{self, StudentProgram};
 
@@ -38,11 +39,13 @@ pub struct Outcome {
     pub trace_dropped: usize,
 }
 
-/// A finding with the time it took.
+/// A finding with the time it took and what it is worth.
 #[derive(Debug, Serialize)]
 pub struct Timed {
     #[serde(flatten)]
     pub check: Check,
+    /// The points it gives when it passes (the exercise's `points`, 1 by default).
+    pub points: u32,
     #[serde(serialize_with = "milliseconds", rename = "duration_ms")]
     pub duration: Duration,
 }
@@ -57,6 +60,31 @@ impl Outcome {
             .iter()
             .filter(|timed| timed.check.passed)
             .count()
+    }
+
+    /// The points of the checks that passed.
+    pub fn score(&self) -> u32 {
+        self.checks.iter().map(Timed::score).sum()
+    }
+
+    /// The points of all the checks.
+    pub fn max_score(&self) -> u32 {
+        self.checks.iter().map(|timed| timed.points).sum()
+    }
+
+    /// Names in the exercise's `points` that no check of this run has: a teacher's typo.
+    pub fn unmatched_points<'a>(&self, exercise: &'a Exercise) -> Vec<&'a str> {
+        exercise
+            .points
+            .keys()
+            .filter(|start| {
+                !self
+                    .checks
+                    .iter()
+                    .any(|timed| timed.check.name.starts_with(start.as_str()))
+            })
+            .map(String::as_str)
+            .collect()
     }
 
     pub fn all_passed(&self) -> bool {
@@ -94,6 +122,7 @@ pub fn preflight(exercise: &Exercise, command: Option<&[String]>) -> Result<(), 
 /// (and it is stopped at the end); without one, the program must already be running. An `Err`
 /// is a problem before any check could run, as one line.
 pub fn run(
+    content: &Content,
     exercise: &Exercise,
     registry: &Registry,
     command: Option<&[String]>,
@@ -117,6 +146,7 @@ pub fn run(
         trace: Vec::new(),
         trace_dropped: 0,
     };
+    let starters = std::sync::Arc::new(exercise.starter_files(content));
     let mut checks = Vec::new();
     let rounds = checker.rounds();
     for round in 0..rounds {
@@ -126,6 +156,7 @@ pub fn run(
         let mut setup = CheckSetup::new(exercise.time_limit);
         setup.endpoints = exercise.endpoints.clone();
         setup.settings = exercise.settings.clone();
+        setup.starters = starters.clone();
         setup.cancel = cancel.clone();
         setup.starts_program = command.is_some();
         setup.seed = seed;
@@ -142,7 +173,7 @@ pub fn run(
             cancel,
         )?);
     }
-    outcome.checks = timed(checks, started);
+    outcome.checks = timed(exercise, checks, started);
     outcome.duration = started.elapsed();
     (outcome.trace, outcome.trace_dropped) = trace.lines();
     Ok(outcome)
@@ -231,7 +262,14 @@ fn run_round(
 }
 
 /// Each finding's time: from the one before it (or the start) to when it was found.
-fn timed(checks: Vec<Check>, started: Instant) -> Vec<Timed> {
+impl Timed {
+    /// The points it gave: all of them when it passed, none otherwise.
+    pub fn score(&self) -> u32 {
+        if self.check.passed { self.points } else { 0 }
+    }
+}
+
+fn timed(exercise: &Exercise, checks: Vec<Check>, started: Instant) -> Vec<Timed> {
     let mut previous = started;
     checks
         .into_iter()
@@ -239,7 +277,11 @@ fn timed(checks: Vec<Check>, started: Instant) -> Vec<Timed> {
             let found = check.found_at.max(previous);
             let duration = found - previous;
             previous = found;
-            Timed { check, duration }
+            Timed {
+                points: exercise.points_of(&check.name),
+                check,
+                duration,
+            }
         })
         .collect()
 }
@@ -359,8 +401,10 @@ pub fn render(outcome: &Outcome, colour: bool, verbose: bool) -> String {
     }
     let failed = outcome.checks.len() - outcome.passed();
     out.push_str(&format!(
-        "\n{} passed, {failed} failed (seed {}: `--seed {}` replays this run)\n",
+        "\n{} passed, {failed} failed, score {}/{} (seed {}: `--seed {}` replays this run)\n",
         outcome.passed(),
+        outcome.score(),
+        outcome.max_score(),
         outcome.seed,
         outcome.seed
     ));

@@ -231,7 +231,12 @@ pub fn exercise(registry: &Registry, command: ExerciseCommand) -> Result<ExitCod
             // The student's program cannot escape by double-forking: its orphans come to us.
             lab_core::processes::become_subreaper();
             let cancel = cancel_on_ctrl_c();
-            let command = (!command.is_empty()).then_some(command.as_slice());
+            let checked = Checked {
+                content: &content,
+                registry,
+                exercise,
+                command: (!command.is_empty()).then_some(command.as_slice()),
+            };
             let options = CheckOptions {
                 format,
                 verbose,
@@ -239,15 +244,20 @@ pub fn exercise(registry: &Registry, command: ExerciseCommand) -> Result<ExitCod
             };
             if repeat == 1 {
                 let seed = seed.unwrap_or_else(check::fresh_seed);
-                let outcome = check_once(registry, exercise, command, seed, &options, &cancel)?;
+                let outcome = check_once(&checked, seed, &options, &cancel)?;
                 return Ok(exit_for(outcome.all_passed()));
             }
-            check_repeatedly(registry, exercise, command, seed, repeat, &options, &cancel)
+            check_repeatedly(&checked, seed, repeat, &options, &cancel)
         }
         ExerciseCommand::Watch { id, command } => {
             let exercise = exercise::find(&exercises, &id).map_err(UsageError)?;
             lab_core::processes::become_subreaper();
-            watch(registry, exercise, &command)
+            watch(Checked {
+                content: &content,
+                registry,
+                exercise,
+                command: Some(&command),
+            })
         }
         ExerciseCommand::Start { id, into } => {
             let exercise = exercise::find(&exercises, &id).map_err(UsageError)?;
@@ -329,10 +339,8 @@ fn show(
 fn start_files(content: &Content, exercise: &Exercise, folder: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(folder)
         .with_context(|| format!("cannot create {}", folder.display()))?;
-    let starter = format!("{}/starter/", exercise.folder());
     for path in &exercise.starters {
-        let name = path.trim_start_matches(&starter);
-        let target = folder.join(name);
+        let target = folder.join(exercise.starter_name(path));
         if target.exists() {
             println!("kept     {} (it exists already)", target.display());
             continue;
@@ -389,15 +397,29 @@ fn exit_for(passed: bool) -> ExitCode {
     }
 }
 
+/// What `exercise check` (or `watch`) checks: the same for every run of it.
+struct Checked<'a> {
+    /// Where the exercise's files (its starters, which a checker may compare with) come from.
+    content: &'a Content,
+    registry: &'a Registry,
+    exercise: &'a Exercise,
+    /// The student's program, when the workbench starts it.
+    command: Option<&'a [String]>,
+}
+
 /// One check: run, printed in the chosen format, recorded in the progress file.
 fn check_once(
-    registry: &Registry,
-    exercise: &Exercise,
-    command: Option<&[String]>,
+    checked: &Checked,
     seed: u64,
     options: &CheckOptions,
     cancel: &CancelToken,
 ) -> Result<check::Outcome, UsageError> {
+    let Checked {
+        content,
+        registry,
+        exercise,
+        command,
+    } = *checked;
     check::preflight(exercise, command).map_err(UsageError)?;
     let text = options.format == Format::Text;
     // A grader reads standard output: the banner goes where a person still sees it.
@@ -418,8 +440,15 @@ fn check_once(
     let files_sha256 = std::env::current_dir()
         .ok()
         .and_then(|folder| fingerprint::folder_hash(&folder));
-    let mut outcome = check::run(exercise, registry, command, seed, cancel).map_err(UsageError)?;
+    let mut outcome =
+        check::run(content, exercise, registry, command, seed, cancel).map_err(UsageError)?;
     outcome.files_sha256 = files_sha256;
+    for name in outcome.unmatched_points(exercise) {
+        eprintln!(
+            "warning: {}/exercise.toml gives points to '{name}', but no check's name starts so: correct the name there",
+            exercise.folder()
+        );
+    }
     if text {
         print!("{}", check::render(&outcome, colour(), options.verbose));
     } else if options.print_each {
@@ -455,9 +484,7 @@ fn check_once(
 
 /// `--repeat N`: N checks with N seeds, then how many passed and the seeds that failed.
 fn check_repeatedly(
-    registry: &Registry,
-    exercise: &Exercise,
-    command: Option<&[String]>,
+    checked: &Checked,
     first_seed: Option<u64>,
     repeat: u32,
     options: &CheckOptions,
@@ -476,7 +503,7 @@ fn check_repeatedly(
         if options.format == Format::Text {
             println!("\n──── run {} of {repeat} ────", run + 1);
         }
-        let outcome = check_once(registry, exercise, command, seed, options, cancel)?;
+        let outcome = check_once(checked, seed, options, cancel)?;
         if !outcome.all_passed() {
             failed_seeds.push(seed);
         }
@@ -487,7 +514,7 @@ fn check_repeatedly(
     match options.format {
         Format::Json => {
             let document = serde_json::json!({
-                "exercise": exercise.id,
+                "exercise": checked.exercise.id,
                 "passed": passed,
                 "runs": runs.len(),
                 "failed_seeds": failed_seeds,
@@ -511,11 +538,7 @@ fn check_repeatedly(
     Ok(exit_for(failed_seeds.is_empty() && !runs.is_empty()))
 }
 
-fn watch(
-    registry: &Registry,
-    exercise: &Exercise,
-    command: &[String],
-) -> Result<ExitCode, UsageError> {
+fn watch(checked: Checked) -> Result<ExitCode, UsageError> {
     use notify::{RecursiveMode, Watcher as _};
     let cancel = cancel_on_ctrl_c();
     let (sender, receiver) = std::sync::mpsc::channel();
@@ -536,14 +559,7 @@ fn watch(
         print_each: true,
     };
     loop {
-        let _ = check_once(
-            registry,
-            exercise,
-            Some(command),
-            check::fresh_seed(),
-            &options,
-            &cancel,
-        )?;
+        let _ = check_once(&checked, check::fresh_seed(), &options, &cancel)?;
         // Files the program itself wrote during the check (a log, a cache) are not edits.
         while receiver.try_recv().is_ok() {}
         println!(

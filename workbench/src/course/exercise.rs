@@ -15,6 +15,7 @@
 //! ready = "server"                # wait until this endpoint's TCP port accepts connections
 //! endpoints = { publisher = "tcp://127.0.0.1:5563" }
 //! settings = { topic = "B" }      # the checker's own settings
+//! points = { "receives" = 3 }     # points of the checks whose names start so (others: 1)
 //!
 //! [[hint]]                        # revealed one at a time
 //! en = "..."
@@ -79,7 +80,12 @@ struct CheckFile {
     endpoints: Option<Spanned<BTreeMap<String, String>>>,
     #[serde(default)]
     settings: BTreeMap<String, String>,
+    #[serde(default)]
+    points: Option<Spanned<BTreeMap<String, u32>>>,
 }
+
+/// The most a check may be worth.
+const MOST_POINTS: u32 = 100;
 
 /// An exercise, loaded and checked against the checkers and labs that exist.
 #[derive(Clone, Debug, Serialize)]
@@ -98,6 +104,8 @@ pub struct Exercise {
     pub ready: Option<String>,
     pub endpoints: BTreeMap<String, String>,
     pub settings: BTreeMap<String, String>,
+    /// What a check is worth, by the start of its name (`"leaves out" = 2`); 1 otherwise.
+    pub points: BTreeMap<String, u32>,
     pub hints: Vec<Texts>,
     /// Starter files, as paths inside the content folder.
     pub starters: Vec<String>,
@@ -121,6 +129,35 @@ impl Exercise {
         localized
             .or_else(|| content.read(&format!("{}/README.md", self.folder())))
             .unwrap_or_default()
+    }
+
+    /// A starter's name inside the student's folder (`tool.phar` for
+    /// `exercises/archive-fix-broken/starter/tool.phar`).
+    pub fn starter_name<'a>(&self, path: &'a str) -> &'a str {
+        path.strip_prefix(&format!("{}/starter/", self.folder()))
+            .unwrap_or(path)
+    }
+
+    /// The starter files as shipped, by their names in the student's folder: a checker may
+    /// compare what the student made with them (the student's own copies may have changed).
+    pub fn starter_files(&self, content: &Content) -> BTreeMap<String, Vec<u8>> {
+        self.starters
+            .iter()
+            .filter_map(|path| {
+                let bytes = content.read_bytes(path)?;
+                Some((self.starter_name(path).to_string(), bytes.into_owned()))
+            })
+            .collect()
+    }
+
+    /// What the check named `name` is worth: the points of the longest name start that
+    /// matches it, or 1.
+    pub fn points_of(&self, name: &str) -> u32 {
+        self.points
+            .iter()
+            .filter(|(start, _)| name.starts_with(start.as_str()))
+            .max_by_key(|(start, _)| start.len())
+            .map_or(1, |(_, worth)| *worth)
     }
 
     /// The `host:port` to wait for before checking, when the student's program binds.
@@ -230,6 +267,26 @@ pub fn parse(
             ),
         ));
     }
+    let points = match check.points {
+        Some(points) => {
+            let at_points = points.span().start;
+            let points = points.into_inner();
+            if let Some((name, worth)) = points.iter().find(|(_, worth)| **worth > MOST_POINTS) {
+                return Err(at(
+                    at_points,
+                    format!("points for '{name}' are {worth}: a check is worth 0 to {MOST_POINTS}"),
+                ));
+            }
+            if let Some(name) = points.keys().find(|name| name.trim().is_empty()) {
+                return Err(at(
+                    at_points,
+                    format!("points for '{name}': name the start of a check's name"),
+                ));
+            }
+            points
+        }
+        None => BTreeMap::new(),
+    };
     if file.hint.is_empty() {
         return Err(at(0, "an exercise needs at least one [[hint]]".to_string()));
     }
@@ -246,6 +303,7 @@ pub fn parse(
         ready: check.ready.map(Spanned::into_inner),
         endpoints,
         settings: check.settings,
+        points,
         hints: file.hint,
         starters,
     })
@@ -343,6 +401,19 @@ en = "Bind a REP socket."
     }
 
     #[test]
+    fn a_check_is_worth_the_points_of_the_longest_name_start_it_has() {
+        let exercise = parse_text(&GOOD.replace(
+            "settings = { prefix = \"From Server1:\" }",
+            "settings = { prefix = \"From Server1:\" }\npoints = { \"answers\" = 3, \"answers every\" = 5, \"binds\" = 0 }",
+        ))
+        .unwrap();
+        assert_eq!(exercise.points_of("answers with the prefix"), 3);
+        assert_eq!(exercise.points_of("answers every request"), 5);
+        assert_eq!(exercise.points_of("binds port 5559"), 0);
+        assert_eq!(exercise.points_of("keeps serving"), 1);
+    }
+
+    #[test]
     fn mistakes_name_the_line() {
         let cases = [
             (
@@ -384,6 +455,24 @@ en = "Bind a REP socket."
                 "differs from its folder",
             ),
             ("title = {", "titel = {", 6, "unknown field"),
+            (
+                "settings = { prefix = \"From Server1:\" }",
+                "settings = { prefix = \"From Server1:\" }\npoints = { \"answers\" = 101 }",
+                14,
+                "a check is worth 0 to 100",
+            ),
+            (
+                "settings = { prefix = \"From Server1:\" }",
+                "settings = { prefix = \"From Server1:\" }\npoints = { \"answers\" = -1 }",
+                14,
+                "",
+            ),
+            (
+                "settings = { prefix = \"From Server1:\" }",
+                "settings = { prefix = \"From Server1:\" }\npoints = { \" \" = 2 }",
+                14,
+                "the start of a check's name",
+            ),
         ];
         for (from, to, line, words) in cases {
             let error = parse_text(&GOOD.replace(from, to)).unwrap_err();

@@ -1,6 +1,6 @@
 //! A check's outcome for machines: `--format json|junit|tap|classroom50|gradescope`.
 //!
-//! Every check is worth one point. Text goes to a person (see [`super::check::render`]); these
+//! Every check is worth one point unless the exercise file gives it more (`points`). Text goes to a person (see [`super::check::render`]); these
 //! go to a grader, a CI system or a classroom tool, so they carry what a teacher needs to trust
 //! a grade: the seed that replays the run, the workbench version, the command and the hash of
 //! the files that were checked.
@@ -23,10 +23,6 @@ pub enum Format {
     Classroom50,
     /// Gradescope's results.json.
     Gradescope,
-}
-
-fn points(timed: &Timed) -> u32 {
-    u32::from(timed.check.passed)
 }
 
 /// The outcome in `format` (not `Text`, which [`super::check::render`] writes).
@@ -62,8 +58,8 @@ pub fn json_of(outcome: &Outcome) -> Value {
                 "evidence": if check.passed { check.note.clone() } else { None },
                 "first_difference": check.first_difference,
                 "duration_ms": timed.duration.as_millis() as u64,
-                "score": points(timed),
-                "max_score": 1,
+                "score": timed.score(),
+                "max_score": timed.points,
             })
         })
         .collect();
@@ -74,8 +70,8 @@ pub fn json_of(outcome: &Outcome) -> Value {
         "command": outcome.command,
         "files_sha256": outcome.files_sha256,
         "passed": outcome.all_passed(),
-        "score": outcome.passed(),
-        "max_score": outcome.checks.len(),
+        "score": outcome.score(),
+        "max_score": outcome.max_score(),
         "duration_ms": outcome.duration.as_millis() as u64,
         "checks": checks,
         "trace": outcome.trace,
@@ -202,8 +198,8 @@ fn classroom50(outcome: &Outcome) -> Value {
             json!({
                 "test-name": timed.check.name,
                 "passed": timed.check.passed,
-                "score": points(timed),
-                "max-score": 1,
+                "score": timed.score(),
+                "max-score": timed.points,
             })
         })
         .collect();
@@ -216,8 +212,8 @@ fn classroom50(outcome: &Outcome) -> Value {
         "release": from_env("RELEASE_URL"),
         "review": review,
         "datetime": utc_now(),
-        "score": outcome.passed(),
-        "max-score": outcome.checks.len(),
+        "score": outcome.score(),
+        "max-score": outcome.max_score(),
         "tests": tests,
     })
 }
@@ -243,8 +239,8 @@ fn gradescope(outcome: &Outcome) -> Value {
         .map(|timed| {
             json!({
                 "name": timed.check.name,
-                "score": points(timed),
-                "max_score": 1,
+                "score": timed.score(),
+                "max_score": timed.points,
                 "status": if timed.check.passed { "passed" } else { "failed" },
                 "output": if timed.check.passed {
                     timed.check.note.clone().unwrap_or_default()
@@ -255,13 +251,15 @@ fn gradescope(outcome: &Outcome) -> Value {
         })
         .collect();
     json!({
-        "score": outcome.passed(),
+        "score": outcome.score(),
         "execution_time": outcome.duration.as_secs_f64().ceil() as u64,
         "output": format!(
-            "{}: {} of {} checks passed (seed {}, workbench {})",
+            "{}: {} of {} checks passed, score {}/{} (seed {}, workbench {})",
             outcome.exercise,
             outcome.passed(),
             outcome.checks.len(),
+            outcome.score(),
+            outcome.max_score(),
             outcome.seed,
             outcome.workbench_version
         ),
@@ -278,8 +276,11 @@ mod tests {
     use super::*;
 
     fn outcome() -> Outcome {
-        let timed = |check: Check| Timed {
+        // Points as an exercise file may give them: the passing check is worth 3, the
+        // failing one 2.
+        let timed = |check: Check, points: u32| Timed {
             check,
+            points,
             duration: Duration::from_millis(250),
         };
         Outcome {
@@ -289,10 +290,11 @@ mod tests {
             command: Some("python3 server.py".into()),
             files_sha256: Some("sha256:ab".into()),
             checks: vec![
-                timed(Check::pass("opens port 5555", "after 0.1 s")),
+                timed(Check::pass("opens port 5555", "after 0.1 s"), 3),
                 timed(
                     Check::differs("echoes <each> line", b"hi\n", b"ho\n")
                         .because("keep a buffer & answer whole lines"),
+                    2,
                 ),
             ],
             duration: Duration::from_millis(1500),
@@ -307,7 +309,15 @@ mod tests {
         assert_eq!(value["seed"], 7);
         assert_eq!(
             (value["score"].as_u64(), value["max_score"].as_u64()),
-            (Some(1), Some(2))
+            (Some(3), Some(5))
+        );
+        assert_eq!(value["checks"][0]["score"], 3);
+        assert_eq!(
+            (
+                value["checks"][1]["score"].as_u64(),
+                value["checks"][1]["max_score"].as_u64()
+            ),
+            (Some(0), Some(2))
         );
         assert_eq!(
             value["checks"][1]["try"],
@@ -348,12 +358,14 @@ mod tests {
         assert_eq!(result["schema"], "classroom50/result/v1");
         assert_eq!(
             (result["score"].as_u64(), result["max-score"].as_u64()),
-            (Some(1), Some(2))
+            (Some(3), Some(5))
         );
         assert_eq!(result["tests"][1]["test-name"], "echoes <each> line");
-        assert_eq!(result["tests"][1]["max-score"], 1);
+        assert_eq!(result["tests"][1]["max-score"], 2);
+        assert_eq!(result["tests"][1]["score"], 0);
         let results: Value = serde_json::from_str(&write(Format::Gradescope, &outcome())).unwrap();
-        assert_eq!(results["score"], 1);
+        assert_eq!(results["score"], 3);
+        assert_eq!(results["tests"][0]["max_score"], 3);
         assert_eq!(results["execution_time"], 2);
         assert_eq!(results["tests"][1]["status"], "failed");
         assert!(

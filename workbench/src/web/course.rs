@@ -197,6 +197,7 @@ pub async fn check_exercise(State(state): State<Shared>, Path(id): Path<String>)
         check::preflight(&exercise, None)?;
         let seed = check::fresh_seed();
         let outcome = check::run(
+            &content,
             &exercise,
             &state.registry,
             None,
