@@ -167,6 +167,7 @@ async function loadCourse() {
   const lessons = await api("GET", "/api/lessons" + langQuery());
   state.lang = state.lang || lessons.lang;
   $("#lang").value = state.lang;
+  document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
   $("#lessons-heading").textContent = say("lessons");
   $("#exercises-heading").textContent = say("exercises");
   if (state.selected) $("#lab-lesson").textContent = `${say("readLesson")}: ${state.selected.lesson}`;

@@ -616,6 +616,61 @@ fn packing_the_application_passes_with_the_references_and_fails_where_it_should(
     assert_eq!(code, 0, "{out}");
 }
 
+/// Under a Chinese locale every line `exercise check` writes around the checks is Chinese;
+/// `--lang en` gives today's English whatever the locale.
+#[test]
+fn exercise_check_speaks_the_students_language() {
+    let folder = started("archive-fix-broken");
+    std::fs::copy(
+        folder.path().join("tool.phar"),
+        folder.path().join("tool-fixed.phar"),
+    )
+    .unwrap();
+    let check = |locale: &str, extra: &[&str]| -> String {
+        let output = common::command()
+            .args(["exercise", "check", "archive-fix-broken", "--seed", "9"])
+            .args(extra)
+            .current_dir(folder.path())
+            .env("WORKBENCH_DATA_DIR", folder.path().join(".data"))
+            .env_remove("WORKBENCH_CONTENT")
+            .env_remove("LANGUAGE")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", locale)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let chinese = check("zh_CN.UTF-8", &[]);
+    for words in [
+        "正在检查 archive-fix-broken：修好一个坏掉的 phar",
+        "种子：9",
+        "  通过 is a phar PHP can read",
+        "  失败 leaves out build.php",
+        "期望：",
+        "实际：",
+        "建议：",
+        "项通过",
+        "还没有通过",
+    ] {
+        assert!(chinese.contains(words), "{words}: {chinese}");
+    }
+    for english in ["PASS", "FAIL", "expected:", "try:", "Not yet", "passed,"] {
+        assert!(!chinese.contains(english), "{english}: {chinese}");
+    }
+    let english = check("zh_CN.UTF-8", &["--lang", "en"]);
+    for words in [
+        "Checking archive-fix-broken",
+        "  FAIL leaves out build.php",
+        "expected:",
+        "Not yet.",
+    ] {
+        assert!(english.contains(words), "{words}: {english}");
+    }
+    assert!(!english.contains("失败"), "{english}");
+}
+
 #[test]
 fn repairing_the_broken_phar_passes_with_the_references_and_the_broken_one_fails_three_ways() {
     if !have_php() {

@@ -447,7 +447,7 @@ fn hints_come_one_at_a_time_and_show_lists_them() {
         text.contains("A REP server that answers with a prefix"),
         "{text}"
     );
-    assert!(text.contains("3 hint(s) left"), "{text}");
+    assert!(text.contains("3 hints left"), "{text}");
     assert!(
         text.contains("• server.php") && text.contains("• server.py"),
         "{text}"
@@ -463,7 +463,7 @@ fn hints_come_one_at_a_time_and_show_lists_them() {
     let second = exercise(data.path(), &["hint", "zmq-rep-prefix", "--lang", "zh"]);
     let second = String::from_utf8_lossy(&second.stdout).into_owned();
     assert!(
-        second.contains("Hint 2 of 3: REP 套接字必须交替进行"),
+        second.contains("提示 2/3：REP 套接字必须交替进行"),
         "{second}"
     );
     assert_eq!(status_of(data.path(), "zmq-rep-prefix")["hints_used"], 2);
@@ -472,7 +472,8 @@ fn hints_come_one_at_a_time_and_show_lists_them() {
     let text = String::from_utf8_lossy(&shown.stdout);
     assert!(text.contains("带前缀应答的 REP 服务器"), "{text}");
     assert!(
-        text.contains("Hint 2:") && text.contains("1 hint(s) left"),
+        // The frame around the texts is Chinese too.
+        text.contains("提示 2：") && text.contains("还有 1 条提示") && !text.contains("Hint"),
         "{text}"
     );
 }

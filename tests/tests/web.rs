@@ -503,6 +503,37 @@ fn numbers_from_outside_get_a_400_never_a_dropped_connection() {
     }
 }
 
+/// The page's language follows the browser's Accept-Language (the server's own is English
+/// here), and its selector's `?lang=` wins over both.
+#[test]
+fn the_course_speaks_the_browsers_language_unless_the_page_chose() {
+    let (_server, address) = serve();
+    let lang_of = |query: &str, headers: &[&str]| {
+        let (status, body) = http(&address, &format!("GET /api/lessons{query}"), headers, "");
+        assert_eq!(status, 200, "{body}");
+        let value: serde_json::Value = serde_json::from_str(&body).unwrap();
+        (
+            value["lang"].as_str().unwrap().to_string(),
+            value["lessons"][0]["title"].as_str().unwrap().to_string(),
+        )
+    };
+    let (lang, english_title) = lang_of("", &[]);
+    assert_eq!(lang, "en");
+    let (lang, chinese_title) = lang_of("", &["Accept-Language: zh-CN,zh;q=0.9,en;q=0.8"]);
+    assert_eq!(lang, "zh");
+    assert_ne!(
+        chinese_title, english_title,
+        "the titles come in Chinese too"
+    );
+    let (lang, _) = lang_of("?lang=en", &["Accept-Language: zh-CN"]);
+    assert_eq!(lang, "en", "the page's own choice wins");
+    let (lang, _) = lang_of("", &["Accept-Language: fr-FR, de;q=0.5"]);
+    assert_eq!(
+        lang, "en",
+        "a language we do not speak falls back to the server's"
+    );
+}
+
 #[test]
 fn a_lab_nobody_ever_watches_is_stopped_too() {
     let (_server, address) = serve();

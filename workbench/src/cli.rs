@@ -116,6 +116,8 @@ pub fn parse_lab(
                 duration = Some(seconds);
             }
             "record" => record = Some(PathBuf::from(value)),
+            // Read before the lab starts, by `lang_flag`.
+            "lang" => {}
             _ => pairs.push((name, value)),
         }
     }
@@ -130,6 +132,23 @@ pub fn parse_lab(
         duration,
         record,
     }))
+}
+
+/// The `--lang` among a lab's flags (`--lang zh` or `--lang=zh`), which must be known before
+/// anything is shown.
+pub fn lang_flag(args: &[String]) -> Result<Option<crate::course::Lang>, String> {
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let value = match arg.strip_prefix("--lang") {
+            Some("") => rest.next().map(String::as_str).unwrap_or(""),
+            Some(joined) if joined.starts_with('=') => &joined[1..],
+            _ => continue,
+        };
+        return crate::course::Lang::parse(value)
+            .map(Some)
+            .ok_or_else(|| format!("invalid value '{value}' for --lang: expected en or zh"));
+    }
+    Ok(None)
 }
 
 /// One line for each flag given that the chosen `--role` does not use (it would be ignored).
@@ -183,7 +202,7 @@ pub fn lab_help(lab: &dyn AnyLab) -> String {
         );
     }
     text.push_str(
-        "\nRun flags:\n  --headless\n      no UI: print one JSON snapshot per line, then a report line (automatic when stdout is not a terminal)\n  --duration <secs>\n      stop by itself after this long\n  --record <file.jsonl>\n      also write the snapshots to a file, for `workbench replay`\n",
+        "\nRun flags:\n  --headless\n      no UI: print one JSON snapshot per line, then a report line (automatic when stdout is not a terminal)\n  --duration <secs>\n      stop by itself after this long\n  --record <file.jsonl>\n      also write the snapshots to a file, for `workbench replay`\n  --lang <en|zh>\n      the language of everything shown (default: from LANGUAGE, LC_ALL, LC_MESSAGES, LANG)\n",
     );
     text
 }

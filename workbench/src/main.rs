@@ -43,6 +43,10 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// The language of everything shown: en or zh (default: from LANGUAGE, LC_ALL,
+    /// LC_MESSAGES, LANG).
+    #[arg(long, global = true, value_enum)]
+    lang: Option<course::Lang>,
 }
 
 #[derive(Subcommand)]
@@ -76,9 +80,6 @@ enum Command {
     Lesson {
         /// archives, dependent-tests, flash-sale, sockets or messaging.
         topic: Option<String>,
-        /// The language (default: from LANG).
-        #[arg(long, value_enum)]
-        lang: Option<course::Lang>,
     },
     /// Classroom exercises: read the task, write a program, let the workbench check it.
     Exercise {
@@ -167,14 +168,26 @@ enum ZmqCommand {
         /// Print the checklist for messages that do not arrive, from the messaging lesson.
         #[arg(long)]
         help_troubleshoot: bool,
-        /// The checklist's language (default: from LANG).
-        #[arg(long, value_enum)]
-        lang: Option<course::Lang>,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The language is settled before anything is shown; a lab's flags come unparsed.
+    let asked = match &cli.command {
+        Some(Command::Lab { args, .. }) => match cli::lang_flag(args) {
+            Ok(in_lab_flags) => cli.lang.or(in_lab_flags),
+            Err(message) => {
+                eprintln!("workbench: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => cli.lang,
+    };
+    let (lang, note) = lab_i18n::choose(asked);
+    if let Some(note) = note {
+        eprintln!("workbench: {note}");
+    }
     let registry = labs::registry();
     let outcome = match cli.command {
         None => tui::run_home(&registry),
@@ -216,7 +229,7 @@ fn main() -> ExitCode {
         Some(Command::Serve { addr, token }) => {
             web::serve(registry, web::ServeOptions { addr, token })
         }
-        Some(Command::Lesson { topic, lang }) => {
+        Some(Command::Lesson { topic }) => {
             course_result(course::cli::lesson(&registry, topic, lang))
         }
         Some(Command::Exercise { command }) => {
@@ -268,7 +281,6 @@ fn main() -> ExitCode {
                     timeout,
                     json,
                     help_troubleshoot,
-                    lang,
                 },
         }) => course_result(match (help_troubleshoot, endpoint) {
             (true, _) | (false, None) => probe::troubleshoot(&registry, lang),

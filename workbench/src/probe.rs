@@ -17,8 +17,7 @@ pub const TROUBLESHOOT_HEADINGS: [(Lang, &str); 2] = [
     (Lang::Zh, "消息收不到时"),
 ];
 
-pub fn troubleshoot(registry: &Registry, lang: Option<Lang>) -> Result<ExitCode, UsageError> {
-    let lang = lang.unwrap_or_else(Lang::from_env);
+pub fn troubleshoot(registry: &Registry, lang: Lang) -> Result<ExitCode, UsageError> {
     let lesson =
         lesson::load(&Content::from_env(), registry, "messaging", lang).map_err(UsageError)?;
     let heading = TROUBLESHOOT_HEADINGS

@@ -10,8 +10,11 @@ use std::time::{Duration, Instant};
 use lab_core::CancelToken;
 use lab_core::Registry;
 use lab_core::exercise::{Check, CheckSetup, Source, TraceLine};
+use lab_i18n::tr;
 use serde::Serialize;
+use unicode_width::UnicodeWidthStr as _;
 
+use super::Lang;
 use super::content::Content;
 use super::exercise::Exercise;
 use super::student::{self, StudentProgram};
@@ -324,7 +327,7 @@ const TRACE_SHOWN: usize = 40;
 /// The outcome as a test runner prints it: each check, and for failures what was expected,
 /// what came (with a caret under the first byte that differs) and why it may be; then the
 /// trace of the run when something failed (or always, when `verbose`).
-pub fn render(outcome: &Outcome, colour: bool, verbose: bool) -> String {
+pub fn render(outcome: &Outcome, lang: Lang, colour: bool, verbose: bool) -> String {
     let paint = |code: &str, text: &str| {
         if colour {
             format!("\x1b[{code}m{text}\x1b[0m")
@@ -334,10 +337,29 @@ pub fn render(outcome: &Outcome, colour: bool, verbose: bool) -> String {
     };
     // Names, values and lines may hold what the student's program sent: shown, not obeyed.
     let safe = |text: &str| lab_core::text::escape_controls(text).into_owned();
+    // Labels padded to one width in either language, so the values line up.
+    let padded = |labels: &[String]| -> Vec<String> {
+        let widest = labels.iter().map(|label| label.width()).max().unwrap_or(0);
+        labels
+            .iter()
+            .map(|label| format!("{label}{}", " ".repeat(widest - label.width())))
+            .collect()
+    };
+    let [pass, fail]: [String; 2] = padded(&[tr!(lang, "check-pass"), tr!(lang, "check-fail")])
+        .try_into()
+        .unwrap_or_default();
+    let [expected_label, got_label, try_label]: [String; 3] = padded(&[
+        tr!(lang, "check-expected"),
+        tr!(lang, "check-got"),
+        tr!(lang, "check-try"),
+    ])
+    .try_into()
+    .unwrap_or_default();
+    let indent = " ".repeat(pass.width() + 3);
     let mut out = String::new();
     for Timed { check, .. } in &outcome.checks {
         if check.passed {
-            out.push_str(&format!("  {} {}", paint("32", "PASS"), safe(&check.name)));
+            out.push_str(&format!("  {} {}", paint("32", &pass), safe(&check.name)));
             if let Some(note) = &check.note {
                 out.push_str(&paint("2", &format!("  ({})", safe(note))));
             }
@@ -346,27 +368,31 @@ pub fn render(outcome: &Outcome, colour: bool, verbose: bool) -> String {
         }
         out.push_str(&format!(
             "  {} {}\n",
-            paint("31;1", "FAIL"),
+            paint("31;1", &fail),
             safe(&check.name)
         ));
         if let Some(expected) = &check.expected {
-            out.push_str(&format!("       expected: {}\n", safe(expected)));
+            out.push_str(&format!("{indent}{expected_label} {}\n", safe(expected)));
         }
         if let Some(got) = &check.got {
             let got = safe(got);
-            out.push_str(&format!("       got:      {got}\n"));
+            out.push_str(&format!("{indent}{got_label} {got}\n"));
             if let Some(at) = check.first_difference {
                 let before: String = got.chars().take(at).collect();
-                let column = unicode_width::UnicodeWidthStr::width(before.as_str());
+                let column = indent.width() + got_label.width() + 1 + before.width();
                 out.push_str(&format!(
-                    "                 {}{}\n",
+                    "{}{}\n",
                     " ".repeat(column),
-                    paint("31", "^ first difference")
+                    paint("31", &tr!(lang, "check-first-difference"))
                 ));
             }
         }
         if let Some(note) = &check.note {
-            out.push_str(&format!("       {} {}\n", paint("33", "try:"), safe(note)));
+            out.push_str(&format!(
+                "{indent}{} {}\n",
+                paint("33", &try_label),
+                safe(note)
+            ));
         }
     }
     if verbose || !outcome.all_passed() {
@@ -378,21 +404,29 @@ pub fn render(outcome: &Outcome, colour: bool, verbose: bool) -> String {
         };
         if !lines.is_empty() {
             let older = from + outcome.trace_dropped;
-            out.push_str("\n  what happened, in order");
+            out.push_str(&format!("\n  {}", tr!(lang, "check-trace-heading")));
             if older > 0 {
                 out.push_str(&format!(
-                    " ({older} earlier lines not shown; --verbose shows all)"
+                    " ({})",
+                    tr!(lang, "check-earlier-lines", count = older)
                 ));
             }
-            out.push_str(":\n");
+            out.push('\n');
+            let [checker, stdout, stderr]: [String; 3] = padded(&[
+                tr!(lang, "check-from-checker"),
+                tr!(lang, "check-from-program"),
+                tr!(lang, "check-from-program-err"),
+            ])
+            .try_into()
+            .unwrap_or_default();
             for line in &lines[from..] {
                 let who = match line.from {
-                    Source::Checker => paint("36", "[checker]          "),
-                    Source::Stdout => paint("35", "[your program]     "),
-                    Source::Stderr => paint("35", "[your program err] "),
+                    Source::Checker => paint("36", &checker),
+                    Source::Stdout => paint("35", &stdout),
+                    Source::Stderr => paint("35", &stderr),
                 };
                 out.push_str(&format!(
-                    "  {:>8.3} s  {who}{}\n",
+                    "  {:>8.3} s  {who} {}\n",
                     line.at.as_secs_f64(),
                     safe(&line.text)
                 ));
@@ -400,13 +434,16 @@ pub fn render(outcome: &Outcome, colour: bool, verbose: bool) -> String {
         }
     }
     let failed = outcome.checks.len() - outcome.passed();
-    out.push_str(&format!(
-        "\n{} passed, {failed} failed, score {}/{} (seed {}: `--seed {}` replays this run)\n",
-        outcome.passed(),
-        outcome.score(),
-        outcome.max_score(),
-        outcome.seed,
-        outcome.seed
+    out.push('\n');
+    out.push_str(&tr!(
+        lang,
+        "check-summary",
+        passed = outcome.passed(),
+        failed = failed,
+        score = outcome.score(),
+        max_score = outcome.max_score(),
+        seed = outcome.seed.to_string()
     ));
+    out.push('\n');
     out
 }

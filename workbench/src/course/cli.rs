@@ -8,6 +8,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Subcommand;
 use lab_core::{CancelToken, Registry};
+use lab_i18n::tr;
+use unicode_width::UnicodeWidthStr as _;
 
 use super::content::Content;
 use super::exercise::{self, Exercise};
@@ -22,21 +24,11 @@ pub enum ExerciseCommand {
         /// One JSON array (with each exercise's status).
         #[arg(long)]
         json: bool,
-        #[arg(long, value_enum)]
-        lang: Option<Lang>,
     },
     /// The task, its starter files and the hints revealed so far.
-    Show {
-        id: String,
-        #[arg(long, value_enum)]
-        lang: Option<Lang>,
-    },
+    Show { id: String },
     /// Reveal the next hint.
-    Hint {
-        id: String,
-        #[arg(long, value_enum)]
-        lang: Option<Lang>,
-    },
+    Hint { id: String },
     /// Check your program: `workbench exercise check <id> -- php server.php` starts it, checks
     /// it and stops it; without a command, a program already running is checked.
     Check {
@@ -103,27 +95,31 @@ fn width() -> usize {
 pub fn lesson(
     registry: &Registry,
     topic: Option<String>,
-    lang: Option<Lang>,
+    lang: Lang,
 ) -> Result<ExitCode, UsageError> {
     let content = Content::from_env();
     let Some(topic) = topic else {
-        println!("Lessons (workbench lesson <topic> [--lang en|zh]):");
+        println!("{}", tr!(lang, "lessons-heading"));
         for (topic, langs) in lesson::available(&content) {
-            let title = lesson::load(&content, registry, topic, Lang::En)
+            let title = lesson::load(&content, registry, topic, lang)
                 .map(|lesson| lesson.title)
-                .unwrap_or_else(|error| format!("(broken: {error})"));
+                .unwrap_or_else(|error| tr!(lang, "lessons-broken", error = error));
             let langs: Vec<&str> = langs.iter().map(|lang| lang.code()).collect();
             println!("  {topic:<16} {title}  [{}]", langs.join(", "));
         }
         return Ok(ExitCode::SUCCESS);
     };
-    let lang = lang.unwrap_or_else(Lang::from_env);
     let lesson = lesson::load(&content, registry, &topic, lang).map_err(UsageError)?;
     if lesson.lang != lang {
         eprintln!(
-            "note: no {} translation of '{topic}' yet; showing {}",
-            lang.code(),
-            lesson.lang.code()
+            "{}",
+            tr!(
+                lang,
+                "lesson-not-translated",
+                topic = topic.as_str(),
+                lang = lang.code(),
+                shown = lesson.lang.code()
+            )
         );
     }
     print!("{}", lesson::to_terminal(&lesson, width(), colour()));
@@ -143,9 +139,9 @@ fn progress() -> Result<Progress, UsageError> {
 pub fn exercise(registry: &Registry, command: ExerciseCommand) -> Result<ExitCode, UsageError> {
     let (content, exercises) = load(registry)?;
     let internal = |error: anyhow::Error| UsageError(format!("{error:#}"));
+    let lang = lab_i18n::current();
     match command {
-        ExerciseCommand::List { json, lang } => {
-            let lang = lang.unwrap_or_else(Lang::from_env);
+        ExerciseCommand::List { json } => {
             let statuses = progress()?.all().map_err(internal)?;
             if json {
                 let list: Vec<serde_json::Value> = exercises
@@ -161,27 +157,34 @@ pub fn exercise(registry: &Registry, command: ExerciseCommand) -> Result<ExitCod
                     .collect();
                 println!("{}", serde_json::Value::Array(list));
             } else {
+                let column = |text: String, width: usize| {
+                    let room = width.saturating_sub(text.width());
+                    format!("{text}{}", " ".repeat(room))
+                };
                 println!(
-                    "{:<22} {:<10} {:<7} {:<10} title",
-                    "id", "topic", "level", "status"
+                    "{} {} {} {} {}",
+                    column(tr!(lang, "exercises-column-id"), 22),
+                    column(tr!(lang, "exercises-column-topic"), 16),
+                    column(tr!(lang, "exercises-column-level"), 7),
+                    column(tr!(lang, "exercises-column-status"), 10),
+                    tr!(lang, "exercises-column-title")
                 );
                 for exercise in &exercises {
                     let status = statuses.get(&exercise.id).cloned().unwrap_or_default();
                     println!(
-                        "{:<22} {:<10} {:<7} {:<10} {}",
-                        exercise.id,
-                        exercise.topic,
-                        exercise.difficulty,
-                        status.label(),
+                        "{} {} {} {} {}",
+                        column(exercise.id.clone(), 22),
+                        column(exercise.topic.clone(), 16),
+                        column(exercise.difficulty_label(lang), 7),
+                        column(status.label(lang), 10),
                         exercise.title.get(lang)
                     );
                 }
-                println!("\n`workbench exercise show <id>` for the task.");
+                println!("\n{}", tr!(lang, "exercises-show-hint"));
             }
             Ok(ExitCode::SUCCESS)
         }
-        ExerciseCommand::Show { id, lang } => {
-            let lang = lang.unwrap_or_else(Lang::from_env);
+        ExerciseCommand::Show { id } => {
             let exercise = exercise::find(&exercises, &id).map_err(UsageError)?;
             let progress = progress()?;
             progress.opened(&exercise.id).map_err(internal)?;
@@ -192,8 +195,7 @@ pub fn exercise(registry: &Registry, command: ExerciseCommand) -> Result<ExitCod
             );
             Ok(ExitCode::SUCCESS)
         }
-        ExerciseCommand::Hint { id, lang } => {
-            let lang = lang.unwrap_or_else(Lang::from_env);
+        ExerciseCommand::Hint { id } => {
             let exercise = exercise::find(&exercises, &id).map_err(UsageError)?;
             let progress = progress()?;
             let before = progress.hints_revealed(&exercise.id).map_err(internal)? as usize;
@@ -202,14 +204,18 @@ pub fn exercise(registry: &Registry, command: ExerciseCommand) -> Result<ExitCod
                 .map_err(internal)? as usize;
             for (number, hint) in exercise.hints.iter().take(revealed).enumerate() {
                 println!(
-                    "Hint {} of {}: {}",
-                    number + 1,
-                    exercise.hints.len(),
-                    hint.get(lang)
+                    "{}",
+                    tr!(
+                        lang,
+                        "hint-numbered",
+                        number = number + 1,
+                        hints = exercise.hints.len(),
+                        hint = hint.get(lang)
+                    )
                 );
             }
             if revealed == before {
-                println!("(that was the last hint)");
+                println!("{}", tr!(lang, "hint-last"));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -262,7 +268,7 @@ pub fn exercise(registry: &Registry, command: ExerciseCommand) -> Result<ExitCod
         ExerciseCommand::Start { id, into } => {
             let exercise = exercise::find(&exercises, &id).map_err(UsageError)?;
             let folder = into.unwrap_or_else(|| exercise.id.clone().into());
-            start_files(&content, exercise, &folder).map_err(internal)?;
+            start_files(&content, exercise, &folder, lang).map_err(internal)?;
             progress()?.opened(&exercise.id).map_err(internal)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -287,16 +293,17 @@ fn show(
     revealed: usize,
 ) -> String {
     let mut markdown = exercise.readme(content, lang);
-    markdown.push_str(&format!(
-        "\n\n---\n\n**Difficulty:** {} · **time limit:** {} s\n\n",
-        exercise.difficulty,
-        exercise.time_limit.as_secs()
+    markdown.push_str("\n\n---\n\n");
+    markdown.push_str(&tr!(
+        lang,
+        "show-difficulty",
+        difficulty = exercise.difficulty_label(lang),
+        seconds = exercise.time_limit.as_secs()
     ));
+    markdown.push_str("\n\n");
     if !exercise.starters.is_empty() {
-        markdown.push_str(&format!(
-            "**Start files** (`workbench exercise start {}` copies them into a new folder):\n\n",
-            exercise.id
-        ));
+        markdown.push_str(&tr!(lang, "show-start-files", id = exercise.id.as_str()));
+        markdown.push_str("\n\n");
         for path in &exercise.starters {
             markdown.push_str(&format!(
                 "- `{}`\n",
@@ -306,19 +313,26 @@ fn show(
         markdown.push('\n');
     }
     for (number, hint) in exercise.hints.iter().take(revealed).enumerate() {
-        markdown.push_str(&format!("> Hint {}: {}\n\n", number + 1, hint.get(lang)));
+        markdown.push_str("> ");
+        markdown.push_str(&tr!(
+            lang,
+            "show-hint",
+            number = number + 1,
+            hint = hint.get(lang)
+        ));
+        markdown.push_str("\n\n");
     }
     if revealed < exercise.hints.len() {
-        markdown.push_str(&format!(
-            "{} hint(s) left: `workbench exercise hint {}`\n\n",
-            exercise.hints.len() - revealed,
-            exercise.id
+        markdown.push_str(&tr!(
+            lang,
+            "show-hints-left",
+            count = exercise.hints.len() - revealed,
+            id = exercise.id.as_str()
         ));
+        markdown.push_str("\n\n");
     }
-    markdown.push_str(&format!(
-        "**Check it:** `workbench exercise check {} -- <the command that starts your program>`\n",
-        exercise.id
-    ));
+    markdown.push_str(&tr!(lang, "show-check-it", id = exercise.id.as_str()));
+    markdown.push('\n');
     let path = content.display(&format!("{}/README.md", exercise.folder()));
     match lesson::parse(&markdown, &path, registry) {
         Ok((lines, _)) => {
@@ -336,13 +350,21 @@ fn show(
     }
 }
 
-fn start_files(content: &Content, exercise: &Exercise, folder: &Path) -> anyhow::Result<()> {
+fn start_files(
+    content: &Content,
+    exercise: &Exercise,
+    folder: &Path,
+    lang: Lang,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(folder)
         .with_context(|| format!("cannot create {}", folder.display()))?;
     for path in &exercise.starters {
         let target = folder.join(exercise.starter_name(path));
         if target.exists() {
-            println!("kept     {} (it exists already)", target.display());
+            println!(
+                "{}",
+                tr!(lang, "start-kept", file = target.display().to_string())
+            );
             continue;
         }
         if let Some(parent) = target.parent() {
@@ -351,12 +373,19 @@ fn start_files(content: &Content, exercise: &Exercise, folder: &Path) -> anyhow:
         let bytes = content.read_bytes(path).unwrap_or_default();
         std::fs::write(&target, bytes)
             .with_context(|| format!("cannot write {}", target.display()))?;
-        println!("wrote    {}", target.display());
+        println!(
+            "{}",
+            tr!(lang, "start-wrote", file = target.display().to_string())
+        );
     }
     println!(
-        "\nNext: edit them, then `workbench exercise check {} -- <command>` from {}",
-        exercise.id,
-        folder.display()
+        "\n{}",
+        tr!(
+            lang,
+            "start-next",
+            id = exercise.id.as_str(),
+            folder = folder.display().to_string()
+        )
     );
     Ok(())
 }
@@ -423,14 +452,23 @@ fn check_once(
     check::preflight(exercise, command).map_err(UsageError)?;
     let text = options.format == Format::Text;
     // A grader reads standard output: the banner goes where a person still sees it.
-    let banner = format!(
-        "Checking {}: {}{}\n  seed: {seed}",
-        exercise.id,
-        exercise.title.get(Lang::from_env()),
-        command
-            .map(|command| format!("\n  running: {}", command.join(" ")))
-            .unwrap_or_default()
+    let lang = lab_i18n::current();
+    let mut banner = tr!(
+        lang,
+        "check-banner",
+        id = exercise.id.as_str(),
+        title = exercise.title.get(lang)
     );
+    if let Some(command) = command {
+        banner.push_str("\n  ");
+        banner.push_str(&tr!(
+            lang,
+            "check-banner-running",
+            command = command.join(" ")
+        ));
+    }
+    banner.push_str("\n  ");
+    banner.push_str(&tr!(lang, "check-banner-seed", seed = seed.to_string()));
     if text {
         println!("{banner}");
     } else {
@@ -445,12 +483,20 @@ fn check_once(
     outcome.files_sha256 = files_sha256;
     for name in outcome.unmatched_points(exercise) {
         eprintln!(
-            "warning: {}/exercise.toml gives points to '{name}', but no check's name starts so: correct the name there",
-            exercise.folder()
+            "{}",
+            tr!(
+                lang,
+                "check-points-unmatched",
+                file = format!("{}/exercise.toml", exercise.folder()),
+                name = name
+            )
         );
     }
     if text {
-        print!("{}", check::render(&outcome, colour(), options.verbose));
+        print!(
+            "{}",
+            check::render(&outcome, lang, colour(), options.verbose)
+        );
     } else if options.print_each {
         print!("{}", report::write(options.format, &outcome));
     }
@@ -467,16 +513,15 @@ fn check_once(
             .map_err(|error| UsageError(format!("{error:#}")))
     }) {
         Ok(()) => {}
-        Err(UsageError(error)) => eprintln!("warning: progress not saved: {error}"),
+        Err(UsageError(error)) => {
+            eprintln!("{}", tr!(lang, "check-progress-not-saved", error = error));
+        }
     }
     if text {
         if outcome.all_passed() {
-            println!("All checks pass. Well done!");
+            println!("{}", tr!(lang, "check-all-pass"));
         } else {
-            println!(
-                "Not yet. Stuck? `workbench exercise hint {}` reveals a hint.",
-                exercise.id
-            );
+            println!("{}", tr!(lang, "check-not-yet", id = exercise.id.as_str()));
         }
     }
     Ok(outcome)
@@ -501,7 +546,15 @@ fn check_repeatedly(
             None => check::fresh_seed(),
         };
         if options.format == Format::Text {
-            println!("\n──── run {} of {repeat} ────", run + 1);
+            println!(
+                "\n{}",
+                tr!(
+                    lab_i18n::current(),
+                    "check-run-of",
+                    run = run + 1,
+                    runs = repeat
+                )
+            );
         }
         let outcome = check_once(checked, seed, options, cancel)?;
         if !outcome.all_passed() {
@@ -526,11 +579,20 @@ fn check_repeatedly(
             );
         }
         _ => {
-            println!("\n{passed}/{} passed", runs.len());
+            let lang = lab_i18n::current();
+            println!(
+                "\n{}",
+                tr!(
+                    lang,
+                    "check-repeat-summary",
+                    passed = passed,
+                    runs = runs.len()
+                )
+            );
             if !listed.is_empty() {
                 println!(
-                    "failed with seeds {}: `--seed <seed>` replays one",
-                    listed.join(", ")
+                    "{}",
+                    tr!(lang, "check-failed-seeds", seeds = listed.join(", "))
                 );
             }
         }
@@ -562,9 +624,7 @@ fn watch(checked: Checked) -> Result<ExitCode, UsageError> {
         let _ = check_once(&checked, check::fresh_seed(), &options, &cancel)?;
         // Files the program itself wrote during the check (a log, a cache) are not edits.
         while receiver.try_recv().is_ok() {}
-        println!(
-            "\nWatching this folder; the check runs again when a file changes (Ctrl-C to stop)."
-        );
+        println!("\n{}", tr!(lab_i18n::current(), "check-watching"));
         // Wait for a change, then let a burst of saves settle before checking again.
         loop {
             if cancel.is_cancelled() {
@@ -575,7 +635,7 @@ fn watch(checked: Checked) -> Result<ExitCode, UsageError> {
             }
         }
         while receiver.recv_timeout(Duration::from_millis(300)).is_ok() {}
-        println!("\n──── a file changed ────");
+        println!("\n{}", tr!(lab_i18n::current(), "watch-file-changed"));
     }
 }
 
@@ -610,7 +670,8 @@ pub fn export_csv(
             exercise.id.clone(),
             exercise.topic.clone(),
             exercise.title.en.clone(),
-            status.label(),
+            // The teacher's file keeps the same words whatever the student's language.
+            status.label(Lang::En),
             status.attempts.to_string(),
             status.passed.to_string(),
             status

@@ -131,6 +131,16 @@ impl Exercise {
             .unwrap_or_default()
     }
 
+    /// "easy", "medium" or "hard" in `lang`.
+    pub fn difficulty_label(&self, lang: Lang) -> String {
+        match self.difficulty.as_str() {
+            "easy" => lab_i18n::tr!(lang, "difficulty-easy"),
+            "medium" => lab_i18n::tr!(lang, "difficulty-medium"),
+            "hard" => lab_i18n::tr!(lang, "difficulty-hard"),
+            other => other.to_string(),
+        }
+    }
+
     /// A starter's name inside the student's folder (`tool.phar` for
     /// `exercises/archive-fix-broken/starter/tool.phar`).
     pub fn starter_name<'a>(&self, path: &'a str) -> &'a str {

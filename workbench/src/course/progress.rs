@@ -49,14 +49,14 @@ pub struct Attempt<'a> {
 }
 
 impl Status {
-    /// A short word for lists: `passed`, `tried 3×`, or `new`.
-    pub fn label(&self) -> String {
+    /// A short word for lists: `passed`, `tried 3×`, or `new` (in `lang`).
+    pub fn label(&self, lang: lab_i18n::Lang) -> String {
         if self.passed {
-            "passed".to_string()
+            lab_i18n::tr!(lang, "status-passed")
         } else if self.attempts > 0 {
-            format!("tried {}×", self.attempts)
+            lab_i18n::tr!(lang, "status-tried", attempts = self.attempts)
         } else {
-            "new".to_string()
+            lab_i18n::tr!(lang, "status-new")
         }
     }
 }
@@ -298,12 +298,16 @@ mod tests {
     fn attempts_passes_and_hints_add_up() {
         let (_folder, progress) = fresh();
         assert_eq!(progress.status("a").unwrap(), Status::default());
-        assert_eq!(progress.status("a").unwrap().label(), "new");
+        assert_eq!(
+            progress.status("a").unwrap().label(lab_i18n::Lang::En),
+            "new"
+        );
         progress.record_attempt("a", &attempt(2, 4)).unwrap();
         progress.record_attempt("a", &attempt(0, 0)).unwrap();
         let status = progress.status("a").unwrap();
         assert_eq!((status.attempts, status.passed), (2, false));
-        assert_eq!(status.label(), "tried 2×");
+        assert_eq!(status.label(lab_i18n::Lang::En), "tried 2×");
+        assert_eq!(status.label(lab_i18n::Lang::Zh), "试过 2 次");
         progress.record_attempt("a", &attempt(4, 4)).unwrap();
         let status = progress.status("a").unwrap();
         assert!(status.passed);

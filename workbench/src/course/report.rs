@@ -28,7 +28,7 @@ pub enum Format {
 /// The outcome in `format` (not `Text`, which [`super::check::render`] writes).
 pub fn write(format: Format, outcome: &Outcome) -> String {
     match format {
-        Format::Text => super::check::render(outcome, false, false),
+        Format::Text => super::check::render(outcome, lab_i18n::current(), false, false),
         Format::Json => pretty(&json_of(outcome)),
         Format::Junit => junit(outcome),
         Format::Tap => tap(outcome),

@@ -24,7 +24,7 @@ impl Course {
         Course {
             content: Content::from_env(),
             registry: registry.clone(),
-            lang: Lang::from_env(),
+            lang: lab_i18n::current(),
         }
     }
 }

@@ -94,7 +94,12 @@ pub fn draw_exercises(frame: &mut Frame, screen: &ExerciseScreen, lang: Lang) {
             };
             ListItem::new(vec![
                 Line::from(vec![mark, " ".into(), exercise.id.clone().into()]),
-                Line::from(format!("  {} · {}", exercise.difficulty, status.label())).dim(),
+                Line::from(format!(
+                    "  {} · {}",
+                    exercise.difficulty_label(lang),
+                    status.label(lang)
+                ))
+                .dim(),
             ])
         })
         .collect();
@@ -119,7 +124,7 @@ pub fn draw_exercises(frame: &mut Frame, screen: &ExerciseScreen, lang: Lang) {
             lines.push(
                 Line::from(format!(
                     "{} · attempts {} · hints used {}",
-                    status.label(),
+                    status.label(lang),
                     status.attempts,
                     status.hints_used
                 ))

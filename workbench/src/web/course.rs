@@ -15,7 +15,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use lab_core::CancelToken;
 use serde::Deserialize;
@@ -33,11 +33,19 @@ pub struct LangQuery {
 }
 
 impl LangQuery {
-    fn lang(&self) -> Lang {
+    /// The page's own choice (`?lang=zh`, from its selector), else the browser's
+    /// `Accept-Language`, else the server's language.
+    fn lang(&self, headers: &HeaderMap) -> Lang {
         self.lang
             .as_deref()
             .and_then(Lang::parse)
-            .unwrap_or_else(Lang::from_env)
+            .or_else(|| {
+                headers
+                    .get(axum::http::header::ACCEPT_LANGUAGE)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(Lang::from_accept_language)
+            })
+            .unwrap_or_else(lab_i18n::current)
     }
 }
 
@@ -56,8 +64,12 @@ async fn blocking(
     }
 }
 
-pub async fn list_lessons(State(state): State<Shared>, Query(query): Query<LangQuery>) -> Response {
-    let lang = query.lang();
+pub async fn list_lessons(
+    State(state): State<Shared>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = query.lang(&headers);
     blocking(move || {
         let content = Content::from_env();
         let lessons: Vec<serde_json::Value> = lesson::available(&content)
@@ -78,8 +90,9 @@ pub async fn get_lesson(
     State(state): State<Shared>,
     Path(topic): Path<String>,
     Query(query): Query<LangQuery>,
+    headers: HeaderMap,
 ) -> Response {
-    let lang = query.lang();
+    let lang = query.lang(&headers);
     blocking(move || {
         let lesson = lesson::load(&Content::from_env(), &state.registry, &topic, lang)?;
         Ok(json!({
@@ -141,8 +154,9 @@ fn describe(state: &Shared, id: &str, lang: Lang) -> Result<serde_json::Value, S
 pub async fn list_exercises(
     State(state): State<Shared>,
     Query(query): Query<LangQuery>,
+    headers: HeaderMap,
 ) -> Response {
-    let lang = query.lang();
+    let lang = query.lang(&headers);
     blocking(move || {
         let (content, progress) = open()?;
         let exercises = exercise::load_all(&content, &state.registry)?;
@@ -168,8 +182,9 @@ pub async fn get_exercise(
     State(state): State<Shared>,
     Path(id): Path<String>,
     Query(query): Query<LangQuery>,
+    headers: HeaderMap,
 ) -> Response {
-    let lang = query.lang();
+    let lang = query.lang(&headers);
     blocking(move || describe(&state, &id, lang)).await
 }
 
@@ -177,8 +192,9 @@ pub async fn reveal_hint(
     State(state): State<Shared>,
     Path(id): Path<String>,
     Query(query): Query<LangQuery>,
+    headers: HeaderMap,
 ) -> Response {
-    let lang = query.lang();
+    let lang = query.lang(&headers);
     blocking(move || {
         let (content, progress) = open()?;
         let exercise = find(&state, &content, &id)?;
