@@ -325,9 +325,8 @@ pub fn parse(
             }
             Event::Text(text) | Event::Html(text) | Event::InlineHtml(text) => builder.text(&text),
             Event::Code(code) => builder.push(code.to_string(), Style::Code),
-            // A line break inside a paragraph is a space, except in Chinese, which has none.
-            Event::SoftBreak if builder.ends_wide() => {}
-            Event::SoftBreak => builder.text(" "),
+            // Decided when the next text comes: a space, or nothing between Chinese characters.
+            Event::SoftBreak => builder.soft_break = true,
             Event::HardBreak => builder.flush(),
             Event::Rule => {
                 builder.flush();
@@ -349,6 +348,25 @@ pub fn parse(
     Ok((builder.lines, builder.links))
 }
 
+/// What a line break inside a paragraph becomes between `before` and `after`: nothing between
+/// two Chinese (or other wide) characters, which are written without spaces, and one space
+/// otherwise, also between Chinese and Latin text.
+pub fn soft_break(before: char, after: char) -> &'static str {
+    let wide = |character: char| unicode_width::UnicodeWidthChar::width(character) == Some(2);
+    if wide(before) && wide(after) { "" } else { " " }
+}
+
+/// Punctuation that closes or ends a phrase and so sticks to what comes before it.
+fn closes(character: char) -> bool {
+    matches!(
+        unicode_linebreak::break_property(character as u32),
+        unicode_linebreak::BreakClass::ClosePunctuation
+            | unicode_linebreak::BreakClass::CloseParenthesis
+            | unicode_linebreak::BreakClass::Exclamation
+            | unicode_linebreak::BreakClass::InfixSeparator
+    )
+}
+
 #[derive(Default)]
 struct Builder {
     lines: Vec<RichLine>,
@@ -366,18 +384,13 @@ struct Builder {
     /// The lesson link being read, with its label so far.
     link: Option<(usize, String)>,
     web_link: Option<String>,
+    /// A line break inside a paragraph, waiting for the text after it.
+    soft_break: bool,
 }
 
 impl Builder {
     fn style(&self) -> Style {
         self.styles.last().copied().unwrap_or(Style::Plain)
-    }
-
-    fn ends_wide(&self) -> bool {
-        self.current
-            .last()
-            .and_then(|span| span.text.chars().last())
-            .is_some_and(|last| unicode_width::UnicodeWidthChar::width(last) == Some(2))
     }
 
     fn text(&mut self, text: &str) {
@@ -388,6 +401,28 @@ impl Builder {
     }
 
     fn push(&mut self, text: String, style: Style) {
+        let before = self.current.last().and_then(|span| {
+            let command = matches!(span.style, Style::Command(_));
+            Some((span.text.chars().last()?, command))
+        });
+        let after = text.chars().next();
+        if let (Some((before, after_command)), Some(after)) = (before, after) {
+            let space = if std::mem::take(&mut self.soft_break) {
+                soft_break(before, after)
+            } else if after_command && !after.is_whitespace() && !closes(after) {
+                // A lab link's command is not glued to the word after it.
+                " "
+            } else {
+                ""
+            };
+            if !space.is_empty() {
+                self.current.push(Span {
+                    text: space.to_string(),
+                    style: Style::Plain,
+                });
+            }
+        }
+        self.soft_break = false;
         self.current.push(Span { text, style });
     }
 
@@ -407,6 +442,7 @@ impl Builder {
     }
 
     fn flush(&mut self) {
+        self.soft_break = false;
         if self.current.is_empty() {
             return;
         }
@@ -482,40 +518,65 @@ fn trailing_spaces(word: &[(&str, Style)]) -> usize {
         .unwrap_or(0)
 }
 
-/// Splits styled text into the units a line may break between: a word with the spaces after
-/// it (which may span several styles, as in "**bold**,"), a single wide (CJK) character, or a
-/// whole command, which is copied into a shell and so is never split.
+/// Splits styled text into the units a line may break between, by the Unicode line breaking
+/// rules (UAX #14): after a space, between two Chinese characters, but never before closing
+/// punctuation (。，、；：？！）」』》) nor after opening punctuation (（「『《). Inline code breaks
+/// only at its spaces, and a whole command, which is copied into a shell, never.
 fn words(spans: &[Span]) -> Vec<Vec<(&str, Style)>> {
-    let mut words: Vec<Vec<(&str, Style)>> = vec![Vec::new()];
-    let mut word_ended = false;
+    let joined: String = spans.iter().map(|span| span.text.as_str()).collect();
+    let mut edges = Vec::with_capacity(spans.len());
+    let mut offset = 0;
     for span in spans {
-        let text = span.text.as_str();
-        if let Style::Command(_) = span.style {
-            words.push(vec![(text, span.style)]);
-            word_ended = true;
-            continue;
-        }
-        let mut start = 0;
-        for (index, character) in text.char_indices() {
-            let wide = unicode_width::UnicodeWidthChar::width(character) == Some(2);
-            let starts_word = wide || (word_ended && character != ' ');
-            if starts_word {
-                if index > start {
-                    words
-                        .last_mut()
-                        .unwrap()
-                        .push((&text[start..index], span.style));
-                }
-                words.push(Vec::new());
-                start = index;
-            }
-            word_ended = wide || character == ' ';
-        }
-        if start < text.len() {
-            words.last_mut().unwrap().push((&text[start..], span.style));
+        edges.push((offset, offset + span.text.len(), span.style));
+        offset += span.text.len();
+    }
+    let style_at = |at: usize| {
+        edges
+            .iter()
+            .find(|(start, end, _)| *start <= at && at < *end)
+            .map(|(start, _, style)| (*start, *style))
+    };
+    let mut breaks: Vec<usize> = unicode_linebreak::linebreaks(&joined)
+        .map(|(at, _)| at)
+        .filter(|at| *at > 0 && *at < joined.len())
+        .filter(|at| match style_at(*at) {
+            // Inside a command: never (its first byte is its own edge, added below).
+            Some((start, Style::Command(_))) => *at == start,
+            // Inside inline code: only after one of its spaces.
+            Some((start, Style::Code)) => *at == start || joined[..*at].ends_with(' '),
+            _ => true,
+        })
+        .collect();
+    // A command stands apart from what comes before and after it.
+    for (start, end, style) in &edges {
+        if matches!(style, Style::Command(_)) {
+            breaks.extend(
+                [*start, *end]
+                    .into_iter()
+                    .filter(|at| *at > 0 && *at < joined.len()),
+            );
         }
     }
-    words.retain(|word| !word.is_empty());
+    breaks.sort_unstable();
+    breaks.dedup();
+    let mut words = Vec::with_capacity(breaks.len() + 1);
+    let mut from = 0;
+    for to in breaks.into_iter().chain([joined.len()]) {
+        let word: Vec<(&str, Style)> = spans
+            .iter()
+            .zip(&edges)
+            .filter(|(_, (start, end, _))| *start < to && from < *end)
+            .map(|(span, (start, end, style))| {
+                let (a, b) = (from.max(*start) - start, to.min(*end) - start);
+                (&span.text[a..b], *style)
+            })
+            .filter(|(text, _)| !text.is_empty())
+            .collect();
+        if !word.is_empty() {
+            words.push(word);
+        }
+        from = to;
+    }
     words
 }
 
@@ -604,7 +665,27 @@ pub fn to_html(lesson: &Lesson, registry: &Registry) -> String {
         };
         Event::Html(CowStr::from(tag))
     });
-    pulldown_cmark::html::push_html(&mut html, events);
+    let mut events: Vec<Event> = events.collect();
+    // A line break inside a paragraph shows as a space in a browser; between two Chinese
+    // characters it must be nothing.
+    let last_char = |event: &Event| match event {
+        Event::Text(text) | Event::Code(text) => text.chars().last(),
+        _ => None,
+    };
+    let first_char = |event: &Event| match event {
+        Event::Text(text) | Event::Code(text) => text.chars().next(),
+        _ => None,
+    };
+    for at in 1..events.len().saturating_sub(1) {
+        if matches!(events[at], Event::SoftBreak)
+            && let (Some(before), Some(after)) =
+                (last_char(&events[at - 1]), first_char(&events[at + 1]))
+            && soft_break(before, after).is_empty()
+        {
+            events[at] = Event::Text(CowStr::Borrowed(""));
+        }
+    }
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
     html
 }
 
@@ -740,6 +821,111 @@ mod tests {
             wrapped.iter().map(RichLine::text).collect::<String>(),
             "订阅者没有订阅时什么也收不到。"
         );
+    }
+
+    #[test]
+    fn a_line_break_in_chinese_is_nothing_and_beside_latin_a_space() {
+        let (lines, _) =
+            parsed("放在同一个事务里，\n并且写入磁盘。真实客户端\n会等待，然后\naccept 返回。\n");
+        assert_eq!(
+            texts(&lines),
+            ["放在同一个事务里，并且写入磁盘。真实客户端会等待，然后 accept 返回。"]
+        );
+        let (lines, _) = parsed("call accept\n然后读。\n");
+        assert_eq!(texts(&lines), ["call accept 然后读。"]);
+        let lesson = |markdown: &str| Lesson {
+            topic: "sockets".into(),
+            lang: Lang::Zh,
+            title: "T".into(),
+            markdown: markdown.into(),
+            lines: Vec::new(),
+            links: Vec::new(),
+        };
+        let html = to_html(
+            &lesson("放在同一个事务里，\n并且写入磁盘，然后\naccept\n返回。\n"),
+            &registry(),
+        );
+        assert!(html.contains("放在同一个事务里，并且写入磁盘"), "{html}");
+        // Beside Latin text the break stays, and a browser shows it as one space.
+        assert!(html.contains("然后\naccept\n返回"), "{html}");
+    }
+
+    #[test]
+    fn a_lab_link_is_not_glued_to_the_word_after_it() {
+        let (lines, _) = parsed("试试 [抢购](lab:flash-sale)在一次突发里。\n");
+        let text = texts(&lines).join("");
+        assert!(
+            text.contains("workbench lab flash-sale 在一次突发里"),
+            "{text}"
+        );
+        let (lines, _) = parsed("Try [it](lab:flash-sale), then read on.\n");
+        let text = texts(&lines).join("");
+        assert!(text.contains("workbench lab flash-sale, then"), "{text}");
+    }
+
+    /// The Unicode rules with Chinese punctuation: no line starts with closing punctuation or
+    /// ends with opening punctuation, in every shipped Chinese lesson at several widths; and
+    /// what is wrapped is what was written.
+    #[test]
+    fn chinese_lessons_wrap_by_the_punctuation_rules() {
+        const NO_START: &str = "。，、；：？！）」』》";
+        const NO_END: &str = "（「『《";
+        let content = Content::Embedded;
+        let registry = registry();
+        let mut checked = 0;
+        for (topic, langs) in available(&content) {
+            if !langs.contains(&Lang::Zh) {
+                continue;
+            }
+            let lesson = load(&content, &registry, topic, Lang::Zh).unwrap();
+            for width in [36, 50, 64, 80] {
+                for (number, line) in wrap(&lesson.lines, width).iter().enumerate() {
+                    if line.spans.iter().all(|span| span.style == Style::Block) {
+                        continue;
+                    }
+                    let body: String = line.spans.iter().map(|span| span.text.as_str()).collect();
+                    let body = body.trim();
+                    checked += 1;
+                    assert!(
+                        !body.starts_with(|c| NO_START.contains(c)),
+                        "{topic} at {width} columns, line {number} starts with closing punctuation: {body:?}"
+                    );
+                    assert!(
+                        !body.ends_with(|c| NO_END.contains(c)),
+                        "{topic} at {width} columns, line {number} ends with opening punctuation: {body:?}"
+                    );
+                }
+            }
+        }
+        assert!(
+            checked > 500,
+            "the Chinese lessons were read: {checked} lines"
+        );
+        let (lines, _) =
+            parsed("它会阻塞（一直等到有连接进来）。然后调用 `socket_select`，再读。\n");
+        for width in 8..40 {
+            let wrapped = wrap(&lines, width);
+            assert_eq!(
+                wrapped
+                    .iter()
+                    .map(|line| line.text().replace(' ', ""))
+                    .collect::<String>(),
+                "它会阻塞（一直等到有连接进来）。然后调用socket_select，再读。",
+                "at {width} columns nothing is lost"
+            );
+            for line in &wrapped {
+                let text = line.text();
+                assert!(
+                    !text.trim().starts_with(|c| NO_START.contains(c)),
+                    "{width}: {text:?}"
+                );
+                // Inline code is not split.
+                assert!(
+                    !text.contains("socket_") || text.contains("socket_select"),
+                    "{width}: {text:?}"
+                );
+            }
+        }
     }
 
     #[test]
