@@ -1070,7 +1070,7 @@ variant_tests! {
     variants_of_zmq_rep_prefix => "zmq-rep-prefix", InTurn,
     variants_of_zmq_pub_topics => "zmq-pub-topics", InTurn,
     variants_of_zmq_sub_topic_b => "zmq-sub-topic-b", InTurn,
-    variants_of_flashsale_sql => "flashsale-sql", InTurn,
+    variants_of_flashsale_sql => "flashsale-sql", Each,
     variants_of_flashsale_filters => "flashsale-filters", Each,
     variants_of_flashsale_polite_client => "flashsale-polite-client", InTurn,
     variants_of_archive_pack_app => "archive-pack-app", Each,

@@ -4,8 +4,10 @@
 //! it), and then audits the store: nothing oversold, stock never negative, a ledger row per
 //! order, and every item sold (a purchase that never sells passes nothing).
 //!
-//! The crowd's size, the stock and which of three products is on sale are drawn from the run's
-//! seed, so a purchase written for product 1 or for 100 items is seen. The audit reads every
+//! The crowd's size and the stock are drawn from the run's seed, and so is the order of the
+//! three products: one purchase alone of each of two, then the crowd on the third, so a
+//! purchase written for one fixed product fails whichever it is, and the crowd's orders are
+//! counted on its own product, not in the whole shop. The audit reads every
 //! column the task defines: each order belongs to one buyer once, each ledger row names a real
 //! order, says `-1`, and its `stock_after` counts down one by one with no value twice. The
 //! advice after a failure comes from what the audit found.
@@ -18,7 +20,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use lab_core::exercise::{Check, CheckSetup, Checker, Rng};
+use lab_core::exercise::{Check, CheckSetup, Checker, Rng, SliceRandom as _};
 use rusqlite::Connection;
 use rusqlite::fallible_iterator::FallibleIterator;
 
@@ -42,9 +44,11 @@ impl Checker for SqlChecker {
         let mut rng = setup.probes("flashsale-sql");
         let users = rng.random_range(1500..=2500);
         let stock: u32 = rng.random_range(80..=120);
-        // A purchase alone on one product, the crowd on another: fixed ids give themselves away.
-        let alone_product: u64 = rng.random_range(1..=3);
-        let product: u64 = 1 + (alone_product + rng.random_range(0..2)) % 3;
+        // A purchase alone on each of two products, then the crowd on the third: a fixed
+        // product id fails one of the lone purchases whichever it is.
+        let mut products = [1u64, 2, 3];
+        products.shuffle(&mut rng);
+        let [first_alone, second_alone, product] = products;
         setup.note(format!(
             "{users} buyers for {stock} items of product {product} (three products on the shelf)"
         ));
@@ -66,12 +70,11 @@ impl Checker for SqlChecker {
         store::create(&connection, 3, stock, false)?;
         // Once, alone, first: a mistake in the SQL is one clear line.
         let mut checks = Vec::new();
-        match purchase(&connection, &sql, 1, alone_product, Duration::ZERO) {
-            Ok(()) => checks.push(Check::pass(
-                "the SQL runs",
-                "one purchase alone went through",
-            )),
-            Err(error) => {
+        for (sold, (user, alone)) in [(1, first_alone), (2, second_alone)]
+            .into_iter()
+            .enumerate()
+        {
+            if let Err(error) = purchase(&connection, &sql, user, alone, Duration::ZERO) {
                 checks.push(
                     Check::fail(
                         "the SQL runs",
@@ -82,26 +85,32 @@ impl Checker for SqlChecker {
                 );
                 return Ok(checks);
             }
+            let sold = sold as u64 + 1;
+            let alone_audit = store::audit(&connection)?;
+            let left_of_it = stock_of(&connection, alone)?;
+            if alone_audit.orders != sold
+                || left_of_it != stock as i64 - 1
+                || alone_audit.stock_left != 3 * stock as i64 - sold as i64
+            {
+                checks.push(Check::pass("the SQL runs", "a purchase alone went through"));
+                checks.push(
+                    Check::fail(
+                        format!("one purchase alone sells one item of product {alone}"),
+                        format!("1 more order and {} left of product {alone}, the others untouched", stock - 1),
+                        format!(
+                            "{} orders in all; {left_of_it} left of product {alone}; {} left of all three",
+                            alone_audit.orders, alone_audit.stock_left
+                        ),
+                    )
+                    .because("use :product and :user, not fixed numbers: the checker sells a different product on each run"),
+                );
+                return Ok(checks);
+            }
         }
-        let alone = store::audit(&connection)?;
-        let left_of_it = stock_of(&connection, alone_product)?;
-        if alone.orders != 1
-            || left_of_it != stock as i64 - 1
-            || alone.stock_left != 3 * stock as i64 - 1
-        {
-            checks.push(
-                Check::fail(
-                    format!("one purchase alone sells one item of product {alone_product}"),
-                    format!("1 order and {} left of product {alone_product}, the others untouched", stock - 1),
-                    format!(
-                        "{} orders; {left_of_it} left of product {alone_product}; {} left of all three",
-                        alone.orders, alone.stock_left
-                    ),
-                )
-                .because("use :product and :user, not fixed numbers: the checker sells a different product on each run"),
-            );
-            return Ok(checks);
-        }
+        checks.push(Check::pass(
+            "the SQL runs",
+            format!("a purchase alone of product {first_alone}, then of product {second_alone}, each sold one item"),
+        ));
         store::create(&connection, 3, stock, false)?;
         let next = AtomicU64::new(1);
         let failures = AtomicU64::new(0);
@@ -155,18 +164,28 @@ impl Checker for SqlChecker {
             }
         }));
         checks.push(ledger.check(&advice));
-        checks.push(if audit.orders == stock as u64 {
+        // The crowd bought product `product`: its orders are counted, not the shop's.
+        let of_product = orders_of(&connection, product)?;
+        let elsewhere = audit.orders - of_product.min(audit.orders);
+        checks.push(if of_product == stock as u64 && elsewhere == 0 {
             Check::pass(
                 "every item sold",
-                format!("{} orders for {stock} items", audit.orders),
+                format!("{of_product} orders of product {product} for {stock} items"),
             )
+        } else if elsewhere > 0 {
+            Check::fail(
+                "every item sold",
+                format!("{stock} orders of product {product}, the one the crowd asked for"),
+                format!("{of_product} orders of product {product}, {elsewhere} of other products"),
+            )
+            .because("use :product and :user, not fixed numbers: the checker sells a different product on each run")
         } else {
             Check::fail(
                 "every item sold",
-                format!("{stock} orders: more buyers than items"),
-                format!("{} orders", audit.orders),
+                format!("{stock} orders of product {product}: more buyers than items"),
+                format!("{of_product} orders"),
             )
-            .because(if audit.orders > stock as u64 {
+            .because(if of_product > stock as u64 {
                 advice.clone()
             } else {
                 "some buyers found stock but bought nothing: is the order written only when the UPDATE changed a row, and is that test right?".to_string()
@@ -174,6 +193,14 @@ impl Checker for SqlChecker {
         });
         Ok(checks)
     }
+}
+
+fn orders_of(connection: &Connection, product: u64) -> rusqlite::Result<u64> {
+    connection.query_row(
+        "SELECT count(*) FROM orders WHERE product = ?1",
+        [product as i64],
+        |row| row.get::<_, i64>(0).map(|count| count as u64),
+    )
 }
 
 fn stock_of(connection: &Connection, product: u64) -> rusqlite::Result<i64> {
