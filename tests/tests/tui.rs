@@ -342,8 +342,12 @@ fn read_the_lesson_beside_the_lab_run_its_link_and_take_a_hint() {
             text.contains("Lesson · en") && text.contains("Messaging with ZeroMQ")
         });
     terminal.press(b"L");
-    terminal.screen.wait_for("the lesson in Chinese", |text| {
-        text.contains("Lesson · zh") && text.contains("用 ZeroMQ 传递消息")
+    // `L` switches the whole interface, not only the lesson.
+    terminal.screen.wait_for("everything in Chinese", |text| {
+        text.contains("课程 · zh")
+            && text.contains("用 ZeroMQ 传递消息")
+            && text.contains("真实系统的实验")
+            && !text.contains("Labs")
     });
     terminal.press(b"L");
     terminal

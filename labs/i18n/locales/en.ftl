@@ -68,3 +68,60 @@ start-kept = kept     { $file } (it exists already)
 start-wrote = wrote    { $file }
 start-next = Next: edit them, then `workbench exercise check { $id } -- <command>` from { $folder }
 watch-file-changed = ──── a file changed ────
+
+## The terminal UI
+
+tui-home-tagline = labs of real systems: pick one, set its knobs, start it
+tui-labs = Labs
+tui-parameters = Parameters
+tui-keys-editing = type a value · Enter keep · Esc cancel
+tui-keys-labs = ↑↓ choose · Tab form · Enter start · l lesson · x exercises · ? help · q quit
+tui-keys-form = ↑↓ field · ←→ choice · e edit · d defaults · Enter start · Tab labs · ? help
+tui-keys-lesson = ↑↓ PgUp PgDn scroll · n p choose a link · Enter run it · L language · Tab labs
+tui-keys-running = s stop · q quit · ↑↓ scroll events · ? help
+tui-keys-replayed = q quit · ↑↓ scroll events · ? help
+tui-keys-finished = r run again · q back · ↑↓ scroll events · ? help
+tui-running = ● running { $elapsed }
+tui-finished = ✔ finished { $elapsed }: { $verdict }
+tui-failed = ✘ failed { $elapsed }: { $verdict }
+tui-per-second = per second:
+tui-now = (now)
+tui-waiting = waiting for the first snapshot…
+tui-totals = totals  /s over the last second
+tui-events = events (newest first)
+tui-note = note: { $note }
+tui-help = Help
+tui-help-keys = Keys
+tui-help-choose-lab = choose a lab / a parameter
+tui-help-tab = switch between the lab list and its form
+tui-help-choice = step through a choice
+tui-help-edit = type a new value (Enter keeps it, Esc cancels)
+tui-help-defaults = back to the defaults
+tui-help-start = start the lab with these values
+tui-help-lesson = the lesson beside the lab; n p pick a link, Enter runs it
+tui-help-language = everything in English ⇄ 中文
+tui-help-exercises = the exercises, with your progress and hints
+tui-help-quit = quit
+tui-help-choose-exercise = choose an exercise
+tui-help-hint = reveal the next hint
+tui-help-scroll-task = scroll the task
+tui-help-back-to-labs = back to the labs
+tui-help-stop = stop the lab (it prints its report)
+tui-help-run-again = run it again with the same values
+tui-help-scroll-events = scroll the event log
+tui-help-lesson-beside = the lesson beside the dashboard (PgUp PgDn, n p, Enter)
+tui-help-stop-and-back = stop and go back (or quit)
+tui-help-ctrl-c = quit at once; labs are stopped cleanly
+tui-help-rates = Rates are per second over the last second. Counters only go up.
+tui-help-close = Any key closes this help.
+tui-lesson = Lesson
+tui-lesson-title = Lesson · { $lang }
+tui-lesson-keys = PgUp PgDn · n p link · Enter run · L lang · l close
+tui-exercises = Exercises
+tui-exercises-tagline = exercises: write a program, let the workbench check it
+tui-exercise-status = { $status } · attempts { $attempts } · hints used { $hints }
+tui-exercises-keys = ↑↓ choose · h reveal a hint · PgUp PgDn scroll · L 中文/English · q back
+tui-hints-left = { $count ->
+    [one] 1 hint left (press h). Check your program from a shell: `workbench exercise check { $id } -- <your command>`
+   *[other] { $count } hints left (press h). Check your program from a shell: `workbench exercise check { $id } -- <your command>`
+}

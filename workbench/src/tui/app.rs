@@ -205,7 +205,14 @@ impl App {
         }
     }
 
-    /// `L`: English ⇄ Chinese, for the lesson and the exercises on screen.
+    /// The language of everything on screen: the course's, which `L` switches.
+    pub fn lang(&self) -> crate::course::Lang {
+        self.course
+            .as_ref()
+            .map_or_else(lab_i18n::current, |course| course.lang)
+    }
+
+    /// `L`: English ⇄ Chinese, for the whole interface, the lesson and the exercises on screen.
     fn switch_language(&mut self) {
         let Some(course) = self.course.as_mut() else {
             return;

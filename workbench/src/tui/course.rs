@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use lab_core::Registry;
+use lab_i18n::tr;
 
 use crate::course::Lang;
 use crate::course::content::Content;
@@ -168,18 +169,25 @@ impl ExerciseScreen {
         };
         let mut markdown = exercise.readme(&course.content, course.lang);
         markdown.push_str("\n\n---\n\n");
+        let lang = course.lang;
         for (number, hint) in exercise.hints.iter().take(revealed).enumerate() {
-            markdown.push_str(&format!(
-                "> Hint {}: {}\n\n",
-                number + 1,
-                hint.get(course.lang)
+            markdown.push_str("> ");
+            markdown.push_str(&tr!(
+                lang,
+                "show-hint",
+                number = number + 1,
+                hint = hint.get(lang)
             ));
+            markdown.push_str("\n\n");
         }
         let left = exercise.hints.len() - revealed.min(exercise.hints.len());
-        markdown.push_str(&format!(
-            "{left} hint(s) left (press h). Check your program from a shell: `workbench exercise check {} -- <your command>`\n",
-            exercise.id
+        markdown.push_str(&tr!(
+            lang,
+            "tui-hints-left",
+            count = left,
+            id = exercise.id.as_str()
         ));
+        markdown.push('\n');
         let path = course
             .content
             .display(&format!("{}/README.md", exercise.folder()));
@@ -211,11 +219,12 @@ impl ExerciseScreen {
             Ok(revealed) => {
                 self.refresh(course);
                 // Bring the new hint into view.
-                let marker = format!("Hint {revealed}:");
+                let marker = tr!(course.lang, "show-hint", number = revealed, hint = "");
+                let marker = marker.trim();
                 if let Some(line) = self
                     .text
                     .iter()
-                    .position(|line| line.text().contains(&marker))
+                    .position(|line| line.text().contains(marker))
                 {
                     self.scroll = line.saturating_sub(2);
                 }

@@ -1,5 +1,6 @@
 //! Drawing the lesson pane and the exercises screen. Nothing here changes state.
 
+use lab_i18n::tr;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
@@ -54,30 +55,30 @@ fn styled(
         .collect()
 }
 
-pub fn draw_lesson(frame: &mut Frame, pane: &LessonPane, area: Rect, focused: bool) {
+pub fn draw_lesson(frame: &mut Frame, pane: &LessonPane, area: Rect, focused: bool, lang: Lang) {
     let (title, lines) = match &pane.lesson {
         Ok(lesson) => {
             let width = area.width.saturating_sub(2) as usize;
             (
-                format!(" Lesson · {} ", lesson.lang.code()),
+                format!(
+                    " {} ",
+                    tr!(lang, "tui-lesson-title", lang = lesson.lang.code())
+                ),
                 styled(&lesson.lines, pane.scroll, width, pane.selected_link),
             )
         }
         Err(problem) => (
-            " Lesson ".to_string(),
+            format!(" {} ", tr!(lang, "tui-lesson")),
             vec![Line::from(problem.clone()).fg(Color::Red)],
         ),
     };
-    let keys = " PgUp PgDn · n p link · Enter run · L lang · l close ";
-    let block = focused_block(&title, focused).title_bottom(Line::from(keys).dim());
+    let keys = format!(" {} ", tr!(lang, "tui-lesson-keys"));
+    let block = focused_block(title, focused).title_bottom(Line::from(keys).dim());
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 pub fn draw_exercises(frame: &mut Frame, screen: &ExerciseScreen, lang: Lang) {
-    let (body, footer) = page(
-        frame,
-        "exercises: write a program, let the workbench check it",
-    );
+    let (body, footer) = page(frame, &tr!(lang, "tui-exercises-tagline"));
     let [list_area, text_area] =
         Layout::horizontal([Constraint::Length(32), Constraint::Min(30)]).areas(body);
     let items: Vec<ListItem> = screen
@@ -106,7 +107,10 @@ pub fn draw_exercises(frame: &mut Frame, screen: &ExerciseScreen, lang: Lang) {
     let mut state = ListState::default().with_selected(Some(screen.selected));
     frame.render_stateful_widget(
         List::new(items)
-            .block(focused_block(" Exercises ", true))
+            .block(focused_block(
+                format!(" {} ", tr!(lang, "tui-exercises")),
+                true,
+            ))
             .highlight_style(Style::new().reversed()),
         list_area,
         &mut state,
@@ -122,17 +126,18 @@ pub fn draw_exercises(frame: &mut Frame, screen: &ExerciseScreen, lang: Lang) {
         Some(exercise) => {
             let status = screen.status(&exercise.id);
             lines.push(
-                Line::from(format!(
-                    "{} · attempts {} · hints used {}",
-                    status.label(lang),
-                    status.attempts,
-                    status.hints_used
+                Line::from(tr!(
+                    lang,
+                    "tui-exercise-status",
+                    status = status.label(lang),
+                    attempts = status.attempts,
+                    hints = status.hints_used
                 ))
                 .dim(),
             );
             format!(" {} ", exercise.title.get(lang))
         }
-        None => " Exercises ".to_string(),
+        None => format!(" {} ", tr!(lang, "tui-exercises")),
     };
     lines.extend(styled(&screen.text, screen.scroll, width, None));
     frame.render_widget(
@@ -140,8 +145,7 @@ pub fn draw_exercises(frame: &mut Frame, screen: &ExerciseScreen, lang: Lang) {
         text_area,
     );
     frame.render_widget(
-        Line::from(" ↑↓ choose · h reveal a hint · PgUp PgDn scroll · L 中文/English · q back")
-            .dim(),
+        Line::from(format!(" {}", tr!(lang, "tui-exercises-keys"))).dim(),
         footer,
     );
 }

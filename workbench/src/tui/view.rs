@@ -1,6 +1,7 @@
 //! Drawing the terminal UI from the [`App`] state. Nothing here changes state.
 
 use lab_core::{GraphNode, GraphView, LabInfo, Level, ParamKind, TableView};
+use lab_i18n::tr;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style, Stylize};
@@ -13,6 +14,7 @@ use ratatui::widgets::{
 
 use super::app::{App, CHART_SECONDS, Dashboard, Focus, Screen};
 use super::course_view;
+use crate::course::Lang;
 
 const SERIES_COLORS: [Color; 6] = [
     Color::Cyan,
@@ -34,10 +36,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
                 let [dashboard_area, lesson_area] =
                     Layout::horizontal([Constraint::Min(20), Constraint::Length(lesson_width)])
                         .areas(area);
-                course_view::draw_lesson(frame, pane, lesson_area, true);
+                course_view::draw_lesson(frame, pane, lesson_area, true, app.lang());
                 area = dashboard_area;
             }
-            draw_dashboard(frame, &app.dashboard, app.dashboard_only, area)
+            draw_dashboard(frame, &app.dashboard, app.dashboard_only, area, app.lang())
         }
         Screen::Exercises => {
             if let (Some(screen), Some(course)) = (&app.exercises, &app.course) {
@@ -46,7 +48,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
     }
     if app.show_help {
-        draw_help(frame, app.screen);
+        draw_help(frame, app.screen, app.lang());
     }
 }
 
@@ -86,10 +88,8 @@ pub fn page(frame: &mut Frame, tagline: &str) -> (Rect, Rect) {
 }
 
 fn draw_home(frame: &mut Frame, app: &App) {
-    let (body, footer) = page(
-        frame,
-        "labs of real systems: pick one, set its knobs, start it",
-    );
+    let lang = app.lang();
+    let (body, footer) = page(frame, &tr!(lang, "tui-home-tagline"));
     let [list_area, detail_area] =
         Layout::horizontal([Constraint::Length(28), Constraint::Min(30)]).areas(body);
 
@@ -106,7 +106,10 @@ fn draw_home(frame: &mut Frame, app: &App) {
     }
     let mut state = ListState::default().with_selected(rows_of_labs.get(app.selected_lab).copied());
     let list = List::new(items)
-        .block(focused_block(" Labs ", app.focus == Focus::Labs))
+        .block(focused_block(
+            format!(" {} ", tr!(lang, "tui-labs")),
+            app.focus == Focus::Labs,
+        ))
         .highlight_style(Style::new().reversed())
         .highlight_symbol("›");
     frame.render_stateful_widget(list, list_area, &mut state);
@@ -117,11 +120,11 @@ fn draw_home(frame: &mut Frame, app: &App) {
             let [form_area, lesson_area] =
                 Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
                     .areas(detail_area);
-            course_view::draw_lesson(frame, pane, lesson_area, app.focus == Focus::Lesson);
+            course_view::draw_lesson(frame, pane, lesson_area, app.focus == Focus::Lesson, lang);
             Some(form_area)
         }
         Some(pane) => {
-            course_view::draw_lesson(frame, pane, detail_area, app.focus == Focus::Lesson);
+            course_view::draw_lesson(frame, pane, detail_area, app.focus == Focus::Lesson, lang);
             None
         }
         None => Some(detail_area),
@@ -130,21 +133,15 @@ fn draw_home(frame: &mut Frame, app: &App) {
         draw_form(frame, app, info, form_area);
     }
     let keys = match (app.focus, app.editing.is_some()) {
-        (_, true) => " type a value · Enter keep · Esc cancel",
-        (Focus::Labs, _) => {
-            " ↑↓ choose · Tab form · Enter start · l lesson · x exercises · ? help · q quit"
-        }
-        (Focus::Form, _) => {
-            " ↑↓ field · ←→ choice · e edit · d defaults · Enter start · Tab labs · ? help"
-        }
-        (Focus::Lesson, _) => {
-            " ↑↓ PgUp PgDn scroll · n p choose a link · Enter run it · L language · Tab labs"
-        }
+        (_, true) => tr!(lang, "tui-keys-editing"),
+        (Focus::Labs, _) => tr!(lang, "tui-keys-labs"),
+        (Focus::Form, _) => tr!(lang, "tui-keys-form"),
+        (Focus::Lesson, _) => tr!(lang, "tui-keys-lesson"),
     };
-    frame.render_widget(Line::from(keys).dim(), footer);
+    frame.render_widget(Line::from(format!(" {keys}")).dim(), footer);
 }
 
-pub fn focused_block(title: &str, focused: bool) -> Block<'_> {
+pub fn focused_block(title: String, focused: bool) -> Block<'static> {
     let block = Block::bordered().title(Line::from(title).bold());
     if focused {
         block.border_style(Style::new().fg(Color::Cyan))
@@ -154,7 +151,10 @@ pub fn focused_block(title: &str, focused: bool) -> Block<'_> {
 }
 
 fn draw_form(frame: &mut Frame, app: &App, info: &LabInfo, area: Rect) {
-    let block = focused_block(" Parameters ", app.focus == Focus::Form);
+    let block = focused_block(
+        format!(" {} ", tr!(app.lang(), "tui-parameters")),
+        app.focus == Focus::Form,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [summary_area, form_area, help_area] = Layout::vertical([
@@ -226,7 +226,13 @@ fn draw_form(frame: &mut Frame, app: &App, info: &LabInfo, area: Rect) {
     frame.render_widget(Paragraph::new(help).wrap(Wrap { trim: true }), help_area);
 }
 
-fn draw_dashboard(frame: &mut Frame, dashboard: &Dashboard, dashboard_only: bool, area: Rect) {
+fn draw_dashboard(
+    frame: &mut Frame,
+    dashboard: &Dashboard,
+    dashboard_only: bool,
+    area: Rect,
+    lang: Lang,
+) {
     let tables = dashboard
         .latest
         .as_ref()
@@ -274,11 +280,11 @@ fn draw_dashboard(frame: &mut Frame, dashboard: &Dashboard, dashboard_only: bool
     if let Some((name, graph)) = graph {
         draw_graph(frame, name, graph, graph_area);
     }
-    draw_header(frame, dashboard, header);
+    draw_header(frame, dashboard, header, lang);
     let [chart_area, stats_area] =
         Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(top);
-    draw_chart(frame, dashboard, chart_area);
-    draw_stats(frame, dashboard, stats_area);
+    draw_chart(frame, dashboard, chart_area, lang);
+    draw_stats(frame, dashboard, stats_area, lang);
     if let Some(snapshot) = &dashboard.latest {
         let areas = if side_by_side {
             Layout::horizontal(vec![Constraint::Fill(1); tables.len()]).split(tables_area)
@@ -299,16 +305,16 @@ fn draw_dashboard(frame: &mut Frame, dashboard: &Dashboard, dashboard_only: bool
             draw_table(frame, name, table, bar_column, *table_area);
         }
     }
-    draw_events(frame, dashboard, events);
+    draw_events(frame, dashboard, events, lang);
     let keys = match (dashboard.running, dashboard_only) {
-        (true, _) => " s stop · q quit · ↑↓ scroll events · ? help",
-        (false, true) => " q quit · ↑↓ scroll events · ? help",
-        (false, false) => " r run again · q back · ↑↓ scroll events · ? help",
+        (true, _) => tr!(lang, "tui-keys-running"),
+        (false, true) => tr!(lang, "tui-keys-replayed"),
+        (false, false) => tr!(lang, "tui-keys-finished"),
     };
-    frame.render_widget(Line::from(keys).dim(), footer);
+    frame.render_widget(Line::from(format!(" {keys}")).dim(), footer);
 }
 
-fn draw_header(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
+fn draw_header(frame: &mut Frame, dashboard: &Dashboard, area: Rect, lang: Lang) {
     let mut spans = vec![
         format!(" {} ", dashboard.lab).bold().reversed(),
         format!(" {} ", dashboard.title).into(),
@@ -318,18 +324,30 @@ fn draw_header(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
     }
     let elapsed = format!("{:.1} s", dashboard.elapsed());
     match &dashboard.report {
-        None => spans.push(format!("● running {elapsed}").fg(Color::Green)),
-        Some(report) if report.ok => {
-            spans.push(format!("✔ finished {elapsed}: {}", report.verdict).fg(Color::Green))
-        }
-        Some(report) => {
-            spans.push(format!("✘ failed {elapsed}: {}", report.verdict).fg(Color::Red))
-        }
+        None => spans.push(tr!(lang, "tui-running", elapsed = elapsed).fg(Color::Green)),
+        Some(report) if report.ok => spans.push(
+            tr!(
+                lang,
+                "tui-finished",
+                elapsed = elapsed,
+                verdict = report.verdict.as_str()
+            )
+            .fg(Color::Green),
+        ),
+        Some(report) => spans.push(
+            tr!(
+                lang,
+                "tui-failed",
+                elapsed = elapsed,
+                verdict = report.verdict.as_str()
+            )
+            .fg(Color::Red),
+        ),
     }
     frame.render_widget(Line::from(spans), area);
 }
 
-fn draw_chart(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
+fn draw_chart(frame: &mut Frame, dashboard: &Dashboard, area: Rect, lang: Lang) {
     let now = dashboard.elapsed();
     let start = (now - CHART_SECONDS).max(0.0);
     let end = now.max(10.0).max(start + 1.0);
@@ -374,10 +392,10 @@ fn draw_chart(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
         })
         .collect();
     // The legend lives in the title: inside the plot it would hide the newest points.
-    let mut title = vec![Span::from(" per second: ").bold()];
+    let mut title = vec![Span::from(format!(" {} ", tr!(lang, "tui-per-second"))).bold()];
     for (index, (name, _)) in points.iter().enumerate() {
         let label = if is_gauge(name) {
-            format!("━ {name} (now) ")
+            format!("━ {name} {} ", tr!(lang, "tui-now"))
         } else {
             format!("━ {name} ")
         };
@@ -415,7 +433,7 @@ fn nice_ceiling(value: f64) -> f64 {
     10.0 * power
 }
 
-fn draw_stats(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
+fn draw_stats(frame: &mut Frame, dashboard: &Dashboard, area: Rect, lang: Lang) {
     let mut lines = Vec::new();
     if let Some(snapshot) = &dashboard.latest {
         // Totals only (names without '/'); the breakdowns live in the tables.
@@ -445,9 +463,10 @@ fn draw_stats(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
             ]));
         }
     } else {
-        lines.push(Line::from("waiting for the first snapshot…".dim()));
+        lines.push(Line::from(tr!(lang, "tui-waiting").dim()));
     }
-    let mut block = Block::bordered().title(Line::from(" totals  /s over the last second ").bold());
+    let mut block =
+        Block::bordered().title(Line::from(format!(" {} ", tr!(lang, "tui-totals"))).bold());
     for (name, latency) in dashboard
         .latest
         .iter()
@@ -620,12 +639,12 @@ fn node_style(state: &str) -> (&'static str, Color) {
     }
 }
 
-fn draw_events(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
+fn draw_events(frame: &mut Frame, dashboard: &Dashboard, area: Rect, lang: Lang) {
     let capacity = area.height.saturating_sub(2) as usize;
     let mut lines: Vec<Line> = Vec::new();
     if let Some(report) = &dashboard.report {
         for note in &report.notes {
-            lines.push(Line::from(format!("note: {note}")).fg(Color::Cyan));
+            lines.push(Line::from(tr!(lang, "tui-note", note = note.as_str())).fg(Color::Cyan));
         }
     }
     let newest_first = dashboard.events.iter().rev().skip(dashboard.event_scroll);
@@ -641,14 +660,14 @@ fn draw_events(frame: &mut Frame, dashboard: &Dashboard, area: Rect) {
         ]));
     }
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .block(Block::bordered().title(Line::from(" events (newest first) ").bold())),
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+            Block::bordered().title(Line::from(format!(" {} ", tr!(lang, "tui-events"))).bold()),
+        ),
         area,
     );
 }
 
-fn draw_help(frame: &mut Frame, screen: Screen) {
+fn draw_help(frame: &mut Frame, screen: Screen, lang: Lang) {
     let area = frame.area();
     let width = 62.min(area.width);
     let height = 20.min(area.height);
@@ -658,58 +677,50 @@ fn draw_help(frame: &mut Frame, screen: Screen) {
         width,
         height,
     );
-    let mut lines = vec![Line::from("Keys".bold())];
-    let keys: &[(&str, &str)] = match screen {
-        Screen::Home => &[
-            ("↑ ↓  j k", "choose a lab / a parameter"),
-            ("Tab", "switch between the lab list and its form"),
-            ("← → space", "step through a choice"),
-            ("e", "type a new value (Enter keeps it, Esc cancels)"),
-            ("d", "back to the defaults"),
-            ("Enter  s", "start the lab with these values"),
-            (
-                "l",
-                "the lesson beside the lab; n p pick a link, Enter runs it",
-            ),
-            ("L", "lessons and exercises in English ⇄ 中文"),
-            ("x", "the exercises, with your progress and hints"),
-            ("q  Esc", "quit"),
+    let mut lines = vec![Line::from(tr!(lang, "tui-help-keys").bold())];
+    let keys: Vec<(&str, String)> = match screen {
+        Screen::Home => vec![
+            ("↑ ↓  j k", tr!(lang, "tui-help-choose-lab")),
+            ("Tab", tr!(lang, "tui-help-tab")),
+            ("← → space", tr!(lang, "tui-help-choice")),
+            ("e", tr!(lang, "tui-help-edit")),
+            ("d", tr!(lang, "tui-help-defaults")),
+            ("Enter  s", tr!(lang, "tui-help-start")),
+            ("l", tr!(lang, "tui-help-lesson")),
+            ("L", tr!(lang, "tui-help-language")),
+            ("x", tr!(lang, "tui-help-exercises")),
+            ("q  Esc", tr!(lang, "tui-help-quit")),
         ],
-        Screen::Exercises => &[
-            ("↑ ↓", "choose an exercise"),
-            ("h", "reveal the next hint"),
-            ("PgUp PgDn", "scroll the task"),
-            ("L", "English ⇄ 中文"),
-            ("q  Esc", "back to the labs"),
+        Screen::Exercises => vec![
+            ("↑ ↓", tr!(lang, "tui-help-choose-exercise")),
+            ("h", tr!(lang, "tui-help-hint")),
+            ("PgUp PgDn", tr!(lang, "tui-help-scroll-task")),
+            ("L", tr!(lang, "tui-help-language")),
+            ("q  Esc", tr!(lang, "tui-help-back-to-labs")),
         ],
-        Screen::Dashboard => &[
-            ("s", "stop the lab (it prints its report)"),
-            ("r", "run it again with the same values"),
-            ("↑ ↓", "scroll the event log"),
-            (
-                "l",
-                "the lesson beside the dashboard (PgUp PgDn, n p, Enter)",
-            ),
-            ("q  Esc", "stop and go back (or quit)"),
-            ("Ctrl-C", "quit at once; labs are stopped cleanly"),
+        Screen::Dashboard => vec![
+            ("s", tr!(lang, "tui-help-stop")),
+            ("r", tr!(lang, "tui-help-run-again")),
+            ("↑ ↓", tr!(lang, "tui-help-scroll-events")),
+            ("l", tr!(lang, "tui-help-lesson-beside")),
+            ("q  Esc", tr!(lang, "tui-help-stop-and-back")),
+            ("Ctrl-C", tr!(lang, "tui-help-ctrl-c")),
         ],
     };
     for (key, meaning) in keys {
         lines.push(Line::from(vec![
             format!("  {key:<12}").fg(Color::Cyan),
-            (*meaning).into(),
+            meaning.into(),
         ]));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(
-        "Rates are per second over the last second. Counters only go up.".dim(),
-    ));
-    lines.push(Line::from("Any key closes this help.".dim()));
+    lines.push(Line::from(tr!(lang, "tui-help-rates").dim()));
+    lines.push(Line::from(tr!(lang, "tui-help-close").dim()));
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(
             Block::bordered()
-                .title(Line::from(" Help ").bold())
+                .title(Line::from(format!(" {} ", tr!(lang, "tui-help"))).bold())
                 .border_style(Style::new().fg(Color::Cyan)),
         ),
         popup,
@@ -719,6 +730,7 @@ fn draw_help(frame: &mut Frame, screen: Screen) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::course::Course;
     use lab_core::{LabEvent, Report, Snapshot};
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
@@ -776,6 +788,74 @@ mod tests {
             app.apply(&LabEvent::Snapshot(snapshot));
         }
         app
+    }
+
+    /// With the course in Chinese (`L`), the interface's own words are Chinese on every screen
+    /// at both sizes: none of the English chrome is left (lab names, parameters and counter
+    /// ids are the labs' own, translated separately).
+    #[test]
+    fn the_whole_interface_follows_the_language() {
+        const ENGLISH_CHROME: [&str; 16] = [
+            "Labs",
+            "Parameters",
+            "choose",
+            "quit",
+            "help",
+            "Help",
+            "Keys",
+            "running",
+            "per second",
+            "totals",
+            "events",
+            "newest first",
+            "Enter start",
+            "defaults",
+            "scroll",
+            "Any key",
+        ];
+        let in_chinese = |mut app: App| {
+            app.course = Some(Course {
+                content: crate::course::content::Content::Embedded,
+                registry: crate::labs::registry(),
+                lang: Lang::Zh,
+            });
+            app
+        };
+        let mut screens = Vec::new();
+        for (width, height) in [(80, 24), (120, 40)] {
+            screens.push(("home", render(&in_chinese(app()), width, height).join("\n")));
+            let mut help = in_chinese(app());
+            help.show_help = true;
+            screens.push(("home help", render(&help, width, height).join("\n")));
+            screens.push((
+                "dashboard",
+                render(&in_chinese(running_pubsub()), width, height).join("\n"),
+            ));
+            let mut help = in_chinese(running_pubsub());
+            help.show_help = true;
+            screens.push(("dashboard help", render(&help, width, height).join("\n")));
+        }
+        for (name, text) in &screens {
+            for english in ENGLISH_CHROME {
+                assert!(
+                    !text.contains(english),
+                    "{name}: '{english}' left in\n{text}"
+                );
+            }
+        }
+        // A wide character's second cell reads as a space.
+        let squeezed = |at: usize| screens[at].1.replace(' ', "");
+        assert!(
+            squeezed(0).contains("实验") && squeezed(0).contains("启动"),
+            "{}",
+            squeezed(0)
+        );
+        assert!(squeezed(1).contains("按键"), "{}", squeezed(1));
+        assert!(
+            squeezed(2).contains("运行中") && squeezed(2).contains("事件"),
+            "{}",
+            squeezed(2)
+        );
     }
 
     #[test]
