@@ -82,6 +82,7 @@ mod tests {
 
     #[test]
     fn every_lab_runs_headless_for_a_second_and_charts_what_it_counts() {
+        let mut untranslated = Vec::new();
         for lab in registry().labs() {
             let id = lab.info().id;
             let (report, snapshot) = run_for_a_second(lab.clone());
@@ -112,6 +113,46 @@ mod tests {
                     view.columns
                 );
             }
+            untranslated.extend(
+                labelled_ids(&snapshot)
+                    .into_iter()
+                    .filter(|name| {
+                        !english_words(&lab_i18n::label(lab_i18n::Lang::Zh, name)).is_empty()
+                    })
+                    .map(|name| format!("{id}: {name}")),
+            );
         }
+        assert!(
+            untranslated.is_empty(),
+            "these stay English in Chinese; give their words term-… messages in both catalogues: {untranslated:#?}"
+        );
+    }
+
+    /// Every id a dashboard shows as a label: counters, gauges, latencies, tables and their
+    /// columns.
+    fn labelled_ids(snapshot: &Snapshot) -> Vec<String> {
+        let mut ids: Vec<String> = snapshot
+            .counters
+            .keys()
+            .chain(snapshot.gauges.keys())
+            .chain(snapshot.latency.keys())
+            .chain(snapshot.tables.keys())
+            .cloned()
+            .collect();
+        for table in snapshot.tables.values() {
+            ids.extend(table.columns.iter().cloned());
+        }
+        ids
+    }
+
+    /// The English words left in a label: runs of two or more ASCII letters, except units and
+    /// names that stay as they are in Chinese text.
+    fn english_words(text: &str) -> Vec<String> {
+        const KEPT: [&str; 7] = ["ms", "µs", "MB", "p50", "p99", "TIME", "WAIT"];
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|word| word.chars().filter(char::is_ascii_alphabetic).count() >= 2)
+            .filter(|word| !KEPT.contains(word))
+            .map(str::to_string)
+            .collect()
     }
 }

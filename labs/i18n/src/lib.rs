@@ -246,6 +246,80 @@ pub fn text(lang: Lang, id: &str, args: &[(&str, Arg)]) -> String {
         .into_owned()
 }
 
+/// The catalogue id of one part of an instrument id: `refused: sold out (409)` →
+/// `term-refused-sold-out-409`.
+fn term_id(part: &str) -> String {
+    let mut slug = String::from("term-");
+    let mut dash = false;
+    for character in part.chars().flat_map(char::to_lowercase) {
+        if character.is_ascii_alphanumeric() {
+            slug.push(character);
+            dash = false;
+        } else if !dash && !slug.ends_with('-') {
+            slug.push('-');
+            dash = true;
+        }
+    }
+    slug.trim_end_matches('-').to_string()
+}
+
+/// What a person reads for an instrument id (a counter, gauge, table or column such as
+/// `sent/A`, `sub-1/received`, `refused: sold out (409)`): in English the id itself, which is
+/// written as words; in Chinese each `/`-separated part from the catalogue's `term-…`
+/// messages, with a numbered part (`client-3`) numbered still, and names the lab made up
+/// (`A`, a file name) left as they are. Machine output keeps the id.
+pub fn label(lang: Lang, id: &str) -> String {
+    if lang == Lang::En {
+        return id.to_string();
+    }
+    let bundle = bundle(lang);
+    let term = |part: &str| -> Option<String> {
+        let message = bundle.get_message(&term_id(part))?;
+        let mut errors = Vec::new();
+        Some(
+            bundle
+                .format_pattern(message.value()?, None, &mut errors)
+                .into_owned(),
+        )
+    };
+    id.split('/')
+        .map(|part| {
+            if let Some(found) = term(part) {
+                return found;
+            }
+            // `client-3`, `worker-12`: the word translated, the number kept.
+            if let Some((word, number)) = part.rsplit_once('-')
+                && !number.is_empty()
+                && number.chars().all(|c| c.is_ascii_digit())
+                && let Some(found) = term(word)
+            {
+                return format!("{found}-{number}");
+            }
+            part.to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Every `term-…` message in `lang`, as (the part it names, as an id would, and its label):
+/// what a browser needs to label the ids in a lab's snapshots the way [`label`] does.
+pub fn terms(lang: Lang) -> Vec<(String, String)> {
+    let bundle = bundle(lang);
+    catalogue(lang)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(id, _)| {
+            let slug = id.strip_prefix("term-")?.to_string();
+            let message = bundle.get_message(&id)?;
+            let mut errors = Vec::new();
+            let text = bundle
+                .format_pattern(message.value()?, None, &mut errors)
+                .into_owned();
+            Some((slug, text))
+        })
+        .collect()
+}
+
 /// `tr!(lang, "id")` or `tr!(lang, "id", name = value, …)`: a message from the catalogue.
 #[macro_export]
 macro_rules! tr {
@@ -446,12 +520,39 @@ mod tests {
                 "{file} asks for '{id}', which en.ftl lacks"
             );
         }
-        for id in &defined {
+        // `term-…` messages label the labs' instrument ids (see `label`): the registry test in
+        // the workbench proves each is some lab's.
+        for id in defined.iter().filter(|id| !id.starts_with("term-")) {
             assert!(
                 used.iter().any(|(used_id, _)| used_id == id),
                 "'{id}' is in the catalogue but no code uses it: remove it or use it"
             );
         }
+    }
+
+    #[test]
+    fn instrument_ids_are_labelled_part_by_part() {
+        assert_eq!(label(Lang::En, "sub-1/received"), "sub-1/received");
+        assert_eq!(
+            label(Lang::Zh, "sub-1/received"),
+            format!(
+                "{}-1/{}",
+                label(Lang::Zh, "sub"),
+                label(Lang::Zh, "received")
+            )
+        );
+        assert_ne!(label(Lang::Zh, "received"), "received");
+        // A name the lab made up stays as it is.
+        assert_eq!(
+            label(Lang::Zh, "sent/A"),
+            format!("{}/A", label(Lang::Zh, "sent"))
+        );
+        assert_eq!(
+            term_id("refused: sold out (409)"),
+            "term-refused-sold-out-409"
+        );
+        assert_eq!(term_id("round trip p50 µs"), "term-round-trip-p50-s");
+        assert!(terms(Lang::Zh).iter().any(|(slug, _)| slug == "received"));
     }
 
     /// Every message is in both languages with the same values, and both files parse.

@@ -11,6 +11,7 @@ use ratatui::widgets::{
     Axis, Block, Borders, Cell, Chart, Clear, Dataset, GraphType, List, ListItem, ListState,
     Paragraph, Row, Table, Wrap,
 };
+use unicode_width::UnicodeWidthStr as _;
 
 use super::app::{App, CHART_SECONDS, Dashboard, Focus, Screen};
 use super::course_view;
@@ -278,7 +279,7 @@ fn draw_dashboard(
     ])
     .areas(area);
     if let Some((name, graph)) = graph {
-        draw_graph(frame, name, graph, graph_area);
+        draw_graph(frame, name, graph, graph_area, lang);
     }
     draw_header(frame, dashboard, header, lang);
     let [chart_area, stats_area] =
@@ -302,7 +303,7 @@ fn draw_dashboard(
                 .bars
                 .get(*name)
                 .and_then(|column| table.columns.iter().position(|c| c == column));
-            draw_table(frame, name, table, bar_column, *table_area);
+            draw_table(frame, name, table, bar_column, *table_area, lang);
         }
     }
     draw_events(frame, dashboard, events, lang);
@@ -394,10 +395,11 @@ fn draw_chart(frame: &mut Frame, dashboard: &Dashboard, area: Rect, lang: Lang) 
     // The legend lives in the title: inside the plot it would hide the newest points.
     let mut title = vec![Span::from(format!(" {} ", tr!(lang, "tui-per-second"))).bold()];
     for (index, (name, _)) in points.iter().enumerate() {
+        let shown = lab_i18n::label(lang, name);
         let label = if is_gauge(name) {
-            format!("━ {name} {} ", tr!(lang, "tui-now"))
+            format!("━ {shown} {} ", tr!(lang, "tui-now"))
         } else {
-            format!("━ {name} ")
+            format!("━ {shown} ")
         };
         title.push(Span::from(label).fg(SERIES_COLORS[index % SERIES_COLORS.len()]));
     }
@@ -444,21 +446,23 @@ fn draw_stats(frame: &mut Frame, dashboard: &Dashboard, area: Rect, lang: Lang) 
                 .filter(|(name, _)| !name.contains('/'))
         };
         let name_width = totals()
-            .map(|(name, _)| name.len())
+            .map(|(name, _)| lab_i18n::label(lang, name).width())
             .max()
             .unwrap_or(0)
             .min(18);
         for (name, value) in totals() {
             let rate = snapshot.rates.get(name).copied().unwrap_or(0.0);
+            let shown = lab_i18n::label(lang, name);
+            let padding = " ".repeat(name_width.saturating_sub(shown.width()));
             lines.push(Line::from(vec![
-                format!("{name:<name_width$} ").into(),
+                format!("{shown}{padding} ").into(),
                 format!("{:>8}", short_number(*value as f64)).bold(),
                 format!(" {:>8}/s", short_number(rate.round())).fg(Color::Cyan),
             ]));
         }
         for (name, value) in &snapshot.gauges {
             lines.push(Line::from(vec![
-                format!("{name} ").into(),
+                format!("{} ", lab_i18n::label(lang, name)).into(),
                 format!("{value}").bold(),
             ]));
         }
@@ -474,7 +478,8 @@ fn draw_stats(frame: &mut Frame, dashboard: &Dashboard, area: Rect, lang: Lang) 
     {
         block = block.title_bottom(
             Line::from(format!(
-                " {name} p50 {} p99 {} max {} {} ",
+                " {} p50 {} p99 {} max {} {} ",
+                lab_i18n::label(lang, name),
                 short_number(latency.p50 as f64),
                 short_number(latency.p99 as f64),
                 short_number(latency.max as f64),
@@ -500,18 +505,23 @@ fn draw_table(
     table: &TableView,
     bar_column: Option<usize>,
     area: Rect,
+    lang: Lang,
 ) {
-    let widths: Vec<usize> = table
+    let headings: Vec<String> = table
         .columns
         .iter()
+        .map(|column| lab_i18n::label(lang, column))
+        .collect();
+    let widths: Vec<usize> = headings
+        .iter()
         .enumerate()
-        .map(|(index, column)| {
+        .map(|(index, heading)| {
             table
                 .rows
                 .iter()
                 .filter_map(|row| row.get(index))
-                .map(|value| cell_text(value).chars().count())
-                .chain([column.chars().count()])
+                .map(|value| cell_text(value).width())
+                .chain([heading.width()])
                 .max()
                 .unwrap_or(4)
         })
@@ -529,11 +539,7 @@ fn draw_table(
         .iter()
         .map(|width| Constraint::Length(*width as u16))
         .collect();
-    let mut header: Vec<Cell> = table
-        .columns
-        .iter()
-        .map(|column| Cell::from(column.as_str()))
-        .collect();
+    let mut header: Vec<Cell> = headings.into_iter().map(Cell::from).collect();
     if bar_column.is_some() {
         constraints.push(Constraint::Min(4));
         header.push(Cell::from(""));
@@ -566,14 +572,14 @@ fn draw_table(
         .block(
             Block::new()
                 .borders(Borders::TOP)
-                .title(Line::from(format!(" {name} ")).bold()),
+                .title(Line::from(format!(" {} ", lab_i18n::label(lang, name))).bold()),
         );
     frame.render_widget(widget, area);
 }
 
 /// A graph in layers, one column per layer: each node with its state's symbol and colour, and
 /// the nodes it depends on after an arrow.
-fn draw_graph(frame: &mut Frame, name: &str, graph: &GraphView, area: Rect) {
+fn draw_graph(frame: &mut Frame, name: &str, graph: &GraphView, area: Rect, lang: Lang) {
     let layers = graph
         .nodes
         .iter()
@@ -581,12 +587,12 @@ fn draw_graph(frame: &mut Frame, name: &str, graph: &GraphView, area: Rect) {
         .max()
         .map_or(0, |top| top + 1);
     let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
-    let mut legend = vec![Span::from(format!(" {name} ")).bold()];
+    let mut legend = vec![Span::from(format!(" {} ", lab_i18n::label(lang, name))).bold()];
     for state in ["pending", "running", "passed", "failed", "error", "skipped"] {
         let (symbol, color) = node_style(state);
-        legend.push(Span::from(format!(" {symbol} {state}")).fg(color));
+        legend.push(Span::from(format!(" {symbol} {}", lab_i18n::label(lang, state))).fg(color));
     }
-    legend.push(Span::from("  ← depends on · bold: critical path").dim());
+    legend.push(Span::from(format!("  {}", tr!(lang, "tui-graph-legend"))).dim());
     frame.render_widget(Line::from(legend), title);
     let shown = layers.min((body.width / 16).max(1) as usize);
     let columns = Layout::horizontal(vec![Constraint::Fill(1); shown]).split(body);
@@ -791,8 +797,8 @@ mod tests {
     }
 
     /// With the course in Chinese (`L`), the interface's own words are Chinese on every screen
-    /// at both sizes: none of the English chrome is left (lab names, parameters and counter
-    /// ids are the labs' own, translated separately).
+    /// at both sizes: none of the English chrome is left, and the dashboard's counters and
+    /// tables are labelled in Chinese (lab titles and parameters are not translated yet).
     #[test]
     fn the_whole_interface_follows_the_language() {
         const ENGLISH_CHROME: [&str; 16] = [
@@ -840,6 +846,14 @@ mod tests {
                 assert!(
                     !text.contains(english),
                     "{name}: '{english}' left in\n{text}"
+                );
+            }
+        }
+        for (name, text) in screens.iter().filter(|(name, _)| *name == "dashboard") {
+            for counter in ["sent", "received", "topics"] {
+                assert!(
+                    !text.contains(counter),
+                    "{name}: '{counter}' left in\n{text}"
                 );
             }
         }
