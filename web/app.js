@@ -33,6 +33,13 @@ const WORDS = {
     fromTerminal: "This checker reads what your program prints, so it starts your program itself: run the command above in a terminal.",
     needToken: "This dashboard needs its token: open the address that `workbench serve` printed (it ends in ?token=…).",
     unreachable: "Cannot reach the workbench:",
+    counter: "counter", total: "total", perSecond: "per second",
+    tagline: "labs of real systems: pick one, set its knobs, start it", language: "Language",
+    parameters: "Parameters", start: "Start", stop: "Stop", totals: "Totals", events: "Events",
+    ratesCaption: "Rates per second (last minute)", latencyCaption: "Latency percentiles",
+    seconds: "seconds", starting: (lab) => `${lab}: starting…`,
+    running: (lab, t) => `${lab}: running ${t} s`,
+    ended: (lab, ok, t, verdict) => `${lab}: ${ok ? "finished" : "failed"} after ${t} s: ${verdict}`,
   },
   zh: {
     lessons: "课程", exercises: "练习", hints: "提示", check: "检查",
@@ -44,8 +51,31 @@ const WORDS = {
     fromTerminal: "这个检查器要读取你的程序打印的内容，所以由它来启动你的程序：请在终端里运行上面的命令。",
     needToken: "这个仪表盘需要它的令牌：请打开 `workbench serve` 打印的地址（以 ?token=… 结尾）。",
     unreachable: "连接不到 workbench：",
+    counter: "计数", total: "总数", perSecond: "每秒",
+    tagline: "真实系统的实验：选一个，调好参数，启动它", language: "语言",
+    parameters: "参数", start: "启动", stop: "停止", totals: "总数", events: "事件",
+    ratesCaption: "每秒速率（最近一分钟）", latencyCaption: "延迟百分位",
+    seconds: "秒", starting: (lab) => `${lab}：正在启动…`,
+    running: (lab, t) => `${lab}：运行中 ${t} 秒`,
+    ended: (lab, ok, t, verdict) => `${lab}：${ok ? "已结束" : "未通过"}，用时 ${t} 秒：${verdict}`,
   },
 };
+
+// A snapshot's ids (`sent/A`, `client-3/replies`) labelled part by part in the page's
+// language, as the workbench's own `lab_i18n::label` does, from the terms of /api/terms.
+function slug(part) {
+  return part.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+}
+
+function label(id) {
+  const terms = state.terms || {};
+  return String(id).split("/").map((part) => {
+    if (terms[slug(part)]) return terms[slug(part)];
+    const numbered = part.match(/^(.*)-(\d+)$/);
+    if (numbered && terms[slug(numbered[1])]) return `${terms[slug(numbered[1])]}-${numbered[2]}`;
+    return part;
+  }).join("/");
+}
 
 function say(word, ...values) {
   const browser = (navigator.language || "").startsWith("zh") ? "zh" : "en";
@@ -168,7 +198,9 @@ async function loadCourse() {
   state.lang = state.lang || lessons.lang;
   $("#lang").value = state.lang;
   document.documentElement.lang = state.lang === "zh" ? "zh-CN" : "en";
+  state.terms = state.lang === "zh" ? (await api("GET", "/api/terms" + langQuery())).terms : {};
   $("#lessons-heading").textContent = say("lessons");
+  for (const node of document.querySelectorAll("[data-word]")) node.textContent = say(node.dataset.word);
   $("#exercises-heading").textContent = say("exercises");
   if (state.selected) $("#lab-lesson").textContent = `${say("readLesson")}: ${state.selected.lesson}`;
   $("#lessons").replaceChildren(...lessons.lessons.map((lesson) => {
@@ -348,7 +380,7 @@ function watch(run, labId) {
 function resetDashboard(labId) {
   $("#dashboard").hidden = false;
   $("#status").className = "";
-  $("#status").textContent = `${labId}: starting…`;
+  $("#status").textContent = say("starting", labId);
   $("#events").replaceChildren();
   $("#tables").replaceChildren();
   $("#totals").replaceChildren();
@@ -371,9 +403,9 @@ function makeRateChart(series, gauges = {}) {
     width: chartWidth("#rate-chart"),
     height: 240,
     scales: { x: { time: false } },
-    axes: [{ label: "seconds" }, { values: (_, ticks) => ticks.map(shortNumber), size: 60 }],
+    axes: [{ label: say("seconds") }, { values: (_, ticks) => ticks.map(shortNumber), size: 60 }],
     // A gauge is drawn as its value ("tests running"), a counter as its rate ("sent/s").
-    series: [{ label: "t" }, ...series.map((name, index) => ({ label: name in gauges ? name : name + "/s", stroke: COLORS[index % COLORS.length], width: 2 }))],
+    series: [{ label: "t" }, ...series.map((name, index) => ({ label: name in gauges ? label(name) : label(name + "/s"), stroke: COLORS[index % COLORS.length], width: 2 }))],
   };
   state.rateChart = new uPlot(options, state.rateData, $("#rate-chart"));
 }
@@ -383,7 +415,7 @@ function makeLatencyChart(unit) {
     width: chartWidth("#latency-chart"),
     height: 240,
     scales: { x: { time: false } },
-    axes: [{ label: "seconds" }, { label: unit, size: 60 }],
+    axes: [{ label: say("seconds") }, { label: unit, size: 60 }],
     series: [{ label: "t" }, { label: "p50", stroke: COLORS[0], width: 2 }, { label: "p99", stroke: COLORS[2], width: 2 }],
   };
   state.latencyChart = new uPlot(options, state.latencyData, $("#latency-chart"));
@@ -394,7 +426,7 @@ function trimToWindow(data, now) {
 }
 
 function applySnapshot(snapshot) {
-  $("#status").textContent = `${snapshot.lab}: running ${snapshot.t.toFixed(1)} s`;
+  $("#status").textContent = say("running", snapshot.lab, snapshot.t.toFixed(1));
   const charted = snapshot.hints.charts && snapshot.hints.charts.length
     ? snapshot.hints.charts
     : Object.keys(snapshot.rates).filter((name) => !name.includes("/"));
@@ -423,16 +455,16 @@ function applySnapshot(snapshot) {
 }
 
 function renderTotals(snapshot) {
-  const rows = [element("tr", {}, element("th", { text: "counter" }), element("th", { text: "total" }), element("th", { text: "per second" }))];
+  const rows = [element("tr", {}, element("th", { text: say("counter") }), element("th", { text: say("total") }), element("th", { text: say("perSecond") }))];
   for (const [name, value] of Object.entries(snapshot.counters)) {
     if (name.includes("/")) continue;
-    rows.push(element("tr", { "data-counter": name }, element("td", { text: name }), element("td", { text: shortNumber(value) }), element("td", { text: shortNumber(Math.round(snapshot.rates[name] || 0)) })));
+    rows.push(element("tr", { "data-counter": name }, element("td", { text: label(name) }), element("td", { text: shortNumber(value) }), element("td", { text: shortNumber(Math.round(snapshot.rates[name] || 0)) })));
   }
   for (const [name, value] of Object.entries(snapshot.gauges || {})) {
-    rows.push(element("tr", {}, element("td", { text: name }), element("td", { text: String(value) }), element("td")));
+    rows.push(element("tr", {}, element("td", { text: label(name) }), element("td", { text: String(value) }), element("td")));
   }
   for (const [name, latency] of Object.entries(snapshot.latency || {})) {
-    rows.push(element("tr", {}, element("td", { text: `${name} p50 / p99 / max` }), element("td", { text: `${latency.p50} / ${latency.p99} / ${latency.max}` }), element("td", { text: latency.unit })));
+    rows.push(element("tr", {}, element("td", { text: `${label(name)} p50 / p99 / max` }), element("td", { text: `${latency.p50} / ${latency.p99} / ${latency.max}` }), element("td", { text: latency.unit })));
   }
   $("#totals").replaceChildren(...rows);
 }
@@ -443,7 +475,7 @@ function renderTables(snapshot) {
     const barColumn = (snapshot.hints.bars || {})[name];
     const barIndex = barColumn ? table.columns.indexOf(barColumn) : -1;
     const largest = barIndex >= 0 ? Math.max(1, ...table.rows.map((row) => Number(row[barIndex]) || 0)) : 1;
-    const header = element("tr", {}, ...table.columns.map((column) => element("th", { text: column })));
+    const header = element("tr", {}, ...table.columns.map((column) => element("th", { text: label(column) })));
     if (barIndex >= 0) header.append(element("th"));
     const rows = table.rows.map((row) => {
       const line = element("tr", {}, ...row.map((cell) => element("td", { text: typeof cell === "number" ? shortNumber(cell) : String(cell) })));
@@ -453,7 +485,7 @@ function renderTables(snapshot) {
       }
       return line;
     });
-    blocks.push(element("h2", { text: name }), element("table", { "data-table": name }, header, ...rows));
+    blocks.push(element("h2", { text: label(name) }), element("table", { "data-table": name }, header, ...rows));
   }
   $("#tables").replaceChildren(...blocks);
 }
@@ -516,7 +548,7 @@ function addEvent(event) {
 function applyReport(report) {
   const status = $("#status");
   status.className = report.ok ? "ok" : "failed";
-  status.textContent = `${report.lab}: ${report.ok ? "finished" : "failed"} after ${report.t.toFixed(1)} s: ${report.verdict}`;
+  status.textContent = say("ended", report.lab, report.ok, report.t.toFixed(1), report.verdict);
   for (const note of report.notes || []) addEvent({ t: report.t, level: "info", message: "note: " + note });
   $("#start").disabled = false;
   $("#stop").disabled = true;

@@ -214,6 +214,7 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("GET /api/runs", ""),
     ("POST /api/runs/1/stop", ""),
     ("GET /api/runs/1/events", ""),
+    ("GET /api/terms", ""),
     ("GET /api/lessons", ""),
     ("GET /api/lessons/messaging", ""),
     ("GET /api/exercises", ""),
@@ -836,6 +837,10 @@ fn read_a_lesson_in_chinese_run_its_lab_and_pass_an_exercise_in_chromium() {
         run["params"]["subscribers"], 2,
         "the rest keep their defaults"
     );
+    // The page speaks Chinese around the lab too: its own words, the counters' labels (the
+    // rows keep their ids), and the document's language.
+    let page = "document.documentElement.lang + '|' + document.querySelector('#totals tr[data-counter=\"sent\"] td')?.textContent + '|' + document.querySelector('#start').textContent + '|' + document.querySelector('[data-word=totals]').textContent";
+    wait_for_text("the dashboard in Chinese", page, "zh-CN|发出|启动|总数");
     let (status, _) = http(
         &address,
         &format!("POST /api/runs/{}/stop", run["run"]),

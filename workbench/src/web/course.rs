@@ -1,6 +1,7 @@
 //! The course in the browser: lessons as HTML, exercises with progress, hints and checks.
 //!
 //! ```text
+//! GET  /api/terms?lang=zh                how to label the ids in a lab's snapshots
 //! GET  /api/lessons?lang=zh              the lessons (and the server's default language)
 //! GET  /api/lessons/{topic}?lang=zh      one lesson as HTML; lab links are buttons
 //! GET  /api/exercises?lang=zh            the exercises with the student's status
@@ -62,6 +63,18 @@ async fn blocking(
             "the request failed inside the workbench",
         ),
     }
+}
+
+/// The `term-…` labels of the catalogue, by the id part they name (see `lab_i18n::label`):
+/// the page labels the counters, tables and columns of a snapshot with them, and the stream
+/// itself keeps the ids.
+pub async fn terms(Query(query): Query<LangQuery>, headers: HeaderMap) -> Response {
+    let lang = query.lang(&headers);
+    let terms: serde_json::Map<String, serde_json::Value> = lab_i18n::terms(lang)
+        .into_iter()
+        .map(|(part, label)| (part, serde_json::Value::String(label)))
+        .collect();
+    Json(json!({ "lang": lang, "terms": terms })).into_response()
 }
 
 pub async fn list_lessons(

@@ -245,6 +245,7 @@ fn router(
         .route("/api/runs", get(list_runs))
         .route("/api/runs/{run}/stop", post(stop_run))
         .route("/api/runs/{run}/events", get(run_events))
+        .route("/api/terms", get(course::terms))
         .route("/api/lessons", get(course::list_lessons))
         .route("/api/lessons/{topic}", get(course::get_lesson))
         .route("/api/exercises", get(course::list_exercises))
