@@ -333,6 +333,13 @@ async function checkExercise(id, button, results) {
 async function switchLanguage(lang) {
   state.lang = lang;
   localStorage.setItem("workbench.lang", lang);
+  // The labs' titles, summaries and parameter help come in the chosen language too.
+  state.labs = await api("GET", "/api/labs" + langQuery());
+  if (state.selected) {
+    const id = state.selected.id;
+    if (!$("#setup").hidden) selectLab(id);
+    else state.selected = state.labs.find((lab) => lab.id === id);
+  }
   await loadCourse();
   if (state.reading && !$("#reader").hidden) {
     if (state.reading.kind === "lesson") await openLesson(state.reading.id);
@@ -575,7 +582,7 @@ async function boot() {
   $("#stop").addEventListener("click", stop);
   $("#lang").addEventListener("change", (event) => switchLanguage(event.target.value));
   try {
-    state.labs = await api("GET", "/api/labs");
+    state.labs = await api("GET", "/api/labs" + langQuery());
   } catch (problem) {
     $("#lab-title").textContent = `${say("unreachable")} ${problem.message}`;
     return;

@@ -839,8 +839,12 @@ fn read_a_lesson_in_chinese_run_its_lab_and_pass_an_exercise_in_chromium() {
     );
     // The page speaks Chinese around the lab too: its own words, the counters' labels (the
     // rows keep their ids), and the document's language.
-    let page = "document.documentElement.lang + '|' + document.querySelector('#totals tr[data-counter=\"sent\"] td')?.textContent + '|' + document.querySelector('#start').textContent + '|' + document.querySelector('[data-word=totals]').textContent";
-    wait_for_text("the dashboard in Chinese", page, "zh-CN|发出|启动|总数");
+    let page = "document.documentElement.lang + '|' + document.querySelector('#totals tr[data-counter=\"sent\"] td')?.textContent + '|' + document.querySelector('#start').textContent + '|' + document.querySelector('[data-word=totals]').textContent + '|' + document.querySelector('#lab-title').textContent";
+    wait_for_text(
+        "the dashboard in Chinese",
+        page,
+        "zh-CN|发出|启动|总数|ZeroMQ 发布/订阅",
+    );
     let (status, _) = http(
         &address,
         &format!("POST /api/runs/{}/stop", run["run"]),

@@ -1,6 +1,7 @@
 //! The parts of the command line that come from the labs themselves: `workbench list` and the
 //! flags of `workbench lab <id>`, which are generated from each lab's parameter schema.
 
+use lab_i18n::tr;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,9 +29,15 @@ pub fn list(registry: &Registry, json: bool) -> anyhow::Result<ExitCode> {
         let infos: Vec<_> = registry.labs().iter().map(|lab| lab.info()).collect();
         println!("{}", serde_json::to_string_pretty(&infos)?);
     } else {
+        let lang = lab_i18n::current();
         for lab in registry.labs() {
             let info = lab.info();
-            println!("{:<16} {:<12} {}", info.id, info.topic, info.title);
+            println!(
+                "{:<16} {:<12} {}",
+                info.id,
+                info.topic,
+                crate::labs::title(lang, &info)
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -50,14 +57,24 @@ pub fn parse_lab(
     args: &[String],
 ) -> Result<LabCommand, String> {
     let Some(id) = id.filter(|id| id != "--help" && id != "-h") else {
-        let mut text = String::from(
-            "Usage: workbench lab <id> [--<param> <value>]... [--headless] [--duration <secs>] [--record <file.jsonl>]\n\nLabs:\n",
+        let lang = lab_i18n::current();
+        let mut text = format!(
+            "{}\n\n{}\n",
+            tr!(lang, "labs-usage"),
+            tr!(lang, "labs-heading")
         );
         for lab in registry.labs() {
             let info = lab.info();
-            let _ = writeln!(text, "  {:<16} {}", info.id, info.title);
+            let _ = writeln!(
+                text,
+                "  {:<16} {}",
+                info.id,
+                crate::labs::title(lang, &info)
+            );
         }
-        text.push_str("\n`workbench lab <id> --help` lists a lab's flags.\n");
+        text.push('\n');
+        text.push_str(&tr!(lang, "labs-help-hint"));
+        text.push('\n');
         return Ok(LabCommand::Help(text));
     };
     let lab = registry
@@ -179,9 +196,14 @@ pub fn unused_by_role(
 /// `workbench lab <id> --help`, generated from the schema.
 pub fn lab_help(lab: &dyn AnyLab) -> String {
     let info = lab.info();
+    let lang = lab_i18n::current();
     let mut text = format!(
-        "{} — {}\n{}\n\nUsage: workbench lab {} [flags]\n\nLab flags:\n",
-        info.id, info.title, info.summary, info.id
+        "{} — {}\n{}\n\n{}\n\n{}\n",
+        info.id,
+        crate::labs::title(lang, &info),
+        crate::labs::summary(lang, &info),
+        tr!(lang, "help-usage", id = info.id),
+        tr!(lang, "help-lab-flags"),
     );
     for spec in &info.params {
         let values = match &spec.kind {
@@ -197,12 +219,21 @@ pub fn lab_help(lab: &dyn AnyLab) -> String {
         };
         let _ = writeln!(
             text,
-            "  --{} <{}>\n      {} [default: {}]",
-            spec.name, values, spec.help, spec.default
+            "  --{} <{}>\n      {} {}",
+            spec.name,
+            values,
+            crate::labs::param_help(lang, &info, spec),
+            tr!(lang, "help-default", value = spec.default)
         );
     }
-    text.push_str(
-        "\nRun flags:\n  --headless\n      no UI: print one JSON snapshot per line, then a report line (automatic when stdout is not a terminal)\n  --duration <secs>\n      stop by itself after this long\n  --record <file.jsonl>\n      also write the snapshots to a file, for `workbench replay`\n  --lang <en|zh>\n      the language of everything shown (default: from LANGUAGE, LC_ALL, LC_MESSAGES, LANG)\n",
+    let _ = write!(
+        text,
+        "\n{}\n  --headless\n      {}\n  --duration <secs>\n      {}\n  --record <file.jsonl>\n      {}\n  --lang <en|zh>\n      {}\n",
+        tr!(lang, "help-run-flags"),
+        tr!(lang, "help-headless"),
+        tr!(lang, "help-duration"),
+        tr!(lang, "help-record"),
+        tr!(lang, "help-lang"),
     );
     text
 }

@@ -1,6 +1,9 @@
 //! Every lab the workbench ships, in the order the lists show them.
 
-use lab_core::Registry;
+use std::borrow::Cow;
+
+use lab_core::{LabInfo, ParamSpec, Registry};
+use lab_i18n::Lang;
 
 pub fn registry() -> Registry {
     let mut registry = Registry::new();
@@ -10,6 +13,21 @@ pub fn registry() -> Registry {
     lab_testdeps::register(&mut registry);
     lab_flashsale::register(&mut registry);
     registry
+}
+
+/// A lab's title in `lang` (the lab writes its English; the catalogue holds the rest).
+pub fn title(lang: Lang, info: &LabInfo) -> Cow<'static, str> {
+    lab_i18n::lab_text(lang, &format!("lab-{}-title", info.id), info.title)
+}
+
+/// A lab's summary in `lang`.
+pub fn summary(lang: Lang, info: &LabInfo) -> Cow<'static, str> {
+    lab_i18n::lab_text(lang, &format!("lab-{}-summary", info.id), info.summary)
+}
+
+/// What one of a lab's parameters does, in `lang`.
+pub fn param_help(lang: Lang, info: &LabInfo, spec: &ParamSpec) -> Cow<'static, str> {
+    lab_i18n::lab_text(lang, &format!("param-{}-{}", info.id, spec.name), spec.help)
 }
 
 #[cfg(test)]
@@ -68,6 +86,39 @@ mod tests {
                 info.lesson
             );
         }
+    }
+
+    /// Every lab's title, summary and parameter help are in Chinese too, and the catalogue
+    /// holds no translation of a lab or parameter that no longer exists.
+    #[test]
+    fn every_lab_text_has_its_chinese_and_no_translation_is_stale() {
+        use lab_i18n::{Lang, has};
+        let mut wanted = Vec::new();
+        for lab in registry().labs() {
+            let info = lab.info();
+            wanted.push(format!("lab-{}-title", info.id));
+            wanted.push(format!("lab-{}-summary", info.id));
+            for spec in &info.params {
+                wanted.push(format!("param-{}-{}", info.id, spec.name));
+            }
+        }
+        let missing: Vec<&String> = wanted.iter().filter(|key| !has(Lang::Zh, key)).collect();
+        assert!(missing.is_empty(), "zh-CN.ftl lacks: {missing:#?}");
+        let stale: Vec<String> = lab_i18n::catalogue(Lang::Zh)
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .filter(|id| {
+                lab_i18n::LAB_TEXT_PREFIXES
+                    .iter()
+                    .any(|prefix| id.starts_with(prefix))
+            })
+            .filter(|id| !wanted.contains(id))
+            .collect();
+        assert!(
+            stale.is_empty(),
+            "zh-CN.ftl translates what no lab has: {stale:#?}"
+        );
     }
 
     /// Runs one lab at its defaults for about a second; its report and its last snapshot.

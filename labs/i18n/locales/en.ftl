@@ -247,3 +247,17 @@ tui-graph-legend = ← depends on · bold: critical path
 term-latency = latency
 term-round-trip = round trip
 term-purchase = purchase
+
+## workbench lab <id> --help
+
+help-usage = Usage: workbench lab { $id } [flags]
+help-lab-flags = Lab flags:
+help-default = [default: { $value }]
+help-run-flags = Run flags:
+help-headless = no UI: print one JSON snapshot per line, then a report line (automatic when stdout is not a terminal)
+help-duration = stop by itself after this long
+help-record = also write the snapshots to a file, for `workbench replay`
+help-lang = the language of everything shown (default: from LANGUAGE, LC_ALL, LC_MESSAGES, LANG)
+labs-usage = Usage: workbench lab <id> [--<param> <value>]... [--headless] [--duration <secs>] [--record <file.jsonl>] [--lang en|zh]
+labs-heading = Labs:
+labs-help-hint = `workbench lab <id> --help` lists a lab's flags.

@@ -238,3 +238,138 @@ tui-graph-legend = ← 依赖于 · 粗体：关键路径
 term-latency = 延迟
 term-round-trip = 往返
 term-purchase = 一次购买
+
+## 实验自己的文字：标题、简介和每个参数的说明。英文写在各实验的代码旁边（LabInfo、
+## ParamSpec），这里是它们的中文，键是 lab-<实验>-title / -summary 和 param-<实验>-<参数>。
+## workbench 的注册表测试会检查每个实验、每个参数都有中文，而且这里没有多余的键。
+
+lab-zmq-pubsub-title = ZeroMQ 发布/订阅
+lab-zmq-pubsub-summary = 发布者把各个主题的消息扇出给订阅者：按前缀过滤、晚加入的订阅者、到达高水位线时丢弃消息。
+param-zmq-pubsub-role = both：发布者和订阅者都在这个进程里；publisher 或 subscriber：只做一端，另一端留给别的程序
+param-zmq-pubsub-transport = 配合 --role both：发布者和订阅者之间怎么通信（回环地址上空闲端口的 tcp、一个 unix 套接字文件，或进程内）
+param-zmq-pubsub-bind = 配合 --role publisher：PUB 套接字绑定的端点（可重复给出，或用逗号分隔多个）
+param-zmq-pubsub-connect = 配合 --role subscriber：要连接的发布者（一个订阅者可以连接多个）
+param-zmq-pubsub-topics = 发布者轮流发送的主题
+param-zmq-pubsub-subscribe = 要订阅的主题前缀，* 表示全部；配合 --role both 时，第 N 个订阅者取第 N 个前缀（轮流）
+param-zmq-pubsub-subscribers = 配合 --role both：和发布者一起启动的订阅者个数
+param-zmq-pubsub-late-joiner = 配合 --role both：过这么多秒后再连上一个（订阅全部的）订阅者，看它错过了哪些消息；0 表示没有
+param-zmq-pubsub-rate = 所有主题合计每秒发送的消息数；0 表示尽可能快
+param-zmq-pubsub-size = 每条消息的负载字节数（至少是约 45 字节的消息头）
+param-zmq-pubsub-hwm = 高水位线：每个订阅者最多排队的消息数，超过后发布者丢弃（0：不限）
+param-zmq-pubsub-slow-subscriber = 配合 --role both：订阅者 1 处理每条消息花的微秒数，用来塞满它的队列、演示丢弃
+param-zmq-pubsub-messages = 发送（发布者）或收到（订阅者）这么多条消息后停止；0：直到被停止
+
+lab-zmq-reqrep-title = ZeroMQ 请求/应答
+lab-zmq-reqrep-summary = REQ 客户端提问，REP 服务器一次回答一个：往返时间、公平轮转、卡住的 REQ，以及“懒惰海盗”重试。
+param-zmq-reqrep-role = both：服务器和客户端都在这个进程里；server 或 client：只做一端，另一端留给别的程序
+param-zmq-reqrep-transport = 配合 --role both：客户端和服务器之间怎么通信
+param-zmq-reqrep-bind = 配合 --role server：REP 套接字绑定的端点（可重复给出多个，比如同时用 tcp 和 ipc）
+param-zmq-reqrep-connect = 配合 --role client：要连接的服务器（请求轮流发给它们）
+param-zmq-reqrep-work = 服务器处理每个请求花的微秒数（这期间其他人都在等）
+param-zmq-reqrep-drop-every = 配合 --role server 或 both：每 N 个请求丢掉一个，就像崩溃了一样（0：从不）
+param-zmq-reqrep-concurrency = REQ 客户端个数，每个都有自己的套接字
+param-zmq-reqrep-requests = 每个客户端发送的请求数；0：直到被停止
+param-zmq-reqrep-reply-prefix = 服务器（或每个工作者）放在请求前面、拼成应答的内容
+param-zmq-reqrep-size = 每个请求的字节数
+param-zmq-reqrep-timeout = 客户端等待应答的毫秒数，超时就重新连接再问一次（懒惰海盗）；0：一直等下去（严格模式）
+param-zmq-reqrep-retries = 第一次之后再试几次，客户端才放弃这个请求
+
+lab-zmq-broker-title = ZeroMQ 请求/应答代理
+lab-zmq-broker-summary = 位于 REQ 客户端和 REP 工作者之间的 ROUTER/DEALER 代理：请求分散到各个工作者，谁也不必等一个正忙的工作者。
+param-zmq-broker-role = both：代理、工作者和客户端都在这里；broker、worker 或 client：只做其中一部分，其余留给别的程序
+param-zmq-broker-frontend = 配合 --role broker：面向客户端的 ROUTER 绑定的地址
+param-zmq-broker-backend = 配合 --role broker：面向工作者的 DEALER 绑定的地址
+param-zmq-broker-connect = 配合 --role worker：代理的后端；配合 --role client：代理的前端（tcp://127.0.0.1:5559）
+param-zmq-broker-workers = 配合 --role both 或 worker：REP 工作者个数
+param-zmq-broker-work = 工作者处理每个请求花的微秒数
+param-zmq-broker-concurrency = REQ 客户端个数，每个都有自己的套接字
+param-zmq-broker-requests = 每个客户端发送的请求数；0：直到被停止
+param-zmq-broker-reply-prefix = 服务器（或每个工作者）放在请求前面、拼成应答的内容
+param-zmq-broker-size = 每个请求的字节数
+param-zmq-broker-timeout = 客户端等待应答的毫秒数，超时就重新连接再问一次（懒惰海盗）；0：一直等下去（严格模式）
+param-zmq-broker-retries = 第一次之后再试几次，客户端才放弃这个请求
+
+lab-zmq-pipeline-title = ZeroMQ 流水线
+lab-zmq-pipeline-summary = 分发者把任务 PUSH 给工作者，工作者把结果 PUSH 给汇总者，一批做完后汇总者 PUB 出 KILL：轮流分配、加速比、每批用时。
+param-zmq-pipeline-role = both：所有部分都在这里，依次用 1、2、4 … 个工作者各跑一批；ventilator、worker 或 sink：只做其中一部分，其余留给别的程序
+param-zmq-pipeline-bind = 配合 --role ventilator：给工作者的 PUSH 绑定的地址（tcp://127.0.0.1:5557）；配合 --role sink：收结果的 PULL 绑定的地址（tcp://127.0.0.1:5558）
+param-zmq-pipeline-connect = 配合 --role worker：分发者的地址
+param-zmq-pipeline-sink = 配合 --role ventilator 或 worker：汇总者的 PULL
+param-zmq-pipeline-control = 汇总者用来说 KILL 的 PUB：汇总者绑定，工作者连接
+param-zmq-pipeline-tasks = 一批里的任务数（没被告知数量的汇总者就等这么多）
+param-zmq-pipeline-work-ms = 每个任务占用工作者的毫秒数
+param-zmq-pipeline-workers = 配合 --role worker：工作线程数；配合 --role both：最多的工作者数（各批依次用 1、2、4 … 直到这个数）
+param-zmq-pipeline-wait-workers = 配合 --role ventilator：发送前先等这么多个工作者（最先连上的工作者会拿到其他人到来之前发出的全部任务）
+param-zmq-pipeline-batches = 配合 --role sink：收集的批数，每批之后发一次 KILL；0：直到被停止
+
+lab-zmq-transports-title = ZeroMQ 传输方式对比
+lab-zmq-transports-summary = 同样的 PUSH/PULL 消息流和 REQ/REP 往返，分别走 inproc、ipc 和 tcp，按消息大小对比：每秒消息数和往返时间的百分位并排列出。
+param-zmq-transports-transports = 要对比的传输方式，按顺序：inproc、ipc、tcp
+param-zmq-transports-sizes = 消息大小，单位字节
+param-zmq-transports-hwm = 流式套接字的高水位线，单位是消息条数（大消息要设低一些，最多 64 MiB）；设得小，发送方就更常停下来等接收方
+param-zmq-transports-time-ms = 每项测量运行的毫秒数（每种传输方式、每种大小，吞吐和往返各测一次）
+
+lab-socket-echo-title = 套接字回显服务器的六种模型
+lab-socket-echo-summary = 同一个按行回显的服务用六种方式写成（blocking、select、epoll、tokio、threads、fork），面对同一群客户端：谁会卡住，谁能扩展。
+param-socket-echo-role = both：服务器和那群客户端都在这里；server：一直服务到被停止（给 nc、PHP 或你自己的客户端用）；client：让那群客户端去连另一个服务器
+param-socket-echo-model = 服务器怎样同时等待许多客户端
+param-socket-echo-compare = 用同样的负载把每种模型依次跑一遍，并列成表
+param-socket-echo-bind = 配合 --role server 或 both：服务器监听的地址
+param-socket-echo-connect = 配合 --role client：要连接的服务器
+param-socket-echo-clients = 同时连接的客户端数，每个都有自己的连接
+param-socket-echo-messages = 每个客户端发送的行数，每发一行都等它的回显
+param-socket-echo-size = 每行的字节数，包括换行符
+param-socket-echo-max-line = 服务器能接受的最长一行；更长的行会收到一行错误信息，连接随后关闭
+param-socket-echo-read-timeout = 毫秒数：客户端沉默这么久，服务器就关掉它；回显迟到这么久，客户端就放弃；0：一直等
+param-socket-echo-write-timeout = 毫秒数：写出的数据对方这么久一点也不收，就放弃它；0：一直等
+param-socket-echo-slow-clients = 额外的、什么也不发的连接：一个沉默的客户端会卡住哪些模型？
+param-socket-echo-no-reuseaddr = 监听时不设 SO_REUSEADDR：旧连接还停在 TIME_WAIT 时，重启会失败
+
+lab-archive-title = 打包和解包 Phar
+lab-archive-summary = 把一个目录打包成一个能自己运行的 PHP 归档（或 zip、tar、tar.gz），再解包回来：每秒文件数、MB/s、压缩效果，以及 stub、清单、内容和签名在文件中的位置。
+param-archive-dir = 要打包的目录（默认：生成的一个 PHP 应用）
+param-archive-files = 不给 --dir 时：生成的应用有多少个文件
+param-archive-format = 归档格式
+param-archive-compress = phar：每个文件怎样压缩（zip 用 deflate，tar.gz 把整个归档 gzip）
+param-archive-sign = phar：给归档签名用的哈希
+param-archive-rounds = 打包再解包的轮数；0：直到被停止
+
+lab-test-deps-title = 相互依赖的测试，实时的依赖图
+lab-test-deps-summary = 测试之间相互依赖的套件按依赖顺序运行，互不依赖的测试并排运行：看着依赖图一点点填满、一次失败引起的跳过层层传开，关键路径显现出来。
+param-test-deps-suite = 要运行的套件文件（TOML）；不给时运行一个示例
+param-test-deps-example = 不给 --suite 时：cascade（一家商店的测试，带一个故意的失败）或 echo（针对 workbench 自己的回显服务器）
+param-test-deps-jobs = 同时运行的测试数
+
+lab-flash-sale-title = SQLite 上的秒杀
+lab-flash-sale-summary = 几千个买家抢几百件商品：看朴素的购买怎样超卖，长事务怎样让所有人停下来等，带条件的更新和排队又怎样守住库存；每次抢购之后都检查不变量。
+param-flash-sale-strategy = naive（读、等、写：会超卖）、transaction（在往返期间一直持有锁）、guarded（一条带条件的 UPDATE）、queue（一个写入者，成组提交）
+param-flash-sale-compare = 用同样的负载把每种策略依次跑一遍，并列成表
+param-flash-sale-filters = 依次生效的准入过滤器：random:P、threshold:K、waves:N/T、token-bucket:R、reservation、captcha:MS、one-per-user、sold-out
+param-flash-sale-plot = 配合 --compare：把对比结果也画进这个 SVG 文件
+param-flash-sale-users = 买家人数
+param-flash-sale-workers = 为买家服务的线程数，每个线程有自己的连接
+param-flash-sale-stock = 每种商品的库存件数
+param-flash-sale-products = 商品种数：一件爆款加上若干普通商品（五分之一的买家要普通商品）
+param-flash-sale-rtt = 客户端到数据库一次往返的毫秒数，花在真实客户端会等待的地方
+param-flash-sale-arrival = burst：所有人同时到；ramp：越来越快；steady：在 --spread 时间内均匀到达
+param-flash-sale-spread = ramp 或 steady 到达方式持续的秒数
+param-flash-sale-bots = 机器人买家的百分比：售罄后它们立刻再试，一共试五次
+param-flash-sale-conn = pool：每个工作线程一个连接；per-request：每次购买都新建连接
+param-flash-sale-synchronous = normal：程序崩溃时已提交的事务不会丢；full：每次提交都做一次 fsync
+param-flash-sale-serve = 在这个地址（127.0.0.1:8080）上提供 POST /buy 和 GET /stats，代替内置的买家，直到被停止
+param-flash-sale-db = SQLite 文件（默认：一个新的临时文件）；它会先被清空
+param-flash-sale-check-db = 只审计这个库存库（某次运行留下的，被杀掉的也行），报告不变量
+
+## workbench lab <id> --help
+
+help-usage = 用法：workbench lab { $id } [参数]
+help-lab-flags = 实验参数：
+help-default = [默认：{ $value }]
+help-run-flags = 运行参数：
+help-headless = 不要界面：每行打印一份 JSON 快照，最后一行是报告（标准输出不是终端时自动如此）
+help-duration = 运行这么久之后自己停下
+help-record = 同时把快照写进一个文件，供 `workbench replay` 回放
+help-lang = 显示所用的语言（默认取自 LANGUAGE、LC_ALL、LC_MESSAGES、LANG）
+labs-usage = 用法：workbench lab <实验> [--<参数> <值>]... [--headless] [--duration <秒>] [--record <文件.jsonl>] [--lang en|zh]
+labs-heading = 实验：
+labs-help-hint = `workbench lab <实验> --help` 列出一个实验的参数。

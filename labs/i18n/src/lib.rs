@@ -246,6 +246,35 @@ pub fn text(lang: Lang, id: &str, args: &[(&str, Arg)]) -> String {
         .into_owned()
 }
 
+/// The catalogue's prefixes for the labs' own texts, whose English is written beside the lab's
+/// code (its title, summary and parameter help), so that only the other languages live here.
+pub const LAB_TEXT_PREFIXES: [&str; 2] = ["lab-", "param-"];
+
+/// A lab's own text in `lang`: `english` as the lab wrote it, or its translation under `key`
+/// (`lab-zmq-pubsub-title`, `param-zmq-pubsub-rate`), or `english` when there is none.
+pub fn lab_text<'a>(lang: Lang, key: &str, english: &'a str) -> Cow<'a, str> {
+    if lang == Lang::En {
+        return Cow::Borrowed(english);
+    }
+    let bundle = bundle(lang);
+    match bundle.get_message(key).and_then(|message| message.value()) {
+        Some(pattern) => {
+            let mut errors = Vec::new();
+            Cow::Owned(
+                bundle
+                    .format_pattern(pattern, None, &mut errors)
+                    .into_owned(),
+            )
+        }
+        None => Cow::Borrowed(english),
+    }
+}
+
+/// Whether the catalogue of `lang` has a message `key`.
+pub fn has(lang: Lang, key: &str) -> bool {
+    bundle(lang).has_message(key)
+}
+
 /// The catalogue id of one part of an instrument id: `refused: sold out (409)` →
 /// `term-refused-sold-out-409`.
 fn term_id(part: &str) -> String {
@@ -570,9 +599,15 @@ mod tests {
             .iter()
             .filter(|id| !chinese_ids.contains(id))
             .collect();
+        // The labs' own texts have their English in the labs' code (see `lab_text`).
         let only_chinese: Vec<&String> = chinese_ids
             .iter()
             .filter(|id| !english_ids.contains(id))
+            .filter(|id| {
+                !LAB_TEXT_PREFIXES
+                    .iter()
+                    .any(|prefix| id.starts_with(prefix))
+            })
             .collect();
         assert!(
             only_english.is_empty(),
@@ -582,6 +617,12 @@ mod tests {
             only_chinese.is_empty(),
             "missing in en.ftl: {only_chinese:?}"
         );
+        for prefix in LAB_TEXT_PREFIXES {
+            assert!(
+                !english_ids.iter().any(|id| id.starts_with(prefix)),
+                "en.ftl holds a lab's own text ({prefix}…): its English belongs beside the lab's code"
+            );
+        }
         let mut seen = std::collections::HashSet::new();
         for (id, variables) in &english {
             assert!(seen.insert(id), "{id} is defined twice in en.ftl");

@@ -152,8 +152,9 @@ pub fn focused_block(title: String, focused: bool) -> Block<'static> {
 }
 
 fn draw_form(frame: &mut Frame, app: &App, info: &LabInfo, area: Rect) {
+    let lang = app.lang();
     let block = focused_block(
-        format!(" {} ", tr!(app.lang(), "tui-parameters")),
+        format!(" {} ", tr!(lang, "tui-parameters")),
         app.focus == Focus::Form,
     );
     let inner = block.inner(area);
@@ -166,8 +167,11 @@ fn draw_form(frame: &mut Frame, app: &App, info: &LabInfo, area: Rect) {
     .areas(inner);
     frame.render_widget(
         Paragraph::new(vec![
-            Line::from(vec![info.title.bold(), format!("  ({})", info.id).dim()]),
-            Line::from(info.summary),
+            Line::from(vec![
+                crate::labs::title(lang, info).bold(),
+                format!("  ({})", info.id).dim(),
+            ]),
+            Line::from(crate::labs::summary(lang, info)),
         ])
         .wrap(Wrap { trim: true }),
         summary_area,
@@ -221,7 +225,10 @@ fn draw_form(frame: &mut Frame, app: &App, info: &LabInfo, area: Rect) {
         None => info
             .params
             .get(app.selected_param)
-            .map(|spec| Line::from(format!("{}: {}", spec.name, spec.help)).dim())
+            .map(|spec| {
+                let help = crate::labs::param_help(lang, info, spec);
+                Line::from(format!("{}: {help}", spec.name)).dim()
+            })
             .unwrap_or_default(),
     };
     frame.render_widget(Paragraph::new(help).wrap(Wrap { trim: true }), help_area);
@@ -798,7 +805,7 @@ mod tests {
 
     /// With the course in Chinese (`L`), the interface's own words are Chinese on every screen
     /// at both sizes: none of the English chrome is left, and the dashboard's counters and
-    /// tables are labelled in Chinese (lab titles and parameters are not translated yet).
+    /// tables are labelled in Chinese, and so are the lab's title, summary and parameter help.
     #[test]
     fn the_whole_interface_follows_the_language() {
         const ENGLISH_CHROME: [&str; 16] = [
@@ -861,6 +868,12 @@ mod tests {
         let squeezed = |at: usize| screens[at].1.replace(' ', "");
         assert!(
             squeezed(0).contains("实验") && squeezed(0).contains("启动"),
+            "{}",
+            squeezed(0)
+        );
+        // The lab's own title and summary too.
+        assert!(
+            squeezed(0).contains("ZeroMQ发布/订阅") && squeezed(0).contains("扇出给订阅者"),
             "{}",
             squeezed(0)
         );

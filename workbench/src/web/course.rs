@@ -29,14 +29,14 @@ use crate::course::progress::Progress;
 use crate::course::{Lang, check, lesson};
 
 #[derive(Deserialize)]
-pub struct LangQuery {
+pub(super) struct LangQuery {
     lang: Option<String>,
 }
 
 impl LangQuery {
     /// The page's own choice (`?lang=zh`, from its selector), else the browser's
     /// `Accept-Language`, else the server's language.
-    fn lang(&self, headers: &HeaderMap) -> Lang {
+    pub(super) fn lang(&self, headers: &HeaderMap) -> Lang {
         self.lang
             .as_deref()
             .and_then(Lang::parse)

@@ -289,8 +289,29 @@ async fn asset(Path(path): Path<String>) -> Response {
     }
 }
 
-async fn list_labs(State(state): State<Shared>) -> Response {
-    let infos: Vec<_> = state.registry.labs().iter().map(|lab| lab.info()).collect();
+/// The labs with their schemas; titles, summaries and parameter help in the page's language
+/// (ids, names and values stay as they are).
+async fn list_labs(
+    State(state): State<Shared>,
+    Query(query): Query<course::LangQuery>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let lang = query.lang(&headers);
+    let infos: Vec<serde_json::Value> = state
+        .registry
+        .labs()
+        .iter()
+        .map(|lab| {
+            let info = lab.info();
+            let mut value = serde_json::to_value(&info).unwrap_or_default();
+            value["title"] = crate::labs::title(lang, &info).into();
+            value["summary"] = crate::labs::summary(lang, &info).into();
+            for (index, spec) in info.params.iter().enumerate() {
+                value["params"][index]["help"] = crate::labs::param_help(lang, &info, spec).into();
+            }
+            value
+        })
+        .collect();
     Json(infos).into_response()
 }
 
