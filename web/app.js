@@ -27,13 +27,14 @@ const WORDS = {
     lessons: "Lessons", exercises: "Exercises", hints: "Hints", check: "Check",
     reveal: (left) => `Reveal a hint (${left} left)`, noMoreHints: "No more hints",
     checkRunning: "Check my running program", checking: "Checking…",
-    startFiles: "Start files", readLesson: "Read the lesson", hintsUsed: "hints used",
+    startFiles: "Start files", readLesson: (topic) => `Read the lesson: ${topic}`, hintsUsed: (count) => `hints used: ${count}`,
     passed: "passed", tried: (count) => `tried ${count}×`, new: "new",
     result: (passed, failed) => `${passed} passed, ${failed} failed`,
     fromTerminal: "This checker reads what your program prints, so it starts your program itself: run the command above in a terminal.",
     needToken: "This dashboard needs its token: open the address that `workbench serve` printed (it ends in ?token=…).",
     unreachable: "Cannot reach the workbench:",
     counter: "counter", total: "total", perSecond: "per second",
+    easy: "easy", medium: "medium", hard: "hard",
     tagline: "labs of real systems: pick one, set its knobs, start it", language: "Language",
     parameters: "Parameters", start: "Start", stop: "Stop", totals: "Totals", events: "Events",
     ratesCaption: "Rates per second (last minute)", latencyCaption: "Latency percentiles",
@@ -45,13 +46,14 @@ const WORDS = {
     lessons: "课程", exercises: "练习", hints: "提示", check: "检查",
     reveal: (left) => `显示一条提示（还剩 ${left} 条）`, noMoreHints: "没有更多提示了",
     checkRunning: "检查正在运行的程序", checking: "检查中…",
-    startFiles: "起始文件", readLesson: "阅读课程", hintsUsed: "已用提示",
+    startFiles: "起始文件", readLesson: (topic) => `阅读课程：${topic}`, hintsUsed: (count) => `已用提示：${count}`,
     passed: "已通过", tried: (count) => `尝试了 ${count} 次`, new: "未开始",
     result: (passed, failed) => `${passed} 项通过，${failed} 项失败`,
     fromTerminal: "这个检查器要读取你的程序打印的内容，所以由它来启动你的程序：请在终端里运行上面的命令。",
     needToken: "这个仪表盘需要它的令牌：请打开 `workbench serve` 打印的地址（以 ?token=… 结尾）。",
     unreachable: "连接不到 workbench：",
     counter: "计数", total: "总数", perSecond: "每秒",
+    easy: "简单", medium: "中等", hard: "困难",
     tagline: "真实系统的实验：选一个，调好参数，启动它", language: "语言",
     parameters: "参数", start: "启动", stop: "停止", totals: "总数", events: "事件",
     ratesCaption: "每秒速率（最近一分钟）", latencyCaption: "延迟百分位",
@@ -134,7 +136,7 @@ function selectLab(id) {
   state.selected = state.labs.find((lab) => lab.id === id);
   showLabView();
   markCurrent("lab", id);
-  $("#lab-lesson").textContent = `${say("readLesson")}: ${state.selected.lesson}`;
+  $("#lab-lesson").textContent = say("readLesson", state.selected.lesson);
   $("#lab-lesson").onclick = (event) => {
     event.preventDefault();
     openLesson(state.selected.lesson);
@@ -202,7 +204,7 @@ async function loadCourse() {
   $("#lessons-heading").textContent = say("lessons");
   for (const node of document.querySelectorAll("[data-word]")) node.textContent = say(node.dataset.word);
   $("#exercises-heading").textContent = say("exercises");
-  if (state.selected) $("#lab-lesson").textContent = `${say("readLesson")}: ${state.selected.lesson}`;
+  if (state.selected) $("#lab-lesson").textContent = say("readLesson", state.selected.lesson);
   $("#lessons").replaceChildren(...lessons.lessons.map((lesson) => {
     const button = element("button", { type: "button", "data-lesson": lesson.topic, text: lesson.title });
     button.addEventListener("click", () => openLesson(lesson.topic));
@@ -279,7 +281,7 @@ async function openExercise(id, answer) {
   const reader = $("#reader");
   reader.dataset.exercise = id;
   delete reader.dataset.lesson;
-  const status = element("p", { id: "exercise-status", class: "muted", text: `${exercise.difficulty} · ${statusLabel(exercise.status)} · ${say("hintsUsed")}: ${exercise.status.hints_used}` });
+  const status = element("p", { id: "exercise-status", class: "muted", text: `${say(exercise.difficulty) || exercise.difficulty} · ${statusLabel(exercise.status)} · ${say("hintsUsed", exercise.status.hints_used)}` });
   const task = element("div");
   task.innerHTML = exercise.html;
   const hints = element("ol", { id: "hints" }, ...exercise.hints.map((hint) => element("li", { text: hint })));
@@ -321,7 +323,7 @@ async function checkExercise(id, button, results) {
       element("p", { class: answer.passed ? "ok" : "failed", "data-passed": String(passed), "data-failed": String(answer.outcome.checks.length - passed), text: say("result", passed, answer.outcome.checks.length - passed) }),
       element("ul", { class: "checks" }, ...items),
     );
-    $("#exercise-status").textContent = `${statusLabel(answer.status)} · ${say("hintsUsed")}: ${answer.status.hints_used}`;
+    $("#exercise-status").textContent = `${statusLabel(answer.status)} · ${say("hintsUsed", answer.status.hints_used)}`;
     loadExercises();
   } catch (problem) {
     results.replaceChildren(element("p", { class: "failed", text: problem.message }));
