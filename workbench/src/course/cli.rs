@@ -312,16 +312,7 @@ fn show(
         }
         markdown.push('\n');
     }
-    for (number, hint) in exercise.hints.iter().take(revealed).enumerate() {
-        markdown.push_str("> ");
-        markdown.push_str(&tr!(
-            lang,
-            "show-hint",
-            number = number + 1,
-            hint = hint.get(lang)
-        ));
-        markdown.push_str("\n\n");
-    }
+    markdown.push_str(&exercise.hints_markdown(lang, revealed));
     if revealed < exercise.hints.len() {
         markdown.push_str(&tr!(
             lang,

@@ -141,6 +141,22 @@ impl Exercise {
         }
     }
 
+    /// The first `revealed` hints as Markdown quotes ("> Hint 1: …"), in `lang`.
+    pub fn hints_markdown(&self, lang: Lang, revealed: usize) -> String {
+        let mut markdown = String::new();
+        for (number, hint) in self.hints.iter().take(revealed).enumerate() {
+            markdown.push_str("> ");
+            markdown.push_str(&lab_i18n::tr!(
+                lang,
+                "show-hint",
+                number = number + 1,
+                hint = hint.get(lang)
+            ));
+            markdown.push_str("\n\n");
+        }
+        markdown
+    }
+
     /// A starter's name inside the student's folder (`tool.phar` for
     /// `exercises/archive-fix-broken/starter/tool.phar`).
     pub fn starter_name<'a>(&self, path: &'a str) -> &'a str {

@@ -170,16 +170,7 @@ impl ExerciseScreen {
         let mut markdown = exercise.readme(&course.content, course.lang);
         markdown.push_str("\n\n---\n\n");
         let lang = course.lang;
-        for (number, hint) in exercise.hints.iter().take(revealed).enumerate() {
-            markdown.push_str("> ");
-            markdown.push_str(&tr!(
-                lang,
-                "show-hint",
-                number = number + 1,
-                hint = hint.get(lang)
-            ));
-            markdown.push_str("\n\n");
-        }
+        markdown.push_str(&exercise.hints_markdown(lang, revealed));
         let left = exercise.hints.len() - revealed.min(exercise.hints.len());
         markdown.push_str(&tr!(
             lang,
