@@ -1,7 +1,6 @@
 //! The parts of the command line that come from the labs themselves: `workbench list` and the
 //! flags of `workbench lab <id>`, which are generated from each lab's parameter schema.
 
-use lab_i18n::tr;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lab_core::{AnyLab, ParamKind, Params, Registry};
+use lab_i18n::tr;
 
 /// A lab to run, as the command line asked for it.
 pub struct LabRequest {
