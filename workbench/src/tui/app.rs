@@ -244,6 +244,8 @@ impl App {
             KeyCode::PageUp => pane.scroll_by(-10),
             KeyCode::Down | KeyCode::Char('j') if focused => pane.scroll_by(1),
             KeyCode::Up | KeyCode::Char('k') if focused => pane.scroll_by(-1),
+            KeyCode::Right if focused => pane.shift_by(8),
+            KeyCode::Left if focused => pane.shift_by(-8),
             KeyCode::Char('n') => pane.next_link(false),
             KeyCode::Char('p') => pane.next_link(true),
             KeyCode::Enter if pane.selected_link.is_some() => {

@@ -36,6 +36,8 @@ pub struct LessonPane {
     pub topic: String,
     pub lesson: Result<Lesson, String>,
     pub scroll: usize,
+    /// Columns the wide lines (code blocks, diagrams) are scrolled to the right by.
+    pub shift: usize,
     /// The lab or exercise link Enter would follow.
     pub selected_link: Option<usize>,
 }
@@ -46,6 +48,7 @@ impl LessonPane {
             topic: topic.to_string(),
             lesson: lesson::load(&course.content, &course.registry, topic, course.lang),
             scroll: 0,
+            shift: 0,
             selected_link: None,
         }
     }
@@ -60,6 +63,22 @@ impl LessonPane {
     pub fn scroll_by(&mut self, lines: isize) {
         let last = self.lines().len().saturating_sub(1);
         self.scroll = self.scroll.saturating_add_signed(lines).min(last);
+    }
+
+    /// `←` `→`: wide code blocks and diagrams scroll sideways, up to the widest line's end (each
+    /// line stops where its own end shows; the narrowest pane shows 20 columns or more).
+    pub fn shift_by(&mut self, columns: isize) {
+        let widest = self
+            .lines()
+            .iter()
+            .filter(|line| line.is_verbatim())
+            .map(|line| unicode_width::UnicodeWidthStr::width(line.text().as_str()))
+            .max()
+            .unwrap_or(0);
+        self.shift = self
+            .shift
+            .saturating_add_signed(columns)
+            .min(widest.saturating_sub(20));
     }
 
     /// Selects the next (or previous) link, wrapping around, and scrolls to it.

@@ -13,17 +13,22 @@ use crate::course::Lang;
 use crate::course::lesson::{self, RichLine, Style as TextStyle};
 
 /// Lesson lines from `first` on, wrapped to `width`, styled for the terminal; the selected
-/// link stands out.
+/// link stands out. A code block or diagram wider than the pane is never cut silently: it is
+/// shown from column `shift`, with ‹ and › where it goes on (`←` `→` scroll it).
 fn styled(
     lines: &[RichLine],
     first: usize,
     width: usize,
+    shift: usize,
     selected_link: Option<usize>,
 ) -> Vec<Line<'static>> {
     let shown = lines.get(first..).unwrap_or_default();
     lesson::wrap(shown, width)
         .into_iter()
         .map(|line| {
+            if line.is_verbatim() {
+                return sideways(&line.text(), width, shift);
+            }
             let mut spans = vec![Span::raw(line.prefix.clone())];
             for span in line.spans {
                 let style = match span.style {
@@ -55,6 +60,44 @@ fn styled(
         .collect()
 }
 
+/// A verbatim line from display column `shift`, cut to `width` with a marker on each side it
+/// goes on past.
+fn sideways(text: &str, width: usize, shift: usize) -> Line<'static> {
+    use unicode_width::UnicodeWidthChar as _;
+    let total = unicode_width::UnicodeWidthStr::width(text);
+    // Never past the point where the line's end is at the pane's right edge.
+    let shift = shift.min((total + 1).saturating_sub(width));
+    let marker = Style::new().fg(Color::Magenta).bold();
+    let before = shift > 0 && total > 0;
+    let room = width.saturating_sub(usize::from(before));
+    let mut kept = String::new();
+    let (mut column, mut used) = (0, 0);
+    let mut cut = false;
+    for character in text.chars() {
+        let char_width = character.width().unwrap_or(0);
+        if column < shift {
+            column += char_width;
+            continue;
+        }
+        if used + char_width > room.saturating_sub(1) && column + char_width < total {
+            cut = true;
+            break;
+        }
+        kept.push(character);
+        used += char_width;
+        column += char_width;
+    }
+    let mut spans = Vec::new();
+    if before {
+        spans.push(Span::styled("‹", marker));
+    }
+    spans.push(Span::styled(kept, Style::new().fg(Color::Gray)));
+    if cut {
+        spans.push(Span::styled("›", marker));
+    }
+    Line::from(spans)
+}
+
 pub fn draw_lesson(frame: &mut Frame, pane: &LessonPane, area: Rect, focused: bool, lang: Lang) {
     let (title, lines) = match &pane.lesson {
         Ok(lesson) => {
@@ -64,7 +107,13 @@ pub fn draw_lesson(frame: &mut Frame, pane: &LessonPane, area: Rect, focused: bo
                     " {} ",
                     tr!(lang, "tui-lesson-title", lang = lesson.lang.code())
                 ),
-                styled(&lesson.lines, pane.scroll, width, pane.selected_link),
+                styled(
+                    &lesson.lines,
+                    pane.scroll,
+                    width,
+                    pane.shift,
+                    pane.selected_link,
+                ),
             )
         }
         Err(problem) => (
@@ -139,7 +188,7 @@ pub fn draw_exercises(frame: &mut Frame, screen: &ExerciseScreen, lang: Lang) {
         }
         None => format!(" {} ", tr!(lang, "tui-exercises")),
     };
-    lines.extend(styled(&screen.text, screen.scroll, width, None));
+    lines.extend(styled(&screen.text, screen.scroll, width, 0, None));
     frame.render_widget(
         Paragraph::new(lines).block(block.title(Line::from(title).bold())),
         text_area,

@@ -885,6 +885,54 @@ mod tests {
         );
     }
 
+    /// A code block wider than the lesson pane is not cut silently: a marker shows it goes on,
+    /// and → brings the rest into view (with a marker on the left).
+    #[test]
+    fn a_code_block_wider_than_the_pane_is_marked_and_scrolls_sideways() {
+        use crate::tui::course::LessonPane;
+        use ratatui::crossterm::event::{KeyCode, KeyEvent};
+        let registry = crate::labs::registry();
+        let markdown = "# Wide\n\nRun:\n\n```\nworkbench lab zmq-pubsub --role publisher --bind tcp://127.0.0.1:5556 --topics A,B,C THE-END\n```\n";
+        let (lines, links) = crate::course::lesson::parse(markdown, "wide.md", &registry).unwrap();
+        let mut app = app();
+        app.course = Some(Course {
+            content: crate::course::content::Content::Embedded,
+            registry,
+            lang: Lang::En,
+        });
+        app.lesson = Some(LessonPane {
+            topic: "messaging".into(),
+            lesson: Ok(crate::course::lesson::Lesson {
+                topic: "messaging".into(),
+                lang: Lang::En,
+                title: "Wide".into(),
+                markdown: markdown.into(),
+                lines,
+                links,
+            }),
+            scroll: 0,
+            shift: 0,
+            selected_link: None,
+        });
+        app.focus = Focus::Lesson;
+        let text = render(&app, 80, 24).join("\n");
+        assert!(text.contains("workbench lab zmq-pubsub"), "{text}");
+        assert!(text.contains('›') && !text.contains("THE-END"), "{text}");
+        for _ in 0..12 {
+            app.on_key(KeyEvent::from(KeyCode::Right));
+        }
+        let text = render(&app, 80, 24).join("\n");
+        assert!(text.contains("THE-END") && text.contains('‹'), "{text}");
+        for _ in 0..20 {
+            app.on_key(KeyEvent::from(KeyCode::Left));
+        }
+        let text = render(&app, 80, 24).join("\n");
+        assert!(
+            text.contains("workbench lab zmq-pubsub") && !text.contains('‹'),
+            "{text}"
+        );
+    }
+
     #[test]
     fn home_lists_the_lab_with_its_form_in_80_by_24() {
         let screen = render(&app(), 80, 24);

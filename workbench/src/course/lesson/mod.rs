@@ -115,6 +115,11 @@ impl RichLine {
         text
     }
 
+    /// A line of a code block or diagram, shown as it is and never wrapped.
+    pub fn is_verbatim(&self) -> bool {
+        !self.spans.is_empty() && self.spans.iter().all(|span| span.style == Style::Block)
+    }
+
     /// The link this line shows, if any.
     pub fn link(&self) -> Option<usize> {
         self.spans.iter().find_map(|span| match span.style {

@@ -12,8 +12,7 @@ pub fn wrap(lines: &[RichLine], width: usize) -> Vec<RichLine> {
     for line in lines {
         let prefix_width = line.prefix.width();
         let room = width.saturating_sub(prefix_width).max(10);
-        let verbatim = line.spans.iter().all(|span| span.style == Style::Block);
-        if verbatim || line.text().width() <= width {
+        if line.is_verbatim() || line.text().width() <= width {
             wrapped.push(line.clone());
             continue;
         }
