@@ -243,6 +243,45 @@ fn start_pubsub_from_the_keyboard_see_a_rate_and_quit_cleanly() {
     terminal.expect_clean_exit();
 }
 
+/// A Chinese student: under `LANG=zh_CN.UTF-8` the whole interface is Chinese, and a lab
+/// started from the keyboard shows its dashboard with Chinese labels (the counters' ids stay
+/// in the JSON, not on the screen).
+#[test]
+fn a_chinese_student_starts_a_lab_and_reads_chinese_labels() {
+    let mut terminal = Terminal::start_with(&[], &[("LANG", "zh_CN.UTF-8".as_ref())]);
+    terminal.screen.wait_for("the lab list in Chinese", |text| {
+        text.contains("zmq-pubsub") && text.contains("Enter 启动") && text.contains("实验")
+    });
+    terminal.press(b"\r");
+    let text = terminal
+        .screen
+        .wait_for("the dashboard in Chinese", |text| {
+            text.contains("ZeroMQ 发布/订阅")
+                && text.contains("运行中")
+                && text.contains("发出")
+                && text.contains("订阅者")
+        });
+    // (The events' sentences are the lab's own, English still.)
+    for english in [
+        "running",
+        "totals",
+        "per second",
+        "subscribers",
+        "publish/subscribe",
+    ] {
+        assert!(
+            !text.contains(english),
+            "'{english}' on a Chinese screen:\n{text}"
+        );
+    }
+    terminal.press(b"q");
+    terminal
+        .screen
+        .wait_for("the lab list again", |text| text.contains("Enter 启动"));
+    terminal.press(b"q");
+    terminal.expect_clean_exit();
+}
+
 #[test]
 fn closing_the_terminal_stops_the_lab_and_ends_the_process() {
     let port = common::free_port();

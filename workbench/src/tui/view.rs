@@ -325,7 +325,15 @@ fn draw_dashboard(
 fn draw_header(frame: &mut Frame, dashboard: &Dashboard, area: Rect, lang: Lang) {
     let mut spans = vec![
         format!(" {} ", dashboard.lab).bold().reversed(),
-        format!(" {} ", dashboard.title).into(),
+        format!(
+            " {} ",
+            lab_i18n::lab_text(
+                lang,
+                &format!("lab-{}-title", dashboard.lab),
+                &dashboard.title
+            )
+        )
+        .into(),
     ];
     if !dashboard.source.is_empty() && dashboard.source != "live" {
         spans.push(format!("[{}] ", dashboard.source).fg(Color::Yellow));
