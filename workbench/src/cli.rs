@@ -163,7 +163,8 @@ pub fn lang_flag(args: &[String]) -> Result<Option<crate::course::Lang>, String>
         };
         return crate::course::Lang::parse(value)
             .map(Some)
-            .ok_or_else(|| format!("invalid value '{value}' for --lang: expected en or zh"));
+            // In the locale's language: the one asked for could not be read.
+            .ok_or_else(|| tr!(lab_i18n::Lang::from_env(), "lang-invalid", value = value));
     }
     Ok(None)
 }

@@ -261,3 +261,4 @@ help-lang = the language of everything shown (default: from LANGUAGE, LC_ALL, LC
 labs-usage = Usage: workbench lab <id> [--<param> <value>]... [--headless] [--duration <secs>] [--record <file.jsonl>] [--lang en|zh]
 labs-heading = Labs:
 labs-help-hint = `workbench lab <id> --help` lists a lab's flags.
+lang-invalid = invalid value '{ $value }' for --lang: expected en or zh

@@ -373,3 +373,4 @@ help-lang = 显示所用的语言（默认取自 LANGUAGE、LC_ALL、LC_MESSAGES
 labs-usage = 用法：workbench lab <实验> [--<参数> <值>]... [--headless] [--duration <秒>] [--record <文件.jsonl>] [--lang en|zh]
 labs-heading = 实验：
 labs-help-hint = `workbench lab <实验> --help` 列出一个实验的参数。
+lang-invalid = --lang 的值「{ $value }」无效：应为 en 或 zh
