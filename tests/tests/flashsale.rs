@@ -478,3 +478,194 @@ fn the_polite_client_exercise_passes_the_references_and_catches_an_impatient_cli
         }
     }
 }
+
+/// Whether MariaDB is here; loudly not, and never under CI.
+fn mariadb_present() -> bool {
+    let present = [
+        "/usr/sbin/mariadbd",
+        "/usr/bin/mariadbd",
+        "/usr/local/bin/mariadbd",
+    ]
+    .iter()
+    .any(|path| std::path::Path::new(path).exists())
+        || std::process::Command::new("mariadbd")
+            .arg("--version")
+            .output()
+            .is_ok_and(|output| output.status.success());
+    if !present {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "MariaDB is missing but CI must have it (.ci/run installs mariadb-server)"
+        );
+        eprintln!(
+            "\n*** SKIPPED: MariaDB is not installed, so the MySQL engine was NOT tested. ***\n"
+        );
+    }
+    present
+}
+
+/// The private servers' processes started by the workbench process `pid` (their folders
+/// carry its pid), and those folders.
+fn private_servers_of(pid: u32) -> (Vec<u32>, Vec<std::path::PathBuf>) {
+    let marker = format!("workbench-mariadb-{pid}-");
+    let mut processes = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(process) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let command_line = std::fs::read(format!("/proc/{process}/cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&command_line).contains(&marker) {
+            processes.push(process);
+        }
+    }
+    let folders = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.to_string_lossy().contains(&marker))
+        .collect();
+    (processes, folders)
+}
+
+#[test]
+fn on_mysql_compare_shows_transaction_oversell_and_leaves_no_server_behind() {
+    if !mariadb_present() {
+        return;
+    }
+    let child = command()
+        .args([
+            "lab",
+            "flash-sale",
+            "--engine",
+            "mysql",
+            "--compare",
+            "--users",
+            "1500",
+            "--stock",
+            "50",
+            "--rtt",
+            "1",
+            "--headless",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (status, stdout) =
+        Reaped(child).finish_within(Duration::from_secs(300), "flash-sale on mysql");
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "{}",
+        stdout.lines().last().unwrap_or("")
+    );
+    let lines = common::json_lines(stdout.as_bytes());
+    let events = lines
+        .iter()
+        .filter_map(|line| line["events"].as_array())
+        .flatten()
+        .filter_map(|event| event["text"].as_str().or(event["message"].as_str()))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        events.contains("the private MariaDB is ready on 127.0.0.1:"),
+        "{events}"
+    );
+    let table = &lines[lines.len() - 2]["tables"]["strategies"];
+    let rows = table["rows"].as_array().unwrap();
+    let strategies: Vec<&str> = rows.iter().map(|row| row[0].as_str().unwrap()).collect();
+    assert_eq!(
+        strategies,
+        ["naive", "transaction", "for-update", "guarded", "queue"]
+    );
+    for row in rows {
+        let oversold = row[4].as_f64().unwrap();
+        match row[0].as_str().unwrap() {
+            "naive" | "transaction" => assert!(oversold > 0.0, "{row}"),
+            _ => assert_eq!(oversold, 0.0, "{row}"),
+        }
+    }
+    let report = lines.last().unwrap();
+    let verdict = report["verdict"].as_str().unwrap();
+    assert!(
+        verdict.contains("naive and transaction broke them"),
+        "{verdict}"
+    );
+    let (processes, folders) = private_servers_of(pid);
+    assert!(processes.is_empty(), "mariadbd left running: {processes:?}");
+    assert!(folders.is_empty(), "folders left: {folders:?}");
+}
+
+#[test]
+fn a_sale_on_mysql_stopped_by_sigterm_stops_its_server_and_removes_its_folder() {
+    if !mariadb_present() {
+        return;
+    }
+    let child = command()
+        .args([
+            "lab",
+            "flash-sale",
+            "--engine",
+            "mysql",
+            "--strategy",
+            "for-update",
+            "--users",
+            "1000000",
+            "--stock",
+            "1000000",
+            "--rtt",
+            "1",
+            "--headless",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut child = Reaped(child);
+    let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let started = Instant::now();
+    for line in lines {
+        let snapshot: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if snapshot["counters"]["orders"].as_u64().unwrap_or(0) > 50 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no orders after two minutes"
+        );
+    }
+    assert_eq!(
+        private_servers_of(pid).0.len(),
+        1,
+        "one private server runs"
+    );
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.0.try_wait().unwrap().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the workbench did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (processes, folders) = private_servers_of(pid);
+    assert!(processes.is_empty(), "mariadbd left running: {processes:?}");
+    assert!(folders.is_empty(), "folders left: {folders:?}");
+}
+
+#[test]
+fn engine_mistakes_are_one_line_usage_errors() {
+    let (code, said) = flash_sale(&["--strategy", "for-update"]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("SQLite has no row locks"), "{said}");
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+    let (code, said) = flash_sale(&["--engine", "mysql", "--db", "sale.db"]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("--db takes a server's URL"), "{said}");
+    let (code, said) = flash_sale(&["--db", "mysql://shop:secret@127.0.0.1:3306/shop"]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("needs --engine mysql"), "{said}");
+    assert!(!said.contains("secret"), "{said}");
+}

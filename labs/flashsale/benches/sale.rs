@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use lab_core::LabContext;
 use lab_flashsale::sale::{self, Arrival, Connections, Sale};
-use lab_flashsale::store::{self, Synchronous};
+use lab_flashsale::store::Synchronous;
 use lab_flashsale::strategy::{self, Strategy};
 
 const ROUNDS: usize = 3;
@@ -28,16 +28,17 @@ fn limit(folder: &std::path::Path, synchronous: Synchronous, purchases: u64) -> 
     let path = folder.join("limit.db");
     let sale = Sale {
         database: path.clone(),
+        mysql: None,
         stock: purchases as u32 * 2,
         ..base(folder, Strategy::Guarded, synchronous, purchases)
     };
     sale::prepare(&sale).unwrap();
-    let connection = store::open(&path, synchronous).unwrap();
+    let mut session = sale.store().connect().unwrap();
     let started = Instant::now();
     for user in 1..=purchases {
-        connection.execute_batch("BEGIN IMMEDIATE").unwrap();
-        strategy::sell_one(&connection, user, 1).unwrap();
-        connection.execute_batch("COMMIT").unwrap();
+        session.begin_write().unwrap();
+        strategy::sell_one(session.as_mut(), user, 1).unwrap();
+        session.commit().unwrap();
     }
     purchases as f64 / started.elapsed().as_secs_f64()
 }
@@ -51,6 +52,7 @@ fn base(
     Sale {
         lottery_seed: 0,
         database: folder.join(format!("{}.db", strategy.name())),
+        mysql: None,
         strategy,
         users,
         workers: 16,

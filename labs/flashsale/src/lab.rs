@@ -1,5 +1,6 @@
-//! The `flash-sale` lab: one strategy under a burst of buyers, or `--compare` for all four on
-//! the same load; `--check-db` audits a store left by any run, a killed one too.
+//! The `flash-sale` lab: one strategy under a burst of buyers, or `--compare` for all of them
+//! on the same load, on SQLite or MySQL (`--engine`); `--check-db` audits a store left by any
+//! run, a killed one too.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use lab_core::{
 use strum::VariantNames;
 
 use crate::sale::{self, Arrival, Connections, Sale};
-use crate::store::{self, Synchronous};
+use crate::store::{self, Engine, MysqlTarget, Synchronous};
 use crate::strategy::Strategy;
 
 pub struct FlashSaleLab;
@@ -19,6 +20,12 @@ pub struct FlashSaleLab;
 /// sale's `database` is empty when `--db` was not given (the run makes a scratch one).
 pub struct FlashSaleParams {
     pub sale: Sale,
+    pub engine: Engine,
+    /// `--db` when it is a server's URL (`mysql://...`); the sale's `database` is empty then.
+    pub server_url: String,
+    /// For the private MySQL server: `max_connections` and `innodb_lock_wait_timeout`.
+    pub max_connections: u32,
+    pub lock_wait_timeout: u32,
     pub compare: bool,
     pub plot: String,
     pub serve: String,
@@ -28,10 +35,21 @@ pub struct FlashSaleParams {
 impl FromParams for FlashSaleParams {
     fn from_params(reader: &mut ParamReader<'_>) -> FlashSaleParams {
         let filters: Vec<String> = reader.get("filters");
+        let db: String = reader.get("db");
+        let (database, server_url) = if is_server_url(&db) {
+            (PathBuf::new(), db)
+        } else {
+            (PathBuf::from(db), String::new())
+        };
         FlashSaleParams {
+            engine: reader.choice("engine"),
+            server_url,
+            max_connections: reader.get("max-connections"),
+            lock_wait_timeout: reader.get("lock-wait-timeout"),
             sale: Sale {
                 lottery_seed: 0,
-                database: reader.get("db"),
+                database,
+                mysql: None,
                 strategy: reader.choice("strategy"),
                 users: reader.get("users"),
                 workers: reader.get("workers"),
@@ -56,6 +74,11 @@ impl FromParams for FlashSaleParams {
     }
 }
 
+/// Whether `--db` names a server rather than a file.
+fn is_server_url(db: &str) -> bool {
+    db.contains("://")
+}
+
 impl Lab for FlashSaleLab {
     type Params = FlashSaleParams;
 
@@ -63,8 +86,8 @@ impl Lab for FlashSaleLab {
         LabInfo {
             id: "flash-sale",
             topic: "flash-sale",
-            title: "A flash sale on SQLite",
-            summary: "Thousands of buyers on a few hundred items: watch the naive purchase oversell, the long transaction stall everyone, and the guarded update and the queue hold, with the invariants checked after every sale.",
+            title: "A flash sale on SQLite or MySQL",
+            summary: "Thousands of buyers on a few hundred items: watch the naive purchase oversell, the long transaction stall everyone (and oversell on InnoDB), FOR UPDATE queue on the row lock, and the guarded update and the queue hold, with the invariants checked after every sale.",
             lesson: "flash-sale",
             params: vec![
                 ParamSpec {
@@ -73,7 +96,16 @@ impl Lab for FlashSaleLab {
                         choices: Strategy::VARIANTS,
                     },
                     default: "guarded",
-                    help: "naive (read, wait, write: oversells), transaction (lock held across the round trip), guarded (one guarded UPDATE), queue (one writer, group commits)",
+                    help: "naive (read, wait, write: oversells), transaction (lock held across the round trip; oversells on MySQL), for-update (MySQL: the row locked across two round trips), guarded (one guarded UPDATE), queue (one writer, group commits)",
+                    roles: &[],
+                },
+                ParamSpec {
+                    name: "engine",
+                    kind: ParamKind::Choice {
+                        choices: Engine::VARIANTS,
+                    },
+                    default: "sqlite",
+                    help: "sqlite: one embedded file, one writer at a time; mysql: a MariaDB server, a lock per row (a private one unless --db names a server)",
                     roles: &[],
                 },
                 ParamSpec {
@@ -189,6 +221,23 @@ impl Lab for FlashSaleLab {
                     roles: &[],
                 },
                 ParamSpec {
+                    name: "max-connections",
+                    kind: ParamKind::Integer {
+                        min: 1,
+                        max: 100_000,
+                    },
+                    default: "151",
+                    help: "MySQL, private server: max_connections; a client past it is refused (error 1040)",
+                    roles: &[],
+                },
+                ParamSpec {
+                    name: "lock-wait-timeout",
+                    kind: ParamKind::Integer { min: 1, max: 3600 },
+                    default: "50",
+                    help: "MySQL, private server: seconds a purchase waits for a row lock before error 1205 (innodb_lock_wait_timeout)",
+                    roles: &[],
+                },
+                ParamSpec {
                     name: "serve",
                     kind: ParamKind::Address,
                     default: "",
@@ -199,14 +248,14 @@ impl Lab for FlashSaleLab {
                     name: "db",
                     kind: ParamKind::Path,
                     default: "",
-                    help: "the SQLite file (default: a fresh temporary one); it is emptied first",
+                    help: "the SQLite file (default: a fresh temporary one), or with --engine mysql a server's URL, mysql://user:password@host:3306/database (default: a private MariaDB); the lab's own tables are made fresh, nothing else is touched",
                     roles: &[],
                 },
                 ParamSpec {
                     name: "check-db",
                     kind: ParamKind::Path,
                     default: "",
-                    help: "only audit this store (left by a run, a killed one too) and report the invariants",
+                    help: "only audit this store (a SQLite file or a mysql:// URL, left by a run, a killed one too) and report the invariants",
                     roles: &[],
                 },
             ],
@@ -218,11 +267,46 @@ impl Lab for FlashSaleLab {
             return Err("--plot draws the comparison: add --compare".to_string());
         }
         let database = params.sale.database.as_path();
-        let audited = std::path::Path::new(&params.check_db);
-        for (file, flag) in [(database, "db"), (audited, "check-db")] {
-            if !file.as_os_str().is_empty() {
-                crate::store::claim(file, &format!("--{flag}"))?;
+        if !database.as_os_str().is_empty() {
+            if params.engine == Engine::Mysql {
+                return Err(format!(
+                    "--db {}: with --engine mysql, --db takes a server's URL (mysql://user:password@host:3306/database), or nothing for a private MariaDB",
+                    database.display()
+                ));
             }
+            crate::store::claim(database, "--db")?;
+        }
+        if !params.server_url.is_empty() {
+            if params.engine != Engine::Mysql {
+                return Err(format!(
+                    "--db {}: a server's URL needs --engine mysql",
+                    store::mysql::hide_password(&params.server_url)
+                ));
+            }
+            MysqlTarget::from_url(&params.server_url)?;
+        }
+        if is_server_url(&params.check_db) {
+            MysqlTarget::from_url(&params.check_db)
+                .map_err(|error| error.replacen("--db", "--check-db", 1))?;
+        } else if !params.check_db.is_empty() {
+            crate::store::claim(std::path::Path::new(&params.check_db), "--check-db")?;
+        }
+        if !params.sale.strategy.runs_on(params.engine) && !params.compare {
+            return Err(
+                "--strategy for-update: SQLite has no row locks (a writer locks the whole file), so there is no SELECT ... FOR UPDATE; use guarded, or --engine mysql to see row locks".to_string(),
+            );
+        }
+        if params.engine == Engine::Mysql
+            && params.server_url.is_empty()
+            && params.check_db.is_empty()
+            && !lab_servers::mariadb_installed()
+        {
+            return Err(lab_servers::ServerError::Missing {
+                kind: lab_servers::Kind::MariaDb,
+                program: "mariadbd",
+            }
+            .to_string()
+                + ", or give --db mysql://user:password@host:3306/database");
         }
         crate::filters::parse_all(&params.sale.filters, params.sale.products)
             .map(|_| ())
@@ -240,6 +324,17 @@ impl Lab for FlashSaleLab {
         if sale.database.as_os_str().is_empty() {
             sale.database = scratch.path().join("sale.db");
         }
+        // The private server lives as long as this run: dropping it stops it.
+        let mut private_server = None;
+        if params.engine == Engine::Mysql {
+            sale.mysql = Some(if params.server_url.is_empty() {
+                let (server, target) = start_private_mysql(params, context)?;
+                private_server = Some(server);
+                target
+            } else {
+                MysqlTarget::from_url(&params.server_url).map_err(anyhow::Error::msg)?
+            });
+        }
         let funnel = sale::Funnel::new(context, &[]);
         context.chart(&[
             &funnel.offered,
@@ -248,37 +343,71 @@ impl Lab for FlashSaleLab {
             &funnel.busy_retries,
         ]);
         if params.compare {
-            return compare(&sale, &params.plot, context);
+            return compare(&sale, params.engine, &params.plot, context);
         }
         if !params.serve.is_empty() {
             return serve_sale(&sale, &params.serve, context);
         }
         context.info(format!(
-            "{} buyers, {} workers, {} × {} items, strategy {}",
+            "{} buyers, {} workers, {} × {} items, strategy {} on {}",
             sale.users,
             sale.workers,
             sale.products,
             sale.stock,
-            sale.strategy.name()
+            sale.strategy.name(),
+            params.engine.name()
         ));
         sale::prepare(&sale)?;
         show_funnel(context, &sale);
         let outcome = sale::run(&sale, context)?;
         show_invariants(context, &outcome.audit, sale.one_per_user());
-        let summary = format!(
-            "{} orders in {:.2} s ({:.0}/s), p99 {:.1} ms, {} sold out answers, {} busy retries",
+        let mut summary = format!(
+            "{} orders in {:.2} s ({:.0}/s), p99 {:.1} ms, {} sold out answers",
             outcome.orders,
             outcome.seconds,
             outcome.orders as f64 / outcome.seconds.max(1e-9),
             outcome.p99_ms,
             outcome.sold_out,
-            outcome.busy_retries
         );
+        summary.push_str(&match params.engine {
+            Engine::Sqlite => format!(", {} busy retries", outcome.busy_retries),
+            Engine::Mysql => format!(
+                ", {} row lock waits ({} ms in all), {} lock wait timeouts, {} deadlock retries, {} connections refused",
+                outcome.lock_waits,
+                outcome.lock_wait_ms,
+                outcome.lock_timeouts,
+                outcome.deadlock_retries,
+                outcome.refused_connections
+            ),
+        });
+        drop(private_server);
         if context.is_cancelled() {
             return Ok(Verdict::fail(format!("stopped: {summary}")));
         }
-        Ok(verdict(&outcome.audit, sale.one_per_user(), &summary))
+        let mut verdict = verdict(&outcome.audit, sale.one_per_user(), &summary);
+        if !verdict.ok && sale.strategy == Strategy::Transaction && params.engine == Engine::Mysql {
+            verdict.summary.push_str(CONSISTENT_READ);
+        }
+        Ok(verdict)
     }
+}
+
+/// Why `transaction` oversells on InnoDB, for the verdict.
+const CONSISTENT_READ: &str = ". On InnoDB the plain SELECT inside BEGIN reads a snapshot and locks nothing: buyers read the same stock, and each UPDATE, once it gets the row, takes one more from it, below zero too; read with FOR UPDATE, or decide in the UPDATE (guarded)";
+
+/// Starts a private MariaDB with the run's settings.
+fn start_private_mysql(
+    params: &FlashSaleParams,
+    context: &LabContext,
+) -> anyhow::Result<(lab_servers::PrivateServer, MysqlTarget)> {
+    let settings = store::mysql::PrivateSettings {
+        max_connections: params.max_connections,
+        lock_wait_timeout_seconds: params.lock_wait_timeout,
+        sync_each_commit: params.sale.synchronous == Synchronous::Full,
+    };
+    Ok(store::mysql::start_private(&settings, &mut |line| {
+        context.info(line)
+    })?)
 }
 
 /// The shop behind HTTP until the lab is stopped, then the invariants.
@@ -292,7 +421,7 @@ fn serve_sale(sale: &Sale, address: &str, context: &LabContext) -> anyhow::Resul
         shop.stop_writer();
         served
     })?;
-    let audit = store::audit(&store::open(&sale.database, sale.synchronous)?)?;
+    let audit = sale.store().audit()?;
     show_invariants(context, &audit, sale.one_per_user());
     let summary = format!(
         "served {} orders, {} left of {}",
@@ -348,7 +477,12 @@ fn show_invariants(context: &LabContext, audit: &store::Audit, one_per_user: boo
 }
 
 /// Every strategy on the same load, one after the other.
-fn compare(sale: &Sale, plot: &str, context: &LabContext) -> anyhow::Result<Verdict> {
+fn compare(
+    sale: &Sale,
+    engine: Engine,
+    plot: &str,
+    context: &LabContext,
+) -> anyhow::Result<Verdict> {
     let mut bars = Vec::new();
     context.set_table(
         "strategies",
@@ -358,13 +492,20 @@ fn compare(sale: &Sale, plot: &str, context: &LabContext) -> anyhow::Result<Verd
             "orders/s",
             "p99 ms",
             "oversold",
-            "busy retries",
+            match engine {
+                Engine::Sqlite => "busy retries",
+                Engine::Mysql => "lock wait ms",
+            },
             "invariants",
         ],
         Vec::new(),
     );
     let mut broken = Vec::new();
-    for strategy in Strategy::ALL {
+    let mut expected_to_break = Vec::new();
+    for strategy in Strategy::ALL
+        .into_iter()
+        .filter(|strategy| strategy.runs_on(engine))
+    {
         if context.is_cancelled() {
             break;
         }
@@ -382,9 +523,15 @@ fn compare(sale: &Sale, plot: &str, context: &LabContext) -> anyhow::Result<Verd
             p99_ms: outcome.p99_ms,
             oversold: outcome.audit.oversold,
         });
-        if !held && strategy != Strategy::Naive {
+        if !held && strategy.is_correct_on(engine) {
             broken.push(strategy.name());
+        } else if !held {
+            expected_to_break.push(strategy.name());
         }
+        let retries_or_waits = match engine {
+            Engine::Sqlite => outcome.busy_retries,
+            Engine::Mysql => outcome.lock_wait_ms,
+        };
         context.add_table_row(
             "strategies",
             vec![
@@ -393,17 +540,21 @@ fn compare(sale: &Sale, plot: &str, context: &LabContext) -> anyhow::Result<Verd
                 Cell::Number((outcome.orders as f64 / outcome.seconds.max(1e-9)).round()),
                 Cell::Number((outcome.p99_ms * 10.0).round() / 10.0),
                 Cell::Number(outcome.audit.oversold as f64),
-                Cell::Number(outcome.busy_retries as f64),
+                Cell::Number(retries_or_waits as f64),
                 Cell::from(if held { "hold" } else { "BROKEN" }),
             ],
         );
         context.info(format!(
-            "{}: {} orders, {} oversold, p99 {:.1} ms, {} busy retries",
+            "{}: {} orders, {} oversold, p99 {:.1} ms, {} {}",
             strategy.name(),
             outcome.orders,
             outcome.audit.oversold,
             outcome.p99_ms,
-            outcome.busy_retries
+            retries_or_waits,
+            match engine {
+                Engine::Sqlite => "busy retries",
+                Engine::Mysql => "ms waited for row locks",
+            }
         ));
     }
     context.bars("strategies", "orders/s");
@@ -412,9 +563,18 @@ fn compare(sale: &Sale, plot: &str, context: &LabContext) -> anyhow::Result<Verd
         context.info(format!("the chart is in {plot}"));
     }
     if broken.is_empty() {
-        Ok(Verdict::pass(
-            "every strategy but naive kept the invariants: see the table",
-        ))
+        let expected = if expected_to_break.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} broke them, as the lesson says)",
+                expected_to_break.join(" and ")
+            )
+        };
+        Ok(Verdict::pass(format!(
+            "every strategy that is correct on {} kept the invariants{expected}: see the table",
+            engine.name()
+        )))
     } else {
         Ok(Verdict::fail(format!(
             "invariants broken by {}",
@@ -424,6 +584,9 @@ fn compare(sale: &Sale, plot: &str, context: &LabContext) -> anyhow::Result<Verd
 }
 
 fn check_db(file: &str, context: &LabContext) -> anyhow::Result<Verdict> {
+    if is_server_url(file) {
+        return check_server_db(file, context);
+    }
     let path = PathBuf::from(file);
     if !path.exists() {
         anyhow::bail!("--check-db {file}: no such file");
@@ -441,6 +604,31 @@ fn check_db(file: &str, context: &LabContext) -> anyhow::Result<Verdict> {
             |row| row.get::<_, i64>(0),
         )
         .is_ok_and(|count| count > 0);
+    show_invariants(context, &audit, one_per_user);
+    Ok(verdict(
+        &audit,
+        one_per_user,
+        &format!(
+            "{} orders, {} left of {}",
+            audit.orders, audit.stock_left, audit.initial_stock
+        ),
+    ))
+}
+
+/// `--check-db mysql://...`: audits the lab's tables on a server, left by any run.
+fn check_server_db(url: &str, context: &LabContext) -> anyhow::Result<Verdict> {
+    let target = MysqlTarget::from_url(url)
+        .map_err(|error| anyhow::anyhow!(error.replacen("--db", "--check-db", 1)))?;
+    let shown = target.shown();
+    let fail = |error: store::StoreError| anyhow::anyhow!("--check-db {shown}: {error}");
+    if !store::mysql::is_store(&target).map_err(fail)? {
+        anyhow::bail!(
+            "--check-db {shown}: no flash-sale store in this database (its tables carry the comment '{}')",
+            store::mysql::MARK
+        );
+    }
+    let audit = store::mysql::audit(&target).map_err(fail)?;
+    let one_per_user = store::mysql::has_one_per_user_index(&target).map_err(fail)?;
     show_invariants(context, &audit, one_per_user);
     Ok(verdict(
         &audit,

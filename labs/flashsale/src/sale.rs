@@ -2,7 +2,7 @@
 //! threads serve them, and each tries to buy one item: mostly the hot item, sometimes another.
 //! A share of them are bots: sold out, a bot tries again at once, a few times.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -10,10 +10,11 @@ use std::sync::Mutex;
 use std::sync::mpsc::SyncSender;
 
 use lab_core::{Counter, Gauge, LabContext, lock};
-use rusqlite::Connection;
 
 use crate::filters::{self, Buyer, Filter, Refusal, SaleState};
-use crate::store::{self, Synchronous};
+use crate::store::{
+    self, MysqlTarget, Session, Store, StoreError, StoreResult, Synchronous, Trouble,
+};
 use crate::strategy::{self, Bought, Strategy, Trip};
 
 #[derive(
@@ -44,7 +45,10 @@ pub enum Connections {
 /// One sale's settings.
 #[derive(Clone, Debug)]
 pub struct Sale {
+    /// The SQLite file, when the sale is on SQLite.
     pub database: PathBuf,
+    /// The MySQL database, when the sale is on a MySQL server (then `database` is unused).
+    pub mysql: Option<MysqlTarget>,
     pub strategy: Strategy,
     pub users: u64,
     pub workers: usize,
@@ -64,6 +68,17 @@ pub struct Sale {
 }
 
 impl Sale {
+    /// Where the sale keeps its store.
+    pub fn store(&self) -> Store {
+        match &self.mysql {
+            Some(target) => Store::Mysql(target.clone()),
+            None => Store::Sqlite {
+                path: self.database.clone(),
+                synchronous: self.synchronous,
+            },
+        }
+    }
+
     /// Whether the sale allows one order of a product per buyer.
     pub fn one_per_user(&self) -> bool {
         self.filters
@@ -80,8 +95,15 @@ pub struct Outcome {
     pub orders: u64,
     pub sold_out: u64,
     pub busy_retries: u64,
+    pub deadlock_retries: u64,
     pub errors: u64,
     pub p99_ms: f64,
+    /// MySQL: row lock waits during the sale and the time they took together, lock wait
+    /// timeouts, refused connections.
+    pub lock_waits: u64,
+    pub lock_wait_ms: u64,
+    pub lock_timeouts: u64,
+    pub refused_connections: u64,
     pub audit: store::Audit,
 }
 
@@ -111,26 +133,8 @@ fn arrival_time(arrival: Arrival, index: u64, users: u64, spread: Duration) -> D
 
 /// Creates a fresh store for the sale.
 pub fn prepare(sale: &Sale) -> anyhow::Result<()> {
-    store::claim(&sale.database, "--db").map_err(anyhow::Error::msg)?;
-    for suffix in ["", "-wal", "-shm"] {
-        let mut name = sale.database.clone().into_os_string();
-        name.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(name));
-    }
-    // The mark goes into the file's header before it turns to WAL, so that it is there even if
-    // the sale is killed before its first checkpoint.
-    rusqlite::Connection::open(&sale.database)?.pragma_update(
-        None,
-        "application_id",
-        store::APPLICATION_ID,
-    )?;
-    let connection = store::open(&sale.database, sale.synchronous)?;
-    store::create(&connection, sale.products, sale.stock, sale.one_per_user())?;
-    Ok(())
-}
-
-fn open(path: &Path, synchronous: Synchronous) -> anyhow::Result<Connection> {
-    Ok(store::open(path, synchronous)?)
+    sale.store()
+        .prepare(sale.products, sale.stock, sale.one_per_user())
 }
 
 /// How one offer ended, with the HTTP status a web front answers it with.
@@ -188,6 +192,9 @@ pub struct Shop {
     state: SaleState,
     refused: [(Refusal, Counter); 3],
     duplicates: Counter,
+    lock_timeouts: Counter,
+    refused_connections: Counter,
+    gone_away: Counter,
     offered: Counter,
     orders: Counter,
     sold_out: Counter,
@@ -195,8 +202,9 @@ pub struct Shop {
     stock_left: Gauge,
     pub depth: Gauge,
     pub trip: Trip,
+    store: Store,
     /// Idle connections, for `--conn pool`.
-    pool: Mutex<Vec<Connection>>,
+    pool: Mutex<Vec<Box<dyn Session>>>,
     queue: Mutex<Option<SyncSender<strategy::Request>>>,
     context: LabContext,
 }
@@ -215,6 +223,12 @@ impl Shop {
             .into_iter()
             .map(|(_, counter)| counter)
             .collect();
+        // What only a server has (deadlocks, lock timeouts, a connection limit) is counted on
+        // the dashboard of a sale on a server only.
+        let server_counts = match sale.mysql {
+            Some(_) => context.clone(),
+            None => LabContext::new(),
+        };
         let stock_left = context.gauge("stock left");
         stock_left.set(sale.stock as i64 * sale.products.max(1) as i64);
         Ok(Shop {
@@ -239,6 +253,9 @@ impl Shop {
                 (Refusal::SoldOut, context.counter("refused: sold out (409)")),
             ],
             duplicates: context.counter("duplicates refused by the database"),
+            lock_timeouts: server_counts.counter("lock wait timeouts (1205)"),
+            refused_connections: server_counts.counter("refused: too many connections (1040)"),
+            gone_away: server_counts.counter("connections gone away (2006)"),
             offered: funnel.offered,
             orders: funnel.orders,
             sold_out: funnel.sold_out,
@@ -248,7 +265,9 @@ impl Shop {
             trip: Trip {
                 rtt: sale.rtt,
                 busy_retries: funnel.busy_retries,
+                deadlock_retries: server_counts.counter("deadlock retries"),
             },
+            store: sale.store(),
             pool: Mutex::new(Vec::new()),
             queue: Mutex::new(None),
             context: context.clone(),
@@ -264,13 +283,13 @@ impl Shop {
             return Ok(());
         }
         let (sender, requests) = std::sync::mpsc::sync_channel(1024);
-        let connection = open(&self.sale.database, self.sale.synchronous)?;
+        let session = self.store.connect()?;
         let (depth, groups, stop) = (
             self.depth.clone(),
             self.context.counter("commit groups"),
             self.context.cancel_token().clone(),
         );
-        scope.spawn(move || strategy::write_queue(connection, requests, depth, groups, stop));
+        scope.spawn(move || strategy::write_queue(session, requests, depth, groups, stop));
         *lock(&self.queue) = Some(sender);
         Ok(())
     }
@@ -329,11 +348,17 @@ impl Shop {
                 self.sold_out.increment();
                 Answer::SoldOut
             }
-            Err(error) if is_duplicate(&error) => {
+            Err(error) if error.trouble == Trouble::Duplicate => {
                 self.duplicates.increment();
                 Answer::Duplicate
             }
             Err(error) => {
+                match error.trouble {
+                    Trouble::LockWaitTimeout => self.lock_timeouts.increment(),
+                    Trouble::TooManyConnections => self.refused_connections.increment(),
+                    Trouble::GoneAway => self.gone_away.increment(),
+                    _ => {}
+                }
                 self.errors.increment();
                 if self.errors.get() <= 5 {
                     self.context.warn(format!("user {}: {error}", buyer.user));
@@ -343,12 +368,12 @@ impl Shop {
         }
     }
 
-    fn buy(&self, buyer: &Buyer) -> rusqlite::Result<Bought> {
+    fn buy(&self, buyer: &Buyer) -> StoreResult<Bought> {
         let strategy = self.sale.strategy;
         if strategy == Strategy::Queue {
             let queue = lock(&self.queue).clone();
             let Some(queue) = queue else {
-                return Err(strategy::failure("the queue's writer has stopped"));
+                return Err(StoreError::other("the queue's writer has stopped"));
             };
             return strategy::buy_through_queue(
                 &queue,
@@ -362,16 +387,38 @@ impl Shop {
             Connections::Pool => lock(&self.pool).pop(),
             Connections::PerRequest => None,
         };
-        let connection = match pooled {
-            Some(connection) => connection,
-            None => open(&self.sale.database, self.sale.synchronous)
-                .map_err(|error| strategy::failure(error.to_string()))?,
+        let mut session = match pooled {
+            Some(session) => session,
+            None => self.store.connect()?,
         };
-        let bought = strategy::buy(strategy, &connection, buyer.user, buyer.product, &self.trip);
-        if self.sale.connections == Connections::Pool {
-            lock(&self.pool).push(connection);
+        let bought = strategy::buy(
+            strategy,
+            session.as_mut(),
+            buyer.user,
+            buyer.product,
+            &self.trip,
+        );
+        // A connection the server closed is not put back.
+        let broken = matches!(&bought, Err(error) if error.trouble == Trouble::GoneAway);
+        if self.sale.connections == Connections::Pool && !broken {
+            lock(&self.pool).push(session);
         }
         bought
+    }
+
+    /// The counters a sale's outcome is told from, as they stand: offered, orders, sold out,
+    /// errors, busy retries, deadlock retries, lock wait timeouts, refused connections.
+    fn counted(&self) -> [u64; 8] {
+        [
+            self.offered.get(),
+            self.orders.get(),
+            self.sold_out.get(),
+            self.errors.get(),
+            self.trip.busy_retries.get(),
+            self.trip.deadlock_retries.get(),
+            self.lock_timeouts.get(),
+            self.refused_connections.get(),
+        ]
     }
 
     /// The counters as they stand, for `GET /stats`.
@@ -388,6 +435,9 @@ impl Shop {
             "duplicates": self.duplicates.get(),
             "errors": self.errors.get(),
             "busy_retries": self.trip.busy_retries.get(),
+            "deadlock_retries": self.trip.deadlock_retries.get(),
+            "lock_wait_timeouts": self.lock_timeouts.get(),
+            "refused_connections": self.refused_connections.get(),
             "stock_left": self.stock_left.get(),
             "strategy": self.sale.strategy.name(),
             "filters": self.filters.iter().map(Filter::label).collect::<Vec<_>>(),
@@ -401,16 +451,16 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
     let latency = context.histogram("purchase", "µs");
     let next = AtomicU64::new(0);
     let started = Instant::now();
-    let busy_before = shop.trip.busy_retries.get();
-    let counted_before = (
-        shop.offered.get(),
-        shop.orders.get(),
-        shop.sold_out.get(),
-        shop.errors.get(),
-    );
+    let counted_before = shop.counted();
     let mut took: Vec<u32> = Vec::new();
+    let buyers_done = std::sync::atomic::AtomicBool::new(false);
+    let mut lock_waits = LockWaits::default();
     std::thread::scope(|scope| -> anyhow::Result<()> {
         shop.start_writer(scope)?;
+        let watcher = sale.mysql.as_ref().map(|target| {
+            let done = &buyers_done;
+            scope.spawn(move || watch_locks(target, context, done))
+        });
         let workers: Vec<_> = (0..sale.workers.max(1))
             .map(|_| {
                 let (shop, next) = (&shop, &next);
@@ -425,7 +475,7 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
                         let due =
                             started + arrival_time(sale.arrival, index, sale.users, sale.spread);
                         let now = Instant::now();
-                        if due > now && context.sleep(due - now) {
+                        if due > now && !context.sleep(due - now) {
                             return took;
                         }
                         let user = index + 1;
@@ -455,25 +505,80 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
             took.extend(worker.join().expect("a buyer does not panic"));
         }
         shop.stop_writer();
+        buyers_done.store(true, Ordering::Relaxed);
+        if let Some(watcher) = watcher {
+            lock_waits = watcher.join().expect("the lock watcher does not panic");
+        }
         Ok(())
     })?;
     let seconds = started.elapsed().as_secs_f64();
-    let audit = store::audit(&open(&sale.database, sale.synchronous)?)?;
+    let audit = sale.store().audit()?;
+    let counted = shop.counted();
+    let sold = |index: usize| counted[index] - counted_before[index];
     Ok(Outcome {
         seconds,
-        offered: shop.offered.get() - counted_before.0,
-        orders: shop.orders.get() - counted_before.1,
-        sold_out: shop.sold_out.get() - counted_before.2,
-        errors: shop.errors.get() - counted_before.3,
-        busy_retries: shop.trip.busy_retries.get() - busy_before,
+        offered: sold(0),
+        orders: sold(1),
+        sold_out: sold(2),
+        errors: sold(3),
+        busy_retries: sold(4),
+        deadlock_retries: sold(5),
+        lock_timeouts: sold(6),
+        refused_connections: sold(7),
         p99_ms: percentile(&mut took, 0.99) as f64 / 1000.0,
+        lock_waits: lock_waits.count,
+        lock_wait_ms: lock_waits.milliseconds,
         audit,
     })
 }
 
-/// The database refusing a second order of one product for one buyer (the unique index).
-fn is_duplicate(error: &rusqlite::Error) -> bool {
-    error.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation)
+/// Row lock waits during a sale, and the time they took together.
+#[derive(Clone, Copy, Debug, Default)]
+struct LockWaits {
+    count: u64,
+    milliseconds: u64,
+}
+
+/// Reads the server's lock figures every 100 ms while the buyers buy, onto the dashboard:
+/// transactions waiting for a row lock now, the longest wait, the waits so far and their
+/// time, connections. Gives the row lock waits of the sale.
+fn watch_locks(
+    target: &MysqlTarget,
+    context: &LabContext,
+    done: &std::sync::atomic::AtomicBool,
+) -> LockWaits {
+    let waiting = context.gauge("waiting for a row lock");
+    let longest = context.gauge("longest lock wait (ms)");
+    let waits = context.gauge("row lock waits");
+    let connections = context.gauge("connections open");
+    let waited = context.gauge("time waited for row locks (ms)");
+    let Ok(mut conn) = store::mysql::connect(&target.admin_url) else {
+        return LockWaits::default();
+    };
+    let Ok(first) = store::mysql::lock_figures(&mut conn) else {
+        return LockWaits::default();
+    };
+    let mut last = first;
+    loop {
+        let finished = done.load(Ordering::Relaxed);
+        if let Ok(now) = store::mysql::lock_figures(&mut conn) {
+            last = now;
+            waiting.set(now.waiting);
+            longest.set(now.longest_wait_micros / 1000);
+            waits.set(now.row_lock_waits - first.row_lock_waits);
+            waited.set(now.row_lock_time_ms - first.row_lock_time_ms);
+            // Less this watcher's own connection.
+            connections.set(now.connections - 1);
+        }
+        if finished || !context.sleep(Duration::from_millis(100)) {
+            break;
+        }
+    }
+    waiting.set(0);
+    LockWaits {
+        count: (last.row_lock_waits - first.row_lock_waits).max(0) as u64,
+        milliseconds: (last.row_lock_time_ms - first.row_lock_time_ms).max(0) as u64,
+    }
 }
 
 /// The value below which `share` of the values fall.

@@ -1,27 +1,35 @@
-//! Four ways to sell one item, from wrong to right to fast. Each pays the client's round trip
+//! Five ways to sell one item, from wrong to right to fast. Each pays the client's round trip
 //! to the database (`rtt`) where a real client would wait on the network; where that wait
-//! falls is the whole difference.
+//! falls is the whole difference. The same code runs on SQLite and on MySQL (see `store`).
 //!
 //! ```text
 //! naive        ── rtt ── SELECT stock ── rtt ── INSERT order; UPDATE stock; INSERT ledger
 //!              (each statement alone) Two buyers both read "1 left", both buy: an oversell.
 //! transaction  ── rtt ── BEGIN; SELECT; INSERT; UPDATE; INSERT ── rtt ── COMMIT
-//!              Correct, but the one write lock is held across the network wait: everyone queues.
-//! guarded      ── rtt ── BEGIN IMMEDIATE; UPDATE … SET stock = stock - 1
-//!                        WHERE id = ? AND stock > 0 RETURNING stock; INSERT; INSERT; COMMIT
+//!              SQLite: correct (one writer; a stale read cannot commit), but the write lock is
+//!              held across the network wait, and everyone queues.
+//!              InnoDB: OVERSELLS. The plain SELECT reads a snapshot and locks nothing; the
+//!              UPDATE waits for the row, then takes one from whatever is left, below zero too.
+//! for-update   ── rtt ── BEGIN; SELECT … FOR UPDATE ── rtt ── INSERT; UPDATE; INSERT ── rtt ── COMMIT
+//!              (InnoDB only) Correct: the read locks the row. But the lock is held across two
+//!              round trips, and every buyer of the item waits for it in turn (lock waits).
+//! guarded      ── rtt ── BEGIN (IMMEDIATE); UPDATE … SET stock = stock - 1
+//!                        WHERE id = ? AND stock > 0; INSERT; INSERT; COMMIT
 //!              The database decides, in one statement, under the lock, for as short as it can.
 //! queue        ── rtt ── a bounded queue → one writer thread that commits in small groups
-//!              No two writers ever meet: no SQLITE_BUSY at all, one fsync per group.
+//!              No two writers ever meet: no SQLITE_BUSY, no lock wait, one log flush per group.
 //! ```
 //!
-//! When two writers meet, SQLite answers SQLITE_BUSY at once (the store sets no busy timeout);
-//! every strategy retries with growing, jittered waits and counts each retry.
+//! When two writers meet, SQLite answers SQLITE_BUSY at once (the store sets no busy timeout)
+//! and InnoDB may pick a deadlock's victim: every strategy retries those with growing, jittered
+//! waits and counts each retry.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
 
 use lab_core::{CancelToken, Counter, Gauge};
-use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+
+use crate::store::{Engine, Session, StoreError, StoreResult, Trouble};
 
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::VariantNames, strum::IntoStaticStr,
@@ -30,20 +38,37 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 pub enum Strategy {
     Naive,
     Transaction,
+    ForUpdate,
     Guarded,
     Queue,
 }
 
 impl Strategy {
-    pub const ALL: [Strategy; 4] = [
+    pub const ALL: [Strategy; 5] = [
         Strategy::Naive,
         Strategy::Transaction,
+        Strategy::ForUpdate,
         Strategy::Guarded,
         Strategy::Queue,
     ];
 
     pub fn name(self) -> &'static str {
         self.into()
+    }
+
+    /// Whether an engine can run it: SQLite has no row locks, so no `FOR UPDATE`.
+    pub fn runs_on(self, engine: Engine) -> bool {
+        !(self == Strategy::ForUpdate && engine == Engine::Sqlite)
+    }
+
+    /// Whether the strategy keeps the invariants on `engine` under any load.
+    pub fn is_correct_on(self, engine: Engine) -> bool {
+        match self {
+            Strategy::Naive => false,
+            // A consistent read locks nothing on InnoDB: see the module's notes.
+            Strategy::Transaction => engine == Engine::Sqlite,
+            _ => true,
+        }
     }
 }
 
@@ -54,11 +79,14 @@ pub enum Bought {
     SoldOut,
 }
 
-/// What a buyer needs to buy: the round trip and the counter of busy retries.
+/// What a buyer needs to buy: the round trip, and the counters of attempts made again.
 #[derive(Clone)]
 pub struct Trip {
     pub rtt: Duration,
+    /// SQLite found another writer in the way.
     pub busy_retries: Counter,
+    /// InnoDB undid the transaction to break a deadlock.
+    pub deadlock_retries: Counter,
 }
 
 impl Trip {
@@ -68,30 +96,27 @@ impl Trip {
         }
     }
 
-    /// Runs `attempt` until it is not SQLITE_BUSY (or `give_up` passes), waiting longer each
-    /// time: 50 µs, 100 µs … up to 5 ms, each with some jitter so that the losers do not all
-    /// come back at the same moment.
-    fn retry<T>(&self, mut attempt: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    /// Runs `attempt` until it is neither SQLITE_BUSY nor a deadlock's victim (or `give_up`
+    /// passes), waiting longer each time: 50 µs, 100 µs … up to 5 ms, each with some jitter so
+    /// that the losers do not all come back at the same moment.
+    fn retry<T>(&self, mut attempt: impl FnMut() -> StoreResult<T>) -> StoreResult<T> {
         let give_up = Instant::now() + Duration::from_secs(30);
         let mut wait = Duration::from_micros(50);
         loop {
-            match attempt() {
-                Err(error) if is_busy(&error) && Instant::now() < give_up => {
-                    self.busy_retries.increment();
-                    std::thread::sleep(wait + jitter(wait));
-                    wait = (wait * 2).min(Duration::from_millis(5));
+            let counter = match attempt() {
+                Err(error) if Instant::now() < give_up && error.trouble == Trouble::Busy => {
+                    &self.busy_retries
+                }
+                Err(error) if Instant::now() < give_up && error.trouble == Trouble::Deadlock => {
+                    &self.deadlock_retries
                 }
                 other => return other,
-            }
+            };
+            counter.increment();
+            std::thread::sleep(wait + jitter(wait));
+            wait = (wait * 2).min(Duration::from_millis(5));
         }
     }
-}
-
-pub fn is_busy(error: &rusqlite::Error) -> bool {
-    matches!(
-        error.sqlite_error_code(),
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
-    )
 }
 
 /// Up to `wait` more, from a cheap per-thread random number.
@@ -109,149 +134,116 @@ fn jitter(wait: Duration) -> Duration {
     Duration::from_nanos(random % (wait.as_nanos() as u64 + 1))
 }
 
-fn now_seconds() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |age| age.as_secs_f64())
-}
-
 /// Buys one of `product` for `user` with a strategy that talks to the database itself.
 pub fn buy(
     strategy: Strategy,
-    connection: &Connection,
+    session: &mut dyn Session,
     user: u64,
     product: u32,
     trip: &Trip,
-) -> rusqlite::Result<Bought> {
+) -> StoreResult<Bought> {
     match strategy {
-        Strategy::Naive => naive(connection, user, product, trip),
-        Strategy::Transaction => transaction(connection, user, product, trip),
+        Strategy::Naive => naive(session, user, product, trip),
+        Strategy::Transaction => transaction(session, user, product, trip),
+        Strategy::ForUpdate => for_update(session, user, product, trip),
         Strategy::Guarded => {
             trip.wait();
-            trip.retry(|| guarded(connection, user, product))
+            trip.retry(|| guarded(session, user, product))
         }
         Strategy::Queue => unreachable!("queue purchases go through the writer"),
     }
 }
 
 /// Read, wait, write: each statement on its own, as a first attempt usually is.
-fn naive(
-    connection: &Connection,
-    user: u64,
-    product: u32,
-    trip: &Trip,
-) -> rusqlite::Result<Bought> {
+fn naive(session: &mut dyn Session, user: u64, product: u32, trip: &Trip) -> StoreResult<Bought> {
     trip.wait();
-    let stock = trip.retry(|| read_stock(connection, product))?;
+    let stock = trip.retry(|| session.read_stock(product))?;
     if stock <= 0 {
         return Ok(Bought::SoldOut);
     }
     // Meanwhile, others read the same stock.
     trip.wait();
-    let order = trip.retry(|| insert_order(connection, user, product))?;
-    let after = trip.retry(|| take_one(connection, product))?;
-    trip.retry(|| record_ledger(connection, product, order, after))?;
+    let order = trip.retry(|| session.insert_order(user, product))?;
+    let after = trip.retry(|| session.take_one(product))?;
+    trip.retry(|| session.record_ledger(product, order, after))?;
     Ok(Bought::Order(order))
 }
 
 /// All in one transaction, with the client's round trip before COMMIT.
 fn transaction(
-    connection: &Connection,
+    session: &mut dyn Session,
     user: u64,
     product: u32,
     trip: &Trip,
-) -> rusqlite::Result<Bought> {
+) -> StoreResult<Bought> {
     trip.wait();
     trip.retry(|| {
-        connection.execute_batch("BEGIN")?;
+        session.begin()?;
         let result = (|| {
-            if read_stock(connection, product)? <= 0 {
+            if session.read_stock(product)? <= 0 {
                 return Ok(Bought::SoldOut);
             }
-            let order = insert_order(connection, user, product)?;
-            let after = take_one(connection, product)?;
-            record_ledger(connection, product, order, after)?;
+            let order = session.insert_order(user, product)?;
+            let after = session.take_one(product)?;
+            session.record_ledger(product, order, after)?;
             // The client is told, and answers "commit": the lock is held all that while.
             trip.wait();
             Ok(Bought::Order(order))
         })();
-        finish(connection, result)
+        finish(session, result)
     })
 }
 
-/// One short immediate transaction: the guarded UPDATE decides, under the write lock.
-fn guarded(connection: &Connection, user: u64, product: u32) -> rusqlite::Result<Bought> {
-    connection.execute_batch("BEGIN IMMEDIATE")?;
-    let result = sell_one(connection, user, product);
-    finish(connection, result)
+/// A locking read first: the row is ours from the SELECT to the COMMIT, two round trips later.
+fn for_update(
+    session: &mut dyn Session,
+    user: u64,
+    product: u32,
+    trip: &Trip,
+) -> StoreResult<Bought> {
+    trip.wait();
+    trip.retry(|| {
+        session.begin()?;
+        let result = (|| {
+            let stock = session.read_stock_for_update(product)?;
+            // The client reads the answer and decides: the row stays locked meanwhile.
+            trip.wait();
+            if stock <= 0 {
+                return Ok(Bought::SoldOut);
+            }
+            let order = session.insert_order(user, product)?;
+            let after = session.take_one(product)?;
+            session.record_ledger(product, order, after)?;
+            trip.wait();
+            Ok(Bought::Order(order))
+        })();
+        finish(session, result)
+    })
+}
+
+/// One short transaction that writes at once: the guarded UPDATE decides, under the lock.
+fn guarded(session: &mut dyn Session, user: u64, product: u32) -> StoreResult<Bought> {
+    session.begin_write()?;
+    let result = sell_one(session, user, product);
+    finish(session, result)
 }
 
 /// The guarded sale itself, inside a transaction someone else began.
-pub fn sell_one(connection: &Connection, user: u64, product: u32) -> rusqlite::Result<Bought> {
-    let after: Option<i64> = connection
-        .query_row(
-            "UPDATE products SET stock = stock - 1 WHERE id = ?1 AND stock > 0 RETURNING stock",
-            [product],
-            |row| row.get(0),
-        )
-        .optional()?;
-    let Some(after) = after else {
+pub fn sell_one(session: &mut dyn Session, user: u64, product: u32) -> StoreResult<Bought> {
+    let Some(after) = session.take_one_if_left(product)? else {
         return Ok(Bought::SoldOut);
     };
-    let order = insert_order(connection, user, product)?;
-    record_ledger(connection, product, order, after)?;
+    let order = session.insert_order(user, product)?;
+    session.record_ledger(product, order, after)?;
     Ok(Bought::Order(order))
 }
 
-fn read_stock(connection: &Connection, product: u32) -> rusqlite::Result<i64> {
-    connection.query_row(
-        "SELECT stock FROM products WHERE id = ?1",
-        [product],
-        |row| row.get(0),
-    )
-}
-
-/// One less in stock, whatever the stock is (the guard was a read before): the stock after.
-fn take_one(connection: &Connection, product: u32) -> rusqlite::Result<i64> {
-    connection.query_row(
-        "UPDATE products SET stock = stock - 1 WHERE id = ?1 RETURNING stock",
-        [product],
-        |row| row.get(0),
-    )
-}
-
-fn insert_order(connection: &Connection, user: u64, product: u32) -> rusqlite::Result<i64> {
-    connection.execute(
-        "INSERT INTO orders (user, product, created_at) VALUES (?1, ?2, ?3)",
-        params![user as i64, product, now_seconds()],
-    )?;
-    Ok(connection.last_insert_rowid())
-}
-
-fn record_ledger(
-    connection: &Connection,
-    product: u32,
-    order: i64,
-    after: i64,
-) -> rusqlite::Result<usize> {
-    connection.execute(
-        "INSERT INTO stock_ledger (product, order_id, change, stock_after) VALUES (?1, ?2, -1, ?3)",
-        params![product, order, after],
-    )
-}
-
 /// Commits on success (a sold-out answer too: nothing was written), rolls back on error.
-fn finish(connection: &Connection, result: rusqlite::Result<Bought>) -> rusqlite::Result<Bought> {
-    match result {
-        Ok(bought) => match connection.execute_batch("COMMIT") {
-            Ok(()) => Ok(bought),
-            Err(error) => {
-                let _ = connection.execute_batch("ROLLBACK");
-                Err(error)
-            }
-        },
+fn finish(session: &mut dyn Session, result: StoreResult<Bought>) -> StoreResult<Bought> {
+    match result.and_then(|bought| session.commit().map(|()| bought)) {
+        Ok(bought) => Ok(bought),
         Err(error) => {
-            let _ = connection.execute_batch("ROLLBACK");
+            session.rollback();
             Err(error)
         }
     }
@@ -261,7 +253,7 @@ fn finish(connection: &Connection, result: rusqlite::Result<Bought>) -> rusqlite
 pub struct Request {
     pub user: u64,
     pub product: u32,
-    pub answer: std::sync::mpsc::Sender<rusqlite::Result<Bought>>,
+    pub answer: std::sync::mpsc::Sender<StoreResult<Bought>>,
 }
 
 /// Purchases committed together, at most.
@@ -270,7 +262,7 @@ pub const GROUP: usize = 32;
 /// The queue's single writer: takes what is waiting (up to [`GROUP`]), sells it all in one
 /// transaction, answers every buyer. Runs until every sender is gone or `stop`.
 pub fn write_queue(
-    connection: Connection,
+    mut session: Box<dyn Session>,
     requests: Receiver<Request>,
     depth: Gauge,
     groups: Counter,
@@ -291,51 +283,40 @@ pub fn write_queue(
         }
         depth.add(-(group.len() as i64));
         groups.increment();
-        // The only writer, so BEGIN IMMEDIATE finds nobody in the way.
-        let answers: Vec<rusqlite::Result<Bought>> = match connection
-            .execute_batch("BEGIN IMMEDIATE")
-        {
-            Ok(()) => {
-                // Each sale in a savepoint of its own: one that fails halfway is undone alone.
-                let sold: Vec<_> = group
-                    .iter()
-                    .map(|request| {
-                        connection.execute_batch("SAVEPOINT sale")?;
-                        match sell_one(&connection, request.user, request.product) {
-                            Ok(bought) => connection.execute_batch("RELEASE sale").map(|()| bought),
-                            Err(error) => {
-                                let _ = connection.execute_batch("ROLLBACK TO sale; RELEASE sale");
-                                Err(error)
-                            }
-                        }
-                    })
-                    .collect();
-                match connection.execute_batch("COMMIT") {
-                    Ok(()) => sold,
-                    Err(error) => {
-                        let _ = connection.execute_batch("ROLLBACK");
-                        group.iter().map(|_| Err(clone_error(&error))).collect()
-                    }
-                }
-            }
-            Err(error) => group.iter().map(|_| Err(clone_error(&error))).collect(),
-        };
+        // The only writer, so its transaction finds nobody in the way.
+        let answers = sell_group(session.as_mut(), &group);
         for (request, answer) in group.into_iter().zip(answers) {
             let _ = request.answer.send(answer);
         }
     }
 }
 
-fn clone_error(error: &rusqlite::Error) -> rusqlite::Error {
-    failure(error.to_string())
-}
-
-/// An error of our own, in rusqlite's type, so that every purchase has one kind of error.
-pub fn failure(message: impl Into<String>) -> rusqlite::Error {
-    rusqlite::Error::SqliteFailure(
-        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
-        Some(message.into()),
-    )
+/// Sells a group in one transaction, each sale in a savepoint of its own, so that one that
+/// fails halfway is undone alone.
+fn sell_group(session: &mut dyn Session, group: &[Request]) -> Vec<StoreResult<Bought>> {
+    if let Err(error) = session.begin_write() {
+        return group.iter().map(|_| Err(error.clone())).collect();
+    }
+    let sold: Vec<_> = group
+        .iter()
+        .map(|request| {
+            session.savepoint()?;
+            match sell_one(session, request.user, request.product) {
+                Ok(bought) => session.release_savepoint().map(|()| bought),
+                Err(error) => {
+                    session.rollback_to_savepoint();
+                    Err(error)
+                }
+            }
+        })
+        .collect();
+    match session.commit() {
+        Ok(()) => sold,
+        Err(error) => {
+            session.rollback();
+            group.iter().map(|_| Err(error.clone())).collect()
+        }
+    }
 }
 
 /// A buyer's side of the queue: the round trip, then wait for the writer's answer.
@@ -345,7 +326,7 @@ pub fn buy_through_queue(
     user: u64,
     product: u32,
     trip: &Trip,
-) -> rusqlite::Result<Bought> {
+) -> StoreResult<Bought> {
     trip.wait();
     let (answer, answered) = std::sync::mpsc::channel();
     depth.add(1);
@@ -355,8 +336,8 @@ pub fn buy_through_queue(
             product,
             answer,
         })
-        .map_err(|_| failure("the queue's writer has stopped"))?;
+        .map_err(|_| StoreError::other("the queue's writer has stopped"))?;
     answered
         .recv()
-        .map_err(|_| failure("the queue's writer has stopped"))?
+        .map_err(|_| StoreError::other("the queue's writer has stopped"))?
 }

@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use lab_core::LabContext;
 use lab_flashsale::sale::{self, Arrival, Connections, Outcome, Sale};
-use lab_flashsale::store::Synchronous;
+use lab_flashsale::store::{Session, Synchronous};
 use lab_flashsale::strategy::Strategy;
 
 fn sale_in(folder: &std::path::Path, strategy: Strategy) -> Sale {
     Sale {
         lottery_seed: 0,
         database: folder.join(format!("{}.db", strategy.name())),
+        mysql: None,
         strategy,
         users: 3000,
         workers: 16,
@@ -130,24 +131,49 @@ fn the_unique_index_refuses_a_second_order_whatever_the_application_does() {
     let path = folder.path().join("once.db");
     let connection = lab_flashsale::store::open(&path, Synchronous::Normal).unwrap();
     lab_flashsale::store::create(&connection, 1, 10, true).unwrap();
-    let sell = || {
-        connection.execute_batch("BEGIN IMMEDIATE").unwrap();
-        let sold = lab_flashsale::strategy::sell_one(&connection, 7, 1);
-        connection
-            .execute_batch(if sold.is_ok() { "COMMIT" } else { "ROLLBACK" })
-            .unwrap();
+    let mut session =
+        lab_flashsale::store::sqlite::SqliteSession::open(&path, Synchronous::Normal).unwrap();
+    let mut sell = || {
+        session.begin_write().unwrap();
+        let sold = lab_flashsale::strategy::sell_one(&mut session, 7, 1);
+        match sold {
+            Ok(_) => session.commit().unwrap(),
+            Err(_) => session.rollback(),
+        }
         sold
     };
     assert!(sell().is_ok());
     let second = sell().unwrap_err();
-    assert_eq!(
-        second.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::ConstraintViolation)
-    );
+    assert_eq!(second.trouble, lab_flashsale::store::Trouble::Duplicate);
     let audit = lab_flashsale::store::audit(&connection).unwrap();
     assert_eq!(audit.orders, 1);
     assert!(
         audit.holds(true),
         "the refused order took no stock: {audit:?}"
     );
+}
+
+#[test]
+fn buyers_spread_over_time_all_arrive_and_the_last_no_sooner_than_their_arrival() {
+    let folder = tempfile::tempdir().unwrap();
+    for arrival in [Arrival::Steady, Arrival::Ramp] {
+        let sale = Sale {
+            users: 200,
+            bots: 0,
+            arrival,
+            spread: Duration::from_millis(400),
+            rtt: Duration::ZERO,
+            ..sale_in(folder.path(), Strategy::Guarded)
+        };
+        let outcome = run(&sale);
+        // A worker that waited for its next buyer used to stop there: 2 of 200 came.
+        assert_eq!(outcome.offered, 200, "{arrival:?}: {outcome:?}");
+        assert_eq!(
+            outcome.orders + outcome.sold_out,
+            200,
+            "{arrival:?}: {outcome:?}"
+        );
+        // The last buyer arrives at 199/200 of the spread (a ramp: its square root).
+        assert!(outcome.seconds >= 0.39, "{arrival:?}: {outcome:?}");
+    }
 }

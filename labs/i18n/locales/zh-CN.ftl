@@ -226,6 +226,16 @@ term-refused-not-reserved-403 = 没有预约被拒（403）
 term-refused-sold-out-409 = 售罄被拒（409）
 term-sold-out = 售罄
 term-stock-left = 剩余库存
+term-connections-gone-away-2006 = 断开的连接（2006）
+term-deadlock-retries = 死锁后的重试
+term-lock-wait-timeouts-1205 = 锁等待超时（1205）
+term-refused-too-many-connections-1040 = 连接过多被拒（1040）
+term-waiting-for-a-row-lock = 正在等行锁的事务
+term-longest-lock-wait-ms = 最长的锁等待（毫秒）
+term-row-lock-waits = 行锁等待次数
+term-time-waited-for-row-locks-ms = 等行锁的总时间（毫秒）
+term-connections-open = 打开的连接
+term-lock-wait-ms = 锁等待毫秒
 term-funnel = 漏斗
 term-invariants = 不变量
 term-pending = 等待中
@@ -340,9 +350,9 @@ param-test-deps-suite = 要运行的套件文件（TOML）；不给时运行一�
 param-test-deps-example = 不给 --suite 时：cascade（一家商店的测试，带一个故意的失败）或 echo（针对 workbench 自己的回显服务器）
 param-test-deps-jobs = 同时运行的测试数
 
-lab-flash-sale-title = SQLite 上的秒杀
-lab-flash-sale-summary = 几千个买家抢几百件商品：看朴素的购买怎样超卖，长事务怎样让所有人停下来等，带条件的更新和排队又怎样守住库存；每次抢购之后都检查不变量。
-param-flash-sale-strategy = naive（读、等、写：会超卖）、transaction（在往返期间一直持有锁）、guarded（一条带条件的 UPDATE）、queue（一个写入者，成组提交）
+lab-flash-sale-title = SQLite 或 MySQL 上的秒杀
+lab-flash-sale-summary = 几千个买家抢几百件商品：看朴素的购买怎样超卖，长事务怎样让所有人停下来等（在 InnoDB 上还会超卖），FOR UPDATE 怎样在行锁前排队，带条件的更新和排队又怎样守住库存；每次抢购之后都检查不变量。
+param-flash-sale-strategy = naive（读、等、写：会超卖）、transaction（在往返期间一直持有锁；在 MySQL 上会超卖）、for-update（MySQL：行在两次往返期间一直被锁住）、guarded（一条带条件的 UPDATE）、queue（一个写入者，成组提交）
 param-flash-sale-compare = 用同样的负载把每种策略依次跑一遍，并列成表
 param-flash-sale-filters = 依次生效的准入过滤器：random:P、threshold:K、waves:N/T、token-bucket:R、reservation、captcha:MS、one-per-user、sold-out
 param-flash-sale-plot = 配合 --compare：把对比结果也画进这个 SVG 文件
@@ -357,8 +367,11 @@ param-flash-sale-bots = 机器人买家的百分比：售罄后它们立刻再�
 param-flash-sale-conn = pool：每个工作线程一个连接；per-request：每次购买都新建连接
 param-flash-sale-synchronous = normal：程序崩溃时已提交的事务不会丢；full：每次提交都做一次 fsync
 param-flash-sale-serve = 在这个地址（127.0.0.1:8080）上提供 POST /buy 和 GET /stats，代替内置的买家，直到被停止
-param-flash-sale-db = SQLite 文件（默认：一个新的临时文件）；它会先被清空
-param-flash-sale-check-db = 只审计这个库存库（某次运行留下的，被杀掉的也行），报告不变量
+param-flash-sale-db = SQLite 文件（默认：一个新的临时文件），或配合 --engine mysql 给一个服务器的 URL：mysql://用户:密码@主机:3306/数据库（默认：一个私有的 MariaDB）；只会重建实验自己的表，别的都不碰
+param-flash-sale-check-db = 只审计这个库存库（SQLite 文件或 mysql:// URL，某次运行留下的，被杀掉的也行），报告不变量
+param-flash-sale-engine = sqlite：一个嵌入的文件，同一时刻只有一个写入者；mysql：一个 MariaDB 服务器，每行一把锁（不给 --db 时用私有的服务器）
+param-flash-sale-max-connections = MySQL，私有服务器：max_connections；超出的客户端被拒绝（错误 1040）
+param-flash-sale-lock-wait-timeout = MySQL，私有服务器：一次购买等行锁的秒数，超过就报错误 1205（innodb_lock_wait_timeout）
 
 ## workbench lab <id> --help
 

@@ -100,6 +100,7 @@ impl Checker for FiltersChecker {
             let lottery_seed: u64 = rng.random();
             let sale = Sale {
                 database: scratch.path().join(format!("sale-{crowd}.db")),
+                mysql: None,
                 strategy: Strategy::Naive,
                 users,
                 workers,

@@ -25,8 +25,8 @@ use rusqlite::Connection;
 use rusqlite::fallible_iterator::FallibleIterator;
 
 use super::{invariant_checks, number};
+use crate::store::sqlite::is_busy;
 use crate::store::{self, Synchronous};
-use crate::strategy::is_busy;
 
 pub struct SqlChecker;
 

@@ -1,17 +1,4 @@
-//! The store: products with their stock, the orders, and a stock ledger, in one SQLite file.
-//!
-//! ```text
-//! products      id, name, initial_stock, stock
-//! orders        id, user, product, created_at
-//! stock_ledger  id, product, order_id, change (-1), stock_after
-//! ```
-//!
-//! A purchase is three writes: an order, a ledger row, one less in stock. Done right they happen
-//! together or not at all, and the **invariants** hold whatever the load:
-//!
-//! - every product's orders = its initial stock − its stock left (nothing oversold or lost);
-//! - no stock below zero;
-//! - the ledger has one row per order, and its changes add up to what left the stock.
+//! The store in one SQLite file.
 //!
 //! The file is in WAL mode (write-ahead log): readers do not wait for the writer, and there is
 //! still only one writer at a time, which is what every strategy is about.
@@ -19,7 +6,9 @@
 use std::io::Read;
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
+
+use super::{AUDIT_QUERIES, Audit, Session, StoreError, StoreResult, Trouble};
 
 /// The mark in a SQLite file's header (`PRAGMA application_id`, bytes 68..72) that says the
 /// file is a flash-sale store: "WBFS". Only such a file, or an empty one, is ever emptied or
@@ -171,93 +160,153 @@ pub fn create(
     Ok(())
 }
 
-/// What the invariants found.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Audit {
-    pub orders: u64,
-    pub initial_stock: u64,
-    pub stock_left: i64,
-    /// Orders past the initial stock, over all products.
-    pub oversold: u64,
-    /// Products whose orders do not match initial − left.
-    pub mismatched_products: u64,
-    pub negative_stock_products: u64,
-    pub ledger_rows: u64,
-    pub ledger_sum: i64,
-    /// Users holding more than one order of the same product.
-    pub repeat_buyers: u64,
-}
-
-impl Audit {
-    /// Each invariant, whether it holds, and what was found.
-    pub fn invariants(&self, one_per_user: bool) -> Vec<(&'static str, bool, String)> {
-        let sold = self.initial_stock as i64 - self.stock_left;
-        let mut checks = vec![
-            (
-                "nothing oversold",
-                self.oversold == 0,
-                format!("{} orders past the stock", self.oversold),
-            ),
-            (
-                "orders = initial stock − stock left",
-                self.mismatched_products == 0,
-                format!(
-                    "{} orders, {} left of {}",
-                    self.orders, self.stock_left, self.initial_stock
-                ),
-            ),
-            (
-                "stock never below zero",
-                self.negative_stock_products == 0,
-                format!("{} products below zero", self.negative_stock_products),
-            ),
-            (
-                "the ledger matches the orders",
-                self.ledger_rows == self.orders && -self.ledger_sum == sold,
-                format!(
-                    "{} ledger rows summing to {}, {} orders, {} sold",
-                    self.ledger_rows, self.ledger_sum, self.orders, sold
-                ),
-            ),
-        ];
-        if one_per_user {
-            checks.push((
-                "no buyer holds two orders of one product",
-                self.repeat_buyers == 0,
-                format!("{} buyers with two or more", self.repeat_buyers),
-            ));
-        }
-        checks
-    }
-
-    pub fn holds(&self, one_per_user: bool) -> bool {
-        self.invariants(one_per_user)
-            .iter()
-            .all(|(_, held, _)| *held)
-    }
-}
-
 /// Reads the store and checks the invariants; works on a file a killed run left behind.
 pub fn audit(connection: &Connection) -> rusqlite::Result<Audit> {
-    let number = |sql: &str| connection.query_row(sql, [], |row| row.get::<_, i64>(0));
-    Ok(Audit {
-        orders: number("SELECT count(*) FROM orders")? as u64,
-        initial_stock: number("SELECT coalesce(sum(initial_stock), 0) FROM products")? as u64,
-        stock_left: number("SELECT coalesce(sum(stock), 0) FROM products")?,
-        oversold: number(
-            "SELECT coalesce(sum(max(0, sold - initial_stock)), 0) FROM
-               (SELECT p.initial_stock, (SELECT count(*) FROM orders o WHERE o.product = p.id) AS sold
-                FROM products p)",
-        )? as u64,
-        mismatched_products: number(
-            "SELECT count(*) FROM products p
-             WHERE (SELECT count(*) FROM orders o WHERE o.product = p.id) != p.initial_stock - p.stock",
-        )? as u64,
-        negative_stock_products: number("SELECT count(*) FROM products WHERE stock < 0")? as u64,
-        ledger_rows: number("SELECT count(*) FROM stock_ledger")? as u64,
-        ledger_sum: number("SELECT coalesce(sum(change), 0) FROM stock_ledger")?,
-        repeat_buyers: number(
-            "SELECT count(*) FROM (SELECT user FROM orders GROUP BY user, product HAVING count(*) > 1)",
-        )? as u64,
-    })
+    let mut numbers = [0i64; 9];
+    for (number, sql) in numbers.iter_mut().zip(AUDIT_QUERIES) {
+        *number = connection.query_row(sql, [], |row| row.get::<_, i64>(0))?;
+    }
+    Ok(Audit::from_numbers(numbers))
+}
+
+/// Makes a fresh store at `path`: only a file that is missing, empty or ours is replaced.
+pub fn prepare(
+    path: &Path,
+    synchronous: Synchronous,
+    products: u32,
+    stock: u32,
+    one_per_user: bool,
+) -> anyhow::Result<()> {
+    claim(path, "--db").map_err(anyhow::Error::msg)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(std::path::PathBuf::from(name));
+    }
+    // The mark goes into the file's header before it turns to WAL, so that it is there even if
+    // the sale is killed before its first checkpoint.
+    Connection::open(path)?.pragma_update(None, "application_id", APPLICATION_ID)?;
+    let connection = open(path, synchronous)?;
+    create(&connection, products, stock, one_per_user)?;
+    Ok(())
+}
+
+/// Whether SQLite said another writer is in the way.
+pub fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        let trouble = if is_busy(&error) {
+            Trouble::Busy
+        } else if error.sqlite_error_code() == Some(ErrorCode::ConstraintViolation) {
+            Trouble::Duplicate
+        } else {
+            Trouble::Other
+        };
+        StoreError::new(trouble, error.to_string())
+    }
+}
+
+/// A connection to a SQLite store.
+pub struct SqliteSession {
+    connection: Connection,
+}
+
+impl SqliteSession {
+    pub fn open(path: &Path, synchronous: Synchronous) -> StoreResult<SqliteSession> {
+        Ok(SqliteSession {
+            connection: open(path, synchronous)?,
+        })
+    }
+
+    fn batch(&self, sql: &str) -> StoreResult<()> {
+        Ok(self.connection.execute_batch(sql)?)
+    }
+}
+
+impl Session for SqliteSession {
+    fn begin(&mut self) -> StoreResult<()> {
+        self.batch("BEGIN")
+    }
+
+    fn begin_write(&mut self) -> StoreResult<()> {
+        self.batch("BEGIN IMMEDIATE")
+    }
+
+    fn commit(&mut self) -> StoreResult<()> {
+        self.batch("COMMIT")
+    }
+
+    fn rollback(&mut self) {
+        if !self.connection.is_autocommit() {
+            let _ = self.batch("ROLLBACK");
+        }
+    }
+
+    fn savepoint(&mut self) -> StoreResult<()> {
+        self.batch("SAVEPOINT sale")
+    }
+
+    fn release_savepoint(&mut self) -> StoreResult<()> {
+        self.batch("RELEASE sale")
+    }
+
+    fn rollback_to_savepoint(&mut self) {
+        let _ = self.batch("ROLLBACK TO sale; RELEASE sale");
+    }
+
+    fn read_stock(&mut self, product: u32) -> StoreResult<i64> {
+        Ok(self.connection.query_row(
+            "SELECT stock FROM products WHERE id = ?1",
+            [product],
+            |row| row.get(0),
+        )?)
+    }
+
+    fn read_stock_for_update(&mut self, _product: u32) -> StoreResult<i64> {
+        Err(StoreError::new(
+            Trouble::Unsupported,
+            "SQLite has no row locks and no SELECT ... FOR UPDATE",
+        ))
+    }
+
+    fn take_one(&mut self, product: u32) -> StoreResult<i64> {
+        Ok(self.connection.query_row(
+            "UPDATE products SET stock = stock - 1 WHERE id = ?1 RETURNING stock",
+            [product],
+            |row| row.get(0),
+        )?)
+    }
+
+    fn take_one_if_left(&mut self, product: u32) -> StoreResult<Option<i64>> {
+        Ok(self
+            .connection
+            .query_row(
+                "UPDATE products SET stock = stock - 1 WHERE id = ?1 AND stock > 0 RETURNING stock",
+                [product],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    fn insert_order(&mut self, user: u64, product: u32) -> StoreResult<i64> {
+        self.connection.execute(
+            "INSERT INTO orders (user, product, created_at) VALUES (?1, ?2, ?3)",
+            params![user as i64, product, super::now_seconds()],
+        )?;
+        Ok(self.connection.last_insert_rowid())
+    }
+
+    fn record_ledger(&mut self, product: u32, order: i64, stock_after: i64) -> StoreResult<()> {
+        self.connection.execute(
+            "INSERT INTO stock_ledger (product, order_id, change, stock_after) VALUES (?1, ?2, -1, ?3)",
+            params![product, order, stock_after],
+        )?;
+        Ok(())
+    }
 }

@@ -1,0 +1,167 @@
+//! The strategies on a real MariaDB server (a private one, started for each test): InnoDB's
+//! row locks and consistent reads make `transaction` oversell where SQLite's one writer lock
+//! does not, `for-update` hold and wait, and a connection limit refuse buyers.
+
+use std::time::Duration;
+
+use lab_core::LabContext;
+use lab_flashsale::sale::{self, Arrival, Connections, Outcome, Sale};
+use lab_flashsale::store::Synchronous;
+use lab_flashsale::store::mysql::{self, MysqlTarget, PrivateSettings};
+use lab_flashsale::strategy::Strategy;
+use lab_servers::PrivateServer;
+
+/// A private server, or `None` (loudly, and never under CI) when MariaDB is not installed.
+fn server(max_connections: u32) -> Option<(PrivateServer, MysqlTarget)> {
+    if !lab_servers::mariadb_installed() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "MariaDB is missing but CI must have it (.ci/run installs mariadb-server)"
+        );
+        eprintln!(
+            "\n*** SKIPPED: MariaDB is not installed, so the MySQL engine was NOT tested. ***\n"
+        );
+        return None;
+    }
+    let settings = PrivateSettings {
+        max_connections,
+        lock_wait_timeout_seconds: 50,
+        sync_each_commit: false,
+    };
+    Some(mysql::start_private(&settings, &mut |_| {}).unwrap_or_else(|error| panic!("{error}")))
+}
+
+fn sale_on(target: &MysqlTarget, strategy: Strategy) -> Sale {
+    Sale {
+        lottery_seed: 0,
+        database: Default::default(),
+        mysql: Some(target.clone()),
+        strategy,
+        users: 2000,
+        workers: 16,
+        stock: 50,
+        products: 3,
+        rtt: Duration::from_millis(1),
+        arrival: Arrival::Burst,
+        spread: Duration::ZERO,
+        bots: 10,
+        connections: Connections::Pool,
+        synchronous: Synchronous::Normal,
+        filters: Vec::new(),
+    }
+}
+
+fn run(sale: &Sale) -> Outcome {
+    sale::prepare(sale).unwrap();
+    sale::run(sale, &LabContext::new()).unwrap()
+}
+
+#[test]
+fn on_innodb_naive_and_transaction_oversell_and_the_others_sell_exactly_the_stock() {
+    let Some((_server, target)) = server(151) else {
+        return;
+    };
+    for strategy in [Strategy::Naive, Strategy::Transaction] {
+        let outcome = run(&sale_on(&target, strategy));
+        assert!(outcome.audit.oversold > 0, "{strategy:?}: {outcome:?}");
+        assert!(outcome.audit.negative_stock_products > 0, "{strategy:?}");
+        assert!(!strategy.is_correct_on(lab_flashsale::store::Engine::Mysql));
+    }
+    for strategy in [Strategy::ForUpdate, Strategy::Guarded, Strategy::Queue] {
+        let outcome = run(&sale_on(&target, strategy));
+        assert!(outcome.audit.holds(false), "{strategy:?}: {outcome:?}");
+        assert_eq!(outcome.orders, 150, "{strategy:?}: {outcome:?}");
+        assert_eq!(outcome.audit.stock_left, 0, "{strategy:?}");
+        assert_eq!(outcome.audit.ledger_rows, 150, "{strategy:?}");
+        assert_eq!(outcome.errors, 0, "{strategy:?}: {outcome:?}");
+    }
+}
+
+#[test]
+fn for_update_makes_buyers_wait_for_the_row_lock_and_guarded_far_less() {
+    let Some((_server, target)) = server(151) else {
+        return;
+    };
+    let waits = |strategy| {
+        let sale = Sale {
+            rtt: Duration::from_millis(2),
+            products: 1,
+            users: 600,
+            ..sale_on(&target, strategy)
+        };
+        let outcome = run(&sale);
+        assert!(outcome.audit.holds(false), "{strategy:?}: {outcome:?}");
+        assert!(outcome.lock_waits > 100, "{strategy:?}: {outcome:?}");
+        outcome.lock_wait_ms
+    };
+    let (locking, guarded) = (waits(Strategy::ForUpdate), waits(Strategy::Guarded));
+    // Buyers of the one item queue on its row either way, but a for-update buyer holds it
+    // across two round trips and a guarded one across none: the waits add up to far more.
+    assert!(
+        locking > guarded * 2,
+        "for-update {locking} ms, guarded {guarded} ms"
+    );
+}
+
+#[test]
+fn a_connection_per_purchase_past_max_connections_is_refused_with_1040_and_nothing_oversold() {
+    let Some((_server, target)) = server(4) else {
+        return;
+    };
+    let sale = Sale {
+        connections: Connections::PerRequest,
+        workers: 32,
+        rtt: Duration::from_millis(2),
+        ..sale_on(&target, Strategy::Guarded)
+    };
+    let outcome = run(&sale);
+    assert!(outcome.refused_connections > 0, "{outcome:?}");
+    assert_eq!(outcome.refused_connections, outcome.errors, "{outcome:?}");
+    assert!(outcome.audit.holds(false), "{outcome:?}");
+}
+
+#[test]
+fn tables_of_the_same_names_that_are_not_the_labs_are_refused_and_left_alone() {
+    let Some((_server, target)) = server(151) else {
+        return;
+    };
+    use ::mysql::prelude::Queryable;
+    let mut conn = mysql::connect(&target.admin_url).unwrap();
+    conn.query_drop(
+        "CREATE TABLE products (id INT PRIMARY KEY, price INT); INSERT INTO products VALUES (1, 42)",
+    )
+    .unwrap();
+    let error = sale::prepare(&sale_on(&target, Strategy::Guarded)).unwrap_err();
+    let line = error.to_string();
+    assert!(
+        line.contains("refused, the table products is another program's"),
+        "{line}"
+    );
+    assert!(!line.contains('\n'));
+    let price: Option<i64> = conn
+        .query_first("SELECT price FROM products WHERE id = 1")
+        .unwrap();
+    assert_eq!(price, Some(42));
+    assert!(!mysql::is_store(&target).unwrap());
+}
+
+#[test]
+fn a_url_that_does_not_answer_is_one_line_with_host_and_port() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // Nobody listens there any more.
+    let target =
+        MysqlTarget::from_url(&format!("mysql://shop:secret@127.0.0.1:{port}/shop")).unwrap();
+    let error = sale::prepare(&sale_on(&target, Strategy::Guarded))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains(&format!("127.0.0.1:{port}")), "{error}");
+    assert!(error.contains("cannot connect"), "{error}");
+    assert!(!error.contains("secret"), "the password is shown: {error}");
+    assert!(!error.contains('\n'), "{error}");
+    let missing = MysqlTarget::from_url("mysql://shop@127.0.0.1:3306").unwrap_err();
+    assert!(missing.contains("name the database"), "{missing}");
+}
