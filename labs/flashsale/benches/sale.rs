@@ -8,6 +8,11 @@
 //! rounds, measured in this run. Last, the sold-out fast path over HTTP (`--serve` with the
 //! `sold-out` filter) against a minimal axum handler answering the same 409, both loaded by wrk:
 //! target at least 0.5x.
+//!
+//! On a private MariaDB (when it is installed): the hot-row limit (one connection, guarded
+//! purchases back to back), the lab's `guarded` with no round trip and sixteen workers against
+//! it (target at least 0.7x), and `for-update` against `guarded` with a round trip of 0.5 ms:
+//! the price of holding the row lock across round trips, the lesson's number.
 
 use std::time::{Duration, Instant};
 
@@ -83,6 +88,7 @@ fn orders_per_second(
 
 fn main() {
     let folder = tempfile::tempdir().unwrap();
+    mariadb();
     http_fast_path(folder.path());
     for (synchronous, name, purchases) in [
         (Synchronous::Normal, "normal", 20_000),
@@ -201,5 +207,61 @@ fn http_fast_path(folder: &std::path::Path) {
     println!(
         "sold-out fast path over HTTP: {ours:.0} requests/s, a minimal axum handler {reference:.0}/s: {:.2}x (target >= 0.5x)",
         ours / reference
+    );
+}
+
+/// The strategies on a private MariaDB, against its hot-row limit measured in this run.
+fn mariadb() {
+    if !lab_servers::mariadb_installed() {
+        println!("MariaDB: not installed, not measured");
+        return;
+    }
+    let settings = lab_flashsale::store::mysql::PrivateSettings {
+        max_connections: 151,
+        lock_wait_timeout_seconds: 50,
+        sync_each_commit: false,
+    };
+    let (_server, target) =
+        lab_flashsale::store::mysql::start_private(&settings, &mut |_| {}).unwrap();
+    let on_mysql = |strategy, users: u64, rtt| Sale {
+        mysql: Some(target.clone()),
+        rtt,
+        ..base(
+            std::path::Path::new(""),
+            strategy,
+            Synchronous::Normal,
+            users,
+        )
+    };
+    let run = |sale: &Sale| {
+        sale::prepare(sale).unwrap();
+        let outcome = sale::run(sale, &LabContext::new()).unwrap();
+        assert!(outcome.audit.holds(false), "{outcome:?}");
+        outcome.orders as f64 / outcome.seconds
+    };
+    let (mut limits, mut guarded, mut locking, mut guarded_rtt) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..ROUNDS {
+        let purchases = 5_000;
+        let sale = on_mysql(Strategy::Guarded, purchases, Duration::ZERO);
+        sale::prepare(&sale).unwrap();
+        let mut session = sale.store().connect().unwrap();
+        let started = Instant::now();
+        for user in 1..=purchases {
+            session.begin_write().unwrap();
+            strategy::sell_one(session.as_mut(), user, 1).unwrap();
+            session.commit().unwrap();
+        }
+        limits.push(purchases as f64 / started.elapsed().as_secs_f64());
+        guarded.push(run(&on_mysql(Strategy::Guarded, purchases, Duration::ZERO)));
+        let half = Duration::from_micros(500);
+        locking.push(run(&on_mysql(Strategy::ForUpdate, 1_000, half)));
+        guarded_rtt.push(run(&on_mysql(Strategy::Guarded, 1_000, half)));
+    }
+    let (limit, guarded) = (median(limits), median(guarded));
+    let (locking, guarded_rtt) = (median(locking), median(guarded_rtt));
+    println!(
+        "MariaDB: hot-row limit {limit:.0}/s, guarded {guarded:.0}/s ({:.2}x the limit, target >= 0.7x); with --rtt 0.5: for-update {locking:.0}/s, guarded {guarded_rtt:.0}/s (for-update {:.2}x guarded)",
+        guarded / limit,
+        locking / guarded_rtt
     );
 }
