@@ -112,6 +112,9 @@ impl Checker for SessionSuiteChecker {
                 ),
             ];
             let get_failed = results["get"].0 == "failed";
+            // Decided from the suite, not from this run: an independent quit may race the
+            // other tests on the shared connection and end them in any order.
+            let quit_waits_for_get = depends_on(&suite, "quit", "get");
             for (name, wanted, sentence) in expectations {
                 let (word, outcome) = &results[name];
                 checks.push(if word == wanted {
@@ -121,6 +124,7 @@ impl Checker for SessionSuiteChecker {
                         ("get", "passed") => {
                             "get must expect exactly the value set before: expect_line = \"VALUE …\" with the value, not a pattern any value matches"
                         }
+                        ("quit", _) if !quit_waits_for_get => "quit must depend on get",
                         ("quit", _) if !get_failed => {
                             "quit is skipped once get fails here: see the check above"
                         }
@@ -133,4 +137,24 @@ impl Checker for SessionSuiteChecker {
         }
         Ok(checks)
     }
+}
+
+/// Whether the test `name` depends on `on`, directly or through others.
+fn depends_on(suite: &crate::suite::Suite, name: &str, on: &str) -> bool {
+    let mut waiting = vec![name];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(current) = waiting.pop() {
+        let Some(index) = suite.index_of(current) else {
+            continue;
+        };
+        for dependency in &suite.tests[index].depends {
+            if dependency == on {
+                return true;
+            }
+            if seen.insert(dependency.as_str()) {
+                waiting.push(dependency);
+            }
+        }
+    }
+    false
 }
