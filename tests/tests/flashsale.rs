@@ -669,3 +669,114 @@ fn engine_mistakes_are_one_line_usage_errors() {
     assert!(said.contains("needs --engine mysql"), "{said}");
     assert!(!said.contains("secret"), "{said}");
 }
+
+#[test]
+fn a_redis_sale_killed_mid_sale_loses_no_order_the_stream_holds() {
+    if !std::path::Path::new("/usr/bin/redis-server").exists()
+        && std::process::Command::new("redis-server")
+            .arg("--version")
+            .output()
+            .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Redis is missing but CI must have it (.ci/run installs redis-server)"
+        );
+        eprintln!(
+            "\n*** SKIPPED: Redis is not installed, so the Redis engine was NOT tested. ***\n"
+        );
+        return;
+    }
+    // A Redis of the student's own, which outlives the killed workbench.
+    let folder = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let redis = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
+        .arg("--dir")
+        .arg(folder.path())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _redis = Reaped(redis);
+    let url = format!("redis://127.0.0.1:{port}/0");
+    let orders = folder.path().join("orders.db");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "redis-server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let child = command()
+        .args([
+            "lab",
+            "flash-sale",
+            "--engine",
+            "redis",
+            "--db",
+            &url,
+            "--orders-db",
+        ])
+        .arg(&orders)
+        .args([
+            "--users",
+            "1000000",
+            "--stock",
+            "1000000",
+            "--rtt",
+            "0",
+            "--headless",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut child = Reaped(child);
+    let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let started = Instant::now();
+    for line in lines {
+        let snapshot: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if snapshot["counters"]["orders written to the database"]
+            .as_u64()
+            .unwrap_or(0)
+            > 500
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no orders written after a minute"
+        );
+    }
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
+    let output = command()
+        .args(["lab", "flash-sale", "--check-db", &url, "--orders-db"])
+        .arg(&orders)
+        .arg("--headless")
+        .output()
+        .unwrap();
+    let lines = common::json_lines(&output.stdout);
+    let report = lines.last().expect("a report");
+    assert_eq!(report["ok"], true, "{report}");
+    let verdict = report["verdict"].as_str().unwrap();
+    assert!(verdict.contains("drained from the stream"), "{verdict}");
+    let rows = lines[lines.len() - 2]["tables"]["invariants"]["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let every = rows
+        .iter()
+        .find(|row| row[0] == "every Redis order is in the database")
+        .expect("the invariant across both");
+    assert_eq!(every[1], "holds", "{every}");
+}

@@ -34,6 +34,7 @@ fn limit(folder: &std::path::Path, synchronous: Synchronous, purchases: u64) -> 
     let sale = Sale {
         database: path.clone(),
         mysql: None,
+        redis: None,
         stock: purchases as u32 * 2,
         ..base(folder, Strategy::Guarded, synchronous, purchases)
     };
@@ -58,6 +59,7 @@ fn base(
         lottery_seed: 0,
         database: folder.join(format!("{}.db", strategy.name())),
         mysql: None,
+        redis: None,
         strategy,
         users,
         workers: 16,
@@ -225,6 +227,7 @@ fn mariadb() {
         lab_flashsale::store::mysql::start_private(&settings, &mut |_| {}).unwrap();
     let on_mysql = |strategy, users: u64, rtt| Sale {
         mysql: Some(target.clone()),
+        redis: None,
         rtt,
         ..base(
             std::path::Path::new(""),

@@ -11,6 +11,7 @@ use lab_core::{
 use strum::VariantNames;
 
 use crate::sale::{self, Arrival, Connections, Sale};
+use crate::store::redis::{RedisAudit, RedisTarget};
 use crate::store::{self, Engine, MysqlTarget, Synchronous};
 use crate::strategy::Strategy;
 
@@ -26,6 +27,8 @@ pub struct FlashSaleParams {
     /// For the private MySQL server: `max_connections` and `innodb_lock_wait_timeout`.
     pub max_connections: u32,
     pub lock_wait_timeout: u32,
+    /// Redis: the SQLite file the consumer writes the orders into (empty: a scratch one).
+    pub orders_db: PathBuf,
     pub compare: bool,
     pub plot: String,
     pub serve: String,
@@ -46,10 +49,12 @@ impl FromParams for FlashSaleParams {
             server_url,
             max_connections: reader.get("max-connections"),
             lock_wait_timeout: reader.get("lock-wait-timeout"),
+            orders_db: reader.get("orders-db"),
             sale: Sale {
                 lottery_seed: 0,
                 database,
                 mysql: None,
+                redis: None,
                 strategy: reader.choice("strategy"),
                 users: reader.get("users"),
                 workers: reader.get("workers"),
@@ -105,7 +110,7 @@ impl Lab for FlashSaleLab {
                         choices: Engine::VARIANTS,
                     },
                     default: "sqlite",
-                    help: "sqlite: one embedded file, one writer at a time; mysql: a MariaDB server, a lock per row (a private one unless --db names a server)",
+                    help: "sqlite: one embedded file, one writer at a time; mysql: a MariaDB server, a lock per row; redis: the stock and one Lua script per purchase in Redis, the orders written into SQLite from a stream (a private server unless --db names one)",
                     roles: &[],
                 },
                 ParamSpec {
@@ -238,6 +243,13 @@ impl Lab for FlashSaleLab {
                     roles: &[],
                 },
                 ParamSpec {
+                    name: "orders-db",
+                    kind: ParamKind::Path,
+                    default: "",
+                    help: "Redis: the SQLite file the consumer writes the orders into (default: a fresh temporary one); with --check-db redis://..., the file to drain the stream into and audit",
+                    roles: &[],
+                },
+                ParamSpec {
                     name: "serve",
                     kind: ParamKind::Address,
                     default: "",
@@ -248,7 +260,7 @@ impl Lab for FlashSaleLab {
                     name: "db",
                     kind: ParamKind::Path,
                     default: "",
-                    help: "the SQLite file (default: a fresh temporary one), or with --engine mysql a server's URL, mysql://user:password@host:3306/database (default: a private MariaDB); the lab's own tables are made fresh, nothing else is touched",
+                    help: "the SQLite file (default: a fresh temporary one), or a server's URL: with --engine mysql mysql://user:password@host:3306/database, with --engine redis redis://host:6379/0 (default: a private server); only the lab's own tables or keys are made fresh, nothing else is touched",
                     roles: &[],
                 },
                 ParamSpec {
@@ -266,26 +278,55 @@ impl Lab for FlashSaleLab {
         if !params.plot.is_empty() && !params.compare {
             return Err("--plot draws the comparison: add --compare".to_string());
         }
+        if params.engine == Engine::Redis && params.compare {
+            return Err("--compare runs the SQL strategies; on Redis a purchase is one Lua script: drop --compare, or use --engine sqlite or mysql".to_string());
+        }
+        if !params.orders_db.as_os_str().is_empty() {
+            crate::store::claim(&params.orders_db, "--orders-db")?;
+        }
         let database = params.sale.database.as_path();
         if !database.as_os_str().is_empty() {
-            if params.engine == Engine::Mysql {
+            if params.engine != Engine::Sqlite {
                 return Err(format!(
-                    "--db {}: with --engine mysql, --db takes a server's URL (mysql://user:password@host:3306/database), or nothing for a private MariaDB",
-                    database.display()
+                    "--db {}: with --engine {}, --db takes a server's URL ({}), or nothing for a private server",
+                    database.display(),
+                    params.engine.name(),
+                    match params.engine {
+                        Engine::Redis => "redis://host:6379/0",
+                        _ => "mysql://user:password@host:3306/database",
+                    }
                 ));
             }
             crate::store::claim(database, "--db")?;
         }
         if !params.server_url.is_empty() {
-            if params.engine != Engine::Mysql {
+            let wanted = if params.server_url.starts_with("redis") {
+                Engine::Redis
+            } else {
+                Engine::Mysql
+            };
+            if params.engine != wanted {
                 return Err(format!(
-                    "--db {}: a server's URL needs --engine mysql",
-                    store::mysql::hide_password(&params.server_url)
+                    "--db {}: a server's URL needs --engine {}",
+                    store::mysql::hide_password(&params.server_url),
+                    wanted.name()
                 ));
             }
-            MysqlTarget::from_url(&params.server_url)?;
+            match wanted {
+                Engine::Redis => RedisTarget::from_url(&params.server_url).map(|_| ())?,
+                _ => MysqlTarget::from_url(&params.server_url).map(|_| ())?,
+            }
         }
-        if is_server_url(&params.check_db) {
+        if params.check_db.starts_with("redis") {
+            RedisTarget::from_url(&params.check_db)
+                .map_err(|error| error.replacen("--db", "--check-db", 1))?;
+            if params.orders_db.as_os_str().is_empty() {
+                return Err(
+                    "--check-db redis://...: name the orders' SQLite file with --orders-db"
+                        .to_string(),
+                );
+            }
+        } else if is_server_url(&params.check_db) {
             MysqlTarget::from_url(&params.check_db)
                 .map_err(|error| error.replacen("--db", "--check-db", 1))?;
         } else if !params.check_db.is_empty() {
@@ -295,6 +336,18 @@ impl Lab for FlashSaleLab {
             return Err(
                 "--strategy for-update: SQLite has no row locks (a writer locks the whole file), so there is no SELECT ... FOR UPDATE; use guarded, or --engine mysql to see row locks".to_string(),
             );
+        }
+        if params.engine == Engine::Redis
+            && params.server_url.is_empty()
+            && params.check_db.is_empty()
+            && !lab_servers::redis_installed()
+        {
+            return Err(lab_servers::ServerError::Missing {
+                kind: lab_servers::Kind::Redis,
+                program: "redis-server",
+            }
+            .to_string()
+                + ", or give --db redis://host:6379/0");
         }
         if params.engine == Engine::Mysql
             && params.server_url.is_empty()
@@ -315,7 +368,7 @@ impl Lab for FlashSaleLab {
 
     fn run(&self, params: &FlashSaleParams, context: &LabContext) -> anyhow::Result<Verdict> {
         if !params.check_db.is_empty() {
-            return check_db(&params.check_db, context);
+            return check_db(params, context);
         }
         let scratch = tempfile::Builder::new()
             .prefix("workbench-flash-sale-")
@@ -324,8 +377,24 @@ impl Lab for FlashSaleLab {
         if sale.database.as_os_str().is_empty() {
             sale.database = scratch.path().join("sale.db");
         }
+        if !params.orders_db.as_os_str().is_empty() {
+            sale.database = params.orders_db.clone();
+        }
         // The private server lives as long as this run: dropping it stops it.
         let mut private_server = None;
+        if params.engine == Engine::Redis {
+            sale.redis = Some(if params.server_url.is_empty() {
+                let server = lab_servers::start_redis(&mut |line| context.info(line))?;
+                let target = RedisTarget {
+                    url: format!("redis://127.0.0.1:{}/0", server.port()),
+                };
+                private_server = Some(server);
+                target
+            } else {
+                RedisTarget::from_url(&params.server_url).map_err(anyhow::Error::msg)?
+            });
+            context.info("on Redis every purchase is one Lua script (--strategy is for the SQL engines); a consumer writes the orders into SQLite");
+        }
         if params.engine == Engine::Mysql {
             sale.mysql = Some(if params.server_url.is_empty() {
                 let (server, target) = start_private_mysql(params, context)?;
@@ -360,7 +429,12 @@ impl Lab for FlashSaleLab {
         sale::prepare(&sale)?;
         show_funnel(context, &sale);
         let outcome = sale::run(&sale, context)?;
-        show_invariants(context, &outcome.audit, sale.one_per_user());
+        show_invariants(
+            context,
+            &outcome.audit,
+            sale.one_per_user(),
+            outcome.redis_audit.as_ref(),
+        );
         let mut summary = format!(
             "{} orders in {:.2} s ({:.0}/s), p99 {:.1} ms, {} sold out answers",
             outcome.orders,
@@ -370,7 +444,7 @@ impl Lab for FlashSaleLab {
             outcome.sold_out,
         );
         summary.push_str(&match params.engine {
-            Engine::Sqlite => format!(", {} busy retries", outcome.busy_retries),
+            Engine::Sqlite | Engine::Redis => format!(", {} busy retries", outcome.busy_retries),
             Engine::Mysql => format!(
                 ", {} row lock waits ({} ms in all), {} lock wait timeouts, {} deadlock retries, {} connections refused",
                 outcome.lock_waits,
@@ -384,7 +458,12 @@ impl Lab for FlashSaleLab {
         if context.is_cancelled() {
             return Ok(Verdict::fail(format!("stopped: {summary}")));
         }
-        let mut verdict = verdict(&outcome.audit, sale.one_per_user(), &summary);
+        let mut verdict = verdict(
+            &outcome.audit,
+            sale.one_per_user(),
+            outcome.redis_audit.as_ref(),
+            &summary,
+        );
         if !verdict.ok && sale.strategy == Strategy::Transaction && params.engine == Engine::Mysql {
             verdict.summary.push_str(CONSISTENT_READ);
         }
@@ -422,16 +501,33 @@ fn serve_sale(sale: &Sale, address: &str, context: &LabContext) -> anyhow::Resul
         served
     })?;
     let audit = sale.store().audit()?;
-    show_invariants(context, &audit, sale.one_per_user());
+    let redis_audit = match &sale.redis {
+        Some(target) => Some(store::redis::audit(
+            target,
+            &store::open(&sale.database, sale.synchronous)?,
+        )?),
+        None => None,
+    };
+    show_invariants(context, &audit, sale.one_per_user(), redis_audit.as_ref());
     let summary = format!(
         "served {} orders, {} left of {}",
         audit.orders, audit.stock_left, audit.initial_stock
     );
-    Ok(verdict(&audit, sale.one_per_user(), &summary))
+    Ok(verdict(
+        &audit,
+        sale.one_per_user(),
+        redis_audit.as_ref(),
+        &summary,
+    ))
 }
 
-fn verdict(audit: &store::Audit, one_per_user: bool, summary: &str) -> Verdict {
-    if audit.holds(one_per_user) {
+fn verdict(
+    audit: &store::Audit,
+    one_per_user: bool,
+    redis: Option<&RedisAudit>,
+    summary: &str,
+) -> Verdict {
+    if audit.holds(one_per_user) && redis.is_none_or(RedisAudit::holds) {
         Verdict::pass(format!("invariants hold: {summary}"))
     } else {
         Verdict::fail(format!(
@@ -461,9 +557,15 @@ fn show_funnel(context: &LabContext, sale: &Sale) {
     context.bars("funnel", "buyers");
 }
 
-fn show_invariants(context: &LabContext, audit: &store::Audit, one_per_user: bool) {
-    let rows = audit
-        .invariants(one_per_user)
+fn show_invariants(
+    context: &LabContext,
+    audit: &store::Audit,
+    one_per_user: bool,
+    redis: Option<&RedisAudit>,
+) {
+    let mut invariants = audit.invariants(one_per_user);
+    invariants.extend(redis.map(RedisAudit::invariants).unwrap_or_default());
+    let rows = invariants
         .into_iter()
         .map(|(name, held, found)| {
             vec![
@@ -493,7 +595,7 @@ fn compare(
             "p99 ms",
             "oversold",
             match engine {
-                Engine::Sqlite => "busy retries",
+                Engine::Sqlite | Engine::Redis => "busy retries",
                 Engine::Mysql => "lock wait ms",
             },
             "invariants",
@@ -529,7 +631,7 @@ fn compare(
             expected_to_break.push(strategy.name());
         }
         let retries_or_waits = match engine {
-            Engine::Sqlite => outcome.busy_retries,
+            Engine::Sqlite | Engine::Redis => outcome.busy_retries,
             Engine::Mysql => outcome.lock_wait_ms,
         };
         context.add_table_row(
@@ -552,7 +654,7 @@ fn compare(
             outcome.p99_ms,
             retries_or_waits,
             match engine {
-                Engine::Sqlite => "busy retries",
+                Engine::Sqlite | Engine::Redis => "busy retries",
                 Engine::Mysql => "ms waited for row locks",
             }
         ));
@@ -583,7 +685,11 @@ fn compare(
     }
 }
 
-fn check_db(file: &str, context: &LabContext) -> anyhow::Result<Verdict> {
+fn check_db(params: &FlashSaleParams, context: &LabContext) -> anyhow::Result<Verdict> {
+    let file = params.check_db.as_str();
+    if file.starts_with("redis") {
+        return check_redis_db(file, &params.orders_db, context);
+    }
     if is_server_url(file) {
         return check_server_db(file, context);
     }
@@ -604,10 +710,11 @@ fn check_db(file: &str, context: &LabContext) -> anyhow::Result<Verdict> {
             |row| row.get::<_, i64>(0),
         )
         .is_ok_and(|count| count > 0);
-    show_invariants(context, &audit, one_per_user);
+    show_invariants(context, &audit, one_per_user, None);
     Ok(verdict(
         &audit,
         one_per_user,
+        None,
         &format!(
             "{} orders, {} left of {}",
             audit.orders, audit.stock_left, audit.initial_stock
@@ -629,12 +736,51 @@ fn check_server_db(url: &str, context: &LabContext) -> anyhow::Result<Verdict> {
     }
     let audit = store::mysql::audit(&target).map_err(fail)?;
     let one_per_user = store::mysql::has_one_per_user_index(&target).map_err(fail)?;
-    show_invariants(context, &audit, one_per_user);
+    show_invariants(context, &audit, one_per_user, None);
     Ok(verdict(
         &audit,
         one_per_user,
+        None,
         &format!(
             "{} orders, {} left of {}",
+            audit.orders, audit.stock_left, audit.initial_stock
+        ),
+    ))
+}
+
+/// `--check-db redis://... --orders-db sale.db`: drains what is left in the stream into the
+/// database (the stream is the source: a consumer killed halfway lost nothing), then audits
+/// both sides.
+fn check_redis_db(
+    url: &str,
+    orders: &std::path::Path,
+    context: &LabContext,
+) -> anyhow::Result<Verdict> {
+    let target = RedisTarget::from_url(url)
+        .map_err(|error| anyhow::anyhow!(error.replacen("--db", "--check-db", 1)))?;
+    let fail = |error: store::StoreError| anyhow::anyhow!("--check-db {url}: {error}");
+    if !store::redis::is_store(&target).map_err(fail)? {
+        anyhow::bail!("--check-db {url}: no flash-sale store in this Redis database");
+    }
+    if !orders.exists() {
+        anyhow::bail!("--orders-db {}: no such file", orders.display());
+    }
+    store::claim(orders, "--orders-db").map_err(anyhow::Error::msg)?;
+    let database = store::open(orders, Synchronous::Normal)?;
+    let written = context.counter("orders written to the database");
+    let drained = store::redis::consume(&target, &database, &|| true, &written).map_err(fail)?;
+    context.info(format!(
+        "drained the stream: {drained} orders were not in the database yet"
+    ));
+    let audit = store::audit(&database)?;
+    let redis_audit = store::redis::audit(&target, &database).map_err(fail)?;
+    show_invariants(context, &audit, false, Some(&redis_audit));
+    Ok(verdict(
+        &audit,
+        false,
+        Some(&redis_audit),
+        &format!(
+            "{} orders, {} left of {}, {drained} drained from the stream",
             audit.orders, audit.stock_left, audit.initial_stock
         ),
     ))

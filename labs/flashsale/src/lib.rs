@@ -1,9 +1,11 @@
-//! `flash-sale`: thousands of buyers on a few hundred items, in one SQLite file.
+//! `flash-sale`: thousands of buyers on a few hundred items, on SQLite, MySQL or Redis.
 //!
 //! | file          | what it does                                                        |
 //! |---------------|---------------------------------------------------------------------|
-//! | `store.rs`    | the tables, and the invariants that say whether a sale went right   |
-//! | `strategy.rs` | four ways to buy: naive, transaction, guarded, queue                |
+//! | `store/`      | the tables, and the invariants that say whether a sale went right:  |
+//! |               | `sqlite.rs`, `mysql.rs` (InnoDB, lock figures), `redis.rs` (the Lua |
+//! |               | purchase, the stream and its consumer)                              |
+//! | `strategy.rs` | five ways to buy: naive, transaction, for-update, guarded, queue    |
 //! | `filters.rs`  | admission filters in front of the database: the funnel              |
 //! | `sale.rs`     | the buyers: workers, arrivals (burst, ramp, steady), bots that retry |
 //! | `serve.rs`    | the same shop behind HTTP: POST /buy, GET /stats                     |

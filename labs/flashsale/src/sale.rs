@@ -12,6 +12,7 @@ use std::sync::mpsc::SyncSender;
 use lab_core::{Counter, Gauge, LabContext, lock};
 
 use crate::filters::{self, Buyer, Filter, Refusal, SaleState};
+use crate::store::redis::{RedisAudit, RedisTarget, Scripted};
 use crate::store::{
     self, MysqlTarget, Session, Store, StoreError, StoreResult, Synchronous, Trouble,
 };
@@ -49,6 +50,9 @@ pub struct Sale {
     pub database: PathBuf,
     /// The MySQL database, when the sale is on a MySQL server (then `database` is unused).
     pub mysql: Option<MysqlTarget>,
+    /// The Redis database, when the stock is in Redis (then `database` holds the orders its
+    /// consumer writes).
+    pub redis: Option<RedisTarget>,
     pub strategy: Strategy,
     pub users: u64,
     pub workers: usize,
@@ -105,6 +109,8 @@ pub struct Outcome {
     pub lock_timeouts: u64,
     pub refused_connections: u64,
     pub audit: store::Audit,
+    /// Redis: both sides, after the consumer drained the stream.
+    pub redis_audit: Option<RedisAudit>,
 }
 
 /// Tries a sold-out bot makes before giving up.
@@ -133,6 +139,9 @@ fn arrival_time(arrival: Arrival, index: u64, users: u64, spread: Duration) -> D
 
 /// Creates a fresh store for the sale.
 pub fn prepare(sale: &Sale) -> anyhow::Result<()> {
+    if let Some(target) = &sale.redis {
+        store::redis::prepare(target, sale.products, sale.stock).map_err(anyhow::Error::msg)?;
+    }
     sale.store()
         .prepare(sale.products, sale.stock, sale.one_per_user())
 }
@@ -205,6 +214,10 @@ pub struct Shop {
     store: Store,
     /// Idle connections, for `--conn pool`.
     pool: Mutex<Vec<Box<dyn Session>>>,
+    redis_pool: Mutex<Vec<redis::Connection>>,
+    /// Orders the Redis consumer has written into the database.
+    written: Counter,
+    buyers_done: std::sync::atomic::AtomicBool,
     queue: Mutex<Option<SyncSender<strategy::Request>>>,
     context: LabContext,
 }
@@ -228,6 +241,10 @@ impl Shop {
         let server_counts = match sale.mysql {
             Some(_) => context.clone(),
             None => LabContext::new(),
+        };
+        let written = match sale.redis {
+            Some(_) => context.counter("orders written to the database"),
+            None => LabContext::new().counter("orders written to the database"),
         };
         let stock_left = context.gauge("stock left");
         stock_left.set(sale.stock as i64 * sale.products.max(1) as i64);
@@ -269,6 +286,9 @@ impl Shop {
             },
             store: sale.store(),
             pool: Mutex::new(Vec::new()),
+            redis_pool: Mutex::new(Vec::new()),
+            written,
+            buyers_done: std::sync::atomic::AtomicBool::new(false),
             queue: Mutex::new(None),
             context: context.clone(),
         })
@@ -279,6 +299,18 @@ impl Shop {
         &'scope self,
         scope: &'scope std::thread::Scope<'scope, '_>,
     ) -> anyhow::Result<()> {
+        if let Some(target) = &self.sale.redis {
+            let database = store::open(&self.sale.database, self.sale.synchronous)?;
+            let (written, context) = (self.written.clone(), self.context.clone());
+            let done = &self.buyers_done;
+            scope.spawn(move || {
+                let stop = || done.load(Ordering::Relaxed);
+                if let Err(error) = store::redis::consume(target, &database, &stop, &written) {
+                    context.warn(format!("the consumer stopped: {error}"));
+                }
+            });
+            return Ok(());
+        }
         if self.sale.strategy != Strategy::Queue {
             return Ok(());
         }
@@ -294,9 +326,11 @@ impl Shop {
         Ok(())
     }
 
-    /// Stops the queue's writer once the buyers are done.
+    /// Stops the queue's writer once the buyers are done; tells the Redis consumer to end
+    /// once it has drained the stream.
     pub fn stop_writer(&self) {
         lock(&self.queue).take();
+        self.buyers_done.store(true, Ordering::Relaxed);
     }
 
     /// One offer: through the filters, then to the database.
@@ -369,6 +403,9 @@ impl Shop {
     }
 
     fn buy(&self, buyer: &Buyer) -> StoreResult<Bought> {
+        if let Some(target) = &self.sale.redis {
+            return self.buy_on_redis(target, buyer);
+        }
         let strategy = self.sale.strategy;
         if strategy == Strategy::Queue {
             let queue = lock(&self.queue).clone();
@@ -404,6 +441,33 @@ impl Shop {
             lock(&self.pool).push(session);
         }
         bought
+    }
+
+    /// One round trip, one script: Redis decides alone.
+    fn buy_on_redis(&self, target: &RedisTarget, buyer: &Buyer) -> StoreResult<Bought> {
+        self.trip.wait();
+        let pooled = lock(&self.redis_pool).pop();
+        let mut conn = match pooled {
+            Some(conn) => conn,
+            None => target.connect()?,
+        };
+        let scripted = store::redis::buy(
+            &mut conn,
+            buyer.user,
+            buyer.product,
+            self.sale.one_per_user(),
+        );
+        if scripted.is_ok() {
+            lock(&self.redis_pool).push(conn);
+        }
+        match scripted? {
+            Scripted::Order(order) => Ok(Bought::Order(order)),
+            Scripted::SoldOut => Ok(Bought::SoldOut),
+            Scripted::Duplicate => Err(StoreError::new(
+                Trouble::Duplicate,
+                "a second order of this product",
+            )),
+        }
     }
 
     /// The counters a sale's outcome is told from, as they stand: offered, orders, sold out,
@@ -513,6 +577,13 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
     })?;
     let seconds = started.elapsed().as_secs_f64();
     let audit = sale.store().audit()?;
+    let redis_audit = match &sale.redis {
+        Some(target) => Some(store::redis::audit(
+            target,
+            &store::open(&sale.database, sale.synchronous)?,
+        )?),
+        None => None,
+    };
     let counted = shop.counted();
     let sold = |index: usize| counted[index] - counted_before[index];
     Ok(Outcome {
@@ -529,6 +600,7 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
         lock_waits: lock_waits.count,
         lock_wait_ms: lock_waits.milliseconds,
         audit,
+        redis_audit,
     })
 }
 

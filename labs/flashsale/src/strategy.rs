@@ -90,7 +90,7 @@ pub struct Trip {
 }
 
 impl Trip {
-    fn wait(&self) {
+    pub fn wait(&self) {
         if !self.rtt.is_zero() {
             std::thread::sleep(self.rtt);
         }

@@ -36,6 +36,7 @@ fn sale_on(target: &MysqlTarget, strategy: Strategy) -> Sale {
         lottery_seed: 0,
         database: Default::default(),
         mysql: Some(target.clone()),
+        redis: None,
         strategy,
         users: 2000,
         workers: 16,

@@ -13,6 +13,7 @@ fn sale_in(folder: &std::path::Path, strategy: Strategy) -> Sale {
         lottery_seed: 0,
         database: folder.join(format!("{}.db", strategy.name())),
         mysql: None,
+        redis: None,
         strategy,
         users: 3000,
         workers: 16,

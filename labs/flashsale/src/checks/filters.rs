@@ -101,6 +101,7 @@ impl Checker for FiltersChecker {
             let sale = Sale {
                 database: scratch.path().join(format!("sale-{crowd}.db")),
                 mysql: None,
+                redis: None,
                 strategy: Strategy::Naive,
                 users,
                 workers,

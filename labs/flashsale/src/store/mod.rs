@@ -20,6 +20,7 @@
 //! and a plain `SELECT` inside a transaction takes no lock at all (a consistent read).
 
 pub mod mysql;
+pub mod redis;
 pub mod sqlite;
 
 use std::path::PathBuf;
@@ -37,6 +38,9 @@ pub enum Engine {
     Sqlite,
     /// A MySQL server (MariaDB): InnoDB, a lock per row.
     Mysql,
+    /// Redis in front of SQLite: the stock and one Lua script per purchase in Redis, the
+    /// orders written into the database from a stream.
+    Redis,
 }
 
 impl Engine {
