@@ -27,6 +27,7 @@ pub struct FlashSaleParams {
     /// For the private MySQL server: `max_connections` and `innodb_lock_wait_timeout`.
     pub max_connections: u32,
     pub lock_wait_timeout: u32,
+    pub wait_timeout: u32,
     /// Redis: the SQLite file the consumer writes the orders into (empty: a scratch one).
     pub orders_db: PathBuf,
     pub compare: bool,
@@ -49,6 +50,7 @@ impl FromParams for FlashSaleParams {
             server_url,
             max_connections: reader.get("max-connections"),
             lock_wait_timeout: reader.get("lock-wait-timeout"),
+            wait_timeout: reader.get("wait-timeout"),
             orders_db: reader.get("orders-db"),
             sale: Sale {
                 lottery_seed: 0,
@@ -65,6 +67,7 @@ impl FromParams for FlashSaleParams {
                 spread: reader.get("spread"),
                 bots: reader.get("bots"),
                 connections: reader.choice("conn"),
+                pool_check: reader.get("pool-check"),
                 synchronous: reader.choice("synchronous"),
                 filters: filters
                     .into_iter()
@@ -240,6 +243,23 @@ impl Lab for FlashSaleLab {
                     kind: ParamKind::Integer { min: 1, max: 3600 },
                     default: "50",
                     help: "MySQL, private server: seconds a purchase waits for a row lock before error 1205 (innodb_lock_wait_timeout)",
+                    roles: &[],
+                },
+                ParamSpec {
+                    name: "wait-timeout",
+                    kind: ParamKind::Integer {
+                        min: 1,
+                        max: 31_536_000,
+                    },
+                    default: "28800",
+                    help: "MySQL, private server: seconds before the server closes an idle connection (wait_timeout); a pooled one then fails with 2006 unless --pool-check",
+                    roles: &[],
+                },
+                ParamSpec {
+                    name: "pool-check",
+                    kind: ParamKind::Bool,
+                    default: "false",
+                    help: "with --conn pool: ask an idle connection whether it still answers before using it, and replace it if not",
                     roles: &[],
                 },
                 ParamSpec {
@@ -483,6 +503,7 @@ fn start_private_mysql(
         max_connections: params.max_connections,
         lock_wait_timeout_seconds: params.lock_wait_timeout,
         sync_each_commit: params.sale.synchronous == Synchronous::Full,
+        wait_timeout_seconds: params.wait_timeout,
     };
     Ok(store::mysql::start_private(&settings, &mut |line| {
         context.info(line)

@@ -64,6 +64,9 @@ pub struct Sale {
     /// Percent of buyers that are bots.
     pub bots: u64,
     pub connections: Connections,
+    /// With a pool: ask each idle connection whether it still answers before using it, and
+    /// open a new one if not (`--pool-check`).
+    pub pool_check: bool,
     pub synchronous: Synchronous,
     /// Admission filters, in order (`random:0.2`, `one-per-user` …; see `filters.rs`).
     pub filters: Vec<String>,
@@ -204,6 +207,7 @@ pub struct Shop {
     lock_timeouts: Counter,
     refused_connections: Counter,
     gone_away: Counter,
+    replaced: Counter,
     offered: Counter,
     orders: Counter,
     sold_out: Counter,
@@ -273,6 +277,7 @@ impl Shop {
             lock_timeouts: server_counts.counter("lock wait timeouts (1205)"),
             refused_connections: server_counts.counter("refused: too many connections (1040)"),
             gone_away: server_counts.counter("connections gone away (2006)"),
+            replaced: server_counts.counter("dead connections replaced"),
             offered: funnel.offered,
             orders: funnel.orders,
             sold_out: funnel.sold_out,
@@ -425,7 +430,15 @@ impl Shop {
             Connections::PerRequest => None,
         };
         let mut session = match pooled {
-            Some(session) => session,
+            Some(mut session) => {
+                if !self.sale.pool_check || session.answers() {
+                    session
+                } else {
+                    // The server closed it while it sat in the pool: open a new one.
+                    self.replaced.increment();
+                    self.store.connect()?
+                }
+            }
             None => self.store.connect()?,
         };
         let bought = strategy::buy(

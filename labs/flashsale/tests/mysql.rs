@@ -13,6 +13,10 @@ use lab_servers::PrivateServer;
 
 /// A private server, or `None` (loudly, and never under CI) when MariaDB is not installed.
 fn server(max_connections: u32) -> Option<(PrivateServer, MysqlTarget)> {
+    server_with(max_connections, 28800)
+}
+
+fn server_with(max_connections: u32, wait_timeout: u32) -> Option<(PrivateServer, MysqlTarget)> {
     if !lab_servers::mariadb_installed() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -27,6 +31,7 @@ fn server(max_connections: u32) -> Option<(PrivateServer, MysqlTarget)> {
         max_connections,
         lock_wait_timeout_seconds: 50,
         sync_each_commit: false,
+        wait_timeout_seconds: wait_timeout,
     };
     Some(mysql::start_private(&settings, &mut |_| {}).unwrap_or_else(|error| panic!("{error}")))
 }
@@ -47,6 +52,7 @@ fn sale_on(target: &MysqlTarget, strategy: Strategy) -> Sale {
         spread: Duration::ZERO,
         bots: 10,
         connections: Connections::Pool,
+        pool_check: false,
         synchronous: Synchronous::Normal,
         filters: Vec::new(),
     }
@@ -112,6 +118,7 @@ fn a_connection_per_purchase_past_max_connections_is_refused_with_1040_and_nothi
     };
     let sale = Sale {
         connections: Connections::PerRequest,
+        pool_check: false,
         workers: 32,
         rtt: Duration::from_millis(2),
         ..sale_on(&target, Strategy::Guarded)
@@ -166,4 +173,42 @@ fn a_url_that_does_not_answer_is_one_line_with_host_and_port() {
     assert!(!error.contains('\n'), "{error}");
     let missing = MysqlTarget::from_url("mysql://shop@127.0.0.1:3306").unwrap_err();
     assert!(missing.contains("name the database"), "{missing}");
+}
+
+#[test]
+fn pooled_connections_idle_past_wait_timeout_are_gone_with_2006_unless_the_pool_checks_them() {
+    let Some((_server, target)) = server_with(151, 1) else {
+        return;
+    };
+    // A buyer every 1.5 s: the pooled connection waits that long between two, and the server
+    // closes it after one second idle.
+    let idle = |pool_check| {
+        let sale = Sale {
+            users: 4,
+            workers: 4,
+            bots: 0,
+            arrival: Arrival::Steady,
+            spread: Duration::from_secs(6),
+            pool_check,
+            ..sale_on(&target, Strategy::Guarded)
+        };
+        sale::prepare(&sale).unwrap();
+        let context = LabContext::new();
+        let outcome = sale::run(&sale, &context).unwrap();
+        let counter = |name: &str| context.counter(name).get();
+        (
+            outcome,
+            counter("connections gone away (2006)"),
+            counter("dead connections replaced"),
+        )
+    };
+    let (unchecked, gone, _) = idle(false);
+    assert!(gone > 0, "{unchecked:?}");
+    assert_eq!(unchecked.errors, gone, "{unchecked:?}");
+    assert!(unchecked.audit.holds(false));
+    let (checked, gone, replaced) = idle(true);
+    assert_eq!(gone, 0, "{checked:?}");
+    assert_eq!(checked.errors, 0, "{checked:?}");
+    assert!(replaced > 0, "{checked:?}");
+    assert_eq!(checked.orders + checked.sold_out, 4, "{checked:?}");
 }

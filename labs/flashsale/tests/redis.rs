@@ -45,6 +45,7 @@ fn sale_on(target: &RedisTarget, folder: &std::path::Path) -> Sale {
         spread: Duration::ZERO,
         bots: 10,
         connections: Connections::Pool,
+        pool_check: false,
         synchronous: Synchronous::Normal,
         filters: vec!["one-per-user".to_string()],
     }

@@ -24,6 +24,7 @@ fn sale_in(folder: &std::path::Path, strategy: Strategy) -> Sale {
         spread: Duration::ZERO,
         bots: 10,
         connections: Connections::Pool,
+        pool_check: false,
         synchronous: Synchronous::Normal,
         filters: Vec::new(),
     }
@@ -71,6 +72,7 @@ fn a_connection_per_request_still_keeps_the_invariants() {
     let folder = tempfile::tempdir().unwrap();
     let sale = Sale {
         connections: Connections::PerRequest,
+        pool_check: false,
         users: 600,
         products: 1,
         ..sale_in(folder.path(), Strategy::Guarded)

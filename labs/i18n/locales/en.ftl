@@ -235,6 +235,7 @@ term-refused-not-reserved-403 = refused: not reserved (403)
 term-refused-sold-out-409 = refused: sold out (409)
 term-sold-out = sold out
 term-stock-left = stock left
+term-dead-connections-replaced = dead connections replaced
 term-orders-written-to-the-database = orders written to the database
 term-connections-gone-away-2006 = connections gone away (2006)
 term-deadlock-retries = deadlock retries

@@ -112,6 +112,7 @@ impl Checker for FiltersChecker {
                 spread: Duration::ZERO,
                 bots: 10,
                 connections: Connections::Pool,
+                pool_check: false,
                 synchronous: Synchronous::Normal,
                 filters: filters.clone(),
                 lottery_seed,

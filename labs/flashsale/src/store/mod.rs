@@ -104,6 +104,11 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// One connection to the store, as a purchase uses it. Each method is one statement (or one
 /// transaction command), so a strategy reads as the sequence of statements it sends.
 pub trait Session: Send {
+    /// Whether the connection still answers (MySQL: a ping; the server closes a connection
+    /// idle past `wait_timeout`). An embedded store always does.
+    fn answers(&mut self) -> bool {
+        true
+    }
     /// `BEGIN`: a transaction whose locks come with its statements.
     fn begin(&mut self) -> StoreResult<()>;
     /// A transaction that is going to write. SQLite: `BEGIN IMMEDIATE` (the file's write lock

@@ -63,6 +63,8 @@ pub struct PrivateSettings {
     pub max_connections: u32,
     pub lock_wait_timeout_seconds: u32,
     pub sync_each_commit: bool,
+    /// `wait_timeout`: the server closes a connection idle this long.
+    pub wait_timeout_seconds: u32,
 }
 
 /// Starts a private MariaDB for a sale: its database `flash_sale`, and a buyers' user `shop`
@@ -77,11 +79,11 @@ pub fn start_private(
             max_connections: settings.max_connections,
             lock_wait_timeout_seconds: settings.lock_wait_timeout_seconds,
             sync_each_commit: settings.sync_each_commit,
+            wait_timeout_seconds: settings.wait_timeout_seconds,
             init_sql: "CREATE DATABASE IF NOT EXISTS flash_sale;
                        CREATE USER IF NOT EXISTS 'shop'@'127.0.0.1';
                        GRANT ALL ON flash_sale.* TO 'shop'@'127.0.0.1';"
                 .to_string(),
-            ..lab_servers::MariaDbSettings::default()
         },
         progress,
     )?;
@@ -315,11 +317,6 @@ impl MysqlSession {
         })
     }
 
-    /// Whether the server still answers (a `COM_PING`).
-    pub fn ping(&mut self) -> bool {
-        self.conn.ping().is_ok()
-    }
-
     fn run(&mut self, sql: &str) -> StoreResult<()> {
         Ok(self.conn.query_drop(sql)?)
     }
@@ -333,6 +330,10 @@ impl MysqlSession {
 }
 
 impl Session for MysqlSession {
+    fn answers(&mut self) -> bool {
+        self.conn.ping().is_ok()
+    }
+
     fn begin(&mut self) -> StoreResult<()> {
         self.run("BEGIN")
     }
