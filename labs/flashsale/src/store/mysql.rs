@@ -123,7 +123,10 @@ pub fn connect(url: &str) -> StoreResult<Conn> {
             Trouble::TooManyConnections => error,
             _ => StoreError::new(
                 error.trouble,
-                format!("cannot connect to {place}: {}", error.message),
+                format!(
+                    "cannot connect to {place}: {}; is a MySQL server listening there, and may this user connect?",
+                    error.message
+                ),
             ),
         }
     })
@@ -143,7 +146,19 @@ impl From<mysql::Error> for StoreError {
             mysql::Error::IoError(_) | mysql::Error::CodecError(_) => Trouble::GoneAway,
             _ => Trouble::Other,
         };
-        StoreError::new(trouble, error.to_string())
+        let message = match &error {
+            // The driver's own words, without its Debug dressing.
+            mysql::Error::DriverError(mysql::DriverError::CouldNotConnect(Some((
+                _,
+                description,
+                _,
+            )))) => description.clone(),
+            mysql::Error::MySqlError(server) => {
+                format!("error {} from the server: {}", server.code, server.message)
+            }
+            other => other.to_string(),
+        };
+        StoreError::new(trouble, message)
     }
 }
 

@@ -88,7 +88,10 @@ impl RedisTarget {
             .map_err(|error| {
                 StoreError::new(
                     Trouble::GoneAway,
-                    format!("cannot connect to {}: {error}", self.url),
+                    format!(
+                        "cannot connect to {}: {error}; is a Redis server listening there?",
+                        self.url
+                    ),
                 )
             })
     }
