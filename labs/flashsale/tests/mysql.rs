@@ -17,6 +17,14 @@ fn server(max_connections: u32) -> Option<(PrivateServer, MysqlTarget)> {
 }
 
 fn server_with(max_connections: u32, wait_timeout: u32) -> Option<(PrivateServer, MysqlTarget)> {
+    server_full(max_connections, wait_timeout, 50)
+}
+
+fn server_full(
+    max_connections: u32,
+    wait_timeout: u32,
+    lock_wait_timeout: u32,
+) -> Option<(PrivateServer, MysqlTarget)> {
     if !lab_servers::mariadb_installed() {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -29,7 +37,7 @@ fn server_with(max_connections: u32, wait_timeout: u32) -> Option<(PrivateServer
     }
     let settings = PrivateSettings {
         max_connections,
-        lock_wait_timeout_seconds: 50,
+        lock_wait_timeout_seconds: lock_wait_timeout,
         sync_each_commit: false,
         wait_timeout_seconds: wait_timeout,
     };
@@ -211,4 +219,26 @@ fn pooled_connections_idle_past_wait_timeout_are_gone_with_2006_unless_the_pool_
     assert_eq!(checked.errors, 0, "{checked:?}");
     assert!(replaced > 0, "{checked:?}");
     assert_eq!(checked.orders + checked.sold_out, 4, "{checked:?}");
+}
+
+#[test]
+fn a_row_lock_held_across_long_round_trips_makes_the_buyers_behind_it_time_out_with_1205() {
+    let Some((_server, target)) = server_full(151, 28800, 1) else {
+        return;
+    };
+    // Sixteen buyers queue on one row, each holding it for two round trips of 100 ms: the
+    // last in line waits about three seconds, past the one-second innodb_lock_wait_timeout.
+    let sale = Sale {
+        users: 48,
+        products: 1,
+        bots: 0,
+        rtt: Duration::from_millis(100),
+        ..sale_on(&target, Strategy::ForUpdate)
+    };
+    let outcome = run(&sale);
+    assert!(outcome.lock_timeouts > 0, "{outcome:?}");
+    assert_eq!(outcome.lock_timeouts, outcome.errors, "{outcome:?}");
+    // A purchase that timed out was undone: nothing half-done, nothing oversold.
+    assert!(outcome.audit.holds(false), "{outcome:?}");
+    assert_eq!(outcome.orders + outcome.errors + outcome.sold_out, 48);
 }
