@@ -114,6 +114,17 @@ pub struct Outcome {
     pub audit: store::Audit,
     /// Redis: both sides, after the consumer drained the stream.
     pub redis_audit: Option<RedisAudit>,
+    /// Each product's orders and the p99 of its buyers' answers, in product order.
+    pub per_product: Vec<ProductOutcome>,
+}
+
+/// One product's part of a sale: on InnoDB the hot item's row queues while the others stay
+/// fast; on SQLite every product waits for the one writer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProductOutcome {
+    pub product: u32,
+    pub orders: u64,
+    pub p99_ms: f64,
 }
 
 /// Tries a sold-out bot makes before giving up.
@@ -529,7 +540,8 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
     let next = AtomicU64::new(0);
     let started = Instant::now();
     let counted_before = shop.counted();
-    let mut took: Vec<u32> = Vec::new();
+    // (product, microseconds, ordered) of every answer.
+    let mut took: Vec<(u32, u32, bool)> = Vec::new();
     let buyers_done = std::sync::atomic::AtomicBool::new(false);
     let mut lock_waits = LockWaits::default();
     std::thread::scope(|scope| -> anyhow::Result<()> {
@@ -568,7 +580,11 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
                             // of what a buyer in a burst lives through.
                             let micros = due.elapsed().as_micros() as u64;
                             latency.record(micros);
-                            took.push(micros.min(u32::MAX as u64) as u32);
+                            took.push((
+                                buyer.product,
+                                micros.min(u32::MAX as u64) as u32,
+                                matches!(answer, Answer::Ordered(_)),
+                            ));
                             // Only a bot that was turned away or found nothing tries again.
                             if !matches!(answer, Answer::SoldOut | Answer::Refused(_)) {
                                 break;
@@ -609,12 +625,38 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
         deadlock_retries: sold(5),
         lock_timeouts: sold(6),
         refused_connections: sold(7),
-        p99_ms: percentile(&mut took, 0.99) as f64 / 1000.0,
+        p99_ms: percentile(
+            &mut took
+                .iter()
+                .map(|(_, micros, _)| *micros)
+                .collect::<Vec<_>>(),
+            0.99,
+        ) as f64
+            / 1000.0,
+        per_product: per_product(&took),
         lock_waits: lock_waits.count,
         lock_wait_ms: lock_waits.milliseconds,
         audit,
         redis_audit,
     })
+}
+
+/// Orders and p99 per product, from every answer.
+fn per_product(took: &[(u32, u32, bool)]) -> Vec<ProductOutcome> {
+    let mut by_product: std::collections::BTreeMap<u32, (u64, Vec<u32>)> = Default::default();
+    for (product, micros, ordered) in took {
+        let entry = by_product.entry(*product).or_default();
+        entry.0 += u64::from(*ordered);
+        entry.1.push(*micros);
+    }
+    by_product
+        .into_iter()
+        .map(|(product, (orders, mut micros))| ProductOutcome {
+            product,
+            orders,
+            p99_ms: percentile(&mut micros, 0.99) as f64 / 1000.0,
+        })
+        .collect()
 }
 
 /// Row lock waits during a sale, and the time they took together.

@@ -180,3 +180,20 @@ fn buyers_spread_over_time_all_arrive_and_the_last_no_sooner_than_their_arrival(
         assert!(outcome.seconds >= 0.39, "{arrival:?}: {outcome:?}");
     }
 }
+
+#[test]
+fn each_products_orders_are_told_apart_and_add_up_to_the_sale() {
+    let folder = tempfile::tempdir().unwrap();
+    let outcome = run(&sale_in(folder.path(), Strategy::Guarded));
+    let products: Vec<u32> = outcome
+        .per_product
+        .iter()
+        .map(|each| each.product)
+        .collect();
+    assert_eq!(products, [1, 2, 3]);
+    let total: u64 = outcome.per_product.iter().map(|each| each.orders).sum();
+    assert_eq!(total, outcome.orders);
+    // Four buyers in five want the hot item: it sells out, all 100.
+    assert_eq!(outcome.per_product[0].orders, 100, "{outcome:?}");
+    assert!(outcome.per_product.iter().all(|each| each.p99_ms > 0.0));
+}
