@@ -780,3 +780,50 @@ fn a_redis_sale_killed_mid_sale_loses_no_order_the_stream_holds() {
         .expect("the invariant across both");
     assert_eq!(every[1], "holds", "{every}");
 }
+
+#[test]
+fn a_workers_sweep_tabulates_each_concurrency_and_draws_the_curve() {
+    let folder = tempfile::tempdir().unwrap();
+    let plot = folder.path().join("sweep.svg");
+    let output = command()
+        .args([
+            "lab",
+            "flash-sale",
+            "--sweep-workers",
+            "1,4,16",
+            "--users",
+            "1500",
+            "--rtt",
+            "1",
+            "--plot",
+        ])
+        .arg(&plot)
+        .arg("--headless")
+        .output()
+        .unwrap();
+    let lines = common::json_lines(&output.stdout);
+    let report = lines.last().expect("a report");
+    assert_eq!(report["ok"], true, "{report}");
+    let rows = lines[lines.len() - 2]["tables"]["sweep"]["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let workers: Vec<f64> = rows.iter().map(|row| row[0].as_f64().unwrap()).collect();
+    assert_eq!(workers, [1.0, 4.0, 16.0]);
+    assert!(rows.iter().all(|row| row[4] == "hold"), "{rows:?}");
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    for word in [
+        "workers",
+        "orders per second",
+        "p99 latency (ms)",
+        "guarded on sqlite",
+    ] {
+        assert!(svg.contains(word), "{word}");
+    }
+    let (code, said) = flash_sale(&["--sweep-workers", "16,lots"]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(
+        said.contains("\"lots\" is not a number of workers"),
+        "{said}"
+    );
+}

@@ -31,6 +31,8 @@ pub struct FlashSaleParams {
     /// Redis: the SQLite file the consumer writes the orders into (empty: a scratch one).
     pub orders_db: PathBuf,
     pub compare: bool,
+    /// `--sweep-workers`: the same sale at each of these numbers of workers.
+    pub sweep_workers: Vec<String>,
     pub plot: String,
     pub serve: String,
     pub check_db: String,
@@ -75,6 +77,11 @@ impl FromParams for FlashSaleParams {
                     .collect(),
             },
             compare: reader.get("compare"),
+            sweep_workers: reader
+                .get::<Vec<String>>("sweep-workers")
+                .into_iter()
+                .filter(|workers| !workers.trim().is_empty())
+                .collect(),
             plot: reader.get("plot"),
             serve: reader.get("serve"),
             check_db: reader.get("check-db"),
@@ -121,6 +128,13 @@ impl Lab for FlashSaleLab {
                     kind: ParamKind::Bool,
                     default: "false",
                     help: "run every strategy on the same load, one after the other, and tabulate them",
+                    roles: &[],
+                },
+                ParamSpec {
+                    name: "sweep-workers",
+                    kind: ParamKind::List,
+                    default: "",
+                    help: "run the same sale at each of these numbers of workers (16,32,64,128,256) and tabulate orders/s and p99 against them; --plot draws the curve",
                     roles: &[],
                 },
                 ParamSpec {
@@ -295,8 +309,23 @@ impl Lab for FlashSaleLab {
     }
 
     fn validate(&self, params: &FlashSaleParams) -> Result<(), String> {
-        if !params.plot.is_empty() && !params.compare {
+        if !params.plot.is_empty() && !params.compare && params.sweep_workers.is_empty() {
             return Err("--plot draws the comparison: add --compare".to_string());
+        }
+        if params.compare && !params.sweep_workers.is_empty() {
+            return Err(
+                "--compare and --sweep-workers each run many sales: choose one".to_string(),
+            );
+        }
+        for workers in &params.sweep_workers {
+            match workers.trim().parse::<usize>() {
+                Ok(count) if (1..=512).contains(&count) => {}
+                _ => {
+                    return Err(format!(
+                        "--sweep-workers: {workers:?} is not a number of workers from 1 to 512; give them as 16,32,64"
+                    ));
+                }
+            }
         }
         if params.engine == Engine::Redis && params.compare {
             return Err("--compare runs the SQL strategies; on Redis a purchase is one Lua script: drop --compare, or use --engine sqlite or mysql".to_string());
@@ -433,6 +462,14 @@ impl Lab for FlashSaleLab {
         ]);
         if params.compare {
             return compare(&sale, params.engine, &params.plot, context);
+        }
+        if !params.sweep_workers.is_empty() {
+            let counts: Vec<usize> = params
+                .sweep_workers
+                .iter()
+                .filter_map(|workers| workers.trim().parse().ok())
+                .collect();
+            return sweep(&sale, params.engine, &counts, &params.plot, context);
         }
         if !params.serve.is_empty() {
             return serve_sale(&sale, &params.serve, context);
@@ -726,6 +763,89 @@ fn compare(
     } else {
         Ok(Verdict::fail(format!(
             "invariants broken by {}",
+            broken.join(", ")
+        )))
+    }
+}
+
+/// The same sale at each number of workers: where the hot row stops giving more orders per
+/// second and only adds waiting.
+fn sweep(
+    sale: &Sale,
+    engine: Engine,
+    counts: &[usize],
+    plot: &str,
+    context: &LabContext,
+) -> anyhow::Result<Verdict> {
+    context.set_table(
+        "sweep",
+        &["workers", "orders/s", "p99 ms", "oversold", "invariants"],
+        Vec::new(),
+    );
+    let mut points = Vec::new();
+    let mut broken = Vec::new();
+    for &workers in counts {
+        if context.is_cancelled() {
+            break;
+        }
+        let this = Sale {
+            workers,
+            ..sale.clone()
+        };
+        context.info(format!("now: {workers} workers"));
+        sale::prepare(&this)?;
+        let outcome = sale::run(&this, context)?;
+        let held = outcome.audit.holds(sale.one_per_user())
+            && outcome
+                .redis_audit
+                .as_ref()
+                .is_none_or(|audit| audit.holds());
+        if !held {
+            broken.push(workers.to_string());
+        }
+        let rate = outcome.orders as f64 / outcome.seconds.max(1e-9);
+        points.push(crate::plot::Point {
+            workers,
+            orders_per_second: rate,
+            p99_ms: outcome.p99_ms,
+        });
+        context.add_table_row(
+            "sweep",
+            vec![
+                Cell::Number(workers as f64),
+                Cell::Number(rate.round()),
+                Cell::Number((outcome.p99_ms * 10.0).round() / 10.0),
+                Cell::Number(outcome.audit.oversold as f64),
+                Cell::from(if held { "hold" } else { "BROKEN" }),
+            ],
+        );
+    }
+    context.bars("sweep", "orders/s");
+    if !plot.is_empty() && !points.is_empty() {
+        let title = format!(
+            "{} on {}: {} buyers, {} items of the hot one",
+            sale.strategy.name(),
+            engine.name(),
+            sale.users,
+            sale.stock
+        );
+        crate::plot::write_sweep(std::path::Path::new(plot), &title, &points)?;
+        context.info(format!("the chart is in {plot}"));
+    }
+    let best = points
+        .iter()
+        .max_by(|one, other| one.orders_per_second.total_cmp(&other.orders_per_second));
+    let summary = best.map_or(String::new(), |best| {
+        format!(
+            "most orders per second with {} workers ({:.0}/s, p99 {:.1} ms)",
+            best.workers, best.orders_per_second, best.p99_ms
+        )
+    });
+    if broken.is_empty() || !sale.strategy.is_correct_on(engine) {
+        Ok(Verdict::pass(summary))
+    } else {
+        Ok(Verdict::fail(format!(
+            "invariants broken with {} workers: {summary}",
             broken.join(", ")
         )))
     }
