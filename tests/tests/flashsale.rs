@@ -827,3 +827,45 @@ fn a_workers_sweep_tabulates_each_concurrency_and_draws_the_curve() {
         "{said}"
     );
 }
+
+#[test]
+fn compare_engines_runs_one_strategy_on_each_and_transaction_oversells_on_innodb_only() {
+    if !mariadb_present() {
+        return;
+    }
+    let output = command()
+        .args([
+            "lab",
+            "flash-sale",
+            "--compare-engines",
+            "--strategy",
+            "transaction",
+            "--users",
+            "1500",
+            "--stock",
+            "50",
+            "--rtt",
+            "1",
+            "--headless",
+        ])
+        .output()
+        .unwrap();
+    let lines = common::json_lines(&output.stdout);
+    let report = lines.last().expect("a report");
+    assert_eq!(report["ok"], true, "{report}");
+    let rows = lines[lines.len() - 2]["tables"]["engines"]["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let engines: Vec<&str> = rows.iter().map(|row| row[0].as_str().unwrap()).collect();
+    assert_eq!(engines, ["sqlite", "mysql", "redis"]);
+    let oversold = |engine: &str| {
+        rows.iter()
+            .find(|row| row[0] == engine)
+            .and_then(|row| row[4].as_f64())
+            .unwrap()
+    };
+    assert_eq!(oversold("sqlite"), 0.0, "{rows:?}");
+    assert!(oversold("mysql") > 0.0, "{rows:?}");
+    assert_eq!(oversold("redis"), 0.0, "{rows:?}");
+}

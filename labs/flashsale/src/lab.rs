@@ -31,6 +31,8 @@ pub struct FlashSaleParams {
     /// Redis: the SQLite file the consumer writes the orders into (empty: a scratch one).
     pub orders_db: PathBuf,
     pub compare: bool,
+    /// `--compare-engines`: the one strategy on every engine available.
+    pub compare_engines: bool,
     /// `--sweep-workers`: the same sale at each of these numbers of workers.
     pub sweep_workers: Vec<String>,
     pub plot: String,
@@ -77,6 +79,7 @@ impl FromParams for FlashSaleParams {
                     .collect(),
             },
             compare: reader.get("compare"),
+            compare_engines: reader.get("compare-engines"),
             sweep_workers: reader
                 .get::<Vec<String>>("sweep-workers")
                 .into_iter()
@@ -128,6 +131,13 @@ impl Lab for FlashSaleLab {
                     kind: ParamKind::Bool,
                     default: "false",
                     help: "run every strategy on the same load, one after the other, and tabulate them",
+                    roles: &[],
+                },
+                ParamSpec {
+                    name: "compare-engines",
+                    kind: ParamKind::Bool,
+                    default: "false",
+                    help: "run the strategy on every engine this machine has (SQLite, a private MariaDB, a private Redis) on the same load, and tabulate them",
                     roles: &[],
                 },
                 ParamSpec {
@@ -381,7 +391,10 @@ impl Lab for FlashSaleLab {
         } else if !params.check_db.is_empty() {
             crate::store::claim(std::path::Path::new(&params.check_db), "--check-db")?;
         }
-        if !params.sale.strategy.runs_on(params.engine) && !params.compare {
+        if !params.sale.strategy.runs_on(params.engine)
+            && !params.compare
+            && !params.compare_engines
+        {
             return Err(
                 "--strategy for-update: SQLite has no row locks (a writer locks the whole file), so there is no SELECT ... FOR UPDATE; use guarded, or --engine mysql to see row locks".to_string(),
             );
@@ -430,29 +443,11 @@ impl Lab for FlashSaleLab {
             sale.database = params.orders_db.clone();
         }
         // The private server lives as long as this run: dropping it stops it.
-        let mut private_server = None;
-        if params.engine == Engine::Redis {
-            sale.redis = Some(if params.server_url.is_empty() {
-                let server = lab_servers::start_redis(&mut |line| context.info(line))?;
-                let target = RedisTarget {
-                    url: format!("redis://127.0.0.1:{}/0", server.port()),
-                };
-                private_server = Some(server);
-                target
-            } else {
-                RedisTarget::from_url(&params.server_url).map_err(anyhow::Error::msg)?
-            });
-            context.info("on Redis every purchase is one Lua script (--strategy is for the SQL engines); a consumer writes the orders into SQLite");
-        }
-        if params.engine == Engine::Mysql {
-            sale.mysql = Some(if params.server_url.is_empty() {
-                let (server, target) = start_private_mysql(params, context)?;
-                private_server = Some(server);
-                target
-            } else {
-                MysqlTarget::from_url(&params.server_url).map_err(anyhow::Error::msg)?
-            });
-        }
+        let private_server = if params.compare_engines {
+            None
+        } else {
+            place_on(params.engine, params, &mut sale, context)?
+        };
         let funnel = sale::Funnel::new(context, &[]);
         context.chart(&[
             &funnel.offered,
@@ -460,6 +455,9 @@ impl Lab for FlashSaleLab {
             &funnel.sold_out,
             &funnel.busy_retries,
         ]);
+        if params.compare_engines {
+            return compare_engines(&sale, params, context);
+        }
         if params.compare {
             return compare(&sale, params.engine, &params.plot, context);
         }
@@ -526,6 +524,139 @@ impl Lab for FlashSaleLab {
             verdict.summary.push_str(CONSISTENT_READ);
         }
         Ok(verdict)
+    }
+}
+
+/// Puts the sale on `engine`: on the server `--db` names when it is that engine's, else on a
+/// private server started here and handed back (the run keeps it until it ends).
+fn place_on(
+    engine: Engine,
+    params: &FlashSaleParams,
+    sale: &mut Sale,
+    context: &LabContext,
+) -> anyhow::Result<Option<lab_servers::PrivateServer>> {
+    let given = |scheme: &str| {
+        params
+            .server_url
+            .starts_with(scheme)
+            .then_some(params.server_url.as_str())
+    };
+    sale.mysql = None;
+    sale.redis = None;
+    let mut private_server = None;
+    match engine {
+        Engine::Sqlite => {}
+        Engine::Redis => {
+            sale.redis = Some(match given("redis") {
+                Some(url) => RedisTarget::from_url(url).map_err(anyhow::Error::msg)?,
+                None => {
+                    let server = lab_servers::start_redis(&mut |line| context.info(line))?;
+                    let target = RedisTarget {
+                        url: format!("redis://127.0.0.1:{}/0", server.port()),
+                    };
+                    private_server = Some(server);
+                    target
+                }
+            });
+            context.info("on Redis every purchase is one Lua script (--strategy is for the SQL engines); a consumer writes the orders into SQLite");
+        }
+        Engine::Mysql => {
+            sale.mysql = Some(match given("mysql") {
+                Some(url) => MysqlTarget::from_url(url).map_err(anyhow::Error::msg)?,
+                None => {
+                    let (server, target) = start_private_mysql(params, context)?;
+                    private_server = Some(server);
+                    target
+                }
+            });
+        }
+    }
+    Ok(private_server)
+}
+
+/// One strategy on every engine this machine has (or `--db` names), the same crowd each time.
+fn compare_engines(
+    sale: &Sale,
+    params: &FlashSaleParams,
+    context: &LabContext,
+) -> anyhow::Result<Verdict> {
+    context.set_table(
+        "engines",
+        &[
+            "engine",
+            "orders",
+            "orders/s",
+            "p99 ms",
+            "oversold",
+            "invariants",
+        ],
+        Vec::new(),
+    );
+    let mut broken = Vec::new();
+    let mut skipped = Vec::new();
+    for engine in [Engine::Sqlite, Engine::Mysql, Engine::Redis] {
+        if context.is_cancelled() {
+            break;
+        }
+        let installed = match engine {
+            Engine::Sqlite => true,
+            Engine::Mysql => {
+                lab_servers::mariadb_installed() || params.server_url.starts_with("mysql")
+            }
+            Engine::Redis => {
+                lab_servers::redis_installed() || params.server_url.starts_with("redis")
+            }
+        };
+        if !installed || !sale.strategy.runs_on(engine) {
+            skipped.push(engine.name());
+            continue;
+        }
+        let mut this = sale.clone();
+        let _server = place_on(engine, params, &mut this, context)?;
+        context.info(format!("now: {}", engine.name()));
+        sale::prepare(&this)?;
+        let outcome = sale::run(&this, context)?;
+        let held = outcome.audit.holds(sale.one_per_user())
+            && outcome
+                .redis_audit
+                .as_ref()
+                .is_none_or(|audit| audit.holds());
+        // On Redis the purchase is the script, correct whatever --strategy says.
+        if !held && (engine == Engine::Redis || sale.strategy.is_correct_on(engine)) {
+            broken.push(engine.name());
+        }
+        let rate = outcome.orders as f64 / outcome.seconds.max(1e-9);
+        context.add_table_row(
+            "engines",
+            vec![
+                Cell::from(engine.name()),
+                Cell::Number(outcome.orders as f64),
+                Cell::Number(rate.round()),
+                Cell::Number((outcome.p99_ms * 10.0).round() / 10.0),
+                Cell::Number(outcome.audit.oversold as f64),
+                Cell::from(if held { "hold" } else { "BROKEN" }),
+            ],
+        );
+    }
+    context.bars("engines", "orders/s");
+    let left_out = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " ({} left out: not installed here, or no such strategy there)",
+            skipped.join(", ")
+        )
+    };
+    if broken.is_empty() {
+        Ok(Verdict::pass(format!(
+            "{} on every engine: see the table{left_out}",
+            sale.strategy.name()
+        )))
+    } else {
+        Ok(Verdict::fail(format!(
+            "invariants broken on {}{left_out}",
+            broken.join(", ")
+        )))
     }
 }
 
