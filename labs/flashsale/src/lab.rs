@@ -399,29 +399,10 @@ impl Lab for FlashSaleLab {
                 "--strategy for-update: SQLite has no row locks (a writer locks the whole file), so there is no SELECT ... FOR UPDATE; use guarded, or --engine mysql to see row locks".to_string(),
             );
         }
-        if params.engine == Engine::Redis
-            && params.server_url.is_empty()
-            && params.check_db.is_empty()
-            && !lab_servers::redis_installed()
-        {
-            return Err(lab_servers::ServerError::Missing {
-                kind: lab_servers::Kind::Redis,
-                program: "redis-server",
+        if params.server_url.is_empty() && params.check_db.is_empty() {
+            if let Some(missing) = missing_server(params.engine) {
+                return Err(missing);
             }
-            .to_string()
-                + ", or give --db redis://host:6379/0");
-        }
-        if params.engine == Engine::Mysql
-            && params.server_url.is_empty()
-            && params.check_db.is_empty()
-            && !lab_servers::mariadb_installed()
-        {
-            return Err(lab_servers::ServerError::Missing {
-                kind: lab_servers::Kind::MariaDb,
-                program: "mariadbd",
-            }
-            .to_string()
-                + ", or give --db mysql://user:password@host:3306/database");
         }
         crate::filters::parse_all(&params.sale.filters, params.sale.products)
             .map(|_| ())
@@ -525,6 +506,33 @@ impl Lab for FlashSaleLab {
         }
         Ok(verdict)
     }
+}
+
+/// The one line for a private server `engine` needs but this machine does not have.
+fn missing_server(engine: Engine) -> Option<String> {
+    let (kind, program, example) = match engine {
+        Engine::Sqlite => return None,
+        Engine::Mysql => (
+            lab_servers::Kind::MariaDb,
+            "mariadbd",
+            "mysql://user:password@host:3306/database",
+        ),
+        Engine::Redis => (
+            lab_servers::Kind::Redis,
+            "redis-server",
+            "redis://host:6379/0",
+        ),
+    };
+    let installed = match kind {
+        lab_servers::Kind::MariaDb => lab_servers::mariadb_installed(),
+        lab_servers::Kind::Redis => lab_servers::redis_installed(),
+    };
+    (!installed).then(|| {
+        format!(
+            "{}, or give --db {example}",
+            lab_servers::ServerError::Missing { kind, program }
+        )
+    })
 }
 
 /// Puts the sale on `engine`: on the server `--db` names when it is that engine's, else on a
@@ -690,14 +698,7 @@ fn serve_sale(sale: &Sale, address: &str, context: &LabContext) -> anyhow::Resul
         shop.stop_writer();
         served
     })?;
-    let audit = sale.store().audit()?;
-    let redis_audit = match &sale.redis {
-        Some(target) => Some(store::redis::audit(
-            target,
-            &store::open(&sale.database, sale.synchronous)?,
-        )?),
-        None => None,
-    };
+    let (audit, redis_audit) = sale::audit(sale)?;
     show_invariants(context, &audit, sale.one_per_user(), redis_audit.as_ref());
     let summary = format!(
         "served {} orders, {} left of {}",

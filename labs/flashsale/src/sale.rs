@@ -605,14 +605,7 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
         Ok(())
     })?;
     let seconds = started.elapsed().as_secs_f64();
-    let audit = sale.store().audit()?;
-    let redis_audit = match &sale.redis {
-        Some(target) => Some(store::redis::audit(
-            target,
-            &store::open(&sale.database, sale.synchronous)?,
-        )?),
-        None => None,
-    };
+    let (audit, redis_audit) = audit(sale)?;
     let counted = shop.counted();
     let sold = |index: usize| counted[index] - counted_before[index];
     Ok(Outcome {
@@ -639,6 +632,19 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
         audit,
         redis_audit,
     })
+}
+
+/// The invariants of the sale's store, and on Redis those across Redis and the database.
+pub fn audit(sale: &Sale) -> anyhow::Result<(store::Audit, Option<RedisAudit>)> {
+    let audit = sale.store().audit()?;
+    let across = match &sale.redis {
+        Some(target) => Some(store::redis::audit(
+            target,
+            &store::open(&sale.database, sale.synchronous)?,
+        )?),
+        None => None,
+    };
+    Ok((audit, across))
 }
 
 /// Orders and p99 per product, from every answer.

@@ -279,75 +279,61 @@ pub fn start_mariadb(
         )));
     }
     let init = folder.join("init.sql");
-    std::fs::write(&init, &settings.init_sql)
-        .map_err(|error| failed(format!("{}: {error}", init.display())))?;
-    let socket = folder.join("mysql.sock");
-    let mut last_error = String::new();
-    // A port found free may be taken by someone else before the server binds it: try again.
-    for _ in 0..3 {
-        let port = free_port().map_err(|error| failed(format!("no free port: {error}")))?;
-        let mut command = Command::new(&server);
-        command
-            .arg("--no-defaults")
-            .arg(format!("--datadir={}", data.display()))
-            .arg(format!("--socket={}", socket.display()))
-            .arg(format!("--port={port}"))
-            .arg(format!(
-                "--pid-file={}",
-                folder.join("server.pid").display()
-            ))
-            .arg(format!(
-                "--log-error={}",
-                folder.join("server.log").display()
-            ))
-            .arg(format!("--init-file={}", init.display()))
-            .args(["--bind-address=127.0.0.1", "--skip-name-resolve"])
-            .args(["--skip-log-bin", "--performance-schema=OFF"])
-            .args([
-                "--innodb-buffer-pool-size=64M",
-                "--innodb-log-file-size=16M",
-            ])
-            .arg(format!("--max-connections={}", settings.max_connections))
-            .arg(format!(
-                "--innodb-lock-wait-timeout={}",
-                settings.lock_wait_timeout_seconds
-            ))
-            .arg(format!(
-                "--innodb-flush-log-at-trx-commit={}",
-                if settings.sync_each_commit { 1 } else { 2 }
-            ))
-            .arg(format!("--wait-timeout={}", settings.wait_timeout_seconds))
-            .args(user);
-        let mut child = spawn_tied(&mut command, &folder).map_err(failed)?;
-        match wait_until_ready(
-            &mut child,
-            &folder,
-            port,
-            Duration::from_secs(60),
-            |stream| {
-                // The server greets every client first: a handshake packet means it is serving.
-                let mut greeting = [0u8; 5];
-                stream.read_exact(&mut greeting).is_ok()
-            },
-        ) {
-            Ok(()) => {
-                return Ok(ready(
-                    kind, child, &folder, port, &socket, started, progress,
-                ));
-            }
-            Err(reason) => {
-                last_error = reason;
-                // The folder stays for the next try: stop the server only.
-                let _ = child.kill();
-                let _ = child.wait();
-                if !last_error.contains("in use") {
-                    break;
-                }
-            }
-        }
+    if let Err(error) = std::fs::write(&init, &settings.init_sql) {
+        let _ = std::fs::remove_dir_all(&folder);
+        return Err(failed(format!("{}: {error}", init.display())));
     }
-    let _ = std::fs::remove_dir_all(&folder);
-    Err(failed(last_error))
+    let socket = folder.join("mysql.sock");
+    let launch = Launch {
+        kind,
+        folder: &folder,
+        socket: &socket,
+        started,
+        limit: Duration::from_secs(60),
+    };
+    launch.on_a_free_port(
+        progress,
+        |port| {
+            let mut command = Command::new(&server);
+            command
+                .arg("--no-defaults")
+                .arg(format!("--datadir={}", data.display()))
+                .arg(format!("--socket={}", socket.display()))
+                .arg(format!("--port={port}"))
+                .arg(format!(
+                    "--pid-file={}",
+                    folder.join("server.pid").display()
+                ))
+                .arg(format!(
+                    "--log-error={}",
+                    folder.join("server.log").display()
+                ))
+                .arg(format!("--init-file={}", init.display()))
+                .args(["--bind-address=127.0.0.1", "--skip-name-resolve"])
+                .args(["--skip-log-bin", "--performance-schema=OFF"])
+                .args([
+                    "--innodb-buffer-pool-size=64M",
+                    "--innodb-log-file-size=16M",
+                ])
+                .arg(format!("--max-connections={}", settings.max_connections))
+                .arg(format!(
+                    "--innodb-lock-wait-timeout={}",
+                    settings.lock_wait_timeout_seconds
+                ))
+                .arg(format!(
+                    "--innodb-flush-log-at-trx-commit={}",
+                    if settings.sync_each_commit { 1 } else { 2 }
+                ))
+                .arg(format!("--wait-timeout={}", settings.wait_timeout_seconds))
+                .args(user);
+            command
+        },
+        |stream| {
+            // The server greets every client first: a handshake packet means it is serving.
+            let mut greeting = [0u8; 5];
+            stream.read_exact(&mut greeting).is_ok()
+        },
+    )
 }
 
 /// Starts a private Redis with nothing saved to disk, on a free port.
@@ -360,80 +346,102 @@ pub fn start_redis(progress: &mut dyn FnMut(&str)) -> Result<PrivateServer, Serv
     clean_up_after_killed_runs(kind);
     let started = Instant::now();
     let folder = make_folder(kind)?;
-    let failed = |reason: String| ServerError::Failed { kind, reason };
     progress(&format!("starting a private {}...", kind.name()));
     let socket = folder.join("redis.sock");
-    let mut last_error = String::new();
-    for _ in 0..3 {
-        let port = free_port().map_err(|error| failed(format!("no free port: {error}")))?;
-        let mut command = Command::new(&server);
-        command
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-            .arg("--dir")
-            .arg(&folder)
-            .arg("--unixsocket")
-            .arg(&socket)
-            .arg("--logfile")
-            .arg(folder.join("server.log"))
-            .arg("--pidfile")
-            .arg(folder.join("server.pid"));
-        let mut child = spawn_tied(&mut command, &folder).map_err(failed)?;
-        match wait_until_ready(
-            &mut child,
-            &folder,
-            port,
-            Duration::from_secs(30),
-            |stream| {
-                let mut pong = [0u8; 7];
-                stream.write_all(b"PING\r\n").is_ok()
-                    && stream.read_exact(&mut pong).is_ok()
-                    && &pong == b"+PONG\r\n"
-            },
-        ) {
-            Ok(()) => {
-                return Ok(ready(
-                    kind, child, &folder, port, &socket, started, progress,
-                ));
-            }
-            Err(reason) => {
-                last_error = reason;
-                // The folder stays for the next try: stop the server only.
-                let _ = child.kill();
-                let _ = child.wait();
-                if !last_error.contains("in use") {
-                    break;
+    let launch = Launch {
+        kind,
+        folder: &folder,
+        socket: &socket,
+        started,
+        limit: Duration::from_secs(30),
+    };
+    launch.on_a_free_port(
+        progress,
+        |port| {
+            let mut command = Command::new(&server);
+            command
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+                .arg("--dir")
+                .arg(&folder)
+                .arg("--unixsocket")
+                .arg(&socket)
+                .arg("--logfile")
+                .arg(folder.join("server.log"))
+                .arg("--pidfile")
+                .arg(folder.join("server.pid"));
+            command
+        },
+        |stream| {
+            let mut pong = [0u8; 7];
+            stream.write_all(b"PING\r\n").is_ok()
+                && stream.read_exact(&mut pong).is_ok()
+                && &pong == b"+PONG\r\n"
+        },
+    )
+}
+
+/// What starting a server in its folder needs, whichever server it is.
+struct Launch<'a> {
+    kind: Kind,
+    folder: &'a Path,
+    socket: &'a Path,
+    started: Instant,
+    /// How long the server may take to answer.
+    limit: Duration,
+}
+
+impl Launch<'_> {
+    /// Starts the server `command` makes for a port, on a free one, until it `answers`. A port
+    /// found free may be taken by someone else before the server binds it: then another, up
+    /// to three. The folder is removed if it never answers.
+    fn on_a_free_port(
+        &self,
+        progress: &mut dyn FnMut(&str),
+        command: impl Fn(u16) -> Command,
+        answers: impl Fn(&mut TcpStream) -> bool,
+    ) -> Result<PrivateServer, ServerError> {
+        let failed = |reason: String| ServerError::Failed {
+            kind: self.kind,
+            reason,
+        };
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            let port = free_port().map_err(|error| failed(format!("no free port: {error}")))?;
+            let mut child = spawn_tied(&mut command(port), self.folder).map_err(failed)?;
+            match wait_until_ready(&mut child, self.folder, port, self.limit, &answers) {
+                Ok(()) => return Ok(self.ready(child, port, progress)),
+                Err(reason) => {
+                    last_error = reason;
+                    // The folder stays for the next try: stop the server only.
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    if !last_error.contains("in use") {
+                        break;
+                    }
                 }
             }
         }
+        let _ = std::fs::remove_dir_all(self.folder);
+        Err(failed(last_error))
     }
-    let _ = std::fs::remove_dir_all(&folder);
-    Err(failed(last_error))
-}
 
-/// A server that answered: told to the student, handed to the lab.
-fn ready(
-    kind: Kind,
-    child: Child,
-    folder: &Path,
-    port: u16,
-    socket: &Path,
-    started: Instant,
-    progress: &mut dyn FnMut(&str),
-) -> PrivateServer {
-    let took = started.elapsed();
-    progress(&format!(
-        "the private {} is ready on 127.0.0.1:{port} in {:.1} s",
-        kind.name(),
-        took.as_secs_f64()
-    ));
-    PrivateServer {
-        kind,
-        child,
-        folder: folder.to_path_buf(),
-        port,
-        socket: socket.to_path_buf(),
-        took,
+    /// A server that answered: told to the student, handed to the lab.
+    fn ready(&self, child: Child, port: u16, progress: &mut dyn FnMut(&str)) -> PrivateServer {
+        let took = self.started.elapsed();
+        progress(&format!(
+            "the private {} is ready on 127.0.0.1:{port} in {:.1} s",
+            self.kind.name(),
+            took.as_secs_f64()
+        ));
+        PrivateServer {
+            kind: self.kind,
+            child,
+            folder: self.folder.to_path_buf(),
+            port,
+            socket: self.socket.to_path_buf(),
+            took,
+        }
     }
 }
 
@@ -492,7 +500,7 @@ fn wait_until_ready(
     folder: &Path,
     port: u16,
     limit: Duration,
-    answers: impl Fn(&mut TcpStream) -> bool,
+    answers: &impl Fn(&mut TcpStream) -> bool,
 ) -> Result<(), String> {
     let deadline = Instant::now() + limit;
     let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
