@@ -115,24 +115,26 @@ impl Default for Marker {
 /// Whether process `pid` has `entry` (`NAME=value`) in its environment.
 ///
 /// A process in the middle of `execve` reads as having no environment at all for a moment
-/// (the new image's is not set up yet), and so does one that is being forked on a busy
-/// machine: an empty answer from a live user process is asked again, briefly, so that a
-/// daemon caught exactly then is not taken for a stranger. Zombies and kernel threads truly
-/// have none and are answered at once.
+/// (the new image's is not set up yet), and so does one that is being forked. On a loaded
+/// machine that moment can last tens of milliseconds (the process is preempted halfway), so
+/// an empty answer from a live user process is asked again, waiting a little longer each
+/// time, for up to two seconds, before the process is taken for a stranger. Zombies and
+/// kernel threads truly have none and are answered at once.
 fn carries(pid: i32, entry: &[u8]) -> bool {
-    const ASKS: u32 = 40;
-    for ask in 0..ASKS {
+    let give_up = std::time::Instant::now() + Duration::from_secs(2);
+    let mut wait = Duration::from_millis(1);
+    loop {
         match std::fs::read(format!("/proc/{pid}/environ")) {
             Ok(environ) if !environ.is_empty() => {
                 return environ.split(|byte| *byte == 0).any(|found| found == entry);
             }
-            Ok(_) if ask + 1 < ASKS && may_be_between_images(pid) => {
-                std::thread::sleep(Duration::from_millis(1));
+            Ok(_) if std::time::Instant::now() < give_up && may_be_between_images(pid) => {
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(Duration::from_millis(50));
             }
             _ => return false,
         }
     }
-    false
 }
 
 /// Whether `pid` is a live user process (not a zombie, not a kernel thread), from the state
