@@ -260,14 +260,25 @@ pub fn start_mariadb(
     let failed = |reason: String| ServerError::Failed { kind, reason };
     progress(&format!("starting a private {}...", kind.name()));
     let user = running_as_root().then_some("--user=root");
-    let output = Command::new(&install)
-        .arg("--no-defaults")
-        .arg(format!("--datadir={}", data.display()))
-        .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
-        .args(user)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|error| failed(format!("{}: {error}", install.display())))?;
+    // Initialising can fail for a passing reason on a busy machine: once more, from nothing.
+    let mut output = None;
+    for _ in 0..2 {
+        let _ = std::fs::remove_dir_all(&data);
+        let ran = Command::new(&install)
+            .arg("--no-defaults")
+            .arg(format!("--datadir={}", data.display()))
+            .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
+            .args(user)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|error| failed(format!("{}: {error}", install.display())))?;
+        let succeeded = ran.status.success();
+        output = Some(ran);
+        if succeeded {
+            break;
+        }
+    }
+    let output = output.expect("initialised at least once");
     if !output.status.success() {
         let said = String::from_utf8_lossy(&output.stderr);
         let _ = std::fs::remove_dir_all(&folder);
@@ -275,7 +286,7 @@ pub fn start_mariadb(
             "{} ended with {}: {}",
             install.display(),
             output.status,
-            last_line(&said)
+            first_error(&said)
         )));
     }
     let init = folder.join("init.sql");
@@ -546,6 +557,15 @@ fn log_tail(folder: &Path) -> String {
         }
     }
     text
+}
+
+/// The first error a log gives (the cause; later ones are its consequences, "Aborting"), or
+/// else its last line.
+fn first_error(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find(|line| line.contains("[ERROR]") && !line.ends_with("Aborting"))
+        .map_or_else(|| last_line(text), str::to_string)
 }
 
 /// The line of a log that says what went wrong: the last error, or else the last line.
