@@ -479,29 +479,54 @@ fn the_polite_client_exercise_passes_the_references_and_catches_an_impatient_cli
     }
 }
 
-/// Whether MariaDB is here; loudly not, and never under CI.
-fn mariadb_present() -> bool {
-    let present = [
-        "/usr/sbin/mariadbd",
-        "/usr/bin/mariadbd",
-        "/usr/local/bin/mariadbd",
-    ]
-    .iter()
-    .any(|path| std::path::Path::new(path).exists())
-        || std::process::Command::new("mariadbd")
-            .arg("--version")
-            .output()
-            .is_ok_and(|output| output.status.success());
-    if !present {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "MariaDB is missing but CI must have it (.ci/run installs mariadb-server)"
-        );
-        eprintln!(
-            "\n*** SKIPPED: MariaDB is not installed, so the MySQL engine was NOT tested. ***\n"
-        );
+/// The PDO exercise on a private MariaDB: the references in PHP and Python pass, and the
+/// starters, which read the stock and take it in another statement, oversell under the rush.
+/// The broken variants are proved in `tests/exercises.rs`.
+#[test]
+fn the_pdo_exercise_passes_the_references_and_catches_the_starters() {
+    let exercise = "flashsale-php-pdo";
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let solutions = root.join("exercises").join(exercise);
+    let starters = root
+        .join("../content/exercises")
+        .join(exercise)
+        .join("starter");
+    let mut cases = Vec::new();
+    if common::mysql_exercise_runs(true) {
+        cases.push(("php", solutions.join("solution.php"), true));
+        cases.push(("php", starters.join("buy.php"), false));
     }
-    present
+    if common::mysql_exercise_runs(false) {
+        cases.push(("python3", solutions.join("solution.py"), true));
+        cases.push(("python3", starters.join("buy.py"), false));
+    }
+    for (interpreter, program, passes) in cases {
+        let folder = tempfile::tempdir().unwrap();
+        let program = program.to_str().unwrap();
+        let command: Vec<&str> = if interpreter == "php" {
+            vec!["php", "-S", "127.0.0.1:25011", program]
+        } else {
+            vec!["python3", program]
+        };
+        let (code, out) = common::check_exercise_in(folder.path(), exercise, &command);
+        if passes {
+            assert_eq!(code, 0, "{program}: {out}");
+            // Every step ran and was graded: the lone buyer, the rushes, the lock watch.
+            for check in [
+                "PASS a buyer alone gets product",
+                "PASS nothing oversold",
+                "PASS every item sold",
+                "PASS each order paid once",
+                "PASS no row lock held",
+                "PASS the shop serves buyers at the same time",
+            ] {
+                assert!(out.contains(check), "{program}: {check}: {out}");
+            }
+        } else {
+            assert_eq!(code, 1, "{program}: {out}");
+            assert!(out.contains("FAIL nothing oversold"), "{program}: {out}");
+        }
+    }
 }
 
 /// The private servers' processes started by the workbench process `pid` (their folders
@@ -529,7 +554,7 @@ fn private_servers_of(pid: u32) -> (Vec<u32>, Vec<std::path::PathBuf>) {
 
 #[test]
 fn on_mysql_compare_shows_transaction_oversell_and_leaves_no_server_behind() {
-    if !mariadb_present() {
+    if !common::mariadb_present() {
         return;
     }
     let child = command()
@@ -599,7 +624,7 @@ fn on_mysql_compare_shows_transaction_oversell_and_leaves_no_server_behind() {
 
 #[test]
 fn a_sale_on_mysql_stopped_by_sigterm_stops_its_server_and_removes_its_folder() {
-    if !mariadb_present() {
+    if !common::mariadb_present() {
         return;
     }
     let child = command()
@@ -830,7 +855,7 @@ fn a_workers_sweep_tabulates_each_concurrency_and_draws_the_curve() {
 
 #[test]
 fn compare_engines_runs_one_strategy_on_each_and_transaction_oversells_on_innodb_only() {
-    if !mariadb_present() {
+    if !common::mariadb_present() {
         return;
     }
     let output = command()

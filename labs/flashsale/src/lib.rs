@@ -26,4 +26,5 @@ pub fn register(registry: &mut lab_core::Registry) {
     registry.add_checker(checks::SqlChecker);
     registry.add_checker(checks::FiltersChecker);
     registry.add_checker(checks::PoliteClientChecker);
+    registry.add_checker(checks::PdoChecker);
 }

@@ -254,3 +254,56 @@ pub fn running_with(needle: &str) -> bool {
                 .contains(needle)
     })
 }
+
+/// Whether MariaDB is here; loudly not, and never under CI.
+pub fn mariadb_present() -> bool {
+    let present = [
+        "/usr/sbin/mariadbd",
+        "/usr/bin/mariadbd",
+        "/usr/local/bin/mariadbd",
+    ]
+    .iter()
+    .any(|path| std::path::Path::new(path).exists())
+        || std::process::Command::new("mariadbd")
+            .arg("--version")
+            .output()
+            .is_ok_and(|output| output.status.success());
+    if !present {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "MariaDB is missing but CI must have it (.ci/run installs mariadb-server)"
+        );
+        eprintln!(
+            "\n*** SKIPPED: MariaDB is not installed, so the MySQL engine was NOT tested. ***\n"
+        );
+    }
+    present
+}
+
+/// Whether the MySQL exercise can be checked here with a PHP (pdo_mysql) or a Python
+/// (PyMySQL) program; loudly not, and never under CI.
+pub fn mysql_exercise_runs(php: bool) -> bool {
+    if !mariadb_present() {
+        return false;
+    }
+    let (interpreter, probe, tool) = if php {
+        (
+            "php",
+            vec!["-r", "exit(extension_loaded('pdo_mysql') ? 0 : 1);"],
+            "php with pdo_mysql",
+        )
+    } else {
+        (
+            "python3",
+            vec!["-c", "import pymysql"],
+            "python3 with PyMySQL",
+        )
+    };
+    let loaded = std::process::Command::new(interpreter)
+        .args(probe)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    loaded || !missing_tool(tool, "the MySQL exercise's programs in that language")
+}

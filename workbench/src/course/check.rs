@@ -208,7 +208,7 @@ fn run_round(
         ));
     }
     let program = command
-        .map(|command| StudentProgram::start(command, &trace))
+        .map(|command| StudentProgram::start(command, &exercise.environment, &trace))
         .transpose()?;
     setup.program = program.as_ref().map(|program| program.output.clone());
     if let Some(program) = &program {

@@ -15,6 +15,7 @@
 //! ready = "server"                # wait until this endpoint's TCP port accepts connections
 //! endpoints = { publisher = "tcp://127.0.0.1:5563" }
 //! settings = { topic = "B" }      # the checker's own settings
+//! environment = { PHP_CLI_SERVER_WORKERS = "8" }  # set for the program the workbench starts
 //! points = { "receives" = 3 }     # points of the checks whose names start so (others: 1)
 //!
 //! [[hint]]                        # revealed one at a time
@@ -81,6 +82,8 @@ struct CheckFile {
     #[serde(default)]
     settings: BTreeMap<String, String>,
     #[serde(default)]
+    environment: BTreeMap<String, String>,
+    #[serde(default)]
     points: Option<Spanned<BTreeMap<String, u32>>>,
 }
 
@@ -104,6 +107,9 @@ pub struct Exercise {
     pub ready: Option<String>,
     pub endpoints: BTreeMap<String, String>,
     pub settings: BTreeMap<String, String>,
+    /// Variables set for the student's program when the workbench starts it (e.g. how many
+    /// processes `php -S` runs).
+    pub environment: BTreeMap<String, String>,
     /// What a check is worth, by the start of its name (`"leaves out" = 2`); 1 otherwise.
     pub points: BTreeMap<String, u32>,
     pub hints: Vec<Texts>,
@@ -329,6 +335,7 @@ pub fn parse(
         ready: check.ready.map(Spanned::into_inner),
         endpoints,
         settings: check.settings,
+        environment: check.environment,
         points,
         hints: file.hint,
         starters,

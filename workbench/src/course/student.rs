@@ -72,7 +72,11 @@ fn for_each_line(stream: impl Read, mut each: impl FnMut(&str)) {
 }
 
 impl StudentProgram {
-    pub fn start(command: &[String], trace: &Trace) -> Result<StudentProgram, String> {
+    pub fn start(
+        command: &[String],
+        environment: &std::collections::BTreeMap<String, String>,
+        trace: &Trace,
+    ) -> Result<StudentProgram, String> {
         let text = command.join(" ");
         let (program, arguments) = command.split_first().ok_or("no command given after --")?;
         let marker = lab_core::processes::Marker::new();
@@ -85,6 +89,7 @@ impl StudentProgram {
             .stderr(Stdio::piped())
             // Python buffers its output when it goes to a pipe; the checker needs it line by line.
             .env("PYTHONUNBUFFERED", "1")
+            .envs(environment)
             // Its own process group, so stopping it also stops anything it started.
             .process_group(0)
             .spawn()
@@ -320,6 +325,7 @@ mod tests {
     fn shell(script: &str) -> StudentProgram {
         StudentProgram::start(
             &["sh".to_string(), "-c".to_string(), script.to_string()],
+            &Default::default(),
             &Trace::default(),
         )
         .unwrap()
@@ -372,6 +378,7 @@ mod tests {
     fn a_missing_program_and_a_port_never_opened_are_explained() {
         let error = StudentProgram::start(
             &["no-such-interpreter-x".into(), "a.php".into()],
+            &Default::default(),
             &Trace::default(),
         )
         .err()

@@ -149,7 +149,7 @@ impl Checker for FiltersChecker {
             String::new()
         };
         checks.extend(
-            invariant_checks(&outcome.audit, false)
+            invariant_checks(&outcome.audit, false, true)
                 .into_iter()
                 .map(|check| {
                     if check.passed {

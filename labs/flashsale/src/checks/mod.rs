@@ -5,12 +5,16 @@
 //! | `flashsale-sql`     | the SQL of one purchase            | runs it for 2,000 buyers at once, a round trip per statement, and audits the store |
 //! | `flashsale-filters` | the filters in front of a naive shop | runs the sale through them: no oversell, p99 under the target, the stock still sold |
 //! | `flashsale-polite-client` | an HTTP buyer in PHP or Python | is a busy shop: 429 with Retry-After, 429, 409; watches the waits |
+//! | `flashsale-php-pdo` | the shop's purchase in PHP with PDO on MariaDB | rushes it, audits the store, the answers and the payments, and watches the row locks |
 
 mod filters;
+mod http;
+mod pdo;
 mod polite_client;
 mod sql;
 
 pub use filters::FiltersChecker;
+pub use pdo::PdoChecker;
 pub use polite_client::PoliteClientChecker;
 pub use sql::SqlChecker;
 
@@ -18,10 +22,10 @@ use lab_core::exercise::Check;
 
 use crate::store::Audit;
 
-/// One check per invariant of the store.
-fn invariant_checks(audit: &Audit, one_per_user: bool) -> Vec<Check> {
+/// One check per invariant of the store (the ledger's when the exercise writes one).
+fn invariant_checks(audit: &Audit, one_per_user: bool, ledger: bool) -> Vec<Check> {
     audit
-        .invariants(one_per_user)
+        .invariants_of(one_per_user, ledger)
         .into_iter()
         .map(|(name, held, found)| {
             if held {

@@ -10,11 +10,13 @@
 //!
 //! Requests are read with a real HTTP parser (`httparse`), bodies with a length or chunked.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use lab_core::exercise::{Check, CheckSetup, Checker, Prepared, Rng, quote};
+
+use super::http;
 
 pub struct PoliteClientChecker;
 
@@ -359,74 +361,11 @@ fn busy_for_good(received: &[Received], ended: &Option<String>) -> Check {
     }
 }
 
-/// The most a request head and body may be: a client's purchase is tiny.
-const MOST_REQUEST: usize = 64 * 1024;
-
-/// Reads one request from `stream` (head through `httparse`, body by its length or chunked),
-/// answers it, and closes.
-fn serve_one(setup: &CheckSetup, stream: TcpStream, answer: Answer) -> Option<Received> {
+/// Reads one request from `stream`, answers it, and closes.
+fn serve_one(setup: &CheckSetup, mut stream: TcpStream, answer: Answer) -> Option<Received> {
     let at = Instant::now();
-    stream.set_nonblocking(false).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    let mut stream = stream;
-    let mut bytes = Vec::new();
-    let mut buffer = [0u8; 4096];
-    let (request_line, head_length, length, chunked) = loop {
-        let read = stream.read(&mut buffer).ok()?;
-        if read == 0 {
-            return None;
-        }
-        bytes.extend_from_slice(&buffer[..read]);
-        let mut headers = [httparse::EMPTY_HEADER; 64];
-        let mut request = httparse::Request::new(&mut headers);
-        match request.parse(&bytes) {
-            Ok(httparse::Status::Complete(head_length)) => {
-                let header = |name: &str| {
-                    request
-                        .headers
-                        .iter()
-                        .find(|header| header.name.eq_ignore_ascii_case(name))
-                        .map(|header| String::from_utf8_lossy(header.value).trim().to_string())
-                };
-                let chunked = header("transfer-encoding")
-                    .is_some_and(|coding| coding.to_ascii_lowercase().contains("chunked"));
-                let length = header("content-length")
-                    .and_then(|length| length.parse::<usize>().ok())
-                    .unwrap_or(0)
-                    .min(MOST_REQUEST);
-                let line = format!(
-                    "{} {} HTTP/1.{}",
-                    request.method.unwrap_or("?"),
-                    request.path.unwrap_or("?"),
-                    request.version.unwrap_or(1)
-                );
-                break (line, head_length, length, chunked);
-            }
-            Ok(httparse::Status::Partial) if bytes.len() < MOST_REQUEST => {}
-            _ => return None,
-        }
-    };
-    let mut rest = bytes.split_off(head_length);
-    let body = loop {
-        if chunked {
-            match dechunk(&rest) {
-                Some(Ok(body)) => break body,
-                Some(Err(())) => return None,
-                None => {}
-            }
-        } else if rest.len() >= length {
-            rest.truncate(length);
-            break rest;
-        }
-        if rest.len() > MOST_REQUEST {
-            return None;
-        }
-        let read = stream.read(&mut buffer).ok()?;
-        if read == 0 {
-            return None;
-        }
-        rest.extend_from_slice(&buffer[..read]);
-    };
+    let request = http::read_request(&mut stream, Duration::from_secs(2))?;
+    let (request_line, body) = (request.line, request.body);
     let (status, headers, text) = match answer {
         Answer::Busy(Some(seconds)) => (
             "429 Too Many Requests",
@@ -468,48 +407,4 @@ fn serve_one(setup: &CheckSetup, stream: TcpStream, answer: Answer) -> Option<Re
         request_line,
         body,
     })
-}
-
-/// A chunked body, once all of it is there: `None` while more is to come, `Err` when it is
-/// not chunked encoding.
-fn dechunk(mut bytes: &[u8]) -> Option<Result<Vec<u8>, ()>> {
-    let mut body = Vec::new();
-    loop {
-        let (used, size) = match httparse::parse_chunk_size(bytes) {
-            Ok(httparse::Status::Complete(found)) => found,
-            Ok(httparse::Status::Partial) => return None,
-            Err(_) => return Some(Err(())),
-        };
-        let size = usize::try_from(size)
-            .ok()
-            .filter(|size| *size <= MOST_REQUEST);
-        let Some(size) = size else {
-            return Some(Err(()));
-        };
-        bytes = &bytes[used..];
-        if size == 0 {
-            return Some(Ok(body));
-        }
-        if bytes.len() < size + 2 {
-            return None;
-        }
-        body.extend_from_slice(&bytes[..size]);
-        bytes = &bytes[size + 2..];
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::dechunk;
-
-    #[test]
-    fn chunked_bodies_are_joined_and_partial_ones_wait() {
-        let body = b"7\r\n{\"user\"\r\n12\r\n: 7, \"product\": 1}\r\n0\r\n\r\n";
-        assert_eq!(
-            dechunk(body),
-            Some(Ok(b"{\"user\": 7, \"product\": 1}".to_vec()))
-        );
-        assert_eq!(dechunk(&body[..12]), None);
-        assert_eq!(dechunk(b"zz\r\n"), Some(Err(())));
-    }
 }

@@ -156,13 +156,17 @@ impl Checker for SqlChecker {
         });
         let ledger = Ledger::read(&connection, product, stock)?;
         let advice = advice(&audit, &ledger);
-        checks.extend(invariant_checks(&audit, true).into_iter().map(|check| {
-            if check.passed {
-                check
-            } else {
-                check.because(advice.clone())
-            }
-        }));
+        checks.extend(
+            invariant_checks(&audit, true, true)
+                .into_iter()
+                .map(|check| {
+                    if check.passed {
+                        check
+                    } else {
+                        check.because(advice.clone())
+                    }
+                }),
+        );
         checks.push(ledger.check(&advice));
         // The crowd bought product `product`: its orders are counted, not the shop's.
         let of_product = orders_of(&connection, product)?;
