@@ -952,11 +952,11 @@ fn prove_variants(exercise_id: &str, seeds: &[u64], how: Seeds) {
         let is_python = variant
             .extension()
             .is_some_and(|extension| extension == "py");
-        let needs_mysql = exercise_id == "flashsale-php-pdo";
         if (is_php && needs_zmq && !php_with_zmq())
             || (is_python && needs_zmq && !python_with_zmq())
             || (is_php && !php_present())
-            || (needs_mysql && !common::mysql_exercise_runs(is_php))
+            || (exercise_id == "flashsale-php-pdo" && !common::mysql_exercise_runs(is_php))
+            || (exercise_id == "flashsale-sql-mysql" && !common::mariadb_present())
         {
             continue;
         }
@@ -1077,6 +1077,7 @@ variant_tests! {
     variants_of_zmq_pub_topics => "zmq-pub-topics", InTurn,
     variants_of_zmq_sub_topic_b => "zmq-sub-topic-b", InTurn,
     variants_of_flashsale_sql => "flashsale-sql", Each,
+    variants_of_flashsale_sql_mysql => "flashsale-sql-mysql", InTurn,
     variants_of_flashsale_filters => "flashsale-filters", Each,
     variants_of_flashsale_polite_client => "flashsale-polite-client", InTurn,
     variants_of_flashsale_php_pdo => "flashsale-php-pdo", InTurn,

@@ -416,6 +416,51 @@ fn the_purchase_sql_exercise_passes_a_guarded_purchase_and_fails_the_races() {
     assert!(out.contains("FAIL the SQL runs"), "{out}");
 }
 
+/// The MySQL form of the purchase exercise: the reference passes on a private MariaDB; the
+/// starter oversells; a consistent read inside a transaction oversells too (InnoDB's lesson);
+/// SQL that MariaDB refuses is one clear failure naming MariaDB.
+#[test]
+fn the_purchase_sql_exercise_on_mysql_passes_the_reference_and_fails_the_races() {
+    if !common::mariadb_present() {
+        return;
+    }
+    let exercise = "flashsale-sql-mysql";
+    let (code, out) = common::check_exercise_with_file(
+        exercise,
+        &exercise_file("exercises", exercise, "purchase.sql"),
+        "purchase.sql",
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("PASS every item sold"), "{out}");
+    for (file, words) in [
+        (
+            "../content/exercises/flashsale-sql-mysql/starter/purchase.sql",
+            "FAIL nothing oversold",
+        ),
+        (
+            "exercises/flashsale-sql-mysql/broken-consistent-read.sql",
+            "FAIL nothing oversold",
+        ),
+    ] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let (code, out) = common::check_exercise_with_file(exercise, &path, "purchase.sql");
+        assert_eq!(code, 1, "{file}: {out}");
+        assert!(out.contains(words), "{file}: {out}");
+    }
+    let folder = tempfile::tempdir().unwrap();
+    let broken = folder.path().join("broken.sql");
+    std::fs::write(
+        &broken,
+        "UPDATE products SET stock = stock - 1 WHERE id = :product AND;",
+    )
+    .unwrap();
+    let (code, out) = common::check_exercise_with_file(exercise, &broken, "purchase.sql");
+    assert_eq!(code, 1);
+    assert!(out.contains("FAIL the SQL runs"), "{out}");
+    assert!(out.contains("statements MariaDB accepts"), "{out}");
+    assert!(out.contains("error 1064 from the server"), "{out}");
+}
+
 #[test]
 fn the_filters_exercise_wants_no_oversell_a_fast_p99_and_a_sale_that_still_sells() {
     let exercise = "flashsale-filters";

@@ -2,7 +2,7 @@
 //!
 //! | checker             | the student writes                 | the checker                                  |
 //! |---------------------|------------------------------------|----------------------------------------------|
-//! | `flashsale-sql`     | the SQL of one purchase            | runs it for 2,000 buyers at once, a round trip per statement, and audits the store |
+//! | `flashsale-sql`     | the SQL of one purchase (SQLite, or MySQL for `flashsale-sql-mysql`) | runs it for 2,000 buyers at once, a round trip per statement, every tenth buyer dying mid-purchase, and audits the store |
 //! | `flashsale-filters` | the filters in front of a naive shop | runs the sale through them: no oversell, p99 under the target, the stock still sold |
 //! | `flashsale-polite-client` | an HTTP buyer in PHP or Python | is a busy shop: 429 with Retry-After, 429, 409; watches the waits |
 //! | `flashsale-php-pdo` | the shop's purchase in PHP with PDO on MariaDB | rushes it, audits the store, the answers and the payments, and watches the row locks |
@@ -12,6 +12,7 @@ mod http;
 mod pdo;
 mod polite_client;
 mod sql;
+mod sql_engines;
 
 pub use filters::FiltersChecker;
 pub use pdo::PdoChecker;

@@ -1,8 +1,9 @@
 //! `flashsale-sql`: the student writes the SQL of one purchase (`purchase.sql`), with the
 //! parameters `:user` and `:product`. The checker runs it for a crowd of buyers on 16
 //! connections at once, each statement one network round trip (a sleep of `rtt_ms` before
-//! it), and then audits the store: nothing oversold, stock never negative, a ledger row per
-//! order, and every item sold (a purchase that never sells passes nothing).
+//! it), every tenth buyer dying in mid-purchase, and then audits the store: nothing oversold,
+//! stock never negative, nothing taken without an order, a ledger row per order, and every
+//! item sold (a purchase that never sells passes nothing).
 //!
 //! The crowd's size and the stock are drawn from the run's seed, and so is the order of the
 //! three products: one purchase alone of each of two, then the crowd on the third, so a
@@ -15,18 +16,20 @@
 //! Reading the stock in one statement and taking it in the next leaves a round trip between
 //! them in which everyone else reads the same stock. A guarded `UPDATE … WHERE stock > 0`
 //! decides in one statement; the order and ledger rows follow only when it changed a row.
+//!
+//! The exercise's `engine` setting says where: `sqlite` (a file, the default) or `mysql` (a
+//! private MariaDB the checker starts, InnoDB tables; `sql_engines.rs`). The audit is the
+//! same on both.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use lab_core::exercise::{Check, CheckSetup, Checker, Rng, SliceRandom as _};
-use rusqlite::Connection;
-use rusqlite::fallible_iterator::FallibleIterator;
 
+use super::sql_engines::{Dialect, Engine, Shop};
 use super::{invariant_checks, number};
-use crate::store::sqlite::is_busy;
-use crate::store::{self, Synchronous};
+use crate::store;
 
 pub struct SqlChecker;
 
@@ -64,30 +67,37 @@ impl Checker for SqlChecker {
                 )]);
             }
         };
-        let scratch = tempfile::tempdir()?;
-        let database = scratch.path().join("sale.db");
-        let connection = store::open(&database, Synchronous::Normal)?;
-        store::create(&connection, 3, stock, false)?;
+        let engine = Engine::from_setting(setup.setting("engine", "sqlite"))?;
+        let dialect = engine.dialect();
+        let shop = Shop::open(engine, &mut |step| setup.note(step.to_string()))?;
+        shop.reset(3, stock)?;
         // Once, alone, first: a mistake in the SQL is one clear line.
         let mut checks = Vec::new();
         for (sold, (user, alone)) in [(1, first_alone), (2, second_alone)]
             .into_iter()
             .enumerate()
         {
-            if let Err(error) = purchase(&connection, &sql, user, alone, Duration::ZERO) {
+            let tried = shop
+                .buyer(&sql)
+                .map_err(|error| error.to_string())
+                .and_then(|mut buyer| buyer.purchase(user, alone, Duration::ZERO, None));
+            if let Err(error) = tried {
                 checks.push(
                     Check::fail(
                         "the SQL runs",
-                        "statements SQLite accepts, using :user and :product",
-                        error.to_string(),
+                        format!(
+                            "statements {} accepts, using :user and :product",
+                            dialect.name
+                        ),
+                        error,
                     )
-                    .because("try it with sqlite3 on a copy of the tables in the README"),
+                    .because(dialect.try_it),
                 );
                 return Ok(checks);
             }
             let sold = sold as u64 + 1;
-            let alone_audit = store::audit(&connection)?;
-            let left_of_it = stock_of(&connection, alone)?;
+            let alone_audit = shop.audit()?;
+            let left_of_it = shop.number(STOCK_OF, alone)?;
             if alone_audit.orders != sold
                 || left_of_it != stock as i64 - 1
                 || alone_audit.stock_left != 3 * stock as i64 - sold as i64
@@ -111,30 +121,35 @@ impl Checker for SqlChecker {
             "the SQL runs",
             format!("a purchase alone of product {first_alone}, then of product {second_alone}, each sold one item"),
         ));
-        store::create(&connection, 3, stock, false)?;
+        shop.reset(3, stock)?;
         let next = AtomicU64::new(1);
         let failures = AtomicU64::new(0);
         let first_failure = std::sync::Mutex::new(None);
         std::thread::scope(|scope| {
             for _ in 0..workers {
                 scope.spawn(|| {
-                    let Ok(connection) = store::open(&database, Synchronous::Normal) else {
-                        return;
+                    let mut buyer = match shop.buyer(&sql) {
+                        Ok(buyer) => buyer,
+                        Err(error) => {
+                            failures.fetch_add(1, Ordering::Relaxed);
+                            lab_core::lock(&first_failure).get_or_insert(error.to_string());
+                            return;
+                        }
                     };
                     loop {
                         let user = next.fetch_add(1, Ordering::Relaxed);
                         if user > users || setup.out_of_time() {
                             return;
                         }
-                        if let Err(error) = purchase(&connection, &sql, user, product, rtt) {
+                        if let Err(error) = buyer.purchase(user, product, rtt, crash_after(user)) {
                             failures.fetch_add(1, Ordering::Relaxed);
-                            lab_core::lock(&first_failure).get_or_insert(error.to_string());
+                            lab_core::lock(&first_failure).get_or_insert(error);
                         }
                     }
                 });
             }
         });
-        let audit = store::audit(&connection)?;
+        let audit = shop.audit()?;
         let failed = failures.load(Ordering::Relaxed);
         checks.push(if failed == 0 {
             Check::pass(
@@ -154,8 +169,8 @@ impl Checker for SqlChecker {
                 ),
             )
         });
-        let ledger = Ledger::read(&connection, product, stock)?;
-        let advice = advice(&audit, &ledger);
+        let ledger = Ledger::read(&shop, product, stock)?;
+        let advice = advice(&audit, &ledger, &dialect);
         checks.extend(
             invariant_checks(&audit, true, true)
                 .into_iter()
@@ -169,7 +184,7 @@ impl Checker for SqlChecker {
         );
         checks.push(ledger.check(&advice));
         // The crowd bought product `product`: its orders are counted, not the shop's.
-        let of_product = orders_of(&connection, product)?;
+        let of_product = shop.number(ORDERS_OF, product)? as u64;
         let elsewhere = audit.orders - of_product.min(audit.orders);
         checks.push(if of_product == stock as u64 && elsewhere == 0 {
             Check::pass(
@@ -199,21 +214,16 @@ impl Checker for SqlChecker {
     }
 }
 
-fn orders_of(connection: &Connection, product: u64) -> rusqlite::Result<u64> {
-    connection.query_row(
-        "SELECT count(*) FROM orders WHERE product = ?1",
-        [product as i64],
-        |row| row.get::<_, i64>(0).map(|count| count as u64),
-    )
+/// Every tenth buyer's program dies in the middle of its purchase, after its first statement
+/// or its second in turn: one transaction leaves nothing of it, separate statements leave half.
+fn crash_after(user: u64) -> Option<usize> {
+    (user % 10 == 3).then_some(1 + (user / 10) as usize % 2)
 }
 
-fn stock_of(connection: &Connection, product: u64) -> rusqlite::Result<i64> {
-    connection.query_row(
-        "SELECT stock FROM products WHERE id = ?1",
-        [product as i64],
-        |row| row.get(0),
-    )
-}
+/// The audit's queries take the product as `?` and are written once for SQLite and MySQL
+/// (`` `change` `` is a reserved word in MySQL; SQLite takes the backticks too).
+const ORDERS_OF: &str = "SELECT count(*) FROM orders WHERE product = ?";
+const STOCK_OF: &str = "SELECT stock FROM products WHERE id = ?";
 
 /// What the ledger and the orders say, column by column.
 struct Ledger {
@@ -233,40 +243,35 @@ struct Ledger {
 }
 
 impl Ledger {
-    fn read(connection: &Connection, product: u64, stock: u32) -> rusqlite::Result<Ledger> {
-        let number =
-            |sql: &str| connection.query_row(sql, [product as i64], |row| row.get::<_, i64>(0));
-        let pairs = |sql: &str| -> rusqlite::Result<Vec<(i64, u64)>> {
-            let mut statement = connection.prepare(sql)?;
-            let rows = statement.query_map([product as i64], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)? as u64))
-            })?;
-            rows.collect()
-        };
+    fn read(shop: &Shop, product: u64, stock: u32) -> anyhow::Result<Ledger> {
+        let number = |sql: &str| shop.number(sql, product).map(|count| count.max(0) as u64);
         Ok(Ledger {
             wrong_change: number(
-                "SELECT count(*) FROM stock_ledger WHERE product = ?1 AND change IS NOT -1",
-            )? as u64,
+                "SELECT count(*) FROM stock_ledger WHERE product = ?
+                   AND (`change` IS NULL OR `change` <> -1)",
+            )?,
             no_such_order: number(
-                "SELECT count(*) FROM stock_ledger l WHERE l.product = ?1 AND NOT EXISTS
+                "SELECT count(*) FROM stock_ledger l WHERE l.product = ? AND NOT EXISTS
                    (SELECT 1 FROM orders o WHERE o.id = l.order_id AND o.product = l.product)",
-            )? as u64,
+            )?,
             orders_without_one_row: number(
-                "SELECT count(*) FROM orders o WHERE o.product = ?1 AND
-                   (SELECT count(*) FROM stock_ledger l WHERE l.order_id = o.id) != 1",
-            )? as u64,
-            repeated_stock_after: pairs(
-                "SELECT stock_after, count(*) FROM stock_ledger WHERE product = ?1
+                "SELECT count(*) FROM orders o WHERE o.product = ? AND
+                   (SELECT count(*) FROM stock_ledger l WHERE l.order_id = o.id) <> 1",
+            )?,
+            repeated_stock_after: shop.pairs(
+                "SELECT stock_after, count(*) FROM stock_ledger WHERE product = ?
                  GROUP BY stock_after HAVING count(*) > 1 ORDER BY count(*) DESC, stock_after DESC
                  LIMIT 3",
+                product,
             )?,
             out_of_range: number(&format!(
-                "SELECT count(*) FROM stock_ledger WHERE product = ?1 AND
+                "SELECT count(*) FROM stock_ledger WHERE product = ? AND
                    (stock_after IS NULL OR stock_after < 0 OR stock_after >= {stock})"
-            ))? as u64,
-            repeat_buyers: pairs(
-                "SELECT user, count(*) FROM orders WHERE product = ?1
+            ))?,
+            repeat_buyers: shop.pairs(
+                "SELECT user, count(*) FROM orders WHERE product = ?
                  GROUP BY user HAVING count(*) > 1 ORDER BY count(*) DESC, user LIMIT 3",
+                product,
             )?,
             stock,
         })
@@ -321,10 +326,23 @@ impl Ledger {
 }
 
 /// The advice for what the audit found: each cause the evidence shows, worst first.
-fn advice(audit: &store::Audit, ledger: &Ledger) -> String {
+fn advice(audit: &store::Audit, ledger: &Ledger, dialect: &Dialect) -> String {
     let mut causes = Vec::new();
     if audit.negative_stock_products > 0 {
         causes.push("the stock went below zero: nothing stops the UPDATE at zero. Take the item only where there is one (UPDATE … WHERE stock > 0) and write the order only when that changed a row".to_string());
+    }
+    let taken = audit.initial_stock as i64 - audit.stock_left;
+    if taken > audit.orders as i64 {
+        causes.push(format!(
+            "{} items left the stock with no order: a buyer's program died after taking one (every tenth does, here) and what it had done stayed. Put the statements in one transaction ({} … COMMIT): the database undoes one that never committed",
+            taken - audit.orders as i64,
+            dialect.begin
+        ));
+    } else if causes.is_empty() && ledger.orders_without_one_row > 0 && ledger.wrong_change == 0 {
+        causes.push(format!(
+            "{} orders have no ledger row: the purchase writes none, or a buyer's program died between the order and its ledger row (every tenth does, here) and the order stayed. Write the ledger row right after the order, both in one transaction ({} … COMMIT)",
+            ledger.orders_without_one_row, dialect.begin
+        ));
     }
     if let Some((after, times)) = ledger.repeated_stock_after.first() {
         causes.push(format!(
@@ -333,16 +351,17 @@ fn advice(audit: &store::Audit, ledger: &Ledger) -> String {
     }
     if let Some((user, times)) = ledger.repeat_buyers.first() {
         causes.push(format!(
-            "buyer {user} has {times} orders, but each buyer bought once: a purchase that hit a busy database ran again from the start after its first statements had been applied. Put the statements in one transaction (BEGIN IMMEDIATE … COMMIT) so that a retry starts from nothing"
+            "buyer {user} has {times} orders, but each buyer bought once: a purchase that hit {} ran again from the start after its first statements had been applied. Put the statements in one transaction ({} … COMMIT) so that a retry starts from nothing",
+            dialect.retry_cause, dialect.begin
         ));
     }
     if causes.is_empty() && (audit.oversold > 0 || audit.mismatched_products > 0) {
-        causes.push("the orders and the stock disagree: write the order and the ledger row only when the UPDATE took an item (changes() = 1 right after it), in one transaction".to_string());
+        causes.push(format!("the orders and the stock disagree: write the order and the ledger row only when the UPDATE took an item ({} = 1 right after it), in one transaction", dialect.changed_rows));
     }
     if causes.is_empty()
         && (ledger.wrong_change > 0 || ledger.out_of_range > 0 || ledger.no_such_order > 0)
     {
-        causes.push("the ledger row must say change = -1, the order's id (last_insert_rowid() right after the order's INSERT) and the stock after the UPDATE".to_string());
+        causes.push(format!("the ledger row must say change = -1, the order's id ({} right after the order's INSERT) and the stock after the UPDATE", dialect.last_id));
     }
     if causes.is_empty() {
         causes.push(
@@ -351,57 +370,4 @@ fn advice(audit: &store::Audit, ledger: &Ledger) -> String {
         );
     }
     causes.join(". Also: ")
-}
-
-/// Runs the purchase's statements one by one, each after a round trip; SQLITE_BUSY makes the
-/// whole purchase start again (after rolling back what it began), as a client would.
-fn purchase(
-    connection: &Connection,
-    sql: &str,
-    user: u64,
-    product: u64,
-    rtt: Duration,
-) -> rusqlite::Result<()> {
-    let mut wait = Duration::from_micros(100);
-    loop {
-        match run_statements(connection, sql, user, product, rtt) {
-            Err(error) if is_busy(&error) => {
-                if !connection.is_autocommit() {
-                    let _ = connection.execute_batch("ROLLBACK");
-                }
-                std::thread::sleep(wait);
-                wait = (wait * 2).min(Duration::from_millis(10));
-            }
-            Err(error) => {
-                if !connection.is_autocommit() {
-                    let _ = connection.execute_batch("ROLLBACK");
-                }
-                return Err(error);
-            }
-            Ok(()) => return Ok(()),
-        }
-    }
-}
-
-fn run_statements(
-    connection: &Connection,
-    sql: &str,
-    user: u64,
-    product: u64,
-    rtt: Duration,
-) -> rusqlite::Result<()> {
-    let mut batch = rusqlite::Batch::new(connection, sql);
-    while let Some(mut statement) = batch.next()? {
-        if !rtt.is_zero() {
-            std::thread::sleep(rtt);
-        }
-        for (name, value) in [(":user", user), (":product", product)] {
-            if let Some(index) = statement.parameter_index(name)? {
-                statement.raw_bind_parameter(index, value as i64)?;
-            }
-        }
-        let mut rows = statement.raw_query();
-        while rows.next()?.is_some() {}
-    }
-    Ok(())
 }

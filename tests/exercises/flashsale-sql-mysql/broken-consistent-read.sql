@@ -1,0 +1,10 @@
+-- Broken on purpose: a plain SELECT inside the transaction is a consistent read on InnoDB: it locks nothing, so others read the same stock.
+-- expect: FAIL nothing oversold | same stock
+START TRANSACTION;
+SELECT stock INTO @stock FROM products WHERE id = :product;
+UPDATE products SET stock = @stock - 1 WHERE id = :product AND @stock > 0;
+INSERT INTO orders (user, product, created_at)
+    SELECT :user, :product, UNIX_TIMESTAMP(NOW(6)) FROM DUAL WHERE @stock > 0;
+INSERT INTO stock_ledger (product, order_id, `change`, stock_after)
+    SELECT :product, LAST_INSERT_ID(), -1, @stock - 1 FROM DUAL WHERE @stock > 0;
+COMMIT;
