@@ -10,6 +10,24 @@ use std::time::{Duration, Instant};
 
 use common::{Reaped, command};
 
+/// Reads a headless lab's snapshots until `counter` passes `above` (or fails the test after
+/// `patience`): the moment to kill it mid-sale.
+fn wait_for_counter(child: &mut Reaped, counter: &str, above: u64, patience: Duration) {
+    let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let started = Instant::now();
+    for line in lines {
+        let snapshot: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if snapshot["counters"][counter].as_u64().unwrap_or(0) > above {
+            return;
+        }
+        assert!(
+            started.elapsed() < patience,
+            "{counter} not above {above} after {patience:?}"
+        );
+    }
+    panic!("the lab ended before {counter} passed {above}");
+}
+
 #[test]
 fn a_store_killed_mid_sale_still_keeps_its_invariants() {
     for strategy in ["guarded", "transaction", "queue"] {
@@ -39,19 +57,7 @@ fn a_store_killed_mid_sale_still_keeps_its_invariants() {
             .unwrap();
         let mut child = Reaped(child);
         // Wait until orders are being committed, then kill it where it stands.
-        let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
-        let started = Instant::now();
-        for line in lines {
-            let line = line.unwrap();
-            let snapshot: serde_json::Value = serde_json::from_str(&line).unwrap();
-            if snapshot["counters"]["orders"].as_u64().unwrap_or(0) > 200 {
-                break;
-            }
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "{strategy}: no orders after a minute"
-            );
-        }
+        wait_for_counter(&mut child, "orders", 200, Duration::from_secs(60));
         child.0.kill().unwrap();
         child.0.wait().unwrap();
         let output = command()
@@ -694,18 +700,7 @@ fn a_sale_on_mysql_stopped_by_sigterm_stops_its_server_and_removes_its_folder() 
         .unwrap();
     let pid = child.id();
     let mut child = Reaped(child);
-    let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
-    let started = Instant::now();
-    for line in lines {
-        let snapshot: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
-        if snapshot["counters"]["orders"].as_u64().unwrap_or(0) > 50 {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "no orders after two minutes"
-        );
-    }
+    wait_for_counter(&mut child, "orders", 50, Duration::from_secs(120));
     assert_eq!(
         private_servers_of(pid).0.len(),
         1,
@@ -811,22 +806,12 @@ fn a_redis_sale_killed_mid_sale_loses_no_order_the_stream_holds() {
         .spawn()
         .unwrap();
     let mut child = Reaped(child);
-    let lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
-    let started = Instant::now();
-    for line in lines {
-        let snapshot: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap();
-        if snapshot["counters"]["orders written to the database"]
-            .as_u64()
-            .unwrap_or(0)
-            > 500
-        {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no orders written after a minute"
-        );
-    }
+    wait_for_counter(
+        &mut child,
+        "orders written to the database",
+        500,
+        Duration::from_secs(60),
+    );
     child.0.kill().unwrap();
     child.0.wait().unwrap();
     let output = command()

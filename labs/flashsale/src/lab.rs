@@ -1021,17 +1021,38 @@ fn check_db(params: &FlashSaleParams, context: &LabContext) -> anyhow::Result<Ve
 }
 
 /// `--check-db mysql://...`: audits the lab's tables on a server, left by any run.
-fn check_server_db(url: &str, context: &LabContext) -> anyhow::Result<Verdict> {
-    let target = MysqlTarget::from_url(url)
-        .map_err(|error| anyhow::anyhow!(error.replacen("--db", "--check-db", 1)))?;
-    let shown = target.shown();
-    let fail = |error: store::StoreError| anyhow::anyhow!("--check-db {shown}: {error}");
-    if !store::mysql::is_store(&target).map_err(fail)? {
-        anyhow::bail!(
-            "--check-db {shown}: no flash-sale store in this database (its tables carry the comment '{}')",
-            store::mysql::MARK
-        );
+/// The opening of `--check-db` on a server: its URL read, and a store of the lab's found
+/// there (`where_marked` says how the lab marks it). Gives the target and its URL as shown.
+fn found_store<T>(
+    url: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+    shown: impl Fn(&T) -> String,
+    is_store: impl Fn(&T) -> store::StoreResult<bool>,
+    where_marked: &str,
+) -> anyhow::Result<(T, String)> {
+    let target =
+        parse(url).map_err(|error| anyhow::anyhow!(error.replacen("--db", "--check-db", 1)))?;
+    let shown = shown(&target);
+    let found =
+        is_store(&target).map_err(|error| anyhow::anyhow!("--check-db {shown}: {error}"))?;
+    if !found {
+        anyhow::bail!("--check-db {shown}: no flash-sale store here ({where_marked})");
     }
+    Ok((target, shown))
+}
+
+fn check_server_db(url: &str, context: &LabContext) -> anyhow::Result<Verdict> {
+    let (target, shown) = found_store(
+        url,
+        MysqlTarget::from_url,
+        MysqlTarget::shown,
+        store::mysql::is_store,
+        &format!(
+            "the lab's tables carry the comment '{}'",
+            store::mysql::MARK
+        ),
+    )?;
+    let fail = |error: store::StoreError| anyhow::anyhow!("--check-db {shown}: {error}");
     let audit = store::mysql::audit(&target).map_err(fail)?;
     let one_per_user = store::mysql::has_one_per_user_index(&target).map_err(fail)?;
     show_invariants(context, &audit, one_per_user, None);
@@ -1054,12 +1075,14 @@ fn check_redis_db(
     orders: &std::path::Path,
     context: &LabContext,
 ) -> anyhow::Result<Verdict> {
-    let target = RedisTarget::from_url(url)
-        .map_err(|error| anyhow::anyhow!(error.replacen("--db", "--check-db", 1)))?;
-    let fail = |error: store::StoreError| anyhow::anyhow!("--check-db {url}: {error}");
-    if !store::redis::is_store(&target).map_err(fail)? {
-        anyhow::bail!("--check-db {url}: no flash-sale store in this Redis database");
-    }
+    let (target, shown) = found_store(
+        url,
+        RedisTarget::from_url,
+        |_| url.to_string(),
+        store::redis::is_store,
+        &format!("the lab's keys start with {}", store::redis::PREFIX),
+    )?;
+    let fail = |error: store::StoreError| anyhow::anyhow!("--check-db {shown}: {error}");
     if !orders.exists() {
         anyhow::bail!("--orders-db {}: no such file", orders.display());
     }

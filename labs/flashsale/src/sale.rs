@@ -75,6 +75,32 @@ pub struct Sale {
 }
 
 impl Sale {
+    /// A sale on the SQLite file `database` with everything else at a small lab's settings:
+    /// 3,000 buyers (a tenth of them bots) in one burst on 16 workers, for 100 items of each
+    /// of 3 products, 1 ms round trips, a pool of connections, no filters. Change what a use
+    /// needs with `Sale { users: 10, ..Sale::on_file(path, strategy) }`.
+    pub fn on_file(database: PathBuf, strategy: Strategy) -> Sale {
+        Sale {
+            database,
+            mysql: None,
+            redis: None,
+            strategy,
+            users: 3000,
+            workers: 16,
+            stock: 100,
+            products: 3,
+            rtt: Duration::from_millis(1),
+            arrival: Arrival::Burst,
+            spread: Duration::ZERO,
+            bots: 10,
+            connections: Connections::Pool,
+            pool_check: false,
+            synchronous: Synchronous::Normal,
+            filters: Vec::new(),
+            lottery_seed: 0,
+        }
+    }
+
     /// Where the sale keeps its store.
     pub fn store(&self) -> Store {
         match &self.mysql {
@@ -97,7 +123,11 @@ impl Sale {
 /// What a sale came to.
 #[derive(Clone, Debug)]
 pub struct Outcome {
+    /// From the first buyer to the end: every buyer answered and every order written (on
+    /// Redis, the consumer has caught up).
     pub seconds: f64,
+    /// From the first buyer to the last answer.
+    pub answered_seconds: f64,
     pub offered: u64,
     pub orders: u64,
     pub sold_out: u64,
@@ -544,6 +574,7 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
     let mut took: Vec<(u32, u32, bool)> = Vec::new();
     let buyers_done = std::sync::atomic::AtomicBool::new(false);
     let mut lock_waits = LockWaits::default();
+    let mut answered_seconds = 0.0;
     std::thread::scope(|scope| -> anyhow::Result<()> {
         shop.start_writer(scope)?;
         let watcher = sale.mysql.as_ref().map(|target| {
@@ -597,6 +628,7 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
         for worker in workers {
             took.extend(worker.join().expect("a buyer does not panic"));
         }
+        answered_seconds = started.elapsed().as_secs_f64();
         shop.stop_writer();
         buyers_done.store(true, Ordering::Relaxed);
         if let Some(watcher) = watcher {
@@ -610,6 +642,7 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
     let sold = |index: usize| counted[index] - counted_before[index];
     Ok(Outcome {
         seconds,
+        answered_seconds,
         offered: sold(0),
         orders: sold(1),
         sold_out: sold(2),

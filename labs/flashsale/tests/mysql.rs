@@ -4,9 +4,11 @@
 
 use std::time::Duration;
 
+mod common;
+
+use common::run;
 use lab_core::LabContext;
-use lab_flashsale::sale::{self, Arrival, Connections, Outcome, Sale};
-use lab_flashsale::store::Synchronous;
+use lab_flashsale::sale::{self, Arrival, Connections, Sale};
 use lab_flashsale::store::mysql::{self, MysqlTarget, PrivateSettings};
 use lab_flashsale::strategy::Strategy;
 use lab_servers::PrivateServer;
@@ -25,14 +27,7 @@ fn server_full(
     wait_timeout: u32,
     lock_wait_timeout: u32,
 ) -> Option<(PrivateServer, MysqlTarget)> {
-    if !lab_servers::mariadb_installed() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "MariaDB is missing but CI must have it (.ci/run installs mariadb-server)"
-        );
-        eprintln!(
-            "\n*** SKIPPED: MariaDB is not installed, so the MySQL engine was NOT tested. ***\n"
-        );
+    if !common::installed(lab_servers::Kind::MariaDb) {
         return None;
     }
     let settings = PrivateSettings {
@@ -46,29 +41,11 @@ fn server_full(
 
 fn sale_on(target: &MysqlTarget, strategy: Strategy) -> Sale {
     Sale {
-        lottery_seed: 0,
-        database: Default::default(),
         mysql: Some(target.clone()),
-        redis: None,
-        strategy,
         users: 2000,
-        workers: 16,
         stock: 50,
-        products: 3,
-        rtt: Duration::from_millis(1),
-        arrival: Arrival::Burst,
-        spread: Duration::ZERO,
-        bots: 10,
-        connections: Connections::Pool,
-        pool_check: false,
-        synchronous: Synchronous::Normal,
-        filters: Vec::new(),
+        ..Sale::on_file(Default::default(), strategy)
     }
-}
-
-fn run(sale: &Sale) -> Outcome {
-    sale::prepare(sale).unwrap();
-    sale::run(sale, &LabContext::new()).unwrap()
 }
 
 #[test]

@@ -2,24 +2,17 @@
 //! purchase never oversells, the consumer brings every order into the database, and the stream
 //! lets a consumer that died halfway start again without losing or doubling an order.
 
-use std::time::Duration;
+mod common;
 
 use lab_core::LabContext;
-use lab_flashsale::sale::{self, Arrival, Connections, Sale};
+use lab_flashsale::sale::{self, Sale};
 use lab_flashsale::store::redis::{self, RedisTarget, Scripted};
 use lab_flashsale::store::{self, Synchronous};
 use lab_flashsale::strategy::Strategy;
 use lab_servers::PrivateServer;
 
 fn server() -> Option<(PrivateServer, RedisTarget)> {
-    if !lab_servers::redis_installed() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "Redis is missing but CI must have it (.ci/run installs redis-server)"
-        );
-        eprintln!(
-            "\n*** SKIPPED: Redis is not installed, so the Redis engine was NOT tested. ***\n"
-        );
+    if !common::installed(lab_servers::Kind::Redis) {
         return None;
     }
     let server = lab_servers::start_redis(&mut |_| {}).unwrap_or_else(|error| panic!("{error}"));
@@ -31,23 +24,9 @@ fn server() -> Option<(PrivateServer, RedisTarget)> {
 
 fn sale_on(target: &RedisTarget, folder: &std::path::Path) -> Sale {
     Sale {
-        lottery_seed: 0,
-        database: folder.join("orders.db"),
-        mysql: None,
         redis: Some(target.clone()),
-        strategy: Strategy::Guarded,
-        users: 3000,
-        workers: 16,
-        stock: 100,
-        products: 3,
-        rtt: Duration::from_millis(1),
-        arrival: Arrival::Burst,
-        spread: Duration::ZERO,
-        bots: 10,
-        connections: Connections::Pool,
-        pool_check: false,
-        synchronous: Synchronous::Normal,
         filters: vec!["one-per-user".to_string()],
+        ..Sale::on_file(folder.join("orders.db"), Strategy::Guarded)
     }
 }
 

@@ -3,36 +3,19 @@
 
 use std::time::Duration;
 
+mod common;
+
+use common::run;
 use lab_core::LabContext;
-use lab_flashsale::sale::{self, Arrival, Connections, Outcome, Sale};
+use lab_flashsale::sale::{self, Arrival, Connections, Sale};
 use lab_flashsale::store::{Session, Synchronous};
 use lab_flashsale::strategy::Strategy;
 
 fn sale_in(folder: &std::path::Path, strategy: Strategy) -> Sale {
     Sale {
-        lottery_seed: 0,
-        database: folder.join(format!("{}.db", strategy.name())),
-        mysql: None,
-        redis: None,
-        strategy,
-        users: 3000,
-        workers: 16,
-        stock: 100,
-        products: 3,
         rtt: Duration::from_millis(2),
-        arrival: Arrival::Burst,
-        spread: Duration::ZERO,
-        bots: 10,
-        connections: Connections::Pool,
-        pool_check: false,
-        synchronous: Synchronous::Normal,
-        filters: Vec::new(),
+        ..Sale::on_file(folder.join(format!("{}.db", strategy.name())), strategy)
     }
-}
-
-fn run(sale: &Sale) -> Outcome {
-    sale::prepare(sale).unwrap();
-    sale::run(sale, &LabContext::new()).unwrap()
 }
 
 #[test]

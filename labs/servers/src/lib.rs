@@ -130,6 +130,14 @@ pub fn mariadb_installed() -> bool {
         && find_program(&["mariadb-install-db", "mysql_install_db"]).is_some()
 }
 
+/// The first of `names` found, or the error naming the first (and what to install).
+fn required(kind: Kind, names: &[&'static str]) -> Result<PathBuf, ServerError> {
+    find_program(names).ok_or(ServerError::Missing {
+        kind,
+        program: names[0],
+    })
+}
+
 /// Whether Redis could be started here.
 pub fn redis_installed() -> bool {
     find_program(&["redis-server"]).is_some()
@@ -244,15 +252,8 @@ pub fn start_mariadb(
     progress: &mut dyn FnMut(&str),
 ) -> Result<PrivateServer, ServerError> {
     let kind = Kind::MariaDb;
-    let server = find_program(&["mariadbd", "mysqld"]).ok_or(ServerError::Missing {
-        kind,
-        program: "mariadbd",
-    })?;
-    let install =
-        find_program(&["mariadb-install-db", "mysql_install_db"]).ok_or(ServerError::Missing {
-            kind,
-            program: "mariadb-install-db",
-        })?;
+    let server = required(kind, &["mariadbd", "mysqld"])?;
+    let install = required(kind, &["mariadb-install-db", "mysql_install_db"])?;
     clean_up_after_killed_runs(kind);
     let started = Instant::now();
     let folder = make_folder(kind)?;
@@ -350,10 +351,7 @@ pub fn start_mariadb(
 /// Starts a private Redis with nothing saved to disk, on a free port.
 pub fn start_redis(progress: &mut dyn FnMut(&str)) -> Result<PrivateServer, ServerError> {
     let kind = Kind::Redis;
-    let server = find_program(&["redis-server"]).ok_or(ServerError::Missing {
-        kind,
-        program: "redis-server",
-    })?;
+    let server = required(kind, &["redis-server"])?;
     clean_up_after_killed_runs(kind);
     let started = Instant::now();
     let folder = make_folder(kind)?;
