@@ -865,7 +865,12 @@ fn a_workers_sweep_tabulates_each_concurrency_and_draws_the_curve() {
         .clone();
     let workers: Vec<f64> = rows.iter().map(|row| row[0].as_f64().unwrap()).collect();
     assert_eq!(workers, [1.0, 4.0, 16.0]);
-    assert!(rows.iter().all(|row| row[4] == "hold"), "{rows:?}");
+    // Nothing oversold, nobody refused a connection, the invariants held: at every count.
+    assert!(
+        rows.iter()
+            .all(|row| row[3] == 0.0 && row[4] == 0.0 && row[5] == "hold"),
+        "{rows:?}"
+    );
     let svg = std::fs::read_to_string(&plot).unwrap();
     for word in [
         "workers",

@@ -256,6 +256,7 @@ term-row-lock-waits = row lock waits
 term-time-waited-for-row-locks-ms = time waited for row locks (ms)
 term-connections-open = connections open
 term-lock-wait-ms = lock wait ms
+term-refused-1040 = refused (1040)
 term-funnel = funnel
 term-invariants = invariants
 term-pending = pending

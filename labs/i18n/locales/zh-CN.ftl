@@ -247,6 +247,7 @@ term-row-lock-waits = 行锁等待次数
 term-time-waited-for-row-locks-ms = 等行锁的总时间（毫秒）
 term-connections-open = 打开的连接
 term-lock-wait-ms = 锁等待毫秒
+term-refused-1040 = 被拒（1040）
 term-funnel = 漏斗
 term-invariants = 不变量
 term-pending = 等待中
