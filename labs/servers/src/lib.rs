@@ -254,7 +254,14 @@ pub fn start_mariadb(
     let kind = Kind::MariaDb;
     let server = required(kind, &["mariadbd", "mysqld"])?;
     let install = required(kind, &["mariadb-install-db", "mysql_install_db"])?;
-    clean_up_after_killed_runs(kind);
+    let cleaned = clean_up_after_killed_runs(kind);
+    if cleaned > 0 {
+        progress(&format!(
+            "removed {cleaned} private {} folder(s) left in {} by runs that were killed",
+            kind.name(),
+            std::env::temp_dir().display()
+        ));
+    }
     let started = Instant::now();
     let folder = make_folder(kind)?;
     let data = folder.join("data");
@@ -352,7 +359,14 @@ pub fn start_mariadb(
 pub fn start_redis(progress: &mut dyn FnMut(&str)) -> Result<PrivateServer, ServerError> {
     let kind = Kind::Redis;
     let server = required(kind, &["redis-server"])?;
-    clean_up_after_killed_runs(kind);
+    let cleaned = clean_up_after_killed_runs(kind);
+    if cleaned > 0 {
+        progress(&format!(
+            "removed {cleaned} private {} folder(s) left in {} by runs that were killed",
+            kind.name(),
+            std::env::temp_dir().display()
+        ));
+    }
     let started = Instant::now();
     let folder = make_folder(kind)?;
     progress(&format!("starting a private {}...", kind.name()));

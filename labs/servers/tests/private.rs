@@ -4,7 +4,7 @@ use std::io::Read;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use lab_servers::{Kind, MariaDbSettings, clean_up_after_killed_runs};
+use lab_servers::{Kind, MariaDbSettings};
 
 fn present(kind: Kind, installed: bool) -> bool {
     if !installed {
@@ -140,8 +140,15 @@ fn folders_of_killed_runs_are_removed_and_their_servers_stopped() {
         .prefix(&format!("workbench-redis-{}-", std::process::id()))
         .tempdir()
         .unwrap();
-    let cleaned = clean_up_after_killed_runs(Kind::Redis);
-    assert!(cleaned >= 1, "{cleaned}");
+    // The next start cleans up, and says what it removed.
+    let mut said = Vec::new();
+    let next = lab_servers::start_redis(&mut |line| said.push(line.to_string())).unwrap();
+    assert!(
+        said.iter()
+            .any(|line| line.starts_with("removed ") && line.contains("killed")),
+        "{said:?}"
+    );
+    drop(next);
     assert!(!folder.exists(), "{} is left", folder.display());
     assert!(
         wait_gone(server),
