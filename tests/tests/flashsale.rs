@@ -126,6 +126,48 @@ fn flash_sale(args: &[&str]) -> (Option<i32>, String) {
     )
 }
 
+/// With several products the board of each one's orders, rate and p99 is on the dashboard
+/// while the buyers buy, not only at the end; its orders only grow, and end at the stock.
+#[test]
+fn the_products_board_is_live_while_the_sale_runs() {
+    let folder = tempfile::tempdir().unwrap();
+    let database = folder.path().join("sale.db");
+    let output = command()
+        .args(["lab", "flash-sale", "--headless", "--products", "3"])
+        .args(["--users", "6000", "--stock", "500", "--rtt", "10", "--db"])
+        .arg(&database)
+        .output()
+        .unwrap();
+    let lines = common::json_lines(&output.stdout);
+    let boards: Vec<Vec<f64>> = lines
+        .iter()
+        .filter(|line| line["type"] == "snapshot")
+        .filter_map(|line| line["tables"]["products"]["rows"].as_array().cloned())
+        .map(|rows| {
+            rows.iter()
+                .map(|row| row[1].as_f64().unwrap())
+                .collect::<Vec<f64>>()
+        })
+        .collect();
+    let report = lines.last().expect("a report");
+    assert_eq!(report["ok"], true, "{report}");
+    assert!(
+        boards.len() >= 2,
+        "the board is drawn while the sale runs: {boards:?}"
+    );
+    let first: f64 = boards[0].iter().sum();
+    let last = boards.last().unwrap();
+    assert!(
+        first < 1500.0,
+        "the first board is from the middle of the sale: {boards:?}"
+    );
+    assert_eq!(last, &vec![500.0, 500.0, 500.0], "{boards:?}");
+    for pair in boards.windows(2) {
+        let (before, after): (f64, f64) = (pair[0].iter().sum(), pair[1].iter().sum());
+        assert!(before <= after, "orders never fall: {boards:?}");
+    }
+}
+
 #[test]
 fn files_that_are_not_flash_sale_stores_are_never_changed() {
     let folder = tempfile::tempdir().unwrap();

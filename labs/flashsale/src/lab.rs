@@ -471,7 +471,6 @@ impl Lab for FlashSaleLab {
             sale.one_per_user(),
             outcome.redis_audit.as_ref(),
         );
-        show_products(context, &outcome.per_product);
         let mut summary = format!(
             "{} orders in {:.2} s ({:.0}/s), p99 {:.1} ms, {} sold out answers",
             outcome.orders,
@@ -766,28 +765,6 @@ fn show_funnel(context: &LabContext, sale: &Sale) {
 
 /// Each product's orders and p99, the hot item first, when there is more than one product (at
 /// most the first ten: the contrast is between the hot item and the rest).
-fn show_products(context: &LabContext, products: &[sale::ProductOutcome]) {
-    if products.len() < 2 {
-        return;
-    }
-    let rows = products
-        .iter()
-        .take(10)
-        .map(|product| {
-            vec![
-                Cell::from(if product.product == 1 {
-                    "1 (hot)".to_string()
-                } else {
-                    product.product.to_string()
-                }),
-                Cell::Number(product.orders as f64),
-                Cell::Number((product.p99_ms * 10.0).round() / 10.0),
-            ]
-        })
-        .collect();
-    context.set_table("products", &["product", "orders", "p99 ms"], rows);
-}
-
 fn show_invariants(
     context: &LabContext,
     audit: &store::Audit,

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use std::sync::Mutex;
 use std::sync::mpsc::SyncSender;
 
-use lab_core::{Counter, Gauge, LabContext, lock};
+use lab_core::{Cell, Counter, Gauge, LabContext, lock};
 
 use crate::filters::{self, Buyer, Filter, Refusal, SaleState};
 use crate::store::redis::{RedisAudit, RedisTarget, Scripted};
@@ -570,9 +570,10 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
     let next = AtomicU64::new(0);
     let started = Instant::now();
     let counted_before = shop.counted();
-    // (product, microseconds, ordered) of every answer.
-    let mut took: Vec<(u32, u32, bool)> = Vec::new();
     let buyers_done = std::sync::atomic::AtomicBool::new(false);
+    // (product, microseconds, ordered) of every answer so far, handed over by the workers in
+    // batches: the products board reads it while the sale runs.
+    let answered: Mutex<Vec<(u32, u32, bool)>> = Mutex::new(Vec::new());
     let mut lock_waits = LockWaits::default();
     let mut answered_seconds = 0.0;
     std::thread::scope(|scope| -> anyhow::Result<()> {
@@ -581,22 +582,36 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
             let done = &buyers_done;
             scope.spawn(move || watch_locks(target, context, done))
         });
+        if sale.products >= 2 {
+            let (done, answered) = (&buyers_done, &answered);
+            scope.spawn(move || {
+                while !done.load(Ordering::Relaxed) && context.sleep(BOARD_EVERY) {
+                    let products = per_product(&lock(answered));
+                    show_products(context, &products, started.elapsed().as_secs_f64());
+                }
+            });
+        }
         let workers: Vec<_> = (0..sale.workers.max(1))
             .map(|_| {
-                let (shop, next) = (&shop, &next);
+                let (shop, next, answered) = (&shop, &next, &answered);
                 let mut latency = latency.recorder();
                 scope.spawn(move || {
                     let mut took = Vec::new();
                     loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         if index >= sale.users || context.is_cancelled() {
-                            return took;
+                            lock(answered).append(&mut took);
+                            return;
+                        }
+                        if took.len() >= HANDED_OVER {
+                            lock(answered).append(&mut took);
                         }
                         let due =
                             started + arrival_time(sale.arrival, index, sale.users, sale.spread);
                         let now = Instant::now();
                         if due > now && !context.sleep(due - now) {
-                            return took;
+                            lock(answered).append(&mut took);
+                            return;
                         }
                         let user = index + 1;
                         let bot = index % 100 < sale.bots;
@@ -626,7 +641,7 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
             })
             .collect();
         for worker in workers {
-            took.extend(worker.join().expect("a buyer does not panic"));
+            worker.join().expect("a buyer does not panic");
         }
         answered_seconds = started.elapsed().as_secs_f64();
         shop.stop_writer();
@@ -637,6 +652,13 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
         Ok(())
     })?;
     let seconds = started.elapsed().as_secs_f64();
+    let took = answered
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let per_product = per_product(&took);
+    if sale.products >= 2 {
+        show_products(context, &per_product, seconds);
+    }
     let (audit, redis_audit) = audit(sale)?;
     let counted = shop.counted();
     let sold = |index: usize| counted[index] - counted_before[index];
@@ -659,7 +681,7 @@ pub fn run(sale: &Sale, context: &LabContext) -> anyhow::Result<Outcome> {
             0.99,
         ) as f64
             / 1000.0,
-        per_product: per_product(&took),
+        per_product,
         lock_waits: lock_waits.count,
         lock_wait_ms: lock_waits.milliseconds,
         audit,
@@ -678,6 +700,38 @@ pub fn audit(sale: &Sale) -> anyhow::Result<(store::Audit, Option<RedisAudit>)> 
         None => None,
     };
     Ok((audit, across))
+}
+
+/// How often the products board is redrawn while the buyers buy.
+const BOARD_EVERY: Duration = Duration::from_millis(500);
+
+/// Answers a worker keeps before handing them over to the board.
+const HANDED_OVER: usize = 64;
+
+/// The products board: each product's orders, orders per second over `seconds`, and p99 (the
+/// first ten products).
+pub fn show_products(context: &LabContext, products: &[ProductOutcome], seconds: f64) {
+    let rows = products
+        .iter()
+        .take(10)
+        .map(|product| {
+            vec![
+                Cell::from(if product.product == 1 {
+                    "1 (hot)".to_string()
+                } else {
+                    product.product.to_string()
+                }),
+                Cell::Number(product.orders as f64),
+                Cell::Number((product.orders as f64 / seconds.max(1e-9)).round()),
+                Cell::Number((product.p99_ms * 10.0).round() / 10.0),
+            ]
+        })
+        .collect();
+    context.set_table(
+        "products",
+        &["product", "orders", "orders/s", "p99 ms"],
+        rows,
+    );
 }
 
 /// Orders and p99 per product, from every answer.
