@@ -775,6 +775,68 @@ fn engine_mistakes_are_one_line_usage_errors() {
     assert_eq!(code, Some(2), "{said}");
     assert!(said.contains("needs --engine mysql"), "{said}");
     assert!(!said.contains("secret"), "{said}");
+    let (code, said) = flash_sale(&["--orders-engine", "mysql"]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(
+        said.contains("--orders-engine is for --engine redis"),
+        "{said}"
+    );
+    let (code, said) = flash_sale(&[
+        "--engine",
+        "redis",
+        "--orders-db",
+        "mysql://shop@127.0.0.1:3306/shop",
+    ]);
+    assert_eq!(code, Some(2), "{said}");
+    assert!(said.contains("add --orders-engine mysql"), "{said}");
+}
+
+/// `--engine redis --orders-engine mysql`: two private servers, the orders drained into
+/// MariaDB, the invariants across both, and neither server left behind.
+#[test]
+fn a_redis_sale_can_write_its_orders_into_a_private_mariadb() {
+    if !common::mariadb_present() || !lab_servers_present("redis-server") {
+        return;
+    }
+    let child = command()
+        .args([
+            "lab",
+            "flash-sale",
+            "--engine",
+            "redis",
+            "--orders-engine",
+            "mysql",
+        ])
+        .args(["--users", "2000", "--stock", "200", "--headless"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let output = child.wait_with_output().unwrap();
+    let report = common::json_lines(&output.stdout).pop().expect("a report");
+    assert_eq!(report["ok"], true, "{report}");
+    let said = String::from_utf8_lossy(&output.stdout);
+    assert!(said.contains("writes the orders into mysql"), "{said}");
+    assert_eq!(report["counters"]["orders"], 200, "{report}");
+    assert_eq!(
+        report["counters"]["orders written to the database"], 200,
+        "{report}"
+    );
+    let (servers, folders) = private_servers_of(pid);
+    assert!(
+        servers.is_empty() && folders.is_empty(),
+        "{servers:?} {folders:?}"
+    );
+}
+
+/// Whether a server program is here; loudly not, and never under CI.
+fn lab_servers_present(program: &str) -> bool {
+    let present = std::process::Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    present || !common::missing_tool(program, "the Redis engine")
 }
 
 #[test]

@@ -28,7 +28,10 @@ pub struct FlashSaleParams {
     pub max_connections: u32,
     pub lock_wait_timeout: u32,
     pub wait_timeout: u32,
-    /// Redis: the SQLite file the consumer writes the orders into (empty: a scratch one).
+    /// Redis: where the consumer writes the orders: SQLite or a MySQL server.
+    pub orders_engine: Engine,
+    /// Redis: the SQLite file the consumer writes the orders into (empty: a scratch one), or
+    /// with `--orders-engine mysql` the server's URL (empty: a private MariaDB).
     pub orders_db: PathBuf,
     pub compare: bool,
     /// `--compare-engines`: the one strategy on every engine available.
@@ -55,6 +58,7 @@ impl FromParams for FlashSaleParams {
             max_connections: reader.get("max-connections"),
             lock_wait_timeout: reader.get("lock-wait-timeout"),
             wait_timeout: reader.get("wait-timeout"),
+            orders_engine: reader.choice("orders-engine"),
             orders_db: reader.get("orders-db"),
             sale: Sale {
                 lottery_seed: 0,
@@ -123,7 +127,7 @@ impl Lab for FlashSaleLab {
                         choices: Engine::VARIANTS,
                     },
                     default: "sqlite",
-                    help: "sqlite: one embedded file, one writer at a time; mysql: a MariaDB server, a lock per row; redis: the stock and one Lua script per purchase in Redis, the orders written into SQLite from a stream (a private server unless --db names one)",
+                    help: "sqlite: one embedded file, one writer at a time; mysql: a MariaDB server, a lock per row; redis: the stock and one Lua script per purchase in Redis, the orders written into SQLite or MySQL (--orders-engine) from a stream (a private server unless --db names one)",
                     roles: &[],
                 },
                 ParamSpec {
@@ -287,10 +291,19 @@ impl Lab for FlashSaleLab {
                     roles: &[],
                 },
                 ParamSpec {
+                    name: "orders-engine",
+                    kind: ParamKind::Choice {
+                        choices: &["sqlite", "mysql"],
+                    },
+                    default: "sqlite",
+                    help: "Redis: where the consumer writes the orders: a SQLite file, or a MySQL database (a private MariaDB unless --orders-db names one, mysql://...)",
+                    roles: &[],
+                },
+                ParamSpec {
                     name: "orders-db",
                     kind: ParamKind::Path,
                     default: "",
-                    help: "Redis: the SQLite file the consumer writes the orders into (default: a fresh temporary one); with --check-db redis://..., the file to drain the stream into and audit",
+                    help: "Redis: the SQLite file the consumer writes the orders into (default: a fresh temporary one), or with --orders-engine mysql a mysql://... URL; with --check-db redis://..., the file or URL to drain the stream into and audit",
                     roles: &[],
                 },
                 ParamSpec {
@@ -340,7 +353,26 @@ impl Lab for FlashSaleLab {
         if params.engine == Engine::Redis && params.compare {
             return Err("--compare runs the SQL strategies; on Redis a purchase is one Lua script: drop --compare, or use --engine sqlite or mysql".to_string());
         }
-        if !params.orders_db.as_os_str().is_empty() {
+        let orders_url = params.orders_db.to_string_lossy().starts_with("mysql://");
+        if params.orders_engine == Engine::Redis {
+            return Err(
+                "--orders-engine: the orders go into sqlite or mysql, the SQL side of the sale"
+                    .to_string(),
+            );
+        }
+        if orders_url && params.orders_engine != Engine::Mysql && params.check_db.is_empty() {
+            return Err(
+                "--orders-db mysql://...: add --orders-engine mysql to write the orders into a MySQL server"
+                    .to_string(),
+            );
+        }
+        if params.orders_engine == Engine::Mysql && params.engine != Engine::Redis {
+            return Err(
+                "--orders-engine is for --engine redis: the other engines keep the orders where the stock is"
+                    .to_string(),
+            );
+        }
+        if !params.orders_db.as_os_str().is_empty() && !orders_url {
             crate::store::claim(&params.orders_db, "--orders-db")?;
         }
         let database = params.sale.database.as_path();
@@ -420,12 +452,12 @@ impl Lab for FlashSaleLab {
         if sale.database.as_os_str().is_empty() {
             sale.database = scratch.path().join("sale.db");
         }
-        if !params.orders_db.as_os_str().is_empty() {
+        if !params.orders_db.as_os_str().is_empty() && params.orders_engine == Engine::Sqlite {
             sale.database = params.orders_db.clone();
         }
         // The private server lives as long as this run: dropping it stops it.
         let private_server = if params.compare_engines {
-            None
+            Vec::new()
         } else {
             place_on(params.engine, params, &mut sale, context)?
         };
@@ -541,7 +573,7 @@ fn place_on(
     params: &FlashSaleParams,
     sale: &mut Sale,
     context: &LabContext,
-) -> anyhow::Result<Option<lab_servers::PrivateServer>> {
+) -> anyhow::Result<Vec<lab_servers::PrivateServer>> {
     let given = |scheme: &str| {
         params
             .server_url
@@ -551,6 +583,7 @@ fn place_on(
     sale.mysql = None;
     sale.redis = None;
     let mut private_server = None;
+    let mut orders_server = None;
     match engine {
         Engine::Sqlite => {}
         Engine::Redis => {
@@ -565,7 +598,22 @@ fn place_on(
                     target
                 }
             });
-            context.info("on Redis every purchase is one Lua script (--strategy is for the SQL engines); a consumer writes the orders into SQLite");
+            if params.orders_engine == Engine::Mysql {
+                let given = params.orders_db.to_string_lossy();
+                sale.mysql = Some(if given.starts_with("mysql://") {
+                    MysqlTarget::from_url(&given).map_err(|error| {
+                        anyhow::anyhow!(error.replacen("--db", "--orders-db", 1))
+                    })?
+                } else {
+                    let (server, target) = start_private_mysql(params, context)?;
+                    orders_server = Some(server);
+                    target
+                });
+            }
+            context.info(format!(
+                "on Redis every purchase is one Lua script (--strategy is for the SQL engines); a consumer writes the orders into {}",
+                params.orders_engine.name()
+            ));
         }
         Engine::Mysql => {
             sale.mysql = Some(match given("mysql") {
@@ -578,7 +626,7 @@ fn place_on(
             });
         }
     }
-    Ok(private_server)
+    Ok(private_server.into_iter().chain(orders_server).collect())
 }
 
 /// One strategy on every engine this machine has (or `--db` names), the same crowd each time.
@@ -1079,6 +1127,25 @@ fn check_server_db(url: &str, context: &LabContext) -> anyhow::Result<Verdict> {
     ))
 }
 
+/// The SQL side of a Redis sale that `--orders-db` names: a SQLite file of the lab's, or a
+/// database on a MySQL server (`mysql://…`).
+fn orders_store(orders: &std::path::Path) -> anyhow::Result<store::Store> {
+    let text = orders.to_string_lossy();
+    if text.starts_with("mysql://") {
+        let target = MysqlTarget::from_url(&text)
+            .map_err(|error| anyhow::anyhow!(error.replacen("--db", "--orders-db", 1)))?;
+        return Ok(store::Store::Mysql(target));
+    }
+    if !orders.exists() {
+        anyhow::bail!("--orders-db {}: no such file", orders.display());
+    }
+    store::claim(orders, "--orders-db").map_err(anyhow::Error::msg)?;
+    Ok(store::Store::Sqlite {
+        path: orders.to_path_buf(),
+        synchronous: Synchronous::Normal,
+    })
+}
+
 /// `--check-db redis://... --orders-db sale.db`: drains what is left in the stream into the
 /// database (the stream is the source: a consumer killed halfway lost nothing), then audits
 /// both sides.
@@ -1095,18 +1162,18 @@ fn check_redis_db(
         &format!("the lab's keys start with {}", store::redis::PREFIX),
     )?;
     let fail = |error: store::StoreError| anyhow::anyhow!("--check-db {shown}: {error}");
-    if !orders.exists() {
-        anyhow::bail!("--orders-db {}: no such file", orders.display());
-    }
-    store::claim(orders, "--orders-db").map_err(anyhow::Error::msg)?;
-    let database = store::open(orders, Synchronous::Normal)?;
+    let orders_store = orders_store(orders)?;
+    let mut database = orders_store
+        .connect()
+        .map_err(|error| anyhow::anyhow!("--orders-db {}: {error}", orders.display()))?;
     let written = context.counter("orders written to the database");
-    let drained = store::redis::consume(&target, &database, &|| true, &written).map_err(fail)?;
+    let drained =
+        store::redis::consume(&target, database.as_mut(), &|| true, &written).map_err(fail)?;
     context.info(format!(
         "drained the stream: {drained} orders were not in the database yet"
     ));
-    let audit = store::audit(&database)?;
-    let redis_audit = store::redis::audit(&target, &database).map_err(fail)?;
+    let audit = orders_store.audit()?;
+    let redis_audit = store::redis::audit(&target, database.as_mut()).map_err(fail)?;
     show_invariants(context, &audit, false, Some(&redis_audit));
     Ok(verdict(
         &audit,

@@ -346,12 +346,15 @@ impl Shop {
         scope: &'scope std::thread::Scope<'scope, '_>,
     ) -> anyhow::Result<()> {
         if let Some(target) = &self.sale.redis {
-            let database = store::open(&self.sale.database, self.sale.synchronous)?;
+            // The SQL side: the sale's SQLite file, or its MySQL database when it has one.
+            let mut database = self.store.connect()?;
             let (written, context) = (self.written.clone(), self.context.clone());
             let done = &self.buyers_done;
             scope.spawn(move || {
                 let stop = || done.load(Ordering::Relaxed);
-                if let Err(error) = store::redis::consume(target, &database, &stop, &written) {
+                if let Err(error) =
+                    store::redis::consume(target, database.as_mut(), &stop, &written)
+                {
                     context.warn(format!("the consumer stopped: {error}"));
                 }
             });
@@ -695,7 +698,7 @@ pub fn audit(sale: &Sale) -> anyhow::Result<(store::Audit, Option<RedisAudit>)> 
     let across = match &sale.redis {
         Some(target) => Some(store::redis::audit(
             target,
-            &store::open(&sale.database, sale.synchronous)?,
+            sale.store().connect()?.as_mut(),
         )?),
         None => None,
     };

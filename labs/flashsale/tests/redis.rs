@@ -7,7 +7,6 @@ mod common;
 use lab_core::LabContext;
 use lab_flashsale::sale::{self, Sale};
 use lab_flashsale::store::redis::{self, RedisTarget, Scripted};
-use lab_flashsale::store::{self, Synchronous};
 use lab_flashsale::strategy::Strategy;
 use lab_servers::PrivateServer;
 
@@ -47,6 +46,44 @@ fn the_script_sells_exactly_the_stock_and_every_order_reaches_the_database() {
     assert_eq!(across.unacknowledged, 0);
 }
 
+/// The same sale with the orders written into MySQL: the consumer's idempotent INSERT IGNORE
+/// and the audit across both sides hold there too.
+#[test]
+fn on_redis_with_the_orders_in_mysql_every_order_reaches_the_server() {
+    let Some((_server, target)) = server() else {
+        return;
+    };
+    if !common::installed(lab_servers::Kind::MariaDb) {
+        return;
+    }
+    let (_mariadb, mysql) = lab_flashsale::store::mysql::start_private(
+        &lab_flashsale::store::mysql::PrivateSettings {
+            max_connections: 151,
+            lock_wait_timeout_seconds: 50,
+            sync_each_commit: false,
+            wait_timeout_seconds: 28800,
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let sale = Sale {
+        mysql: Some(mysql.clone()),
+        ..sale_on(&target, folder.path())
+    };
+    sale::prepare(&sale).unwrap();
+    let outcome = sale::run(&sale, &LabContext::new()).unwrap();
+    assert_eq!(outcome.orders, 300, "{outcome:?}");
+    let across = outcome.redis_audit.expect("a Redis audit");
+    assert!(across.holds(), "{across:?}");
+    assert_eq!(across.in_database, 300);
+    // The orders are in MySQL, not in a SQLite file.
+    let audit = lab_flashsale::store::mysql::audit(&mysql).unwrap();
+    assert_eq!(audit.orders, 300);
+    assert!(audit.holds(true), "{audit:?}");
+    assert!(!folder.path().join("orders.db").exists());
+}
+
 #[test]
 fn a_consumer_that_died_halfway_loses_nothing_and_doubles_nothing_when_it_starts_again() {
     let Some((_server, target)) = server() else {
@@ -69,11 +106,12 @@ fn a_consumer_that_died_halfway_loses_nothing_and_doubles_nothing_when_it_starts
         .arg(">")
         .query(&mut conn)
         .unwrap();
-    let database = store::open(&sale.database, Synchronous::Normal).unwrap();
+    let mut database = sale.store().connect().unwrap();
+    let database = database.as_mut();
     let counted = LabContext::new().counter("written");
-    let written = redis::consume(&target, &database, &|| true, &counted).unwrap();
+    let written = redis::consume(&target, database, &|| true, &counted).unwrap();
     assert_eq!(written, 60);
-    let across = redis::audit(&target, &database).unwrap();
+    let across = redis::audit(&target, database).unwrap();
     assert!(across.holds(), "{across:?}");
     // A consumer that wrote everything but died before its acknowledgements: the stream hands
     // every entry over again, and writing them again adds nothing.
@@ -83,12 +121,12 @@ fn a_consumer_that_died_halfway_loses_nothing_and_doubles_nothing_when_it_starts
         .arg(&["database", "0"][..])
         .query(&mut conn)
         .unwrap();
-    let again = redis::consume(&target, &database, &|| true, &counted).unwrap();
+    let again = redis::consume(&target, database, &|| true, &counted).unwrap();
     assert_eq!(again, 0);
-    let audit = store::audit(&database).unwrap();
+    let audit = sale.store().audit().unwrap();
     assert!(audit.holds(true), "{audit:?}");
     assert_eq!(audit.orders, 60);
-    assert!(redis::audit(&target, &database).unwrap().holds());
+    assert!(redis::audit(&target, database).unwrap().holds());
 }
 
 #[test]

@@ -385,8 +385,9 @@ param-flash-sale-db = SQLite 文件（默认：一个新的临时文件），或
 param-flash-sale-check-db = 只审计这个库存库（SQLite 文件或 mysql:// URL，某次运行留下的，被杀掉的也行），报告不变量
 param-flash-sale-wait-timeout = MySQL，私有服务器：连接空闲多少秒后被服务器关掉（wait_timeout）；不加 --pool-check 时，池里的连接之后会报 2006
 param-flash-sale-pool-check = 配合 --conn pool：使用空闲连接之前先问它是否还能应答，不能就换一个新的
-param-flash-sale-orders-db = Redis：消费者把订单写进的 SQLite 文件（默认：一个新的临时文件）；配合 --check-db redis://...，是要把流排空写进去并审计的文件
-param-flash-sale-engine = sqlite：一个嵌入的文件，同一时刻只有一个写入者；mysql：一个 MariaDB 服务器，每行一把锁；redis：库存和每次购买的一段 Lua 脚本都在 Redis 里，订单从一个流写进 SQLite（不给 --db 时用私有的服务器）
+param-flash-sale-orders-engine = Redis：消费者把订单写到哪里：一个 SQLite 文件，或者一个 MySQL 数据库（不给 --orders-db mysql://... 时用私有的 MariaDB）
+param-flash-sale-orders-db = Redis：消费者把订单写进的 SQLite 文件（默认：一个新的临时文件），配合 --orders-engine mysql 时是一个 mysql://... 地址；配合 --check-db redis://...，是要把流排空写进去并审计的文件或地址
+param-flash-sale-engine = sqlite：一个嵌入的文件，同一时刻只有一个写入者；mysql：一个 MariaDB 服务器，每行一把锁；redis：库存和每次购买的一段 Lua 脚本都在 Redis 里，订单从一个流写进 SQLite 或 MySQL（--orders-engine）（不给 --db 时用私有的服务器）
 param-flash-sale-max-connections = MySQL，私有服务器：max_connections；超出的客户端被拒绝（错误 1040）
 param-flash-sale-lock-wait-timeout = MySQL，私有服务器：一次购买等行锁的秒数，超过就报错误 1205（innodb_lock_wait_timeout）
 

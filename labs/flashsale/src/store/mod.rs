@@ -133,6 +133,17 @@ pub trait Session: Send {
     fn insert_order(&mut self, user: u64, product: u32) -> StoreResult<i64>;
     /// `INSERT INTO stock_ledger`: one row, change −1.
     fn record_ledger(&mut self, product: u32, order: i64, stock_after: i64) -> StoreResult<()>;
+    /// An order numbered elsewhere (by Redis), inserted unless one with its number is there
+    /// already (`INSERT OR IGNORE` / `INSERT IGNORE`): whether it was new.
+    fn insert_numbered_order(
+        &mut self,
+        order: i64,
+        user: i64,
+        product: i64,
+        created_at: f64,
+    ) -> StoreResult<bool>;
+    /// `SELECT count(*) FROM orders`.
+    fn order_count(&mut self) -> StoreResult<i64>;
 }
 
 /// Where a sale keeps its store.

@@ -425,4 +425,23 @@ impl Session for MysqlSession {
         )?;
         Ok(())
     }
+
+    fn insert_numbered_order(
+        &mut self,
+        order: i64,
+        user: i64,
+        product: i64,
+        created_at: f64,
+    ) -> StoreResult<bool> {
+        self.conn.exec_drop(
+            "INSERT IGNORE INTO orders (id, user, product, created_at) VALUES (?, ?, ?, ?)",
+            (order, user, product, created_at),
+        )?;
+        Ok(self.conn.affected_rows() == 1)
+    }
+
+    fn order_count(&mut self) -> StoreResult<i64> {
+        let count: Option<i64> = self.conn.query_first("SELECT count(*) FROM orders")?;
+        Ok(count.unwrap_or(0))
+    }
 }

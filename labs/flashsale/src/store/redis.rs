@@ -17,9 +17,8 @@
 use std::time::Duration;
 
 use redis::streams::StreamReadReply;
-use rusqlite::{Connection, params};
 
-use super::{StoreError, StoreResult, Trouble};
+use super::{Session, StoreError, StoreResult, Trouble};
 
 /// Every key of the lab starts so.
 pub const PREFIX: &str = "workbench:flash-sale:";
@@ -192,7 +191,7 @@ pub fn buy(
 /// acknowledged (a consumer killed halfway): those come first. Gives the orders it wrote.
 pub fn consume(
     target: &RedisTarget,
-    database: &Connection,
+    database: &mut dyn Session,
     stop: &dyn Fn() -> bool,
     written: &lab_core::Counter,
 ) -> StoreResult<u64> {
@@ -266,24 +265,19 @@ pub fn consume(
 
 /// Writes a batch of orders in one transaction: each order with the number Redis gave it, so
 /// a batch written twice (after a crash before the acknowledgement) adds nothing.
-fn write_orders(database: &Connection, orders: &[[i64; 4]], created: &[f64]) -> StoreResult<u64> {
-    database.execute_batch("BEGIN IMMEDIATE")?;
-    let result = (|| -> rusqlite::Result<u64> {
+fn write_orders(
+    database: &mut dyn Session,
+    orders: &[[i64; 4]],
+    created: &[f64],
+) -> StoreResult<u64> {
+    database.begin_write()?;
+    let result = (|| -> StoreResult<u64> {
         let mut added = 0;
         for ([order, user, product, after], at) in orders.iter().zip(created) {
-            let inserted = database.execute(
-                "INSERT OR IGNORE INTO orders (id, user, product, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![order, user, product, at],
-            )?;
-            if inserted == 1 {
-                database.execute(
-                    "UPDATE products SET stock = stock - 1 WHERE id = ?1",
-                    [product],
-                )?;
-                database.execute(
-                    "INSERT INTO stock_ledger (product, order_id, change, stock_after) VALUES (?1, ?2, -1, ?3)",
-                    params![product, order, after],
-                )?;
+            if database.insert_numbered_order(*order, *user, *product, *at)? {
+                let product = *product as u32;
+                database.take_one(product)?;
+                database.record_ledger(product, *order, *after)?;
                 added += 1;
             }
         }
@@ -291,12 +285,12 @@ fn write_orders(database: &Connection, orders: &[[i64; 4]], created: &[f64]) -> 
     })();
     match result {
         Ok(added) => {
-            database.execute_batch("COMMIT")?;
+            database.commit()?;
             Ok(added)
         }
         Err(error) => {
-            let _ = database.execute_batch("ROLLBACK");
-            Err(error.into())
+            database.rollback();
+            Err(error)
         }
     }
 }
@@ -348,7 +342,7 @@ impl RedisAudit {
 }
 
 /// Reads both sides.
-pub fn audit(target: &RedisTarget, database: &Connection) -> StoreResult<RedisAudit> {
+pub fn audit(target: &RedisTarget, database: &mut dyn Session) -> StoreResult<RedisAudit> {
     let mut conn = target.connect()?;
     let number = |conn: &mut redis::Connection, name: &str| -> StoreResult<i64> {
         let value: Option<i64> = redis::cmd("GET").arg(key(name)).query(conn)?;
@@ -368,8 +362,7 @@ pub fn audit(target: &RedisTarget, database: &Connection) -> StoreResult<RedisAu
         },
         _ => 0,
     };
-    let in_database: i64 =
-        database.query_row("SELECT count(*) FROM orders", [], |row| row.get(0))?;
+    let in_database = database.order_count()?;
     let mut negative_in_redis = 0;
     let mut stock_disagrees = 0;
     for product in 1..=products {
@@ -377,13 +370,7 @@ pub fn audit(target: &RedisTarget, database: &Connection) -> StoreResult<RedisAu
         if left < 0 {
             negative_in_redis += 1;
         }
-        let in_sql: Option<i64> = database
-            .query_row(
-                "SELECT stock FROM products WHERE id = ?1",
-                [product],
-                |row| row.get(0),
-            )
-            .ok();
+        let in_sql = database.read_stock(product as u32).ok();
         if in_sql != Some(left) {
             stock_disagrees += 1;
         }

@@ -309,4 +309,24 @@ impl Session for SqliteSession {
         )?;
         Ok(())
     }
+
+    fn insert_numbered_order(
+        &mut self,
+        order: i64,
+        user: i64,
+        product: i64,
+        created_at: f64,
+    ) -> StoreResult<bool> {
+        let inserted = self.connection.execute(
+            "INSERT OR IGNORE INTO orders (id, user, product, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![order, user, product, created_at],
+        )?;
+        Ok(inserted == 1)
+    }
+
+    fn order_count(&mut self) -> StoreResult<i64> {
+        Ok(self
+            .connection
+            .query_row("SELECT count(*) FROM orders", [], |row| row.get(0))?)
+    }
 }
