@@ -138,6 +138,18 @@ fn required(kind: Kind, names: &[&'static str]) -> Result<PathBuf, ServerError> 
     })
 }
 
+/// Removes what killed runs left (see [`clean_up_after_killed_runs`]), and says so.
+fn clean_up_before_start(kind: Kind, progress: &mut dyn FnMut(&str)) {
+    let cleaned = clean_up_after_killed_runs(kind);
+    if cleaned > 0 {
+        progress(&format!(
+            "removed {cleaned} private {} folder(s) left in {} by runs that were killed",
+            kind.name(),
+            std::env::temp_dir().display()
+        ));
+    }
+}
+
 /// Whether Redis could be started here.
 pub fn redis_installed() -> bool {
     find_program(&["redis-server"]).is_some()
@@ -254,14 +266,7 @@ pub fn start_mariadb(
     let kind = Kind::MariaDb;
     let server = required(kind, &["mariadbd", "mysqld"])?;
     let install = required(kind, &["mariadb-install-db", "mysql_install_db"])?;
-    let cleaned = clean_up_after_killed_runs(kind);
-    if cleaned > 0 {
-        progress(&format!(
-            "removed {cleaned} private {} folder(s) left in {} by runs that were killed",
-            kind.name(),
-            std::env::temp_dir().display()
-        ));
-    }
+    clean_up_before_start(kind, progress);
     let started = Instant::now();
     let folder = make_folder(kind)?;
     let data = folder.join("data");
@@ -359,14 +364,7 @@ pub fn start_mariadb(
 pub fn start_redis(progress: &mut dyn FnMut(&str)) -> Result<PrivateServer, ServerError> {
     let kind = Kind::Redis;
     let server = required(kind, &["redis-server"])?;
-    let cleaned = clean_up_after_killed_runs(kind);
-    if cleaned > 0 {
-        progress(&format!(
-            "removed {cleaned} private {} folder(s) left in {} by runs that were killed",
-            kind.name(),
-            std::env::temp_dir().display()
-        ));
-    }
+    clean_up_before_start(kind, progress);
     let started = Instant::now();
     let folder = make_folder(kind)?;
     progress(&format!("starting a private {}...", kind.name()));

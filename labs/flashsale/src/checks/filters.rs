@@ -11,8 +11,7 @@ use lab_core::LabContext;
 use lab_core::exercise::{Check, CheckSetup, Checker, Rng};
 
 use super::{invariant_checks, number};
-use crate::sale::{self, Arrival, Connections, Sale};
-use crate::store::Synchronous;
+use crate::sale::{self, Sale};
 use crate::strategy::Strategy;
 
 pub struct FiltersChecker;
@@ -99,23 +98,17 @@ impl Checker for FiltersChecker {
             }
             let lottery_seed: u64 = rng.random();
             let sale = Sale {
-                database: scratch.path().join(format!("sale-{crowd}.db")),
-                mysql: None,
-                redis: None,
-                strategy: Strategy::Naive,
                 users,
                 workers,
                 stock: stock as u32,
                 products: 1,
                 rtt: Duration::from_millis(number(setup, "rtt_ms", "1")?),
-                arrival: Arrival::Burst,
-                spread: Duration::ZERO,
-                bots: 10,
-                connections: Connections::Pool,
-                pool_check: false,
-                synchronous: Synchronous::Normal,
                 filters: filters.clone(),
                 lottery_seed,
+                ..Sale::on_file(
+                    scratch.path().join(format!("sale-{crowd}.db")),
+                    Strategy::Naive,
+                )
             };
             sale::prepare(&sale)?;
             let outcome = sale::run(&sale, &LabContext::new())?;

@@ -229,20 +229,31 @@ impl Buyer for SqliteBuyer {
             return Ok(());
         }
         let connection = &self.connection;
-        let mut wait = Duration::from_micros(100);
-        loop {
+        again_when(is_busy, || {
             let result = run_sqlite(connection, &self.sql, user, product, rtt, usize::MAX);
             if result.is_err() && !connection.is_autocommit() {
                 let _ = connection.execute_batch("ROLLBACK");
             }
-            match result {
-                Err(error) if is_busy(&error) => {
-                    std::thread::sleep(wait);
-                    wait = (wait * 2).min(Duration::from_millis(10));
-                }
-                Err(error) => return Err(error.to_string()),
-                Ok(()) => return Ok(()),
+            result
+        })
+    }
+}
+
+/// Runs `purchase` until it succeeds or fails for another reason than `undone` says, waiting a
+/// little longer each time (0.1 ms doubling to 10 ms), as a client retrying would.
+fn again_when<E: std::fmt::Display>(
+    undone: impl Fn(&E) -> bool,
+    mut purchase: impl FnMut() -> Result<(), E>,
+) -> Result<(), String> {
+    let mut wait = Duration::from_micros(100);
+    loop {
+        match purchase() {
+            Err(error) if undone(&error) => {
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(Duration::from_millis(10));
             }
+            Err(error) => return Err(error.to_string()),
+            Ok(()) => return Ok(()),
         }
     }
 }
@@ -296,22 +307,17 @@ impl Buyer for MysqlBuyer {
             self.conn = store_mysql::connect(&self.url).map_err(|error| error.to_string())?;
             return Ok(());
         }
-        let mut wait = Duration::from_micros(100);
-        loop {
-            let result = self.run(user, product, rtt, usize::MAX);
-            if result.is_err() {
-                // Whatever the purchase began is undone before it starts again, or gives up.
-                let _ = self.conn.query_drop("ROLLBACK");
-            }
-            match result {
-                Err(error) if matches!(error.trouble, Trouble::Deadlock) => {
-                    std::thread::sleep(wait);
-                    wait = (wait * 2).min(Duration::from_millis(10));
+        again_when(
+            |error: &store::StoreError| matches!(error.trouble, Trouble::Deadlock),
+            || {
+                let result = self.run(user, product, rtt, usize::MAX);
+                if result.is_err() {
+                    // Whatever the purchase began is undone before it starts again, or gives up.
+                    let _ = self.conn.query_drop("ROLLBACK");
                 }
-                Err(error) => return Err(error.to_string()),
-                Ok(()) => return Ok(()),
-            }
-        }
+                result
+            },
+        )
     }
 }
 
