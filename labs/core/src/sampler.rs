@@ -2,8 +2,10 @@
 //!
 //! Counters only ever go up, so a rate is a difference: how much a counter grew, divided by how
 //! much time passed. Measured over one 100 ms tick that number jumps around, so the sampler keeps
-//! the samples of the last second and reports the growth over that whole second. The time is
-//! passed in rather than read from the clock, which keeps the arithmetic testable.
+//! the samples of the last second and reports the growth over that whole second. In the first
+//! second of a run the growth since the start is still divided by a whole second: one event in
+//! the first 0.1 s is "1 in the last second", never a burst of 10 a second. The time is passed
+//! in rather than read from the clock, which keeps the arithmetic testable.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
@@ -91,17 +93,14 @@ impl Sampler {
             .recent
             .front()
             .expect("the sampler always keeps a base");
-        let elapsed = t - base_t;
+        // Never less than a window: the base is a window old, except in a run younger than a
+        // second, which has not lived one yet.
+        let elapsed = (t - base_t).max(RATE_WINDOW);
         let rates = counters
             .iter()
             .map(|(name, now)| {
                 let before = base.get(name).copied().unwrap_or(0);
-                let rate = if elapsed > 0.0 {
-                    now.saturating_sub(before) as f64 / elapsed
-                } else {
-                    0.0
-                };
-                (name.clone(), rate)
+                (name.clone(), now.saturating_sub(before) as f64 / elapsed)
             })
             .collect();
         self.recent.push_back((t, counters.clone()));
@@ -154,12 +153,14 @@ mod tests {
         let context = LabContext::new();
         let sent = context.counter("sent");
         let mut sampler = Sampler::new("demo", context);
-        // 100 messages per 0.1 s tick: 1000 per second.
+        // 100 messages per 0.1 s tick: 1000 per second, once a second has passed; before,
+        // what came in the run's first second so far.
         for tick in 1..=30 {
             sent.add(100);
             let snapshot = sampler.sample(tick as f64 / 10.0);
+            let expected = 100.0 * tick.min(10) as f64;
             assert!(
-                (snapshot.rates["sent"] - 1000.0).abs() < 1e-6,
+                (snapshot.rates["sent"] - expected).abs() < 1e-6,
                 "tick {tick}: rate {}",
                 snapshot.rates["sent"]
             );
@@ -170,6 +171,19 @@ mod tests {
             last = sampler.sample(tick as f64 / 10.0).rates["sent"];
         }
         assert_eq!(last, 0.0);
+    }
+
+    #[test]
+    fn one_event_at_the_start_is_one_a_second_not_a_burst() {
+        let context = LabContext::new();
+        let accepted = context.counter("accepted");
+        let mut sampler = Sampler::new("demo", context);
+        accepted.add(1);
+        let rates: Vec<f64> = (1..=15)
+            .map(|tick| sampler.sample(tick as f64 / 10.0).rates["accepted"])
+            .collect();
+        assert!(rates[..10].iter().all(|rate| *rate == 1.0), "{rates:?}");
+        assert_eq!(rates[14], 0.0, "{rates:?}");
     }
 
     #[test]
@@ -270,7 +284,8 @@ mod tests {
         let row = &snapshot.tables["topics"].rows[0];
         assert_eq!(row[0], "A");
         assert_eq!(row[1], 42);
-        assert_eq!(row[2], 84.0);
+        // 42 in the run's first half second: 42 in its first second so far.
+        assert_eq!(row[2], 42.0);
         assert_eq!(snapshot.events.len(), 1);
         // Events are handed out once.
         assert!(sampler.sample(0.6).events.is_empty());
