@@ -463,6 +463,15 @@ function applySnapshot(snapshot) {
   for (const event of snapshot.events) addEvent(event);
 }
 
+// A duration in the unit that fits it (48 µs, 3.2 ms, 1.4 s); null when `unit` is not a time's.
+function durationText(value, unit) {
+  const scale = { "µs": 1, us: 1, ms: 1e3, s: 1e6 }[unit];
+  if (scale === undefined) return null;
+  const micros = value * scale;
+  const [amount, symbol] = Math.abs(micros) < 1e3 ? [micros, "µs"] : Math.abs(micros) < 1e6 ? [micros / 1e3, "ms"] : [micros / 1e6, "s"];
+  return Math.abs(amount) < 10 && !Number.isInteger(amount) ? `${amount.toFixed(1)} ${symbol}` : `${Math.round(amount)} ${symbol}`;
+}
+
 function renderTotals(snapshot) {
   const rows = [element("tr", {}, element("th", { text: say("counter") }), element("th", { text: say("total") }), element("th", { text: say("perSecond") }))];
   for (const [name, value] of Object.entries(snapshot.counters)) {
@@ -473,7 +482,8 @@ function renderTotals(snapshot) {
     rows.push(element("tr", {}, element("td", { text: label(name) }), element("td", { text: String(value) }), element("td")));
   }
   for (const [name, latency] of Object.entries(snapshot.latency || {})) {
-    rows.push(element("tr", {}, element("td", { text: `${label(name)} p50 / p99 / max` }), element("td", { text: `${latency.p50} / ${latency.p99} / ${latency.max}` }), element("td", { text: latency.unit })));
+    const shown = (value) => durationText(value, latency.unit) ?? `${shortNumber(value)} ${latency.unit}`;
+    rows.push(element("tr", {}, element("td", { text: `${label(name)} p50 / p99 / max` }), element("td", { text: `${shown(latency.p50)} / ${shown(latency.p99)} / ${shown(latency.max)}` }), element("td")));
   }
   $("#totals").replaceChildren(...rows);
 }

@@ -340,7 +340,7 @@ impl LabContext {
         gauge
     }
 
-    /// The latency histogram with this name; `unit` is shown beside its percentiles (e.g. "us").
+    /// The latency histogram with this name; `unit` is shown beside its percentiles (e.g. "µs").
     pub fn histogram(&self, name: &str, unit: &'static str) -> Histogram {
         let mut histograms = lock(&self.shared.histograms);
         if let Some((_, histogram)) = histograms.iter().find(|(existing, _)| existing == name) {

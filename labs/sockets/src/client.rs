@@ -117,7 +117,7 @@ pub fn run(address: SocketAddr, load: &Load, context: &LabContext) -> anyhow::Re
         failed: context.counter("client failures"),
         timed_out: context.counter("client timeouts"),
         connected: context.gauge("clients connected"),
-        round_trip: Mutex::new(context.histogram("round trip", "us").recorder()),
+        round_trip: Mutex::new(context.histogram("round trip", "µs").recorder()),
     });
     let load = *load;
     runtime.block_on(async {

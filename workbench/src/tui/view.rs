@@ -69,6 +69,29 @@ pub fn short_number(value: f64) -> String {
     }
 }
 
+/// A duration in the unit that fits it: `48 µs`, `3.2 ms`, `41 ms`, `1.4 s`. `value` is in
+/// `unit` (`µs`, `ms` or `s`); `None` when the unit is not a duration's.
+pub fn duration_text(value: f64, unit: &str) -> Option<String> {
+    let micros = match unit {
+        "µs" | "us" => value,
+        "ms" => value * 1e3,
+        "s" => value * 1e6,
+        _ => return None,
+    };
+    let (amount, symbol) = if micros.abs() < 1e3 {
+        (micros, "µs")
+    } else if micros.abs() < 1e6 {
+        (micros / 1e3, "ms")
+    } else {
+        (micros / 1e6, "s")
+    };
+    Some(if amount.abs() < 10.0 && amount.fract() != 0.0 {
+        format!("{amount:.1} {symbol}")
+    } else {
+        format!("{amount:.0} {symbol}")
+    })
+}
+
 /// The frame of the full-screen pages: a title line with `tagline`, the body, and a footer line
 /// for the keys. Returns the body and the footer.
 pub fn page(frame: &mut Frame, tagline: &str) -> (Rect, Rect) {
@@ -491,14 +514,17 @@ fn draw_stats(frame: &mut Frame, dashboard: &Dashboard, area: Rect, lang: Lang) 
         .iter()
         .flat_map(|snapshot| &snapshot.latency)
     {
+        let shown = |value: u64| {
+            duration_text(value as f64, &latency.unit)
+                .unwrap_or_else(|| format!("{} {}", short_number(value as f64), latency.unit))
+        };
         block = block.title_bottom(
             Line::from(format!(
-                " {} p50 {} p99 {} max {} {} ",
+                " {} p50 {} p99 {} max {} ",
                 lab_i18n::label(lang, name),
-                short_number(latency.p50 as f64),
-                short_number(latency.p99 as f64),
-                short_number(latency.max as f64),
-                latency.unit,
+                shown(latency.p50),
+                shown(latency.p99),
+                shown(latency.max),
             ))
             .fg(Color::Yellow),
         );
@@ -765,6 +791,17 @@ mod tests {
                     .collect::<String>()
             })
             .collect()
+    }
+
+    #[test]
+    fn durations_are_shown_in_the_unit_that_fits_them() {
+        assert_eq!(duration_text(48.0, "µs").unwrap(), "48 µs");
+        assert_eq!(duration_text(3_212.0, "µs").unwrap(), "3.2 ms");
+        assert_eq!(duration_text(337_400.0, "us").unwrap(), "337 ms");
+        assert_eq!(duration_text(1_400_000.0, "µs").unwrap(), "1.4 s");
+        assert_eq!(duration_text(2.0, "ms").unwrap(), "2 ms");
+        assert_eq!(duration_text(90.0, "s").unwrap(), "90 s");
+        assert_eq!(duration_text(5.0, "bytes"), None);
     }
 
     fn render(app: &App, width: u16, height: u16) -> Vec<String> {

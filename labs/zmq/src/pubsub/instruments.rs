@@ -405,7 +405,7 @@ impl<'a> CountedReceive<'a> {
             last_clock_nanos: 0,
             streams: Vec::new(),
             publishers: Vec::new(),
-            latency: context.histogram("latency", "us").recorder(),
+            latency: context.histogram("latency", "µs").recorder(),
             started: Instant::now(),
             first_message: true,
             unreported_drops: 0,
