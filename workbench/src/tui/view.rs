@@ -299,8 +299,10 @@ fn draw_dashboard(
             .unwrap_or(0);
         (tallest as u16 + 1).min(area.height / 3)
     });
+    let header_line = Line::from(header_spans(dashboard, lang));
+    let header_height = header_rows(&header_line, area.width);
     let [header, top, graph_area, tables_area, events, footer] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(header_height),
         Constraint::Min(7),
         Constraint::Length(graph_height),
         Constraint::Max(tables_height),
@@ -311,7 +313,10 @@ fn draw_dashboard(
     if let Some((name, graph)) = graph {
         draw_graph(frame, name, graph, graph_area, lang);
     }
-    draw_header(frame, dashboard, header, lang);
+    frame.render_widget(
+        Paragraph::new(header_line).wrap(Wrap { trim: true }),
+        header,
+    );
     let [chart_area, stats_area] =
         Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(top);
     draw_chart(frame, dashboard, chart_area, lang);
@@ -345,7 +350,19 @@ fn draw_dashboard(
     frame.render_widget(Line::from(format!(" {keys}")).dim(), footer);
 }
 
-fn draw_header(frame: &mut Frame, dashboard: &Dashboard, area: Rect, lang: Lang) {
+/// The rows the header needs at `width`: one, or as many as its verdict takes to be read in
+/// full (a row more for the words wrapping leaves short), up to four.
+fn header_rows(line: &Line, width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let used = line.width();
+    if used <= width {
+        return 1;
+    }
+    (used.div_ceil(width) + 1).min(4) as u16
+}
+
+/// The lab, its title, and how the run stands: running, or its verdict in full.
+fn header_spans<'a>(dashboard: &'a Dashboard, lang: Lang) -> Vec<Span<'a>> {
     let mut spans = vec![
         format!(" {} ", dashboard.lab).bold().reversed(),
         format!(
@@ -383,7 +400,7 @@ fn draw_header(frame: &mut Frame, dashboard: &Dashboard, area: Rect, lang: Lang)
             .fg(Color::Red),
         ),
     }
-    frame.render_widget(Line::from(spans), area);
+    spans
 }
 
 fn draw_chart(frame: &mut Frame, dashboard: &Dashboard, area: Rect, lang: Lang) {
@@ -1035,6 +1052,31 @@ mod tests {
             "{}",
             screen[0]
         );
+    }
+
+    #[test]
+    fn a_long_verdict_wraps_and_is_read_in_full_at_80_columns() {
+        let mut app = running_pubsub();
+        let verdict = "2 of 3 subscribers fell behind: the slow one dropped 4002 messages at its high-water mark of 100, and topic B was never delivered";
+        app.apply(&LabEvent::Report(Report {
+            lab: "zmq-pubsub".into(),
+            ok: false,
+            t: 3.1,
+            verdict: verdict.into(),
+            ..Report::default()
+        }));
+        for width in [80, 120] {
+            let screen = render(&app, width, 24);
+            let header: String = screen[..4]
+                .iter()
+                .map(|row| row.trim())
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert!(
+                header.contains("never delivered") && header.contains("4002 messages"),
+                "{width} columns: {header}"
+            );
+        }
     }
 
     #[test]
