@@ -350,6 +350,26 @@ fn draw_dashboard(
     frame.render_widget(Line::from(format!(" {keys}")).dim(), footer);
 }
 
+/// `text` in at most `width` columns: whole, or cut with `…` (labels give way, numbers never).
+fn fit_label(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut kept = String::new();
+    for character in text.chars() {
+        let next = format!("{kept}{character}");
+        if next.width() + 1 > width {
+            break;
+        }
+        kept = next;
+    }
+    if width == 0 {
+        String::new()
+    } else {
+        format!("{kept}…")
+    }
+}
+
 /// The rows the header needs at `width`: one, or as many as its verdict takes to be read in
 /// full (a row more for the words wrapping leaves short), up to four.
 fn header_rows(line: &Line, width: u16) -> u16 {
@@ -500,25 +520,38 @@ fn draw_stats(frame: &mut Frame, dashboard: &Dashboard, area: Rect, lang: Lang) 
                 .iter()
                 .filter(|(name, _)| !name.contains('/'))
         };
+        // Numbers are never cut: a narrow panel drops the rates first, then shortens labels.
+        let inner = usize::from(area.width.saturating_sub(2));
+        const VALUE: usize = 9;
+        const RATE: usize = 11;
+        let with_rates = inner >= VALUE + RATE + 4;
+        let numbers = VALUE + if with_rates { RATE } else { 0 };
         let name_width = totals()
             .map(|(name, _)| lab_i18n::label(lang, name).width())
             .max()
             .unwrap_or(0)
-            .min(18);
+            .min(18)
+            .min(inner.saturating_sub(numbers));
         for (name, value) in totals() {
             let rate = snapshot.rates.get(name).copied().unwrap_or(0.0);
-            let shown = lab_i18n::label(lang, name);
+            let shown = fit_label(&lab_i18n::label(lang, name), name_width);
             let padding = " ".repeat(name_width.saturating_sub(shown.width()));
-            lines.push(Line::from(vec![
-                format!("{shown}{padding} ").into(),
-                format!("{:>8}", short_number(*value as f64)).bold(),
-                format!(" {:>8}/s", short_number(rate.round())).fg(Color::Cyan),
-            ]));
+            let mut spans = vec![
+                shown.into(),
+                padding.into(),
+                format!(" {:>8}", short_number(*value as f64)).bold(),
+            ];
+            if with_rates {
+                spans.push(format!(" {:>8}/s", short_number(rate.round())).fg(Color::Cyan));
+            }
+            lines.push(Line::from(spans));
         }
         for (name, value) in &snapshot.gauges {
+            let value = value.to_string();
+            let room = inner.saturating_sub(value.width() + 1);
             lines.push(Line::from(vec![
-                format!("{} ", lab_i18n::label(lang, name)).into(),
-                format!("{value}").bold(),
+                format!("{} ", fit_label(&lab_i18n::label(lang, name), room)).into(),
+                value.bold(),
             ]));
         }
     } else {
@@ -1052,6 +1085,28 @@ mod tests {
             "{}",
             screen[0]
         );
+    }
+
+    #[test]
+    fn labels_give_way_and_numbers_are_never_cut() {
+        assert_eq!(fit_label("refused: filtered (429)", 10), "refused: …");
+        assert_eq!(fit_label("orders", 10), "orders");
+        assert_eq!(fit_label("被拒（1040）", 6), "被拒…");
+        assert_eq!(fit_label("orders", 0), "");
+        let mut app = running_pubsub();
+        let mut snapshot = app.dashboard.latest.clone().unwrap();
+        snapshot
+            .counters
+            .insert("refused: filtered (429)".into(), 7_812);
+        snapshot.counters.insert("missed".into(), 4_002);
+        app.dashboard.latest = Some(snapshot);
+        for width in [60, 80, 120] {
+            let screen = render(&app, width, 24).join("\n");
+            assert!(
+                screen.contains("7812") && screen.contains("4002"),
+                "{width} columns:\n{screen}"
+            );
+        }
     }
 
     #[test]
