@@ -350,6 +350,73 @@ fn draw_dashboard(
     frame.render_widget(Line::from(format!(" {keys}")).dim(), footer);
 }
 
+/// How a table's columns fit a width: each kept column's width, the spacing, and whether
+/// columns at the right were dropped (then a `…` column marks them).
+struct FittedColumns {
+    widths: Vec<usize>,
+    spacing: u16,
+    dropped: bool,
+}
+
+/// Fits a table into `width` columns without ever cutting a number: first the spacing
+/// narrows and headings shorten to their values' width, then text cells give way (to six
+/// columns), then columns at the right are dropped.
+fn fit_columns(
+    table: &TableView,
+    headings: &[String],
+    width: usize,
+    with_bar: bool,
+) -> FittedColumns {
+    let column = |index: usize| table.rows.iter().filter_map(move |row| row.get(index));
+    let values: Vec<usize> = (0..headings.len())
+        .map(|index| {
+            column(index)
+                .map(|value| cell_text(value).width())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let is_text: Vec<bool> = (0..headings.len())
+        .map(|index| column(index).any(|value| value.is_string()))
+        .collect();
+    let bar = if with_bar { 5 } else { 0 };
+    let total = |widths: &[usize], spacing: usize| {
+        widths.iter().sum::<usize>() + spacing * widths.len().saturating_sub(1) + bar
+    };
+    let mut widths: Vec<usize> = headings
+        .iter()
+        .zip(&values)
+        .map(|(heading, value)| heading.width().max(*value).max(1))
+        .collect();
+    if total(&widths, 2) <= width {
+        return FittedColumns {
+            widths,
+            spacing: 2,
+            dropped: false,
+        };
+    }
+    for (index, value) in values.iter().enumerate() {
+        widths[index] = (*value).max(3).min(widths[index]);
+    }
+    for index in (0..widths.len()).rev() {
+        let over = total(&widths, 1).saturating_sub(width);
+        if over > 0 && is_text[index] {
+            widths[index] = widths[index].saturating_sub(over).max(6.min(widths[index]));
+        }
+    }
+    // Dropping a column makes room for the one-column marker and its space too.
+    let mut dropped = false;
+    while widths.len() > 1 && total(&widths, 1) + if dropped { 2 } else { 0 } > width {
+        widths.pop();
+        dropped = true;
+    }
+    FittedColumns {
+        widths,
+        spacing: 1,
+        dropped,
+    }
+}
+
 /// `text` in at most `width` columns: whole, or cut with `…` (labels give way, numbers never).
 fn fit_label(text: &str, width: usize) -> String {
     if text.width() <= width {
@@ -603,20 +670,25 @@ fn draw_table(
         .iter()
         .map(|column| lab_i18n::label(lang, column))
         .collect();
-    let widths: Vec<usize> = headings
+    let fitted = fit_columns(
+        table,
+        &headings,
+        usize::from(area.width),
+        bar_column.is_some(),
+    );
+    let headings: Vec<String> = headings
         .iter()
-        .enumerate()
-        .map(|(index, heading)| {
-            table
-                .rows
-                .iter()
-                .filter_map(|row| row.get(index))
-                .map(|value| cell_text(value).width())
-                .chain([heading.width()])
-                .max()
-                .unwrap_or(4)
-        })
+        .zip(&fitted.widths)
+        .map(|(heading, width)| fit_label(heading, *width))
+        .chain(fitted.dropped.then(|| "…".to_string()))
         .collect();
+    let widths: Vec<usize> = fitted
+        .widths
+        .iter()
+        .copied()
+        .chain(fitted.dropped.then_some(1))
+        .collect();
+
     let bar_max = bar_column
         .map(|index| {
             table
@@ -641,8 +713,12 @@ fn draw_table(
         .map(|row| {
             let mut cells: Vec<Cell> = row
                 .iter()
-                .map(|value| Cell::from(cell_text(value)))
+                .zip(&fitted.widths)
+                .map(|(value, width)| Cell::from(fit_label(&cell_text(value), *width)))
                 .collect();
+            if fitted.dropped {
+                cells.push(Cell::from("…".dim()));
+            }
             if let Some(index) = bar_column {
                 let value = row
                     .get(index)
@@ -659,7 +735,7 @@ fn draw_table(
         .collect();
     let widget = Table::new(rows, constraints)
         .header(Row::new(header).style(Style::new().add_modifier(Modifier::BOLD)))
-        .column_spacing(2)
+        .column_spacing(fitted.spacing)
         .block(
             Block::new()
                 .borders(Borders::TOP)
@@ -1085,6 +1161,43 @@ mod tests {
             "{}",
             screen[0]
         );
+    }
+
+    #[test]
+    fn a_narrow_table_shortens_headings_then_drops_columns_but_never_cuts_a_number() {
+        let table = TableView {
+            columns: vec![
+                "subscriber".into(),
+                "wanted".into(),
+                "received".into(),
+                "dropped".into(),
+            ],
+            rows: vec![vec![
+                serde_json::json!("sub-1"),
+                serde_json::json!(7812.0),
+                serde_json::json!(4002.0),
+                serde_json::json!(12.0),
+            ]],
+        };
+        let headings: Vec<String> = table.columns.clone();
+        let wide = fit_columns(&table, &headings, 60, false);
+        assert_eq!((wide.spacing, wide.dropped), (2, false));
+        assert_eq!(wide.widths, [10, 6, 8, 7]);
+        // 24 columns: headings shorten to their numbers' width, nothing is dropped.
+        let narrow = fit_columns(&table, &headings, 24, false);
+        assert!(!narrow.dropped, "{:?}", narrow.widths);
+        assert!(
+            narrow.widths[1] >= 4 && narrow.widths[2] >= 4,
+            "{:?}",
+            narrow.widths
+        );
+        // 14 columns: the right-hand columns go, marked, and what stays is whole.
+        let tiny = fit_columns(&table, &headings, 14, false);
+        assert!(tiny.dropped, "{:?}", tiny.widths);
+        // The kept columns, a space after each, and the marker.
+        let used = tiny.widths.iter().sum::<usize>() + tiny.widths.len() + 1;
+        assert!(used <= 14, "{:?}", tiny.widths);
+        assert!(tiny.widths.iter().skip(1).all(|width| *width >= 4));
     }
 
     #[test]
