@@ -136,3 +136,39 @@ sys.stdout.write(received.decode())
         "short\nERROR line longer than 16 bytes\n"
     );
 }
+
+/// A silent client on a one-at-a-time server: the failed verdict names the cause in its first
+/// words, and the dashboard tells the server's writes from the clients' echoes apart.
+#[test]
+fn a_silent_client_on_a_blocking_server_is_named_as_the_cause() {
+    let output = common::command()
+        .args([
+            "lab",
+            "socket-echo",
+            "--model",
+            "blocking",
+            "--slow-clients",
+            "1",
+        ])
+        .args([
+            "--clients",
+            "20",
+            "--messages",
+            "2",
+            "--duration",
+            "3",
+            "--headless",
+        ])
+        .args(["--bind", &format!("127.0.0.1:{}", free_port())])
+        .output()
+        .unwrap();
+    let report = common::json_lines(&output.stdout).pop().expect("a report");
+    assert_eq!(report["ok"], false, "{report}");
+    let verdict = report["verdict"].as_str().unwrap();
+    assert!(
+        verdict.starts_with("the 1 silent client held the blocking server (1 client at a time)")
+            && verdict.contains("20 clients waited"),
+        "{verdict}"
+    );
+    assert_eq!(report["counters"]["echoes"], 0, "{report}");
+}

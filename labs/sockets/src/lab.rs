@@ -421,8 +421,11 @@ fn load_verdict(load: &Load, outcome: &Outcome, server: Option<(Model, i64)>) ->
         return Verdict::pass(format!("{served}{figures}"));
     }
     let mut verdict = Verdict::fail(format!(
-        "{served}{figures}; {} wrong echoes, {} clients failed, {} gave up waiting",
-        outcome.wrong, outcome.failed, outcome.timed_out
+        "{}{served}{figures}; {} wrong echoes, {} clients failed, {} gave up waiting",
+        held_by_silent_clients(load, outcome, server),
+        outcome.wrong,
+        outcome.failed,
+        outcome.timed_out
     ));
     if outcome.timed_out > 0 {
         verdict = verdict.note(
@@ -430,6 +433,31 @@ fn load_verdict(load: &Load, outcome: &Outcome, server: Option<(Model, i64)>) ->
         );
     }
     verdict
+}
+
+/// The cause, when silent clients took every place a server has: "the 1 silent client held
+/// the blocking server (one client at a time) for 60.1 s; 100 clients waited: ". Empty
+/// otherwise.
+fn held_by_silent_clients(load: &Load, outcome: &Outcome, server: Option<(Model, i64)>) -> String {
+    let Some((model, most_at_once)) = server else {
+        return String::new();
+    };
+    let expected = load.clients as u64 * load.messages;
+    if load.slow_clients == 0
+        || most_at_once > load.slow_clients as i64
+        || outcome.echoes >= expected
+    {
+        return String::new();
+    }
+    let waited =
+        load.clients as u64 - (outcome.echoes / load.messages.max(1)).min(load.clients as u64);
+    format!(
+        "the {} silent client{} held the {model} server ({most_at_once} client{} at a time) for {:.1} s; {waited} clients waited: ",
+        load.slow_clients,
+        if load.slow_clients == 1 { "" } else { "s" },
+        if most_at_once == 1 { "" } else { "s" },
+        outcome.seconds
+    )
 }
 
 /// Every model under the same load, one after the other, into one table.
