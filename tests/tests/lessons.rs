@@ -35,7 +35,7 @@ fn the_messaging_lesson_is_rendered_not_raw_markdown() {
     assert!(!text.contains('\x1b'), "no colours when piped");
     assert!(text.contains("• round robin when sending"), "{text}");
     assert!(
-        text.contains("→ workbench lab zmq-pubsub --slow-subscriber 200 --hwm 100"),
+        text.contains("→ workbench lab zmq-pubsub --slow-subscriber 2000 --hwm 100 --size 8192"),
         "{text}"
     );
     assert!(
@@ -133,5 +133,34 @@ fn the_probe_prints_the_lessons_checklist_in_both_languages() {
             "{text}"
         );
         assert!(!text.contains("## "), "{text}");
+    }
+}
+
+/// The messaging lesson's high-water-mark link, in both languages, shows what it promises
+/// within a few seconds: messages dropped for the slow subscriber.
+#[test]
+fn the_high_water_mark_link_shows_drops_within_seconds() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/lessons");
+    for language in ["en", "zh"] {
+        let text = std::fs::read_to_string(root.join(language).join("messaging.md")).unwrap();
+        let link = text
+            .split("](lab:zmq-pubsub?")
+            .skip(1)
+            .map(|rest| &rest[..rest.find(')').unwrap()])
+            .find(|query| query.contains("hwm="))
+            .unwrap_or_else(|| panic!("{language}: no high-water-mark link"));
+        let mut args = vec!["lab".to_string(), "zmq-pubsub".to_string()];
+        for pair in link.split('&') {
+            let (name, value) = pair.split_once('=').unwrap();
+            args.extend([format!("--{name}"), value.to_string()]);
+        }
+        args.extend(["--duration", "4", "--headless"].map(String::from));
+        let output = command().args(&args).output().unwrap();
+        let report = common::json_lines(&output.stdout).pop().expect("a report");
+        let dropped = report["counters"]["dropped"].as_u64().unwrap_or(0);
+        assert!(
+            dropped > 0,
+            "{language}: {link}: nothing dropped in 4 s: {report}"
+        );
     }
 }

@@ -394,10 +394,10 @@ fn read_the_lesson_beside_the_lab_run_its_link_and_take_a_hint() {
         .wait_for("English again", |text| text.contains("Lesson · en"));
 
     // The third link (after the transports lab and the publisher) runs the lab with a slow
-    // subscriber and a small high-water mark.
+    // subscriber, a small high-water mark and large messages.
     terminal.press(b"nnn");
     terminal.screen.wait_for("the third link in view", |text| {
-        text.contains("--slow-subscriber 200 --hwm 100")
+        text.contains("--slow-subscriber 2000")
     });
     terminal.press(b"\r");
     terminal
@@ -420,8 +420,9 @@ fn read_the_lesson_beside_the_lab_run_its_link_and_take_a_hint() {
             .unwrap_or_else(|| panic!("no {name} row:\n{form}"))
             .to_string()
     };
-    assert!(row("slow-subscriber").contains("200"), "{form}");
+    assert!(row("slow-subscriber").contains("2000"), "{form}");
     assert!(row("hwm").contains("100"), "{form}");
+    assert!(row("size").contains("8192"), "{form}");
 
     // The exercises, with the hint taken on the command line, and one more from here.
     terminal.press(b"x");
