@@ -453,6 +453,25 @@ fn hints_come_one_at_a_time_and_show_lists_them() {
         "{text}"
     );
 
+    // Before any hint, the JSON list holds none of them, only how many there are.
+    let listed = |data: &Path| -> serde_json::Value {
+        let output = exercise(data, &["list", "--json"]);
+        let list: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["id"] == "zmq-rep-prefix")
+            .unwrap()
+            .clone()
+    };
+    let before = listed(data.path());
+    assert_eq!(before["hints"], serde_json::json!([]), "{before}");
+    assert_eq!(before["hints_total"], 3, "{before}");
+    assert!(
+        !before.to_string().contains("Create a REP socket"),
+        "{before}"
+    );
+
     let first = exercise(data.path(), &["hint", "zmq-rep-prefix", "--lang", "en"]);
     let first = String::from_utf8_lossy(&first.stdout).into_owned();
     assert!(
@@ -467,6 +486,9 @@ fn hints_come_one_at_a_time_and_show_lists_them() {
         "{second}"
     );
     assert_eq!(status_of(data.path(), "zmq-rep-prefix")["hints_used"], 2);
+    // Two revealed, two listed; the third stays hidden.
+    let after = listed(data.path());
+    assert_eq!(after["hints"].as_array().unwrap().len(), 2, "{after}");
 
     let shown = exercise(data.path(), &["show", "zmq-rep-prefix", "--lang", "zh"]);
     let text = String::from_utf8_lossy(&shown.stdout);

@@ -147,11 +147,19 @@ pub fn exercise(registry: &Registry, command: ExerciseCommand) -> Result<ExitCod
                 let list: Vec<serde_json::Value> = exercises
                     .iter()
                     .map(|exercise| {
+                        let status = statuses.get(&exercise.id).cloned().unwrap_or_default();
                         let mut value = serde_json::to_value(exercise).unwrap_or_default();
-                        value["status"] = serde_json::to_value(
-                            statuses.get(&exercise.id).cloned().unwrap_or_default(),
+                        // Only the hints `hint` revealed: the list is no way round them.
+                        value["hints"] = serde_json::to_value(
+                            exercise
+                                .hints
+                                .iter()
+                                .take(status.hints_used as usize)
+                                .collect::<Vec<_>>(),
                         )
                         .unwrap_or_default();
+                        value["hints_total"] = exercise.hints.len().into();
+                        value["status"] = serde_json::to_value(status).unwrap_or_default();
                         value
                     })
                     .collect();
