@@ -545,3 +545,34 @@ fn the_blocking_model_with_a_stalled_crowd_still_stops_on_time() {
         std::net::TcpListener::bind(&bind).ok()
     });
 }
+
+/// A reader that leaves early (`workbench lesson messaging | head -1`) ends the printing
+/// commands quietly, as other Unix tools end: no panic about a broken pipe.
+#[test]
+fn printing_commands_end_quietly_when_the_reader_leaves() {
+    use std::os::unix::process::ExitStatusExt as _;
+    for args in [
+        &["lesson", "messaging"][..],
+        &["exercise", "list"][..],
+        &["list"][..],
+    ] {
+        let data = tempfile::tempdir().unwrap();
+        let mut child = common::command()
+            .args(args)
+            .env("WORKBENCH_DATA_DIR", data.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader is gone before the first line is written.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(!said.contains("panicked"), "{args:?}: {said}");
+        assert!(
+            output.status.success() || output.status.signal() == Some(libc::SIGPIPE),
+            "{args:?}: {:?} {said}",
+            output.status
+        );
+    }
+}

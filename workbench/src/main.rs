@@ -191,7 +191,10 @@ fn main() -> ExitCode {
     let registry = labs::registry();
     let outcome = match cli.command {
         None => tui::run_home(&registry),
-        Some(Command::List { json }) => cli::list(&registry, json),
+        Some(Command::List { json }) => {
+            end_quietly_when_the_reader_leaves();
+            cli::list(&registry, json)
+        }
         Some(Command::Lab { id, args }) => match cli::parse_lab(&registry, id, &args) {
             Ok(cli::LabCommand::Help(text)) => {
                 print!("{text}");
@@ -230,9 +233,11 @@ fn main() -> ExitCode {
             web::serve(registry, web::ServeOptions { addr, token })
         }
         Some(Command::Lesson { topic }) => {
+            end_quietly_when_the_reader_leaves();
             course_result(course::cli::lesson(&registry, topic, lang))
         }
         Some(Command::Exercise { command }) => {
+            end_quietly_when_the_reader_leaves();
             course_result(course::cli::exercise(&registry, command))
         }
         Some(Command::Test {
@@ -293,5 +298,15 @@ fn main() -> ExitCode {
             eprintln!("workbench: {error:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// For the commands that print and end: when whoever reads the output goes away (`| head`), end
+/// as other Unix tools do, without a panic about a broken pipe. Sockets are unaffected: Rust and
+/// libzmq send with MSG_NOSIGNAL, and the servers (`serve`, labs) keep ignoring SIGPIPE.
+fn end_quietly_when_the_reader_leaves() {
+    // SAFETY: setting a signal's disposition to its default touches no memory of ours.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
