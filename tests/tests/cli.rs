@@ -576,3 +576,40 @@ fn printing_commands_end_quietly_when_the_reader_leaves() {
         );
     }
 }
+
+/// Duration flags take units (`--rtt 0.5ms`, `--slow-subscriber 2ms`), a bare number keeping
+/// the meaning it always had; `--help` says so, and a wrong one is one line and exit 2.
+#[test]
+fn duration_flags_take_units_and_bare_numbers_keep_their_meaning() {
+    let help = common::run(&["lab", "flash-sale", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("--rtt <DURATION, e.g. 2ms>")
+            && help.contains("a bare number is milliseconds"),
+        "{help}"
+    );
+    for rtt in ["0.5ms", "500µs", "0.5"] {
+        let output = common::run(&[
+            "lab",
+            "flash-sale",
+            "--rtt",
+            rtt,
+            "--users",
+            "200",
+            "--stock",
+            "50",
+            "--headless",
+        ]);
+        assert!(output.status.success(), "--rtt {rtt}: {output:?}");
+    }
+    for wrong in ["2 hours", "-1ms", "NaN", "1e308s"] {
+        let output = common::run(&["lab", "flash-sale", "--rtt", wrong, "--headless"]);
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "--rtt {wrong}: {said}");
+        assert_eq!(said.trim().lines().count(), 1, "--rtt {wrong}: {said}");
+        assert!(
+            said.contains("--rtt") && said.contains("a bare number is ms"),
+            "{said}"
+        );
+    }
+}

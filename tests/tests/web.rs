@@ -831,7 +831,9 @@ fn read_a_lesson_in_chinese_run_its_lab_and_pass_an_exercise_in_chromium() {
         },
     );
     assert_eq!(run["lab"], "zmq-pubsub");
-    assert_eq!(run["params"]["slow-subscriber"], 200);
+    // A duration's value is in seconds: the link's 2000 (microseconds) is 0.002.
+    let slow = run["params"]["slow-subscriber"].as_f64().unwrap();
+    assert!((slow - 0.002).abs() < 1e-12, "{run}");
     assert_eq!(run["params"]["hwm"], 100);
     assert_eq!(
         run["params"]["subscribers"], 2,

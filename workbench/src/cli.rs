@@ -211,6 +211,7 @@ pub fn lab_help(lab: &dyn AnyLab) -> String {
             ParamKind::Choice { choices } => choices.join("|"),
             ParamKind::Integer { .. } => "N".to_string(),
             ParamKind::Float { .. } => "X".to_string(),
+            ParamKind::Duration { unit, .. } => format!("DURATION, e.g. 2{unit}"),
             ParamKind::Bool => "true|false, alone: true".to_string(),
             ParamKind::Text => "TEXT".to_string(),
             ParamKind::List => "A,B,..".to_string(),

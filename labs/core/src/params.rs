@@ -33,6 +33,13 @@ pub enum ParamKind {
     Integer { min: i64, max: i64 },
     /// A decimal number within `min..=max`.
     Float { min: f64, max: f64 },
+    /// A duration: a number with a unit (`500µs`, `0.5ms`, `2s`, `1m`), or a bare number in
+    /// `unit` (`µs`, `ms` or `s`, what the parameter always meant), from zero to `max_seconds`.
+    /// Its value is a number of seconds.
+    Duration {
+        unit: &'static str,
+        max_seconds: f64,
+    },
     /// `true` or `false`.
     Bool,
     /// Free text.
@@ -89,6 +96,9 @@ impl ParamSpec {
         match &self.kind {
             ParamKind::Integer { min, max } => format!("a whole number from {min} to {max}"),
             ParamKind::Float { min, max } => format!("a number from {min} to {max}"),
+            ParamKind::Duration { unit, max_seconds } => format!(
+                "a duration such as 500µs, 2ms or 1.5s, up to {max_seconds} s (a bare number is {unit})"
+            ),
             ParamKind::Bool => "true or false".to_string(),
             ParamKind::Text => "text".to_string(),
             ParamKind::Choice { choices } => format!("one of {}", choices.join(", ")),
@@ -128,6 +138,13 @@ impl ParamSpec {
                     return Err(invalid());
                 }
                 Ok(Value::Float(number))
+            }
+            ParamKind::Duration { unit, max_seconds } => {
+                let seconds = duration_seconds(trimmed, unit).ok_or_else(invalid)?;
+                if seconds > *max_seconds {
+                    return Err(invalid());
+                }
+                Ok(Value::Float(seconds))
             }
             ParamKind::Bool => match trimmed {
                 "true" | "yes" | "on" | "1" => Ok(Value::Bool(true)),
@@ -170,6 +187,30 @@ impl ParamSpec {
         self.parse(self.default)
             .unwrap_or_else(|error| panic!("bad default in the schema: {error}"))
     }
+}
+
+/// `0.5ms`, `500 µs`, `2s`, `1m` or a bare number in `bare` as seconds: finite and not negative.
+fn duration_seconds(text: &str, bare: &str) -> Option<f64> {
+    let digits = text
+        .find(|character: char| {
+            !(character.is_ascii_digit() || character == '.' || character == '_')
+        })
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let number: f64 = number.replace('_', "").parse().ok()?;
+    let unit = match unit.trim() {
+        "" => bare,
+        other => other,
+    };
+    let scale = match unit {
+        "µs" | "us" => 1e-6,
+        "ms" => 1e-3,
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        _ => return None,
+    };
+    let seconds = number * scale;
+    (seconds.is_finite() && seconds >= 0.0).then_some(seconds)
 }
 
 /// Splits `a,b, c` into `["a", "b", "c"]`. An empty text is an empty list.
@@ -563,6 +604,46 @@ fn find_spec<'a>(
                 .collect::<Vec<_>>()
                 .join(", "),
         })
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::*;
+
+    fn spec() -> ParamSpec {
+        ParamSpec {
+            name: "rtt",
+            kind: ParamKind::Duration {
+                unit: "ms",
+                max_seconds: 10.0,
+            },
+            default: "0.5",
+            help: "a round trip",
+            roles: &[],
+        }
+    }
+
+    #[test]
+    fn durations_take_units_and_a_bare_number_keeps_its_old_meaning() {
+        let seconds = |text: &str| match spec().parse(text) {
+            Ok(Value::Float(seconds)) => seconds,
+            other => panic!("{text}: {other:?}"),
+        };
+        assert!((seconds("0.5") - 0.0005).abs() < 1e-12);
+        assert!((seconds("0.5ms") - 0.0005).abs() < 1e-12);
+        assert!((seconds("500µs") - 0.0005).abs() < 1e-12);
+        assert!((seconds("500 us") - 0.0005).abs() < 1e-12);
+        assert!((seconds("2s") - 2.0).abs() < 1e-12);
+        for wrong in [
+            "", "-1ms", "1e308s", "NaN", "2 hours", "11s", "ms", "1..2ms",
+        ] {
+            let error = spec().parse(wrong).unwrap_err().to_string();
+            assert!(
+                error.contains("a bare number is ms") && !error.contains('\n'),
+                "{wrong}: {error}"
+            );
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 //! run, a killed one too.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use lab_core::{
     Cell, FromParams, Lab, LabContext, LabInfo, ParamKind, ParamReader, ParamSpec, Verdict,
@@ -70,7 +69,7 @@ impl FromParams for FlashSaleParams {
                 workers: reader.get("workers"),
                 stock: reader.get("stock"),
                 products: reader.get("products"),
-                rtt: Duration::from_secs_f64(reader.get::<f64>("rtt") / 1000.0),
+                rtt: reader.get("rtt"),
                 arrival: reader.choice("arrival"),
                 spread: reader.get("spread"),
                 bots: reader.get("bots"),
@@ -204,12 +203,12 @@ impl Lab for FlashSaleLab {
                 },
                 ParamSpec {
                     name: "rtt",
-                    kind: ParamKind::Float {
-                        min: 0.0,
-                        max: 1000.0,
+                    kind: ParamKind::Duration {
+                        unit: "ms",
+                        max_seconds: 1.0,
                     },
                     default: "0.5",
-                    help: "milliseconds of client-to-database round trip, paid where a real client would wait",
+                    help: "the client-to-database round trip, paid where a real client would wait (0.5ms, 500µs; a bare number is milliseconds)",
                     roles: &[],
                 },
                 ParamSpec {
@@ -223,12 +222,12 @@ impl Lab for FlashSaleLab {
                 },
                 ParamSpec {
                     name: "spread",
-                    kind: ParamKind::Float {
-                        min: 0.0,
-                        max: 3600.0,
+                    kind: ParamKind::Duration {
+                        unit: "s",
+                        max_seconds: 3600.0,
                     },
                     default: "5",
-                    help: "seconds a ramp or steady arrival takes",
+                    help: "how long a ramp or steady arrival takes (5s, 500ms; a bare number is seconds)",
                     roles: &[],
                 },
                 ParamSpec {

@@ -41,9 +41,9 @@ pub struct EchoParams {
 
 impl FromParams for EchoParams {
     fn from_params(reader: &mut ParamReader<'_>) -> EchoParams {
-        let milliseconds = |value: u64| (value > 0).then(|| Duration::from_millis(value));
-        let read_timeout = milliseconds(reader.get("read-timeout"));
-        let write_timeout = milliseconds(reader.get("write-timeout"));
+        let unless_zero = |value: Duration| (!value.is_zero()).then_some(value);
+        let read_timeout = unless_zero(reader.get("read-timeout"));
+        let write_timeout = unless_zero(reader.get("write-timeout"));
         EchoParams {
             role: reader.choice("role"),
             model: reader.choice("model"),
@@ -161,22 +161,22 @@ impl Lab for EchoLab {
                 },
                 ParamSpec {
                     name: "read-timeout",
-                    kind: ParamKind::Integer {
-                        min: 0,
-                        max: 3_600_000,
+                    kind: ParamKind::Duration {
+                        unit: "ms",
+                        max_seconds: 3600.0,
                     },
                     default: "0",
-                    help: "milliseconds: the server closes a client silent this long, a client gives up on an echo this late; 0: wait forever",
+                    help: "the server closes a client silent this long, a client gives up on an echo this late (500ms, 2s; a bare number is milliseconds); 0: wait forever",
                     roles: &[],
                 },
                 ParamSpec {
                     name: "write-timeout",
-                    kind: ParamKind::Integer {
-                        min: 0,
-                        max: 3_600_000,
+                    kind: ParamKind::Duration {
+                        unit: "ms",
+                        max_seconds: 3600.0,
                     },
                     default: "0",
-                    help: "milliseconds: give up on a peer that takes none of what is written for this long; 0: wait forever",
+                    help: "give up on a peer that takes none of what is written for this long (500ms, 2s; a bare number is milliseconds); 0: wait forever",
                     roles: &[],
                 },
                 ParamSpec {

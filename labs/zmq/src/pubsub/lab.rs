@@ -55,7 +55,7 @@ impl FromParams for PubSubParams {
             rate: reader.get("rate"),
             size: reader.get("size"),
             hwm: reader.get("hwm"),
-            slow_subscriber: Duration::from_micros(reader.get("slow-subscriber")),
+            slow_subscriber: reader.get("slow-subscriber"),
             messages: reader.get("messages"),
         }
     }
@@ -127,12 +127,12 @@ impl Lab for PubSubLab {
                 },
                 ParamSpec {
                     name: "late-joiner",
-                    kind: ParamKind::Float {
-                        min: 0.0,
-                        max: 3600.0,
+                    kind: ParamKind::Duration {
+                        unit: "s",
+                        max_seconds: 3600.0,
                     },
                     default: "2",
-                    help: "with --role both: one more subscriber (to everything) connects after this many seconds, to show the messages it missed; 0 for none",
+                    help: "with --role both: one more subscriber (to everything) connects this late, to show the messages it missed (2s, 500ms; a bare number is seconds); 0 for none",
                     roles: &["both"],
                 },
                 ParamSpec {
@@ -167,12 +167,12 @@ impl Lab for PubSubLab {
                 },
                 ParamSpec {
                     name: "slow-subscriber",
-                    kind: ParamKind::Integer {
-                        min: 0,
-                        max: 1_000_000,
+                    kind: ParamKind::Duration {
+                        unit: "µs",
+                        max_seconds: 1.0,
                     },
                     default: "0",
-                    help: "with --role both: microseconds subscriber 1 spends on each message, to fill its queue and show drops",
+                    help: "with --role both: how long subscriber 1 spends on each message, to fill its queue and show drops (2ms, 500µs; a bare number is microseconds)",
                     roles: &["both"],
                 },
                 ParamSpec {

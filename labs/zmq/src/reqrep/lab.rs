@@ -71,11 +71,11 @@ impl Clients {
     /// Reads the parameters [`client_params`] declares.
     pub(crate) fn read(reader: &mut ParamReader<'_>) -> Clients {
         let concurrency = reader.get("concurrency");
-        let timeout: u64 = reader.get("timeout");
+        let timeout: Duration = reader.get("timeout");
         let plan = ClientPlan {
             requests: reader.get("requests"),
             size: reader.get("size"),
-            timeout: (timeout > 0).then(|| Duration::from_millis(timeout)),
+            timeout: (!timeout.is_zero()).then_some(timeout),
             retries: reader.get("retries"),
             prefix: reader.get::<String>("reply-prefix").into_bytes(),
         };
@@ -216,12 +216,12 @@ pub(crate) fn client_params(concurrency: &'static str, timeout: &'static str) ->
         },
         ParamSpec {
             name: "timeout",
-            kind: ParamKind::Integer {
-                min: 0,
-                max: 3_600_000,
+            kind: ParamKind::Duration {
+                unit: "ms",
+                max_seconds: 3600.0,
             },
             default: timeout,
-            help: "milliseconds a client waits for a reply before it reconnects and asks again (lazy pirate); 0: wait forever (strict)",
+            help: "how long a client waits for a reply before it reconnects and asks again (lazy pirate; 500ms, 2s, a bare number is milliseconds); 0: wait forever (strict)",
             roles: &[],
         },
         ParamSpec {
