@@ -353,12 +353,6 @@ impl Lab for FlashSaleLab {
             return Err("--compare runs the SQL strategies; on Redis a purchase is one Lua script: drop --compare, or use --engine sqlite or mysql".to_string());
         }
         let orders_url = params.orders_db.to_string_lossy().starts_with("mysql://");
-        if params.orders_engine == Engine::Redis {
-            return Err(
-                "--orders-engine: the orders go into sqlite or mysql, the SQL side of the sale"
-                    .to_string(),
-            );
-        }
         if orders_url && params.orders_engine != Engine::Mysql && params.check_db.is_empty() {
             return Err(
                 "--orders-db mysql://...: add --orders-engine mysql to write the orders into a MySQL server"
