@@ -1,22 +1,16 @@
-//! The terminal UI's state, kept apart from drawing and from the terminal itself.
+//! The terminal UI's state, kept apart from the terminal itself.
 //!
 //! Two things change it: a lab event arriving ([`App::apply`]) and a key press
 //! ([`App::on_key`], which may also ask the event loop to start or stop a lab). Both are plain
-//! functions of the state, so tests drive them without a terminal.
-
-use std::collections::{BTreeMap, VecDeque};
-
-use lab_core::{LabEvent, LabInfo, LogEvent, ParamKind, Params, Report, Snapshot};
+//! functions of the state, so tests drive them without a terminal. Here are the keys that
+//! work everywhere; each screen's own keys live in its module under `screens/`, beside the
+//! code that draws it.
+use lab_core::{LabEvent, LabInfo, Params, Registry};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::course::{Course, ExerciseScreen, LessonPane};
-use crate::course::lesson::LessonLink;
-
-/// How many seconds of rates the charts keep.
-pub const CHART_SECONDS: f64 = 60.0;
-
-/// How many event-log lines are kept for display.
-const EVENT_LINES: usize = 200;
+use super::screens::{Dashboard, ExerciseScreen, LessonPane};
+use crate::course::Lang;
+use crate::course::content::Content;
 
 /// What the event loop should do after a key press.
 #[derive(Debug, PartialEq)]
@@ -69,85 +63,19 @@ pub struct App {
     pub exercises: Option<ExerciseScreen>,
 }
 
-/// Everything the dashboard shows, folded from the lab's events.
-#[derive(Default)]
-pub struct Dashboard {
-    pub lab: String,
-    pub title: String,
-    /// "replay" when playing a recording back.
-    pub source: String,
-    pub running: bool,
-    pub latest: Option<Snapshot>,
-    /// The last [`CHART_SECONDS`] of each counter's rate: (t, rate).
-    pub history: BTreeMap<String, VecDeque<(f64, f64)>>,
-    pub events: VecDeque<LogEvent>,
-    pub report: Option<Report>,
-    /// How far the event log is scrolled up from the newest line.
-    pub event_scroll: usize,
+/// Where course texts come from, and in which language they are shown.
+pub struct Course {
+    pub content: Content,
+    pub registry: Registry,
+    pub lang: Lang,
 }
 
-impl Dashboard {
-    pub fn new(lab: &str, title: &str, source: &str) -> Dashboard {
-        Dashboard {
-            lab: lab.to_string(),
-            title: title.to_string(),
-            source: source.to_string(),
-            running: true,
-            ..Dashboard::default()
-        }
-    }
-
-    pub fn elapsed(&self) -> f64 {
-        match (&self.report, &self.latest) {
-            (Some(report), _) => report.t,
-            (None, Some(snapshot)) => snapshot.t,
-            (None, None) => 0.0,
-        }
-    }
-
-    /// The counters to chart: the lab's hint, or all of them.
-    pub fn charted(&self) -> Vec<String> {
-        match &self.latest {
-            Some(snapshot) if !snapshot.hints.charts.is_empty() => snapshot.hints.charts.clone(),
-            Some(snapshot) => snapshot.rates.keys().cloned().collect(),
-            None => Vec::new(),
-        }
-    }
-
-    fn apply(&mut self, event: &LabEvent) {
-        match event {
-            LabEvent::Snapshot(snapshot) => {
-                // Rates, and the gauges a lab asks to chart (their value, not a rate).
-                let charted_gauges = snapshot.gauges.iter().filter(|(name, _)| {
-                    snapshot.hints.charts.contains(name) && !snapshot.rates.contains_key(*name)
-                });
-                let points = snapshot
-                    .rates
-                    .iter()
-                    .map(|(name, rate)| (name, *rate))
-                    .chain(charted_gauges.map(|(name, value)| (name, *value as f64)));
-                for (name, rate) in points {
-                    let series = self.history.entry(name.clone()).or_default();
-                    series.push_back((snapshot.t, rate));
-                    while series
-                        .front()
-                        .is_some_and(|(t, _)| *t < snapshot.t - CHART_SECONDS)
-                    {
-                        series.pop_front();
-                    }
-                }
-                for line in &snapshot.events {
-                    self.events.push_back(line.clone());
-                    if self.events.len() > EVENT_LINES {
-                        self.events.pop_front();
-                    }
-                }
-                self.latest = Some(snapshot.clone());
-            }
-            LabEvent::Report(report) => {
-                self.running = false;
-                self.report = Some(report.clone());
-            }
+impl Course {
+    pub fn new(registry: &Registry) -> Course {
+        Course {
+            content: Content::from_env(),
+            registry: registry.clone(),
+            lang: lab_i18n::current(),
         }
     }
 }
@@ -180,31 +108,6 @@ impl App {
         self
     }
 
-    /// The lesson that goes with what is on screen: the dashboard's lab, or the selected one.
-    fn current_topic(&self) -> Option<String> {
-        let lab = match self.screen {
-            Screen::Dashboard => self.labs.iter().find(|info| info.id == self.dashboard.lab),
-            _ => self.selected(),
-        };
-        lab.map(|info| info.lesson.to_string())
-    }
-
-    /// `l`: opens the lesson beside the lab, or closes it.
-    fn toggle_lesson(&mut self) {
-        if self.lesson.take().is_some() {
-            if self.focus == Focus::Lesson {
-                self.focus = Focus::Labs;
-            }
-            return;
-        }
-        if let (Some(course), Some(topic)) = (&self.course, self.current_topic()) {
-            self.lesson = Some(LessonPane::open(course, &topic));
-            if self.screen == Screen::Home {
-                self.focus = Focus::Lesson;
-            }
-        }
-    }
-
     /// The language of everything on screen: the course's, which `L` switches.
     pub fn lang(&self) -> crate::course::Lang {
         self.course
@@ -228,94 +131,8 @@ impl App {
         }
     }
 
-    fn open_exercises(&mut self, select: Option<&str>) {
-        if let Some(course) = &self.course {
-            self.exercises = Some(ExerciseScreen::open(course, select));
-            self.screen = Screen::Exercises;
-        }
-    }
-
-    /// Keys of the lesson pane; `None` when the key is not the pane's.
-    fn on_lesson_key(&mut self, key: KeyEvent) -> Option<Action> {
-        let pane = self.lesson.as_mut()?;
-        let focused = self.focus == Focus::Lesson;
-        match key.code {
-            KeyCode::PageDown | KeyCode::Char(' ') => pane.scroll_by(10),
-            KeyCode::PageUp => pane.scroll_by(-10),
-            KeyCode::Down | KeyCode::Char('j') if focused => pane.scroll_by(1),
-            KeyCode::Up | KeyCode::Char('k') if focused => pane.scroll_by(-1),
-            KeyCode::Right if focused => pane.shift_by(8),
-            KeyCode::Left if focused => pane.shift_by(-8),
-            KeyCode::Char('n') => pane.next_link(false),
-            KeyCode::Char('p') => pane.next_link(true),
-            KeyCode::Enter if pane.selected_link.is_some() => {
-                let link = pane.selected().cloned()?;
-                return Some(self.follow(link));
-            }
-            _ => return None,
-        }
-        Some(Action::None)
-    }
-
-    /// Enter on a lesson link: a lab starts with the link's settings (the rest at their
-    /// defaults); an exercise opens.
-    fn follow(&mut self, link: LessonLink) -> Action {
-        match link {
-            LessonLink::Lab { lab, params, .. } => {
-                let Some(index) = self.labs.iter().position(|info| info.id == lab) else {
-                    return Action::None;
-                };
-                self.selected_lab = index;
-                self.reset_form();
-                let specs = self.labs[index].params.clone();
-                for (name, value) in params {
-                    if let Some(position) = specs.iter().position(|spec| spec.name == name) {
-                        self.form[position] = value;
-                    }
-                }
-                self.start()
-            }
-            LessonLink::Exercise { id, .. } => {
-                self.open_exercises(Some(&id));
-                Action::None
-            }
-        }
-    }
-
-    fn on_exercises_key(&mut self, key: KeyEvent) -> Action {
-        let (Some(course), Some(screen)) = (&self.course, self.exercises.as_mut()) else {
-            self.screen = Screen::Home;
-            return Action::None;
-        };
-        match key.code {
-            KeyCode::Char('q') | KeyCode::Esc => self.screen = Screen::Home,
-            KeyCode::Up | KeyCode::Char('k') => screen.select(course, -1),
-            KeyCode::Down | KeyCode::Char('j') => screen.select(course, 1),
-            KeyCode::PageDown | KeyCode::Char(' ') => screen.scroll_by(10),
-            KeyCode::PageUp => screen.scroll_by(-10),
-            KeyCode::Char('h') => screen.reveal_hint(course),
-            _ => {}
-        }
-        Action::None
-    }
-
     pub fn selected(&self) -> Option<&LabInfo> {
         self.labs.get(self.selected_lab)
-    }
-
-    fn reset_form(&mut self) {
-        self.form = self
-            .selected()
-            .map(|info| {
-                info.params
-                    .iter()
-                    .map(|spec| spec.default.to_string())
-                    .collect()
-            })
-            .unwrap_or_default();
-        self.selected_param = 0;
-        self.editing = None;
-        self.form_error = None;
     }
 
     /// Shows the dashboard for a lab that was just started (or a recording).
@@ -334,18 +151,6 @@ impl App {
         self.dashboard.apply(event);
     }
 
-    /// The form's values, checked against the schema.
-    pub fn form_params(&self) -> Result<Params, String> {
-        let info = self.selected().ok_or("no lab selected")?;
-        let pairs: Vec<(String, String)> = info
-            .params
-            .iter()
-            .zip(&self.form)
-            .map(|(spec, value)| (spec.name.to_string(), value.clone()))
-            .collect();
-        Params::from_pairs(info.id, &info.params, &pairs).map_err(|error| error.to_string())
-    }
-
     pub fn on_key(&mut self, key: KeyEvent) -> Action {
         let control_c =
             key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c');
@@ -358,20 +163,8 @@ impl App {
             self.show_help = false;
             return Action::None;
         }
-        if let Some(text) = self.editing.as_mut() {
-            match key.code {
-                KeyCode::Enter => {
-                    self.form[self.selected_param] = text.clone();
-                    self.editing = None;
-                    self.form_error = self.form_params().err();
-                }
-                KeyCode::Esc => self.editing = None,
-                KeyCode::Backspace => {
-                    text.pop();
-                }
-                KeyCode::Char(character) => text.push(character),
-                _ => {}
-            }
+        if self.editing.is_some() {
+            self.on_editing_key(key);
             return Action::None;
         }
         if key.code == KeyCode::Char('?') {
@@ -388,192 +181,14 @@ impl App {
             Screen::Exercises => self.on_exercises_key(key),
         }
     }
-
-    fn on_home_key(&mut self, key: KeyEvent) -> Action {
-        match key.code {
-            KeyCode::Char('l') => {
-                self.toggle_lesson();
-                return Action::None;
-            }
-            KeyCode::Char('x') if self.course.is_some() => {
-                // At the exercises of the topic in view: the lesson's, or the selected lab's.
-                let topic = match &self.lesson {
-                    Some(pane) => Some(pane.topic.clone()),
-                    None => self.selected().map(|lab| lab.topic.to_string()),
-                };
-                self.open_exercises(topic.as_deref());
-                return Action::None;
-            }
-            _ => {}
-        }
-        if self.focus == Focus::Lesson {
-            if let Some(action) = self.on_lesson_key(key) {
-                return action;
-            }
-            match key.code {
-                KeyCode::Tab | KeyCode::Esc => {
-                    self.focus = Focus::Labs;
-                    return Action::None;
-                }
-                // Enter follows a chosen link and nothing else while reading.
-                KeyCode::Enter => return Action::None,
-                _ => {}
-            }
-        }
-        match (self.focus, key.code) {
-            (_, KeyCode::Char('q')) | (Focus::Labs, KeyCode::Esc) => {
-                self.quit = true;
-                Action::Quit
-            }
-            (Focus::Labs, KeyCode::Up | KeyCode::Char('k')) => {
-                if self.selected_lab > 0 {
-                    self.selected_lab -= 1;
-                    self.reset_form();
-                    self.follow_selected_lab_with_lesson();
-                }
-                Action::None
-            }
-            (Focus::Labs, KeyCode::Down | KeyCode::Char('j')) => {
-                if self.selected_lab + 1 < self.labs.len() {
-                    self.selected_lab += 1;
-                    self.reset_form();
-                    self.follow_selected_lab_with_lesson();
-                }
-                Action::None
-            }
-            (Focus::Labs, KeyCode::Tab | KeyCode::Right) | (Focus::Form, KeyCode::Tab) => {
-                self.focus = match self.focus {
-                    Focus::Labs => Focus::Form,
-                    Focus::Form if self.lesson.is_some() => Focus::Lesson,
-                    Focus::Form | Focus::Lesson => Focus::Labs,
-                };
-                Action::None
-            }
-            (Focus::Form, KeyCode::Esc) => {
-                self.focus = Focus::Labs;
-                Action::None
-            }
-            (Focus::Form, KeyCode::Up | KeyCode::Char('k')) => {
-                self.selected_param = self.selected_param.saturating_sub(1);
-                Action::None
-            }
-            (Focus::Form, KeyCode::Down | KeyCode::Char('j')) => {
-                if self.selected_param + 1 < self.form.len() {
-                    self.selected_param += 1;
-                }
-                Action::None
-            }
-            (Focus::Form, KeyCode::Left | KeyCode::Right | KeyCode::Char(' ')) => {
-                self.cycle_choice(key.code == KeyCode::Left);
-                Action::None
-            }
-            (Focus::Form, KeyCode::Char('e')) => {
-                self.editing = Some(self.form[self.selected_param].clone());
-                Action::None
-            }
-            (Focus::Form, KeyCode::Char('d')) => {
-                self.reset_form();
-                Action::None
-            }
-            (_, KeyCode::Enter | KeyCode::Char('s')) => self.start(),
-            _ => Action::None,
-        }
-    }
-
-    /// ←/→ step through a choice, or flip a boolean; other kinds open the editor.
-    fn cycle_choice(&mut self, backwards: bool) {
-        let Some(spec) = self
-            .selected()
-            .and_then(|info| info.params.get(self.selected_param))
-        else {
-            return;
-        };
-        let choices: Vec<&str> = match &spec.kind {
-            ParamKind::Choice { choices } => choices.to_vec(),
-            ParamKind::Bool => vec!["false", "true"],
-            _ => {
-                self.editing = Some(self.form[self.selected_param].clone());
-                return;
-            }
-        };
-        let current = choices
-            .iter()
-            .position(|choice| *choice == self.form[self.selected_param])
-            .unwrap_or(0);
-        let next = if backwards {
-            (current + choices.len() - 1) % choices.len()
-        } else {
-            (current + 1) % choices.len()
-        };
-        self.form[self.selected_param] = choices[next].to_string();
-    }
-
-    fn start(&mut self) -> Action {
-        match self.form_params() {
-            Ok(params) => {
-                self.form_error = None;
-                let lab = self
-                    .selected()
-                    .map(|info| info.id.to_string())
-                    .unwrap_or_default();
-                Action::Start { lab, params }
-            }
-            Err(error) => {
-                self.form_error = Some(error);
-                self.focus = Focus::Form;
-                Action::None
-            }
-        }
-    }
-
-    /// An open lesson pane follows the lab list to the selected lab's topic.
-    fn follow_selected_lab_with_lesson(&mut self) {
-        let topic = self.current_topic();
-        if let (Some(course), Some(pane), Some(topic)) = (&self.course, &mut self.lesson, topic)
-            && pane.topic != topic
-        {
-            *pane = LessonPane::open(course, &topic);
-        }
-    }
-
-    fn on_dashboard_key(&mut self, key: KeyEvent) -> Action {
-        if key.code == KeyCode::Char('l') {
-            self.toggle_lesson();
-            return Action::None;
-        }
-        if let Some(action) = self.on_lesson_key(key) {
-            return action;
-        }
-        match key.code {
-            KeyCode::Char('q') | KeyCode::Esc => {
-                if self.dashboard_only {
-                    self.quit = true;
-                    Action::Quit
-                } else {
-                    self.screen = Screen::Home;
-                    Action::Stop
-                }
-            }
-            KeyCode::Char('s') => Action::Stop,
-            KeyCode::Char('r') if !self.dashboard.running && !self.dashboard_only => self.start(),
-            KeyCode::Up | KeyCode::Char('k') => {
-                if self.dashboard.event_scroll + 1 < self.dashboard.events.len() {
-                    self.dashboard.event_scroll += 1;
-                }
-                Action::None
-            }
-            KeyCode::Down | KeyCode::Char('j') => {
-                self.dashboard.event_scroll = self.dashboard.event_scroll.saturating_sub(1);
-                Action::None
-            }
-            _ => Action::None,
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::course::lesson::LessonLink;
+    use crate::tui::screens::dashboard::CHART_SECONDS;
+    use lab_core::{Report, Snapshot};
     use ratatui::crossterm::event::KeyEventKind;
     use ratatui::crossterm::event::KeyEventState;
 

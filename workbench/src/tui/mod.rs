@@ -6,9 +6,8 @@
 //! meanwhile. The terminal is restored however the UI ends: normally, on an error, or on a panic.
 
 mod app;
-mod course;
-mod course_view;
-mod view;
+mod screens;
+mod widgets;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -189,7 +188,7 @@ fn open_terminal() -> anyhow::Result<(DefaultTerminal, TerminalGuard)> {
 
 pub fn run_home(registry: &Registry) -> anyhow::Result<ExitCode> {
     let app = App::new(registry.labs().iter().map(|lab| lab.info()).collect())
-        .with_course(course::Course::new(registry));
+        .with_course(app::Course::new(registry));
     run_loop(registry, app, Source::Idle)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -201,7 +200,7 @@ pub fn run_lab(registry: &Registry, request: LabRequest) -> anyhow::Result<ExitC
         .map(Recording::create)
         .transpose()?;
     let mut app = App::new(registry.labs().iter().map(|lab| lab.info()).collect())
-        .with_course(course::Course::new(registry));
+        .with_course(app::Course::new(registry));
     app.dashboard_only = true;
     let id = request.lab.info().id;
     app.open_dashboard(id, "live");
@@ -260,7 +259,7 @@ fn run_loop(
             }
             app.apply(&event);
         }
-        terminal.draw(|frame| view::draw(frame, &app))?;
+        terminal.draw(|frame| screens::draw(frame, &app))?;
         let deadline = Instant::now() + FRAME;
         while let Some(wait) = deadline.checked_duration_since(Instant::now()) {
             if !event::poll(wait)? {

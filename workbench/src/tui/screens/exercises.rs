@@ -1,118 +1,21 @@
-//! The course in the terminal UI: a lesson pane beside the labs (or the dashboard), and a
-//! screen of exercises with the student's progress and hints. State only; `course_view.rs`
-//! draws it.
+//! The exercises screen: the list with the student's progress, the task and its hints.
 
+use lab_i18n::tr;
+use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::layout::{Constraint, Layout};
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph};
 use std::collections::BTreeMap;
 
-use lab_core::Registry;
-use lab_i18n::tr;
-
 use crate::course::Lang;
-use crate::course::content::Content;
+use crate::tui::app::{Action, App, Course, Screen};
+use crate::tui::widgets::{focused_block, page};
+
 use crate::course::exercise::{self, Exercise};
-use crate::course::lesson::{self, Lesson, LessonLink, RichLine};
+use crate::course::lesson::{self, RichLine};
 use crate::course::progress::{Progress, Status};
-
-/// Where course texts come from, and in which language they are shown.
-pub struct Course {
-    pub content: Content,
-    pub registry: Registry,
-    pub lang: Lang,
-}
-
-impl Course {
-    pub fn new(registry: &Registry) -> Course {
-        Course {
-            content: Content::from_env(),
-            registry: registry.clone(),
-            lang: lab_i18n::current(),
-        }
-    }
-}
-
-/// A lesson being read, scrolled by whole lines of the lesson (a wrapped paragraph counts as
-/// the lines it fills on screen, but scrolling moves through the lesson's own lines).
-pub struct LessonPane {
-    pub topic: String,
-    pub lesson: Result<Lesson, String>,
-    pub scroll: usize,
-    /// Columns the wide lines (code blocks, diagrams) are scrolled to the right by.
-    pub shift: usize,
-    /// The lab or exercise link Enter would follow.
-    pub selected_link: Option<usize>,
-}
-
-impl LessonPane {
-    pub fn open(course: &Course, topic: &str) -> LessonPane {
-        LessonPane {
-            topic: topic.to_string(),
-            lesson: lesson::load(&course.content, &course.registry, topic, course.lang),
-            scroll: 0,
-            shift: 0,
-            selected_link: None,
-        }
-    }
-
-    fn lines(&self) -> &[RichLine] {
-        self.lesson
-            .as_ref()
-            .map(|lesson| lesson.lines.as_slice())
-            .unwrap_or_default()
-    }
-
-    pub fn scroll_by(&mut self, lines: isize) {
-        let last = self.lines().len().saturating_sub(1);
-        self.scroll = self.scroll.saturating_add_signed(lines).min(last);
-    }
-
-    /// `←` `→`: wide code blocks and diagrams scroll sideways, up to the widest line's end (each
-    /// line stops where its own end shows; the narrowest pane shows 20 columns or more).
-    pub fn shift_by(&mut self, columns: isize) {
-        let widest = self
-            .lines()
-            .iter()
-            .filter(|line| line.is_verbatim())
-            .map(|line| unicode_width::UnicodeWidthStr::width(line.text().as_str()))
-            .max()
-            .unwrap_or(0);
-        self.shift = self
-            .shift
-            .saturating_add_signed(columns)
-            .min(widest.saturating_sub(20));
-    }
-
-    /// Selects the next (or previous) link, wrapping around, and scrolls to it.
-    pub fn next_link(&mut self, backwards: bool) {
-        let count = self
-            .lesson
-            .as_ref()
-            .map(|lesson| lesson.links.len())
-            .unwrap_or(0);
-        if count == 0 {
-            return;
-        }
-        let next = match (self.selected_link, backwards) {
-            (None, false) => 0,
-            (None, true) => count - 1,
-            (Some(index), false) => (index + 1) % count,
-            (Some(index), true) => (index + count - 1) % count,
-        };
-        self.selected_link = Some(next);
-        if let Some(line) = self
-            .lines()
-            .iter()
-            .position(|line| line.link() == Some(next))
-        {
-            // A little context above the link.
-            self.scroll = line.saturating_sub(3);
-        }
-    }
-
-    pub fn selected(&self) -> Option<&LessonLink> {
-        let lesson = self.lesson.as_ref().ok()?;
-        lesson.links.get(self.selected_link?)
-    }
-}
 
 /// The exercises screen: the list with each one's status, and the selected task with the hints
 /// revealed so far.
@@ -251,4 +154,109 @@ impl ExerciseScreen {
     pub fn status(&self, id: &str) -> Status {
         self.statuses.get(id).cloned().unwrap_or_default()
     }
+}
+
+impl App {
+    pub(crate) fn open_exercises(&mut self, select: Option<&str>) {
+        if let Some(course) = &self.course {
+            self.exercises = Some(ExerciseScreen::open(course, select));
+            self.screen = Screen::Exercises;
+        }
+    }
+
+    pub(crate) fn on_exercises_key(&mut self, key: KeyEvent) -> Action {
+        let (Some(course), Some(screen)) = (&self.course, self.exercises.as_mut()) else {
+            self.screen = Screen::Home;
+            return Action::None;
+        };
+        match key.code {
+            KeyCode::Char('q') | KeyCode::Esc => self.screen = Screen::Home,
+            KeyCode::Up | KeyCode::Char('k') => screen.select(course, -1),
+            KeyCode::Down | KeyCode::Char('j') => screen.select(course, 1),
+            KeyCode::PageDown | KeyCode::Char(' ') => screen.scroll_by(10),
+            KeyCode::PageUp => screen.scroll_by(-10),
+            KeyCode::Char('h') => screen.reveal_hint(course),
+            _ => {}
+        }
+        Action::None
+    }
+}
+
+pub(crate) fn draw(frame: &mut Frame, screen: &ExerciseScreen, lang: Lang) {
+    let (body, footer) = page(frame, &tr!(lang, "tui-exercises-tagline"));
+    let [list_area, text_area] =
+        Layout::horizontal([Constraint::Length(32), Constraint::Min(30)]).areas(body);
+    let items: Vec<ListItem> = screen
+        .exercises
+        .iter()
+        .map(|exercise| {
+            let status = screen.status(&exercise.id);
+            let mark = if status.passed {
+                "✔".fg(Color::Green)
+            } else if status.attempts > 0 {
+                "…".fg(Color::Yellow)
+            } else {
+                " ".into()
+            };
+            ListItem::new(vec![
+                Line::from(vec![mark, " ".into(), exercise.id.clone().into()]),
+                Line::from(format!(
+                    "  {} · {}",
+                    exercise.difficulty_label(lang),
+                    status.label(lang)
+                ))
+                .dim(),
+            ])
+        })
+        .collect();
+    let mut state = ListState::default().with_selected(Some(screen.selected));
+    frame.render_stateful_widget(
+        List::new(items)
+            .block(focused_block(
+                format!(" {} ", tr!(lang, "tui-exercises")),
+                true,
+            ))
+            .highlight_style(Style::new().reversed()),
+        list_area,
+        &mut state,
+    );
+
+    let block = Block::bordered();
+    let width = text_area.width.saturating_sub(2) as usize;
+    let mut lines = Vec::new();
+    if let Some(problem) = &screen.problem {
+        lines.push(Line::from(problem.clone()).fg(Color::Red));
+    }
+    let title = match screen.current() {
+        Some(exercise) => {
+            let status = screen.status(&exercise.id);
+            lines.push(
+                Line::from(tr!(
+                    lang,
+                    "tui-exercise-status",
+                    status = status.label(lang),
+                    attempts = status.attempts,
+                    hints = status.hints_used
+                ))
+                .dim(),
+            );
+            format!(" {} ", exercise.title.get(lang))
+        }
+        None => format!(" {} ", tr!(lang, "tui-exercises")),
+    };
+    lines.extend(super::lesson::styled(
+        &screen.text,
+        screen.scroll,
+        width,
+        0,
+        None,
+    ));
+    frame.render_widget(
+        Paragraph::new(lines).block(block.title(Line::from(title).bold())),
+        text_area,
+    );
+    frame.render_widget(
+        Line::from(format!(" {}", tr!(lang, "tui-exercises-keys"))).dim(),
+        footer,
+    );
 }
