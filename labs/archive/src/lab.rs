@@ -127,7 +127,7 @@ impl Lab for ArchiveLab {
         }
     }
 
-    fn validate(&self, params: &ArchiveParams) -> Result<(), String> {
+    fn preflight(&self, params: &ArchiveParams) -> Result<(), String> {
         let dir = &params.dir;
         if !dir.as_os_str().is_empty() && !dir.is_dir() {
             return Err(format!("--dir {}: no such directory", dir.display()));

@@ -71,6 +71,13 @@ pub trait Lab: Send + Sync + 'static {
         Ok(())
     }
 
+    /// Checks that this machine can run the lab with `params`: a server program installed, a
+    /// file or folder that must exist. Kept apart from [`Lab::validate`] so that a lesson's link
+    /// is judged by its settings alone, and reads the same on a laptop without MariaDB.
+    fn preflight(&self, _params: &Self::Params) -> Result<(), String> {
+        Ok(())
+    }
+
     /// Does the lab's work until it is done or `context` is cancelled. Blocking.
     fn run(&self, params: &Self::Params, context: &LabContext) -> anyhow::Result<Verdict>;
 }
@@ -86,6 +93,10 @@ pub trait AnyLab: Send + Sync + 'static {
 
     /// Checks values that came another way (the browser's JSON) as `parse_params` does.
     fn validate(&self, params: &Params) -> Result<(), String>;
+
+    /// Whether a lab would accept these settings anywhere: the schema and the lab's own checks,
+    /// without looking at this machine (see [`Lab::preflight`]). Lesson links are checked so.
+    fn accepts(&self, pairs: &[(String, String)]) -> Result<Params, String>;
 
     /// Reads `params` into the lab's typed parameters and runs it. Blocking.
     fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict>;
@@ -107,7 +118,17 @@ impl<L: Lab> AnyLab for L {
     fn validate(&self, params: &Params) -> Result<(), String> {
         let info = Lab::info(self);
         let typed: L::Params = read_params(info.id, &info.params, params)?;
-        Lab::validate(self, &typed)
+        Lab::validate(self, &typed)?;
+        Lab::preflight(self, &typed)
+    }
+
+    fn accepts(&self, pairs: &[(String, String)]) -> Result<Params, String> {
+        let info = Lab::info(self);
+        let params =
+            Params::from_pairs(info.id, &info.params, pairs).map_err(|error| error.to_string())?;
+        let typed: L::Params = read_params(info.id, &info.params, &params)?;
+        Lab::validate(self, &typed)?;
+        Ok(params)
     }
 
     fn run(&self, params: &Params, context: &LabContext) -> anyhow::Result<Verdict> {
@@ -249,5 +270,51 @@ mod tests {
     #[should_panic(expected = "lab clashing: --duration is a run flag")]
     fn a_lab_parameter_named_like_a_run_flag_is_refused() {
         Registry::new().add(Clashing);
+    }
+
+    /// A lab this machine cannot run: its server is "not installed".
+    struct NeedsAServer;
+
+    impl Lab for NeedsAServer {
+        type Params = Seconds;
+
+        fn info(&self) -> LabInfo {
+            LabInfo {
+                id: "needs-a-server",
+                params: vec![ParamSpec {
+                    name: "duration",
+                    kind: ParamKind::Float { min: 0.0, max: 1.0 },
+                    default: "0",
+                    help: "how long",
+                    roles: &[],
+                }],
+                ..Lab::info(&Clashing)
+            }
+        }
+
+        fn validate(&self, _: &Seconds) -> Result<(), String> {
+            Ok(())
+        }
+
+        fn preflight(&self, _: &Seconds) -> Result<(), String> {
+            Err("the server is not installed".to_string())
+        }
+
+        fn run(&self, _: &Seconds, _: &LabContext) -> anyhow::Result<Verdict> {
+            Ok(Verdict::pass("ran"))
+        }
+    }
+
+    /// A lesson's link is judged by its settings; a run also by what this machine has.
+    #[test]
+    fn settings_are_accepted_apart_from_what_this_machine_can_run() {
+        let pairs = [("duration".to_string(), "0.5".to_string())];
+        assert!(AnyLab::accepts(&NeedsAServer, &pairs).is_ok());
+        let outside = [("duration".to_string(), "2".to_string())];
+        assert!(AnyLab::accepts(&NeedsAServer, &outside).is_err());
+        let run = AnyLab::parse_params(&NeedsAServer, &pairs).unwrap_err();
+        assert!(run.contains("not installed"), "{run}");
+        let params = AnyLab::accepts(&NeedsAServer, &pairs).unwrap();
+        assert!(AnyLab::validate(&NeedsAServer, &params).is_err());
     }
 }

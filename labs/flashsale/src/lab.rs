@@ -365,23 +365,17 @@ impl Lab for FlashSaleLab {
                     .to_string(),
             );
         }
-        if !params.orders_db.as_os_str().is_empty() && !orders_url {
-            crate::store::claim(&params.orders_db, "--orders-db")?;
-        }
         let database = params.sale.database.as_path();
-        if !database.as_os_str().is_empty() {
-            if params.engine != Engine::Sqlite {
-                return Err(format!(
-                    "--db {}: with --engine {}, --db takes a server's URL ({}), or nothing for a private server",
-                    database.display(),
-                    params.engine.name(),
-                    match params.engine {
-                        Engine::Redis => "redis://host:6379/0",
-                        _ => "mysql://user:password@host:3306/database",
-                    }
-                ));
-            }
-            crate::store::claim(database, "--db")?;
+        if !database.as_os_str().is_empty() && params.engine != Engine::Sqlite {
+            return Err(format!(
+                "--db {}: with --engine {}, --db takes a server's URL ({}), or nothing for a private server",
+                database.display(),
+                params.engine.name(),
+                match params.engine {
+                    Engine::Redis => "redis://host:6379/0",
+                    _ => "mysql://user:password@host:3306/database",
+                }
+            ));
         }
         if !params.server_url.is_empty() {
             let wanted = if params.server_url.starts_with("redis") {
@@ -413,8 +407,6 @@ impl Lab for FlashSaleLab {
         } else if is_server_url(&params.check_db) {
             MysqlTarget::from_url(&params.check_db)
                 .map_err(|error| error.replacen("--db", "--check-db", 1))?;
-        } else if !params.check_db.is_empty() {
-            crate::store::claim(std::path::Path::new(&params.check_db), "--check-db")?;
         }
         if !params.sale.strategy.runs_on(params.engine)
             && !params.compare
@@ -424,14 +416,34 @@ impl Lab for FlashSaleLab {
                 "--strategy for-update: SQLite has no row locks (a writer locks the whole file), so there is no SELECT ... FOR UPDATE; use guarded, or --engine mysql to see row locks".to_string(),
             );
         }
+        crate::filters::parse_all(&params.sale.filters, params.sale.products)
+            .map(|_| ())
+            .map_err(|error| format!("--filters: {error}"))
+    }
+
+    /// The files this run would write or read are the workbench's (or new), and a private
+    /// server's program is installed.
+    fn preflight(&self, params: &FlashSaleParams) -> Result<(), String> {
+        let orders_url = params.orders_db.to_string_lossy().starts_with("mysql://");
+        if !params.orders_db.as_os_str().is_empty() && !orders_url {
+            crate::store::claim(&params.orders_db, "--orders-db")?;
+        }
+        let database = params.sale.database.as_path();
+        if !database.as_os_str().is_empty() && params.engine == Engine::Sqlite {
+            crate::store::claim(database, "--db")?;
+        }
+        let check_file = !params.check_db.is_empty()
+            && !params.check_db.starts_with("redis")
+            && !is_server_url(&params.check_db);
+        if check_file {
+            crate::store::claim(std::path::Path::new(&params.check_db), "--check-db")?;
+        }
         if params.server_url.is_empty() && params.check_db.is_empty() {
             if let Some(missing) = missing_server(params.engine) {
                 return Err(missing);
             }
         }
-        crate::filters::parse_all(&params.sale.filters, params.sale.products)
-            .map(|_| ())
-            .map_err(|error| format!("--filters: {error}"))
+        Ok(())
     }
 
     fn run(&self, params: &FlashSaleParams, context: &LabContext) -> anyhow::Result<Verdict> {

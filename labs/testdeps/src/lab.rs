@@ -104,7 +104,8 @@ impl Lab for TestDepsLab {
         }
     }
 
-    fn validate(&self, params: &TestDepsParams) -> Result<(), String> {
+    /// The suite file is read here: a lesson's link to a suite is judged by its settings.
+    fn preflight(&self, params: &TestDepsParams) -> Result<(), String> {
         if params.suite.as_os_str().is_empty() {
             return Ok(());
         }

@@ -40,7 +40,7 @@ pub(super) fn parse_link(
             "link to unknown lab '{lab}'; labs: {}",
             registry.ids().join(", ")
         )),
-        Some(found) => match found.parse_params(&params) {
+        Some(found) => match found.accepts(&params) {
             Ok(_) => Ok(LessonLink::Lab {
                 lab: lab.to_string(),
                 params,
