@@ -136,10 +136,10 @@ function selectLab(id) {
   state.selected = state.labs.find((lab) => lab.id === id);
   showLabView();
   markCurrent("lab", id);
-  $("#lab-lesson").textContent = say("readLesson", state.selected.lesson);
+  $("#lab-lesson").textContent = say("readLesson", state.selected.topic);
   $("#lab-lesson").onclick = (event) => {
     event.preventDefault();
-    openLesson(state.selected.lesson);
+    openLesson(state.selected.topic);
   };
   $("#lab-title").textContent = state.selected.title;
   $("#lab-summary").textContent = state.selected.summary;
@@ -204,7 +204,7 @@ async function loadCourse() {
   $("#lessons-heading").textContent = say("lessons");
   for (const node of document.querySelectorAll("[data-word]")) node.textContent = say(node.dataset.word);
   $("#exercises-heading").textContent = say("exercises");
-  if (state.selected) $("#lab-lesson").textContent = say("readLesson", state.selected.lesson);
+  if (state.selected) $("#lab-lesson").textContent = say("readLesson", state.selected.topic);
   $("#lessons").replaceChildren(...lessons.lessons.map((lesson) => {
     const button = element("button", { type: "button", "data-lesson": lesson.topic, text: lesson.title });
     button.addEventListener("click", () => openLesson(lesson.topic));

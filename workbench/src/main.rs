@@ -78,7 +78,7 @@ enum Command {
     },
     /// Print a lesson; without a topic, list them.
     Lesson {
-        /// archives, dependent-tests, flash-sale, sockets or messaging.
+        #[arg(help = format!("One of: {}.", course::TOPICS.join(", ")))]
         topic: Option<String>,
     },
     /// Classroom exercises: read the task, write a program, let the workbench check it.

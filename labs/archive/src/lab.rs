@@ -67,7 +67,6 @@ impl Lab for ArchiveLab {
             topic: "archives",
             title: "Pack and unpack a Phar",
             summary: "A directory packed into one self-running PHP archive (or zip, tar, tar.gz) and unpacked again: files/s, MB/s, compression, and where the stub, manifest, contents and signature sit in the file.",
-            lesson: "archives",
             params: vec![
                 ParamSpec {
                     name: "dir",

@@ -41,17 +41,42 @@ pub use snapshot::{
 
 /// What a lab is, for the lab list, `--help` and the forms.
 #[derive(Clone, Debug, Serialize)]
+#[serde(into = "LabInfoJson")]
 pub struct LabInfo {
     /// The id used on the command line: `workbench lab <id>`.
     pub id: &'static str,
-    /// The topic id, which is also the lesson's id: `archives`, `sockets`, `messaging`, ...
+    /// The topic id, which is also the id of the lesson to read beside the lab: `archives`,
+    /// `sockets`, `messaging`, ...
     pub topic: &'static str,
     pub title: &'static str,
     /// One line saying what the student will see.
     pub summary: &'static str,
-    /// The lesson to read beside it.
-    pub lesson: &'static str,
     pub params: Vec<ParamSpec>,
+}
+
+/// A lab's info as the lab list's JSON gives it: its `lesson` (the topic's) named as well,
+/// as the machine contract always has.
+#[derive(Serialize)]
+struct LabInfoJson {
+    id: &'static str,
+    topic: &'static str,
+    title: &'static str,
+    summary: &'static str,
+    lesson: &'static str,
+    params: Vec<ParamSpec>,
+}
+
+impl From<LabInfo> for LabInfoJson {
+    fn from(info: LabInfo) -> LabInfoJson {
+        LabInfoJson {
+            id: info.id,
+            topic: info.topic,
+            title: info.title,
+            summary: info.summary,
+            lesson: info.topic,
+            params: info.params,
+        }
+    }
 }
 
 /// A lab: real work, reported through the context.
@@ -250,7 +275,6 @@ mod tests {
                 topic: "test",
                 title: "Clashing",
                 summary: "takes --duration for itself",
-                lesson: "test",
                 params: vec![ParamSpec {
                     name: "duration",
                     kind: ParamKind::Float { min: 0.0, max: 1.0 },

@@ -367,7 +367,6 @@ mod tests {
                 topic: "test",
                 title: "Counting",
                 summary: "counts",
-                lesson: "test",
                 params: vec![ParamSpec {
                     name: "count",
                     kind: ParamKind::Integer {

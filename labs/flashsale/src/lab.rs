@@ -109,7 +109,6 @@ impl Lab for FlashSaleLab {
             topic: "flash-sale",
             title: "A flash sale on SQLite or MySQL",
             summary: "Thousands of buyers on a few hundred items: watch the naive purchase oversell, the long transaction stall everyone (and oversell on InnoDB), FOR UPDATE queue on the row lock, and the guarded update and the queue hold, with the invariants checked after every sale.",
-            lesson: "flash-sale",
             params: vec![
                 ParamSpec {
                     name: "strategy",

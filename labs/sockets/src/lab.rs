@@ -80,7 +80,6 @@ impl Lab for EchoLab {
             topic: "sockets",
             title: "Socket echo server, six models",
             summary: "One line-echo service written six ways (blocking, select, epoll, tokio, threads, fork) under the same crowd of clients: who stalls, who scales.",
-            lesson: "sockets",
             params: vec![
                 ParamSpec {
                     name: "role",

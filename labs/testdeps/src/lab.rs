@@ -75,7 +75,6 @@ impl Lab for TestDepsLab {
             topic: "dependent-tests",
             title: "Dependent tests, their graph live",
             summary: "A suite whose tests depend on each other runs in dependency order, independent tests side by side; watch the graph fill in, a failure's skips cascade, and the critical path appear.",
-            lesson: "dependent-tests",
             params: vec![
                 ParamSpec {
                     name: "suite",

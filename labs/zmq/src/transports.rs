@@ -64,7 +64,6 @@ impl Lab for TransportsLab {
             topic: "messaging",
             title: "ZeroMQ transports compared",
             summary: "The same PUSH/PULL stream and REQ/REP round trip over inproc, ipc and tcp, per message size: messages/s and round-trip percentiles side by side.",
-            lesson: "messaging",
             params: vec![
                 ParamSpec {
                     name: "transports",

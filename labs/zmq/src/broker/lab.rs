@@ -65,7 +65,6 @@ impl Lab for BrokerLab {
             topic: "messaging",
             title: "ZeroMQ request/reply broker",
             summary: "A ROUTER/DEALER broker between REQ clients and REP workers: requests spread over the workers and nobody waits for a busy one.",
-            lesson: "messaging",
             params: [vec![
                 ParamSpec {
                     name: "role",

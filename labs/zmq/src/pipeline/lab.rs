@@ -95,7 +95,6 @@ impl Lab for PipelineLab {
             topic: "messaging",
             title: "ZeroMQ pipeline",
             summary: "A ventilator PUSHes tasks to workers, the workers PUSH results to a sink that PUBlishes KILL when the batch is done: round robin, speed-up, batch time.",
-            lesson: "messaging",
             params: vec![
                 ParamSpec {
                     name: "role",

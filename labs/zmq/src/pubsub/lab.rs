@@ -70,7 +70,6 @@ impl Lab for PubSubLab {
             topic: "messaging",
             title: "ZeroMQ publish/subscribe",
             summary: "A publisher fans topics out to subscribers: prefix filtering, the slow joiner, drops at the high-water mark.",
-            lesson: "messaging",
             params: vec![
                 ParamSpec {
                     name: "role",

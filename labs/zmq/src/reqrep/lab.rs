@@ -92,7 +92,6 @@ impl Lab for ReqRepLab {
             topic: "messaging",
             title: "ZeroMQ request/reply",
             summary: "REQ clients ask, a REP server answers one at a time: round trips, fair turns, the stuck REQ and the lazy pirate.",
-            lesson: "messaging",
             params: [vec![
                 ParamSpec {
                     name: "role",

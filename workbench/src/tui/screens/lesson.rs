@@ -105,7 +105,7 @@ impl App {
             Screen::Dashboard => self.labs.iter().find(|info| info.id == self.dashboard.lab),
             _ => self.selected(),
         };
-        lab.map(|info| info.lesson.to_string())
+        lab.map(|info| info.topic.to_string())
     }
 
     /// `l`: opens the lesson beside the lab, or closes it.
