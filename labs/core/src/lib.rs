@@ -303,15 +303,9 @@ mod tests {
         type Params = Seconds;
 
         fn info(&self) -> LabInfo {
+            // The same one parameter, read by the same typed struct.
             LabInfo {
                 id: "needs-a-server",
-                params: vec![ParamSpec {
-                    name: "duration",
-                    kind: ParamKind::Float { min: 0.0, max: 1.0 },
-                    default: "0",
-                    help: "how long",
-                    roles: &[],
-                }],
                 ..Lab::info(&Clashing)
             }
         }
