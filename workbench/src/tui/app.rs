@@ -5,6 +5,7 @@
 //! functions of the state, so tests drive them without a terminal. Here are the keys that
 //! work everywhere; each screen's own keys live in its module under `screens/`, beside the
 //! code that draws it.
+
 use lab_core::{LabEvent, LabInfo, Params, Registry};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
