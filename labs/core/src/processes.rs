@@ -158,19 +158,21 @@ fn may_be_between_images(pid: i32) -> bool {
     !matches!(state, "Z" | "X") && flags & KERNEL_THREAD == 0
 }
 
-/// This process's children, from `/proc/self/task/*/children` (`None` where the kernel does
-/// not offer that file).
+/// This process's children: every process whose parent (in `/proc/<pid>/stat`) is us.
+///
+/// Not from `/proc/self/task/*/children`: that list is per thread and read by position, so a
+/// child moved to another thread (its adopting thread ended) or an entry shifted by another
+/// child's exit between two reads is missed, and a missed daemon is never killed. Walking
+/// `/proc` by pid never skips a process that lives throughout. `None` without `/proc`.
 fn own_children() -> Option<Vec<i32>> {
-    let mut children = Vec::new();
-    for task in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
-        let listed = std::fs::read_to_string(task.path().join("children")).ok()?;
-        children.extend(
-            listed
-                .split_whitespace()
-                .filter_map(|pid| pid.parse::<i32>().ok()),
-        );
-    }
-    Some(children)
+    std::fs::metadata("/proc/self/stat").ok()?;
+    let me = std::process::id() as i32;
+    Some(
+        all_pids()
+            .into_iter()
+            .filter(|pid| parent_of(*pid) == Some(me))
+            .collect(),
+    )
 }
 
 /// The processes that hold a socket listening on TCP `port` (any local address, IPv4 or
