@@ -136,31 +136,165 @@ fn the_probe_prints_the_lessons_checklist_in_both_languages() {
     }
 }
 
-/// The messaging lesson's high-water-mark link, in both languages, shows what it promises
-/// within a few seconds: messages dropped for the slow subscriber.
-#[test]
-fn the_high_water_mark_link_shows_drops_within_seconds() {
+/// A lesson's `lab:` link: the lab, its settings and what its run promises to show.
+struct LessonLink {
+    lab: String,
+    query: String,
+    params: Vec<(String, String)>,
+    expect: Vec<lab_core::Expectation>,
+}
+
+/// Every `lab:` link of a topic's lesson in both languages, each once: the Chinese lesson's
+/// links must be the English one's (the same settings promise the same thing).
+fn lesson_links(topic: &str) -> Vec<LessonLink> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/lessons");
-    for language in ["en", "zh"] {
-        let text = std::fs::read_to_string(root.join(language).join("messaging.md")).unwrap();
-        let link = text
-            .split("](lab:zmq-pubsub?")
+    let links_in = |language: &str| -> Vec<String> {
+        let path = root.join(language).join(format!("{topic}.md"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        text.split("](lab:")
             .skip(1)
-            .map(|rest| &rest[..rest.find(')').unwrap()])
-            .find(|query| query.contains("hwm="))
-            .unwrap_or_else(|| panic!("{language}: no high-water-mark link"));
-        let mut args = vec!["lab".to_string(), "zmq-pubsub".to_string()];
-        for pair in link.split('&') {
-            let (name, value) = pair.split_once('=').unwrap();
-            args.extend([format!("--{name}"), value.to_string()]);
-        }
-        args.extend(["--duration", "4", "--headless"].map(String::from));
-        let output = command().args(&args).output().unwrap();
-        let report = common::json_lines(&output.stdout).pop().expect("a report");
-        let dropped = report["counters"]["dropped"].as_u64().unwrap_or(0);
+            .map(|rest| rest[..rest.find(')').unwrap()].to_string())
+            .collect()
+    };
+    let (english, chinese) = (links_in("en"), links_in("zh"));
+    assert!(!english.is_empty(), "{topic}: a lesson without a lab link");
+    for link in &chinese {
         assert!(
-            dropped > 0,
-            "{language}: {link}: nothing dropped in 4 s: {report}"
+            english.contains(link),
+            "{topic}: zh has a link en lacks: lab:{link}"
+        );
+    }
+    let mut unique: Vec<String> = Vec::new();
+    for link in english {
+        assert!(
+            chinese.contains(&link),
+            "{topic}: en has a link zh lacks: lab:{link}"
+        );
+        if !unique.contains(&link) {
+            unique.push(link);
+        }
+    }
+    unique
+        .into_iter()
+        .map(|link| {
+            let (lab, query) = link.split_once('?').unwrap_or((&link, ""));
+            let mut params = Vec::new();
+            let mut expect = Vec::new();
+            for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                if name == "expect" {
+                    expect.push(lab_core::Expectation::parse(value).unwrap());
+                } else {
+                    params.push((name.to_string(), value.to_string()));
+                }
+            }
+            assert!(
+                !expect.is_empty(),
+                "lab:{link} says nothing about what it shows"
+            );
+            LessonLink {
+                lab: lab.to_string(),
+                query: query.to_string(),
+                params,
+                expect,
+            }
+        })
+        .collect()
+}
+
+/// Whether the servers a link's lab starts are here (loudly not, and never under CI).
+fn servers_for(link: &LessonLink) -> bool {
+    let wants = |name: &str, value: &str| {
+        link.params
+            .iter()
+            .any(|(param, given)| param == name && given == value)
+    };
+    let mysql = wants("engine", "mysql") || wants("orders-engine", "mysql");
+    let redis = wants("engine", "redis");
+    let redis_here = || {
+        std::process::Command::new("redis-server")
+            .arg("--version")
+            .output()
+            .is_ok_and(|output| output.status.success())
+            || !common::missing_tool("redis-server", "a lesson's Redis link")
+    };
+    (!mysql || common::mariadb_present()) && (!redis || redis_here())
+}
+
+/// Seconds each link runs: what a student waits for before the point shows.
+const LINK_SECONDS: &str = "5";
+
+/// Runs each of a topic's lesson links headless for a few seconds and holds it to what it
+/// promises (`expect=`): a link whose settings cannot show its point quickly teaches the
+/// wrong thing (the high-water-mark link once showed 0 dropped after 15 s).
+fn every_link_shows_what_it_promises(topic: &str) {
+    let mut broken = Vec::new();
+    for link in lesson_links(topic) {
+        if !servers_for(&link) {
+            continue;
+        }
+        let mut args = vec!["lab".to_string(), link.lab.clone()];
+        for (name, value) in &link.params {
+            args.extend([format!("--{name}"), value.clone()]);
+        }
+        args.extend(["--duration", LINK_SECONDS, "--headless"].map(String::from));
+        let output = command().args(&args).stdin(Stdio::null()).output().unwrap();
+        let Some(last) = common::json_lines(&output.stdout).pop() else {
+            broken.push(format!(
+                "lab:{}?{}: no report: {}",
+                link.lab,
+                link.query,
+                String::from_utf8_lossy(&output.stderr)
+            ));
+            continue;
+        };
+        assert_eq!(last["type"], "report", "{last}");
+        let report: lab_core::Report = serde_json::from_value(last).unwrap();
+        for expectation in &link.expect {
+            if let Err(error) = expectation.check(&report) {
+                broken.push(format!("lab:{}?{}: {error}", link.lab, link.query));
+            }
+        }
+    }
+    assert!(broken.is_empty(), "{}", broken.join("\n"));
+}
+
+#[test]
+fn the_archives_lesson_links_show_what_they_promise() {
+    every_link_shows_what_it_promises("archives");
+}
+
+#[test]
+fn the_dependent_tests_lesson_links_show_what_they_promise() {
+    every_link_shows_what_it_promises("dependent-tests");
+}
+
+#[test]
+fn the_flash_sale_lesson_links_show_what_they_promise() {
+    every_link_shows_what_it_promises("flash-sale");
+}
+
+#[test]
+fn the_messaging_lesson_links_show_what_they_promise() {
+    every_link_shows_what_it_promises("messaging");
+}
+
+#[test]
+fn the_sockets_lesson_links_show_what_they_promise() {
+    every_link_shows_what_it_promises("sockets");
+}
+
+/// The list above is every topic: a new lesson gets its links tested too.
+#[test]
+fn every_topic_has_its_lesson_links_tested() {
+    let source = include_str!("lessons.rs");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/lessons/en");
+    for entry in std::fs::read_dir(root).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let topic = name.trim_end_matches(".md");
+        assert!(
+            source.contains(&format!("every_link_shows_what_it_promises(\"{topic}\")")),
+            "no test runs the links of the {topic} lesson"
         );
     }
 }

@@ -9,6 +9,7 @@
 pub mod confine;
 mod context;
 pub mod exercise;
+mod expect;
 pub mod jsonl;
 mod params;
 pub mod processes;
@@ -24,6 +25,7 @@ use serde::Serialize;
 
 pub use confine::WebLimits;
 pub use exercise::Checker;
+pub use expect::{Comparison, Expectation, id_of};
 
 pub use context::{
     CancelToken, Cell, Counter, Gauge, Hints, Histogram, Instrument, LabContext, Level, LogEvent,

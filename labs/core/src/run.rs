@@ -257,6 +257,7 @@ fn report_from(last: &Snapshot, verdict: Verdict) -> Report {
         ok: verdict.ok,
         t: last.t,
         counters: last.counters.clone(),
+        gauges: last.gauges.clone(),
         latency: last.latency.clone(),
         verdict: verdict.summary,
         notes: verdict.notes,

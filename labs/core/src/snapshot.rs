@@ -142,6 +142,9 @@ pub struct Report {
     /// Seconds the lab ran.
     pub t: f64,
     pub counters: BTreeMap<String, u64>,
+    /// Every gauge's last value.
+    #[serde(default)]
+    pub gauges: BTreeMap<String, i64>,
     #[serde(default)]
     pub latency: BTreeMap<String, Percentiles>,
     /// The lab's own verdict in one line.

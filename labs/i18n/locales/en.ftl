@@ -188,6 +188,7 @@ term-client-timeouts = client timeouts
 term-clients-connected = clients connected
 term-echoes = echoes received
 term-lines-too-long = lines too long
+term-listens-refused-address-in-use = listens refused: address in use
 term-most-open-at-once = most open at once
 term-open-connections = open connections
 term-requests = server: lines echoed

@@ -179,6 +179,7 @@ term-client-timeouts = 客户端超时
 term-clients-connected = 已连接的客户端
 term-echoes = 收到的回显
 term-lines-too-long = 过长的行
+term-listens-refused-address-in-use = 监听被拒：地址已被占用
 term-most-open-at-once = 同时打开最多
 term-open-connections = 打开的连接
 term-requests = 服务器：回显的行

@@ -278,15 +278,18 @@ pub fn has(lang: Lang, key: &str) -> bool {
 /// The catalogue id of one part of an instrument id: `refused: sold out (409)` →
 /// `term-refused-sold-out-409`.
 fn term_id(part: &str) -> String {
-    let mut slug = String::from("term-");
-    let mut dash = false;
+    format!("term-{}", slug(part))
+}
+
+/// One part of an instrument id written as a plain ASCII word: lower case, each run of
+/// spaces and punctuation one `-` (`refused: sold out (409)` → `refused-sold-out-409`).
+pub fn slug(part: &str) -> String {
+    let mut slug = String::new();
     for character in part.chars().flat_map(char::to_lowercase) {
         if character.is_ascii_alphanumeric() {
             slug.push(character);
-            dash = false;
-        } else if !dash && !slug.ends_with('-') {
+        } else if !slug.is_empty() && !slug.ends_with('-') {
             slug.push('-');
-            dash = true;
         }
     }
     slug.trim_end_matches('-').to_string()

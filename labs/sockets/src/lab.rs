@@ -250,7 +250,7 @@ fn with_server<T>(
     context: &LabContext,
     body: impl FnOnce(SocketAddr) -> T,
 ) -> anyhow::Result<(T, Served)> {
-    let listener = server::listen(address, reuse_address)?;
+    let listener = listen_counted(address, reuse_address, context)?;
     let bound = listener.local_addr()?;
     let tally = Arc::new(SharedTally::new()?);
     let stop = lab_core::CancelToken::default();
@@ -395,7 +395,7 @@ fn after_the_run(params: &EchoParams, context: &LabContext) {
         ));
     }
     let reuse = params.reuse_address;
-    match server::listen(address, reuse) {
+    match listen_counted(address, reuse, context) {
         Ok(_) => context.info(format!(
             "restart: listening on {address} again works{}",
             if reuse { " (SO_REUSEADDR)" } else { "" }
@@ -403,6 +403,24 @@ fn after_the_run(params: &EchoParams, context: &LabContext) {
         Err(error) => context.warn(format!("restart: {error}")),
     }
 }
+
+/// [`server::listen`], counting a listen refused because the port is taken: without
+/// SO_REUSEADDR, a restart while the last run's connections sit in TIME_WAIT.
+fn listen_counted(
+    address: &str,
+    reuse: bool,
+    context: &LabContext,
+) -> anyhow::Result<std::net::TcpListener> {
+    let refused = context.counter(LISTENS_REFUSED);
+    server::listen(address, reuse).inspect_err(|error| {
+        if server::address_in_use(error) {
+            refused.increment();
+        }
+    })
+}
+
+/// Listens refused with EADDRINUSE; the no-reuseaddr lesson link expects it to move.
+const LISTENS_REFUSED: &str = "listens refused: address in use";
 
 fn load_verdict(load: &Load, outcome: &Outcome, server: Option<(Model, i64)>) -> Verdict {
     let figures = format!(

@@ -47,7 +47,7 @@ pub fn listen(address: &str, reuse_address: bool) -> anyhow::Result<TcpListener>
     socket.set_reuse_address(reuse_address)?;
     socket
         .bind(&socket_address.into())
-        .map_err(|error| bind_error(address, reuse_address, &error))?;
+        .map_err(|error| bind_error(address, reuse_address, error))?;
     socket.listen(1024)?;
     // Blocking models wait in accept: this makes accept return every POLL_INTERVAL, to notice
     // a stop. Event-loop models make the listener non-blocking instead.
@@ -55,26 +55,52 @@ pub fn listen(address: &str, reuse_address: bool) -> anyhow::Result<TcpListener>
     Ok(socket.into())
 }
 
-fn bind_error(address: &str, reuse_address: bool, error: &std::io::Error) -> anyhow::Error {
+/// Whether [`listen`] failed because the port was taken (by a server or by TIME_WAIT).
+pub fn address_in_use(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<ListenError>()
+        .is_some_and(|error| error.code == Some(libc::EADDRINUSE))
+}
+
+/// A refused listen: the one line a student reads, and the system's error number.
+#[derive(Debug)]
+struct ListenError {
+    message: String,
+    code: Option<i32>,
+}
+
+impl std::fmt::Display for ListenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ListenError {}
+
+fn bind_error(address: &str, reuse_address: bool, error: std::io::Error) -> anyhow::Error {
     let port = address
         .rsplit_once(':')
         .map(|(_, port)| port)
         .unwrap_or(address);
-    match error.raw_os_error() {
-        Some(libc::EADDRINUSE) if !reuse_address => anyhow::anyhow!(
+    let message = match error.raw_os_error() {
+        Some(libc::EADDRINUSE) if !reuse_address => format!(
             "cannot listen on {address}: port {port} is in use (EADDRINUSE); without SO_REUSEADDR even connections of an earlier server waiting in TIME_WAIT hold it: wait a minute, or drop --no-reuseaddr"
         ),
-        Some(libc::EADDRINUSE) => anyhow::anyhow!(
+        Some(libc::EADDRINUSE) => format!(
             "cannot listen on {address}: port {port} is already in use, probably by another server or an earlier workbench run still going; stop it or choose another port with --bind"
         ),
-        Some(libc::EADDRNOTAVAIL) => anyhow::anyhow!(
+        Some(libc::EADDRNOTAVAIL) => format!(
             "cannot listen on {address}: that address is not on this machine; use 127.0.0.1"
         ),
-        Some(libc::EACCES) => anyhow::anyhow!(
+        Some(libc::EACCES) => format!(
             "cannot listen on {address}: port {port} needs privileges; use a port above 1023"
         ),
-        _ => anyhow::anyhow!("cannot listen on {address}: {error}"),
-    }
+        _ => format!("cannot listen on {address}: {error}"),
+    };
+    anyhow::Error::new(ListenError {
+        message,
+        code: error.raw_os_error(),
+    })
 }
 
 /// Everything a server model gets: the listener and what to count, log and obey.

@@ -5,12 +5,14 @@
 //! A lesson is plain Markdown with two kinds of links of our own:
 //!
 //! ```text
-//! [Run it](lab:zmq-pubsub?subscribers=3&late-joiner=1)   starts a lab with these settings
-//! [Try it](exercise:zmq-sub-topic-b)                     opens an exercise
+//! [Run it](lab:zmq-pubsub?late-joiner=1&expect=missed>0)   starts a lab with these settings
+//! [Try it](exercise:zmq-sub-topic-b)                        opens an exercise
 //! ```
 //!
 //! Every lab link is checked against the lab's own parameter schema when the lesson loads, so a
-//! lesson can never offer a "run this" that fails; a bad one names the file and line.
+//! lesson can never offer a "run this" that fails; a bad one names the file and line. Every lab
+//! link also says what its run shows (`expect=`, see [`lab_core::Expectation`]), and a test runs
+//! each link for a few seconds and holds it to that.
 //!
 //! - [`parse`]: Markdown into styled lines, with the lesson links checked;
 //! - [`wrap`]: those lines broken to a width by the Unicode rules;
@@ -22,7 +24,7 @@ mod wrap;
 
 use serde::Serialize;
 
-use lab_core::Registry;
+use lab_core::{Expectation, Registry};
 
 pub use parse::{parse, soft_break};
 pub use render::{to_html, to_terminal};
@@ -53,6 +55,8 @@ pub enum LessonLink {
     Lab {
         lab: String,
         params: Vec<(String, String)>,
+        /// What the link promises the run shows (its `expect=` settings), checked by a test.
+        expect: Vec<Expectation>,
         label: String,
     },
     Exercise {
@@ -272,7 +276,8 @@ mod tests {
 
     #[test]
     fn a_lab_link_carries_its_parameters_and_shows_its_command() {
-        let (lines, links) = parsed("[Run it](lab:zmq-pubsub?subscribers=3&rate=500)\n");
+        let (lines, links) =
+            parsed("[Run it](lab:zmq-pubsub?subscribers=3&rate=500&expect=sent>0)\n");
         assert_eq!(
             links,
             [LessonLink::Lab {
@@ -281,6 +286,7 @@ mod tests {
                     ("subscribers".into(), "3".into()),
                     ("rate".into(), "500".into())
                 ],
+                expect: vec![Expectation::parse("sent>0").unwrap()],
                 label: "Run it".into(),
             }]
         );
@@ -289,6 +295,18 @@ mod tests {
             "Run it → workbench lab zmq-pubsub --subscribers 3 --rate 500"
         );
         assert_eq!(lines[0].link(), Some(0));
+    }
+
+    #[test]
+    fn a_lab_link_must_say_what_it_shows_in_a_form_we_can_check() {
+        let error =
+            parse("# T\n\n[x](lab:zmq-pubsub?rate=500)\n", "l.md", &registry()).unwrap_err();
+        assert!(
+            error.starts_with("l.md:3: ") && error.contains("add expect="),
+            "{error}"
+        );
+        let error = parse("[x](lab:zmq-pubsub?expect=dropped)\n", "l.md", &registry()).unwrap_err();
+        assert!(error.contains("expect=dropped: no comparison"), "{error}");
     }
 
     #[test]
@@ -364,13 +382,13 @@ mod tests {
 
     #[test]
     fn a_lab_link_is_not_glued_to_the_word_after_it() {
-        let (lines, _) = parsed("试试 [抢购](lab:flash-sale)在一次突发里。\n");
+        let (lines, _) = parsed("试试 [抢购](lab:flash-sale?expect=sold>0)在一次突发里。\n");
         let text = texts(&lines).join("");
         assert!(
             text.contains("workbench lab flash-sale 在一次突发里"),
             "{text}"
         );
-        let (lines, _) = parsed("Try [it](lab:flash-sale), then read on.\n");
+        let (lines, _) = parsed("Try [it](lab:flash-sale?expect=sold>0), then read on.\n");
         let text = texts(&lines).join("");
         assert!(text.contains("workbench lab flash-sale, then"), "{text}");
     }
@@ -446,7 +464,7 @@ mod tests {
             topic: "messaging".into(),
             lang: Lang::En,
             title: "T".into(),
-            markdown: "# T\n\n[Run](lab:zmq-pubsub?rate=500) and [web](https://zeromq.org)\n"
+            markdown: "# T\n\n[Run](lab:zmq-pubsub?rate=500&expect=sent>0) and [web](https://zeromq.org)\n"
                 .into(),
             lines: Vec::new(),
             links: Vec::new(),

@@ -5,7 +5,7 @@
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use unicode_width::UnicodeWidthStr;
 
-use lab_core::Registry;
+use lab_core::{Expectation, Registry};
 
 use super::{LessonLink, RichLine, Span, Style};
 use crate::course::line_of;
@@ -27,29 +27,43 @@ pub(super) fn parse_link(
     }
     let target = destination.strip_prefix("lab:")?;
     let (lab, query) = target.split_once('?').unwrap_or((target, ""));
-    let params: Vec<(String, String)> = query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (name.to_string(), value.to_string())
-        })
-        .collect();
+    let mut params: Vec<(String, String)> = Vec::new();
+    let mut expect = Vec::new();
+    for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        if name == EXPECT {
+            match Expectation::parse(value) {
+                Ok(expectation) => expect.push(expectation),
+                Err(error) => return Some(Err(format!("link to lab {lab}: {error}"))),
+            }
+        } else {
+            params.push((name.to_string(), value.to_string()));
+        }
+    }
     Some(match registry.find(lab) {
         None => Err(format!(
             "link to unknown lab '{lab}'; labs: {}",
             registry.ids().join(", ")
         )),
         Some(found) => match found.accepts(&params) {
+            // A link that promises nothing cannot be held to showing its point.
+            Ok(_) if expect.is_empty() => Err(format!(
+                "link to lab {lab} does not say what it shows: add {EXPECT}=<counter>>N \
+                 (or {EXPECT}=passed, {EXPECT}=failed) to its settings"
+            )),
             Ok(_) => Ok(LessonLink::Lab {
                 lab: lab.to_string(),
                 params,
+                expect,
                 label: String::new(),
             }),
             Err(error) => Err(format!("link to lab {lab}: {error}")),
         },
     })
 }
+
+/// The link setting that is not the lab's: what the link promises to show.
+pub const EXPECT: &str = "expect";
 
 pub(super) fn options() -> Options {
     Options::ENABLE_STRIKETHROUGH
