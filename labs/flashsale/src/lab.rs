@@ -3,6 +3,7 @@
 //! run, a killed one too.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use lab_core::{
     Cell, FromParams, Lab, LabContext, LabInfo, ParamKind, ParamReader, ParamSpec, Verdict,
@@ -40,11 +41,16 @@ pub struct FlashSaleParams {
     pub plot: String,
     pub serve: String,
     pub check_db: String,
+    /// `--pace`: slow motion, already applied to the sale's round trip and spread.
+    pub pace: f64,
 }
 
 impl FromParams for FlashSaleParams {
     fn from_params(reader: &mut ParamReader<'_>) -> FlashSaleParams {
         let filters: Vec<String> = reader.get("filters");
+        // Slow motion: the waits the sale models last `pace` times as long.
+        let pace: f64 = reader.get("pace");
+        let stretched = |wait: Duration| wait.mul_f64(pace);
         let db: String = reader.get("db");
         let (database, server_url) = if is_server_url(&db) {
             (PathBuf::new(), db)
@@ -69,9 +75,9 @@ impl FromParams for FlashSaleParams {
                 workers: reader.get("workers"),
                 stock: reader.get("stock"),
                 products: reader.get("products"),
-                rtt: reader.get("rtt"),
+                rtt: stretched(reader.get("rtt")),
                 arrival: reader.choice("arrival"),
-                spread: reader.get("spread"),
+                spread: stretched(reader.get("spread")),
                 bots: reader.get("bots"),
                 connections: reader.choice("conn"),
                 pool_check: reader.get("pool-check"),
@@ -91,7 +97,17 @@ impl FromParams for FlashSaleParams {
             plot: reader.get("plot"),
             serve: reader.get("serve"),
             check_db: reader.get("check-db"),
+            pace,
         }
+    }
+}
+
+/// What a slowed sale says about its figures: times are stretched, orders/s slowed.
+fn slow_motion(pace: f64) -> String {
+    if pace > 1.0 {
+        format!(" (slow motion: round trips and arrivals {pace}× as long; --pace 1 for real speed)")
+    } else {
+        String::new()
     }
 }
 
@@ -208,6 +224,16 @@ impl Lab for FlashSaleLab {
                     },
                     default: "0.5",
                     help: "the client-to-database round trip, paid where a real client would wait (0.5ms, 500µs; a bare number is milliseconds)",
+                    roles: &[],
+                },
+                ParamSpec {
+                    name: "pace",
+                    kind: ParamKind::Float {
+                        min: 1.0,
+                        max: 100.0,
+                    },
+                    default: "1",
+                    help: "slow motion for a class to watch: every round trip and arrival lasts this many times as long (10: the default sale takes several seconds instead of under one); the database's own work is not slowed, so busy retries are fewer; 1 is real speed",
                     roles: &[],
                 },
                 ParamSpec {
@@ -490,13 +516,14 @@ impl Lab for FlashSaleLab {
             return serve_sale(&sale, &params.serve, context);
         }
         context.info(format!(
-            "{} buyers, {} workers, {} × {} items, strategy {} on {}",
+            "{} buyers, {} workers, {} × {} items, strategy {} on {}{}",
             sale.users,
             sale.workers,
             sale.products,
             sale.stock,
             sale.strategy.name(),
-            params.engine.name()
+            params.engine.name(),
+            slow_motion(params.pace)
         ));
         sale::prepare(&sale)?;
         show_funnel(context, &sale);
@@ -526,6 +553,7 @@ impl Lab for FlashSaleLab {
                 outcome.refused_connections
             ),
         });
+        summary.push_str(&slow_motion(params.pace));
         drop(private_server);
         if context.is_cancelled() {
             return Ok(Verdict::fail(format!("stopped: {summary}")));
@@ -1188,4 +1216,47 @@ fn check_redis_db(
             audit.orders, audit.stock_left, audit.initial_stock
         ),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use lab_core::{Params, read_params};
+
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Result<FlashSaleParams, String> {
+        let info = FlashSaleLab.info();
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        let values =
+            Params::from_pairs(info.id, &info.params, &pairs).map_err(|error| error.to_string())?;
+        read_params(info.id, &info.params, &values)
+    }
+
+    #[test]
+    fn slow_motion_stretches_the_round_trip_and_the_arrivals_and_nothing_else() {
+        let real = params(&[("rtt", "0.5ms"), ("spread", "2s")]).unwrap();
+        let slow = params(&[("rtt", "0.5ms"), ("spread", "2s"), ("pace", "4")]).unwrap();
+        assert_eq!(real.sale.rtt, Duration::from_micros(500));
+        assert_eq!(slow.sale.rtt, Duration::from_millis(2));
+        assert_eq!(slow.sale.spread, Duration::from_secs(8));
+        assert_eq!(
+            (slow.sale.users, slow.sale.workers, slow.sale.stock),
+            (real.sale.users, real.sale.workers, real.sale.stock)
+        );
+        assert!(slow_motion(real.pace).is_empty());
+        assert!(slow_motion(slow.pace).contains("4× as long"));
+    }
+
+    #[test]
+    fn a_pace_that_would_speed_up_or_is_not_a_number_is_refused() {
+        for pace in ["0.5", "0", "-2", "NaN", "1e308", "fast"] {
+            let Err(error) = params(&[("pace", pace)]) else {
+                panic!("pace {pace} was accepted");
+            };
+            assert!(error.contains("pace"), "{pace}: {error}");
+        }
+    }
 }

@@ -376,6 +376,7 @@ param-flash-sale-workers = 为买家服务的线程数，每个线程有自己�
 param-flash-sale-stock = 每种商品的库存件数
 param-flash-sale-products = 商品种数：一件爆款加上若干普通商品（五分之一的买家要普通商品）
 param-flash-sale-rtt = 客户端到数据库的一次往返，花在真实客户端会等待的地方（0.5ms、500µs；只写数字表示毫秒）
+param-flash-sale-pace = 慢动作，方便全班观看：每次往返和每次到达都拉长到这么多倍（10：默认的抢购从不到一秒变成几秒钟）；数据库自身的工作不会变慢，所以忙重试会少一些；1 表示真实速度
 param-flash-sale-arrival = burst：所有人同时到；ramp：越来越快；steady：在 --spread 时间内均匀到达
 param-flash-sale-spread = ramp 或 steady 到达方式持续多久（5s、500ms；只写数字表示秒）
 param-flash-sale-bots = 机器人买家的百分比：售罄后它们立刻再试，一共试五次
