@@ -489,6 +489,19 @@ fn hints_come_one_at_a_time_and_show_lists_them() {
     // Two revealed, two listed; the third stays hidden.
     let after = listed(data.path());
     assert_eq!(after["hints"].as_array().unwrap().len(), 2, "{after}");
+    // The plain list says so too, in its hints column.
+    let table = exercise(data.path(), &["list", "--lang", "en"]);
+    let table = String::from_utf8_lossy(&table.stdout);
+    let header: Vec<&str> = table.lines().next().unwrap().split_whitespace().collect();
+    let row: Vec<&str> = table
+        .lines()
+        .find(|line| line.starts_with("zmq-rep-prefix "))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let hints = header.iter().position(|name| *name == "hints").unwrap();
+    let tries = header.iter().position(|name| *name == "tries").unwrap();
+    assert_eq!((row[tries], row[hints]), ("0", "2/3"), "{table}");
 
     let shown = exercise(data.path(), &["show", "zmq-rep-prefix", "--lang", "zh"]);
     let text = String::from_utf8_lossy(&shown.stdout);

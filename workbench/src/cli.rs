@@ -30,17 +30,47 @@ pub fn list(registry: &Registry, json: bool) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&infos)?);
     } else {
         let lang = lab_i18n::current();
-        for lab in registry.labs() {
-            let info = lab.info();
-            println!(
-                "{:<16} {:<12} {}",
-                info.id,
-                info.topic,
-                crate::labs::title(lang, &info)
-            );
+        let rows: Vec<Vec<String>> = registry
+            .labs()
+            .iter()
+            .map(|lab| {
+                let info = lab.info();
+                let title = crate::labs::title(lang, &info).to_string();
+                vec![info.id.to_string(), info.topic.to_string(), title]
+            })
+            .collect();
+        for line in aligned(&rows) {
+            println!("{line}");
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Rows of cells as lines whose columns line up, each column as wide as its widest cell (by
+/// how wide a terminal shows it: a Chinese character takes two), the last left as it is.
+pub fn aligned(rows: &[Vec<String>]) -> Vec<String> {
+    use unicode_width::UnicodeWidthStr;
+    let mut widths: Vec<usize> = Vec::new();
+    for row in rows {
+        for (index, cell) in row.iter().enumerate() {
+            if index >= widths.len() {
+                widths.push(0);
+            }
+            widths[index] = widths[index].max(cell.width());
+        }
+    }
+    rows.iter()
+        .map(|row| {
+            let mut line = String::new();
+            for (index, cell) in row.iter().enumerate() {
+                line.push_str(cell);
+                if index + 1 < row.len() {
+                    line.push_str(&" ".repeat(widths[index] - cell.width() + 2));
+                }
+            }
+            line
+        })
+        .collect()
 }
 
 fn unknown_lab(registry: &Registry, id: &str) -> String {
@@ -243,6 +273,32 @@ pub fn lab_help(lab: &dyn AnyLab) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_line_up_whatever_the_length_of_a_name_or_the_width_of_its_characters() {
+        let rows: Vec<Vec<String>> = [
+            ["id", "状态", "title"],
+            ["an-exercise-with-a-very-long-name", "new", "A title"],
+            ["short", "未开始", "标题"],
+        ]
+        .iter()
+        .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+        .collect();
+        let lines = aligned(&rows);
+        use unicode_width::UnicodeWidthStr;
+        // The third column starts at the same terminal column on every line, after at least
+        // two spaces, and no cell is cut.
+        let starts: Vec<usize> = lines
+            .iter()
+            .zip(&rows)
+            .map(|(line, row)| line[..line.rfind(row[2].as_str()).unwrap()].width())
+            .collect();
+        assert!(starts.iter().all(|start| *start == starts[0]), "{lines:#?}");
+        for (line, row) in lines.iter().zip(&rows) {
+            assert!(line.starts_with(&format!("{}  ", row[0])), "{line}");
+            assert!(line.ends_with(&row[2]), "{line}");
+        }
+    }
 
     #[test]
     fn every_role_a_flag_names_is_a_role_of_its_lab() {

@@ -9,7 +9,6 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use lab_core::{CancelToken, Registry};
 use lab_i18n::tr;
-use unicode_width::UnicodeWidthStr as _;
 
 use super::content::Content;
 use super::exercise::{self, Exercise};
@@ -165,28 +164,29 @@ pub fn exercise(registry: &Registry, command: ExerciseCommand) -> Result<ExitCod
                     .collect();
                 println!("{}", serde_json::Value::Array(list));
             } else {
-                let column = |text: String, width: usize| {
-                    let room = width.saturating_sub(text.width());
-                    format!("{text}{}", " ".repeat(room))
-                };
-                println!(
-                    "{} {} {} {} {}",
-                    column(tr!(lang, "exercises-column-id"), 22),
-                    column(tr!(lang, "exercises-column-topic"), 16),
-                    column(tr!(lang, "exercises-column-level"), 7),
-                    column(tr!(lang, "exercises-column-status"), 10),
-                    tr!(lang, "exercises-column-title")
-                );
+                let mut rows = vec![vec![
+                    tr!(lang, "exercises-column-id"),
+                    tr!(lang, "exercises-column-topic"),
+                    tr!(lang, "exercises-column-level"),
+                    tr!(lang, "exercises-column-status"),
+                    tr!(lang, "exercises-column-attempts"),
+                    tr!(lang, "exercises-column-hints"),
+                    tr!(lang, "exercises-column-title"),
+                ]];
                 for exercise in &exercises {
                     let status = statuses.get(&exercise.id).cloned().unwrap_or_default();
-                    println!(
-                        "{} {} {} {} {}",
-                        column(exercise.id.clone(), 22),
-                        column(exercise.topic.clone(), 16),
-                        column(exercise.difficulty_label(lang), 7),
-                        column(status.label(lang), 10),
-                        exercise.title.get(lang)
-                    );
+                    rows.push(vec![
+                        exercise.id.clone(),
+                        exercise.topic.clone(),
+                        exercise.difficulty_label(lang),
+                        status.label(lang),
+                        status.attempts.to_string(),
+                        format!("{}/{}", status.hints_used, exercise.hints.len()),
+                        exercise.title.get(lang).to_string(),
+                    ]);
+                }
+                for line in crate::cli::aligned(&rows) {
+                    println!("{line}");
                 }
                 println!("\n{}", tr!(lang, "exercises-show-hint"));
             }
