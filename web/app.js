@@ -37,6 +37,7 @@ const WORDS = {
     easy: "easy", medium: "medium", hard: "hard",
     tagline: "labs of real systems: pick one, set its knobs, start it", language: "Language",
     parameters: "Parameters", start: "Start", stop: "Stop", totals: "Totals", events: "Events",
+    downloadReport: "Download report", projector: "Projector view", leaveProjector: "Leave projector view",
     ratesCaption: "Rates per second (last minute)", latencyCaption: "Latency percentiles",
     seconds: "seconds", starting: (lab) => `${lab}: starting…`,
     running: (lab, t) => `${lab}: running ${t} s`,
@@ -56,6 +57,7 @@ const WORDS = {
     easy: "简单", medium: "中等", hard: "困难",
     tagline: "真实系统的实验：选一个，调好参数，启动它", language: "语言",
     parameters: "参数", start: "启动", stop: "停止", totals: "总数", events: "事件",
+    downloadReport: "下载报告", projector: "投影视图", leaveProjector: "退出投影视图",
     ratesCaption: "每秒速率（最近一分钟）", latencyCaption: "延迟百分位",
     seconds: "秒", starting: (lab) => `${lab}：正在启动…`,
     running: (lab, t) => `${lab}：运行中 ${t} 秒`,
@@ -371,6 +373,7 @@ function watch(run, labId) {
   resetDashboard(labId);
   $("#start").disabled = true;
   $("#stop").disabled = false;
+  $("#download-report").hidden = true;
   // Fold the form away while the lab runs, so the dashboard fits on screen.
   $("#params-box").open = false;
   const source = new EventSource(`/api/runs/${run}/events`);
@@ -414,7 +417,14 @@ function makeRateChart(series, gauges = {}) {
     scales: { x: { time: false } },
     axes: [{ label: say("seconds") }, { values: (_, ticks) => ticks.map(shortNumber), size: 60 }],
     // A gauge is drawn as its value ("tests running"), a counter as its rate ("sent/s").
-    series: [{ label: "t" }, ...series.map((name, index) => ({ label: name in gauges ? label(name) : label(name + "/s"), stroke: COLORS[index % COLORS.length], width: 2 }))],
+    // Each series thinner than the one before and every other one dashed, so a series under
+    // another of the same values (sent/s under filtered/s) still shows.
+    series: [{ label: "t" }, ...series.map((name, index) => ({
+      label: name in gauges ? label(name) : label(name + "/s"),
+      stroke: COLORS[index % COLORS.length],
+      width: Math.max(1.5, 4.5 - index),
+      dash: index % 2 ? [9, 5] : undefined,
+    }))],
   };
   state.rateChart = new uPlot(options, state.rateData, $("#rate-chart"));
 }
@@ -572,6 +582,11 @@ function applyReport(report) {
   $("#start").disabled = false;
   $("#stop").disabled = true;
   $("#connection").textContent = "";
+  // The finished run as one page to keep, in the page's language.
+  const download = $("#download-report");
+  download.href = `/api/runs/${state.run}/report` + langQuery();
+  download.setAttribute("download", `${report.lab}-run-${state.run}.html`);
+  download.hidden = false;
 }
 
 window.addEventListener("resize", () => {
@@ -589,7 +604,23 @@ window.workbench = {
   },
 };
 
+// The projector view: verdict and charts only, large type; `?view=projector` opens in it.
+function setProjector(on) {
+  document.body.classList.toggle("projector", on);
+  const button = $("#projector");
+  button.dataset.word = on ? "leaveProjector" : "projector";
+  button.textContent = say(button.dataset.word);
+  const url = new URL(window.location.href);
+  if (on) url.searchParams.set("view", "projector");
+  else url.searchParams.delete("view");
+  url.searchParams.delete("token");
+  window.history.replaceState(null, "", url);
+  window.dispatchEvent(new Event("resize"));
+}
+
 async function boot() {
+  $("#projector").addEventListener("click", () => setProjector(!document.body.classList.contains("projector")));
+  if (new URLSearchParams(window.location.search).get("view") === "projector") setProjector(true);
   $("#start").addEventListener("click", start);
   $("#stop").addEventListener("click", stop);
   $("#lang").addEventListener("change", (event) => switchLanguage(event.target.value));

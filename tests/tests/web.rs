@@ -214,6 +214,7 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("GET /api/runs", ""),
     ("POST /api/runs/1/stop", ""),
     ("GET /api/runs/1/events", ""),
+    ("GET /api/runs/1/report", ""),
     ("GET /api/terms", ""),
     ("GET /api/lessons", ""),
     ("GET /api/lessons/messaging", ""),
@@ -664,6 +665,166 @@ fn start_pubsub_in_chromium_and_watch_the_chart_rise() {
         (!status.is_empty()).then_some(status)
     });
     assert!(status.contains("finished"), "{status}");
+
+    // The finished run can be kept: the page offers it as one HTML file.
+    let link = wait_for(Duration::from_secs(10), "the Download report link", || {
+        let href = ask(
+            "(() => { const a = document.querySelector('#download-report'); return a && !a.hidden ? a.getAttribute('href') : ''; })()",
+        )?;
+        let href = href.as_str()?.to_string();
+        (!href.is_empty()).then_some(href)
+    });
+    assert!(link.starts_with("/api/runs/"), "{link}");
+    let (code, page) = http(&address, &format!("GET {link}"), &[], "");
+    assert_eq!(code, 200, "{page}");
+    assert!(
+        page.contains("<html lang=\"en\">") && page.contains("<figure><svg"),
+        "{page}"
+    );
+    assert!(page.contains("verdict passed"), "{page}");
+}
+
+/// `?view=projector`: the verdict and the charts, large, and nothing else; its button leaves.
+#[test]
+fn the_projector_view_shows_charts_and_verdict_in_large_type() {
+    let Some(browser_path) = chromium() else {
+        common::missing_tool("chromium", "the projector view in a real browser");
+        return;
+    };
+    let (_server, address) = serve();
+    let browser = launch(browser_path);
+    let tab = browser.new_tab().unwrap();
+    tab.navigate_to(&format!("http://{address}/?token={TOKEN}&view=projector"))
+        .unwrap();
+    tab.wait_until_navigated().unwrap();
+    tab.wait_for_element("nav button[data-lab='zmq-pubsub']")
+        .unwrap();
+    tab.evaluate("document.querySelector('#start').click()", false)
+        .unwrap();
+    let ask = |expression: &str| {
+        tab.evaluate(expression, false)
+            .ok()
+            .and_then(|result| result.value)
+            .unwrap_or_default()
+    };
+    wait_for(
+        Duration::from_secs(20),
+        "the chart in the projector view",
+        || (ask("window.workbench.latestRate('sent')").as_f64()? > 0.0).then_some(()),
+    );
+    let shown = |selector: &str| {
+        ask(&format!(
+            "getComputedStyle(document.querySelector('{selector}')).display !== 'none'"
+        ))
+    };
+    assert_eq!(shown("#rate-chart"), true);
+    assert_eq!(shown("#status"), true);
+    for hidden in ["nav", "header", "#setup", "#events", ".panels"] {
+        assert_eq!(shown(hidden), false, "{hidden} shows in the projector view");
+    }
+    let size = ask("parseFloat(getComputedStyle(document.body).fontSize)");
+    assert!(size.as_f64().unwrap() >= 20.0, "{size}");
+    let picture = tab
+        .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+        .unwrap();
+    save_artifact("projector.png", &picture);
+    tab.evaluate("document.querySelector('#projector').click()", false)
+        .unwrap();
+    assert_eq!(shown("nav"), true, "its button leaves the projector view");
+    tab.evaluate("document.querySelector('#stop').click()", false)
+        .unwrap();
+}
+
+/// `--report run.html` keeps a run as one page that Chromium shows with its chart while the
+/// network is off (every request but a file's goes to a proxy that is not there), and
+/// `replay --report` makes the same page from the recording.
+#[test]
+fn a_reported_run_opens_in_chromium_without_a_network() {
+    let Some(browser_path) = chromium() else {
+        common::missing_tool("chromium", "the run report in a real browser");
+        return;
+    };
+    let folder = tempfile::tempdir().unwrap();
+    let page = folder.path().join("run.html");
+    let recording = folder.path().join("run.jsonl");
+    let output = common::command()
+        .args([
+            "lab",
+            "zmq-pubsub",
+            "--duration",
+            "2",
+            "--headless",
+            "--lang",
+            "zh",
+        ])
+        .arg("--record")
+        .arg(&recording)
+        .arg("--report")
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains(&page.display().to_string()), "{said}");
+    let from_replay = folder.path().join("again.html");
+    let output = common::command()
+        .args(["replay", "--lang", "zh"])
+        .arg(&recording)
+        .arg("--report")
+        .arg(&from_replay)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (live, replayed) = (
+        std::fs::read_to_string(&page).unwrap(),
+        std::fs::read_to_string(&from_replay).unwrap(),
+    );
+    assert_eq!(
+        live, replayed,
+        "the recording holds everything the page shows"
+    );
+
+    let options = LaunchOptions::default_builder()
+        .path(Some(browser_path))
+        .headless(true)
+        .sandbox(false)
+        .window_size(Some((1100, 900)))
+        .args(vec![
+            OsStr::new("--disable-gpu"),
+            OsStr::new("--no-first-run"),
+            OsStr::new("--proxy-server=http://127.0.0.1:9"),
+            OsStr::new("--proxy-bypass-list=<-loopback>"),
+        ])
+        .build()
+        .unwrap();
+    let browser = Browser::new(options).expect("Chromium starts");
+    let tab = browser.new_tab().unwrap();
+    tab.navigate_to(&format!("file://{}", page.display()))
+        .unwrap();
+    tab.wait_until_navigated().unwrap();
+    let ask = |expression: &str| tab.evaluate(expression, false).unwrap().value.unwrap();
+    assert_eq!(ask("document.documentElement.lang"), "zh-CN");
+    let chart_width = ask("document.querySelector('figure svg').getBoundingClientRect().width");
+    assert!(chart_width.as_f64().unwrap() > 300.0, "{chart_width}");
+    let lines = ask("document.querySelectorAll('figure svg polyline, figure svg path').length");
+    assert!(lines.as_f64().unwrap() > 0.0, "{lines}");
+    let verdict = ask("document.querySelector('.verdict').textContent");
+    assert!(verdict.as_str().unwrap().contains("sent"), "{verdict}");
+    // Nothing but the file itself was loaded.
+    let loaded = ask("performance.getEntriesByType('resource').length");
+    assert_eq!(loaded.as_f64(), Some(0.0), "the page fetched something");
+    let picture = tab
+        .capture_screenshot(CaptureScreenshotFormatOption::Png, None, None, true)
+        .unwrap();
+    save_artifact("report.png", &picture);
 }
 
 #[test]

@@ -17,6 +17,8 @@ pub struct LabRequest {
     pub headless: bool,
     pub duration: Option<Duration>,
     pub record: Option<PathBuf>,
+    /// `--report run.html`: the run kept as one HTML page when it ends.
+    pub report: Option<PathBuf>,
 }
 
 pub enum LabCommand {
@@ -114,6 +116,7 @@ pub fn parse_lab(
     let mut headless = false;
     let mut duration = None;
     let mut record = None;
+    let mut report = None;
     let info = lab.info();
     let is_switch = |flag: &str| {
         info.params
@@ -163,6 +166,7 @@ pub fn parse_lab(
                 duration = Some(seconds);
             }
             "record" => record = Some(PathBuf::from(value)),
+            "report" => report = Some(PathBuf::from(value)),
             // Read before the lab starts, by `lang_flag`.
             "lang" => {}
             _ => pairs.push((name, value)),
@@ -178,6 +182,7 @@ pub fn parse_lab(
         headless,
         duration,
         record,
+        report,
     }))
 }
 
@@ -260,11 +265,12 @@ pub fn lab_help(lab: &dyn AnyLab) -> String {
     }
     let _ = write!(
         text,
-        "\n{}\n  --headless\n      {}\n  --duration <secs>\n      {}\n  --record <file.jsonl>\n      {}\n  --lang <en|zh>\n      {}\n",
+        "\n{}\n  --headless\n      {}\n  --duration <secs>\n      {}\n  --record <file.jsonl>\n      {}\n  --report <file.html>\n      {}\n  --lang <en|zh>\n      {}\n",
         tr!(lang, "help-run-flags"),
         tr!(lang, "help-headless"),
         tr!(lang, "help-duration"),
         tr!(lang, "help-record"),
+        tr!(lang, "help-report"),
         tr!(lang, "help-lang"),
     );
     text

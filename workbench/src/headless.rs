@@ -63,9 +63,13 @@ pub fn run(request: LabRequest) -> anyhow::Result<ExitCode> {
     let mut subscription = run.subscribe();
     let stdout = std::io::stdout();
     let mut reader_gone = false;
+    let mut kept = Vec::new();
     while let Some(event) = subscription.next_blocking() {
         if let Some(recording) = recording.as_mut() {
             recording.write(&event)?;
+        }
+        if request.report.is_some() {
+            kept.push(event.clone());
         }
         // A closed pipe (`| head`) stops the printing, not the lab's clean shutdown.
         if !reader_gone && jsonl::write_event(&mut stdout.lock(), &event).is_err() {
@@ -77,12 +81,29 @@ pub fn run(request: LabRequest) -> anyhow::Result<ExitCode> {
         recording.finish()?;
     }
     let report = run.wait();
+    if let Some(path) = &request.report {
+        write_report(path, &kept)?;
+    }
     if report.ok {
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!("workbench: {} failed: {}", report.lab, report.verdict);
         Ok(ExitCode::from(1))
     }
+}
+
+/// Writes a run's events as its HTML page, and says where (on stderr: stdout may be JSON).
+pub fn write_report(path: &Path, events: &[LabEvent]) -> anyhow::Result<()> {
+    crate::run_report::write(path, events, &crate::labs::registry(), lab_i18n::current())?;
+    eprintln!(
+        "workbench: {}",
+        lab_i18n::tr!(
+            lab_i18n::current(),
+            "report-written",
+            path = path.display().to_string()
+        )
+    );
+    Ok(())
 }
 
 /// Prints a recording at its recorded pace (times `speed`).

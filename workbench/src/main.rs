@@ -25,6 +25,7 @@ mod data;
 mod headless;
 mod labs;
 mod probe;
+mod run_report;
 mod tui;
 mod web;
 
@@ -75,6 +76,9 @@ enum Command {
         /// Playback speed: 2 plays twice as fast.
         #[arg(long, default_value_t = 1.0)]
         speed: f64,
+        /// Write the recorded run as one HTML page instead of playing it back.
+        #[arg(long, value_name = "FILE.html")]
+        report: Option<std::path::PathBuf>,
     },
     /// Print a lesson; without a topic, list them.
     Lesson {
@@ -214,8 +218,16 @@ fn main() -> ExitCode {
         },
         Some(Command::Replay {
             file,
+            report: Some(page),
+            ..
+        }) => lab_core::jsonl::read_recording(&file)
+            .and_then(|events| headless::write_report(&page, &events))
+            .map(|()| ExitCode::SUCCESS),
+        Some(Command::Replay {
+            file,
             headless,
             speed,
+            report: None,
         }) => {
             if !(speed > 0.0 && speed.is_finite()) {
                 eprintln!(

@@ -177,7 +177,7 @@ pub fn free_port() -> std::io::Result<u16> {
 
 /// The flags `workbench lab <id>` keeps for itself: no lab parameter may take one of these
 /// names ([`Registry::add`] refuses such a lab).
-pub const RUN_FLAGS: [&str; 5] = ["headless", "duration", "record", "lang", "help"];
+pub const RUN_FLAGS: [&str; 6] = ["headless", "duration", "record", "report", "lang", "help"];
 
 /// A lab's typed parameters at their defaults, for checkers and tests that set a few fields
 /// themselves. A lab whose reading is wrong fails the registry-wide test, so this does not.

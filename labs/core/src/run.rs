@@ -11,7 +11,7 @@
 //! history, then the live stream, with nothing missed or repeated in between: both are handed
 //! out under the same lock that the sampler publishes under.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
@@ -197,6 +197,12 @@ impl LabRun {
         (self.wait(), last)
     }
 
+    /// The events kept so far: the last minute or so of snapshots (and the report, once the
+    /// run ended), oldest first.
+    pub fn history(&self) -> Vec<LabEvent> {
+        lock(&self.shared.history).iter().cloned().collect()
+    }
+
     /// The recent history followed by the live stream; ends after the report.
     pub fn subscribe(&self) -> Subscription {
         let history = lock(&self.shared.history);
@@ -245,7 +251,10 @@ fn sample_until_done(
     };
     let _ = lab_thread.join();
     let last = sampler.sample(started.elapsed().as_secs_f64());
-    let report = report_from(&last, verdict);
+    let mut report = report_from(&last, verdict);
+    if let Ok(serde_json::Value::Object(params)) = serde_json::to_value(&shared.params) {
+        report.params = params.into_iter().collect();
+    }
     shared.publish(LabEvent::Snapshot(last));
     *lock(&shared.report) = Some(report.clone());
     shared.publish(LabEvent::Report(report));
@@ -261,6 +270,7 @@ fn report_from(last: &Snapshot, verdict: Verdict) -> Report {
         latency: last.latency.clone(),
         verdict: verdict.summary,
         notes: verdict.notes,
+        params: BTreeMap::new(),
     }
 }
 

@@ -152,6 +152,9 @@ pub struct Report {
     /// Further lines worth reading: what went wrong, what to try.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Every parameter of the run, defaults filled in, so a recording says what was run.
+    #[serde(default)]
+    pub params: BTreeMap<String, serde_json::Value>,
 }
 
 /// What a lab returns when it finishes: its verdict on the run.

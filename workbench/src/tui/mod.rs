@@ -7,7 +7,7 @@
 
 mod app;
 mod screens;
-mod widgets;
+pub mod widgets;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -194,11 +194,14 @@ pub fn run_home(registry: &Registry) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run_lab(registry: &Registry, request: LabRequest) -> anyhow::Result<ExitCode> {
-    let recording = request
-        .record
-        .as_deref()
-        .map(Recording::create)
-        .transpose()?;
+    // A report is written from the run's recording: the one asked for, or a scratch one.
+    let scratch = tempfile::tempdir()?;
+    let recorded = match (&request.record, &request.report) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(_)) => Some(scratch.path().join("run.jsonl")),
+        (None, None) => None,
+    };
+    let recording = recorded.as_deref().map(Recording::create).transpose()?;
     let mut app = App::new(registry.labs().iter().map(|lab| lab.info()).collect())
         .with_course(app::Course::new(registry));
     app.dashboard_only = true;
@@ -214,6 +217,9 @@ pub fn run_lab(registry: &Registry, request: LabRequest) -> anyhow::Result<ExitC
     );
     crate::headless::stop_on_interrupt(run.cancel_token());
     let report = run_loop(registry, app, Source::live(run, recording))?;
+    if let (Some(page), Some(recorded)) = (&request.report, &recorded) {
+        crate::headless::write_report(page, &jsonl::read_recording(recorded)?)?;
+    }
     match report {
         Some(report) if !report.ok => {
             eprintln!("workbench: {} failed: {}", report.lab, report.verdict);

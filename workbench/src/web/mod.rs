@@ -245,6 +245,7 @@ fn router(
         .route("/api/runs", get(list_runs))
         .route("/api/runs/{run}/stop", post(stop_run))
         .route("/api/runs/{run}/events", get(run_events))
+        .route("/api/runs/{run}/report", get(run_report))
         .route("/api/terms", get(course::terms))
         .route("/api/lessons", get(course::list_lessons))
         .route("/api/lessons/{topic}", get(course::get_lesson))
@@ -437,6 +438,37 @@ async fn stop_run(State(state): State<Shared>, Path(run): Path<u64>) -> Response
     };
     web_run.run.stop();
     Json(json!({ "run": run, "stopping": true })).into_response()
+}
+
+/// The run as one HTML page to keep (see `run_report`), from the events the run still holds,
+/// in the page's language; sent as a download.
+async fn run_report(
+    State(state): State<Shared>,
+    Path(run): Path<u64>,
+    Query(query): Query<course::LangQuery>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let Some(web_run) = find_run(&state, run) else {
+        return no_such_run(run);
+    };
+    let lang = query.lang(&headers);
+    match crate::run_report::render(&web_run.run.history(), &state.registry, lang) {
+        Ok(page) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!(
+                        "attachment; filename=\"{}-run-{run}.html\"",
+                        web_run.run.info().id
+                    ),
+                ),
+            ],
+            page,
+        )
+            .into_response(),
+        Err(problem) => error(StatusCode::CONFLICT, format!("{problem:#}")),
+    }
 }
 
 /// Counts a watcher of a run for as long as its stream lives; the last one to leave starts
