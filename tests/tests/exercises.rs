@@ -513,6 +513,32 @@ fn hints_come_one_at_a_time_and_show_lists_them() {
     );
 }
 
+/// After a failed check, `hint` gives the hint about that check first: the server that stops
+/// answering after three requests is told to loop before it is told how to bind.
+#[test]
+fn after_a_failed_check_the_hint_about_it_comes_first() {
+    if !python_with_zmq() {
+        return;
+    }
+    let _ports = exclusive("zmq-rep-prefix");
+    let data = tempfile::tempdir().unwrap();
+    let (code, report) = check(data.path(), "zmq-rep-prefix", "broken.py");
+    assert_eq!(code, 1, "{report}");
+    let hint = exercise(data.path(), &["hint", "zmq-rep-prefix", "--lang", "en"]);
+    let hint = String::from_utf8_lossy(&hint.stdout).into_owned();
+    assert!(
+        hint.starts_with("Hint 1 of 3: A REP socket must alternate"),
+        "{hint}"
+    );
+    let next = exercise(data.path(), &["hint", "zmq-rep-prefix", "--lang", "en"]);
+    let next = String::from_utf8_lossy(&next.stdout).into_owned();
+    assert!(next.contains("Hint 2 of 3: Create a REP socket"), "{next}");
+    assert_eq!(
+        status_of(data.path(), "zmq-rep-prefix")["hints_revealed"],
+        serde_json::json!([1, 0])
+    );
+}
+
 #[test]
 fn start_copies_the_starter_files_and_export_gives_the_teacher_a_table() {
     let data = tempfile::tempdir().unwrap();

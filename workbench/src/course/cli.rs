@@ -151,9 +151,7 @@ pub fn exercise(registry: &Registry, command: ExerciseCommand) -> Result<ExitCod
                         // Only the hints `hint` revealed: the list is no way round them.
                         value["hints"] = serde_json::to_value(
                             exercise
-                                .hints
-                                .iter()
-                                .take(status.hints_used as usize)
+                                .revealed_hints(&status.hints_revealed)
                                 .collect::<Vec<_>>(),
                         )
                         .unwrap_or_default();
@@ -197,20 +195,15 @@ pub fn exercise(registry: &Registry, command: ExerciseCommand) -> Result<ExitCod
             let progress = progress()?;
             progress.opened(&exercise.id).map_err(internal)?;
             let revealed = progress.hints_revealed(&exercise.id).map_err(internal)?;
-            print!(
-                "{}",
-                show(&content, registry, exercise, lang, revealed as usize)
-            );
+            print!("{}", show(&content, registry, exercise, lang, &revealed));
             Ok(ExitCode::SUCCESS)
         }
         ExerciseCommand::Hint { id } => {
             let exercise = exercise::find(&exercises, &id).map_err(UsageError)?;
             let progress = progress()?;
-            let before = progress.hints_revealed(&exercise.id).map_err(internal)? as usize;
-            let revealed = progress
-                .reveal_hint(&exercise.id, exercise.hints.len())
-                .map_err(internal)? as usize;
-            for (number, hint) in exercise.hints.iter().take(revealed).enumerate() {
+            let before = progress.hints_revealed(&exercise.id).map_err(internal)?;
+            let revealed = progress.reveal_hint(exercise).map_err(internal)?;
+            for (number, hint) in exercise.revealed_hints(&revealed).enumerate() {
                 println!(
                     "{}",
                     tr!(
@@ -298,7 +291,7 @@ fn show(
     registry: &Registry,
     exercise: &Exercise,
     lang: Lang,
-    revealed: usize,
+    revealed: &[usize],
 ) -> String {
     let mut markdown = exercise.readme(content, lang);
     markdown.push_str("\n\n---\n\n");
@@ -321,11 +314,11 @@ fn show(
         markdown.push('\n');
     }
     markdown.push_str(&exercise.hints_markdown(lang, revealed));
-    if revealed < exercise.hints.len() {
+    if revealed.len() < exercise.hints.len() {
         markdown.push_str(&tr!(
             lang,
             "show-hints-left",
-            count = exercise.hints.len() - revealed,
+            count = exercise.hints.len() - revealed.len(),
             id = exercise.id.as_str()
         ));
         markdown.push_str("\n\n");
@@ -499,13 +492,7 @@ fn check_once(
     } else if options.print_each {
         print!("{}", report::write(options.format, &outcome));
     }
-    let attempt = progress::Attempt {
-        checks_passed: outcome.passed(),
-        checks_total: outcome.checks.len(),
-        command: outcome.command.as_deref(),
-        files_sha256: outcome.files_sha256.as_deref(),
-        seed,
-    };
+    let attempt = progress::Attempt::of(&outcome);
     match progress().and_then(|progress| {
         progress
             .record_attempt(&exercise.id, &attempt)

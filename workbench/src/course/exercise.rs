@@ -18,9 +18,10 @@
 //! environment = { PHP_CLI_SERVER_WORKERS = "8" }  # set for the program the workbench starts
 //! points = { "receives" = 3 }     # points of the checks whose names start so (others: 1)
 //!
-//! [[hint]]                        # revealed one at a time
-//! en = "..."
+//! [[hint]]                        # revealed one at a time, in order, except that after a
+//! en = "..."                      # failed check the hint about that check comes first:
 //! zh = "..."
+//! check = "replies with"          # the start of the name of the check it is about (optional)
 //! ```
 
 use std::collections::BTreeMap;
@@ -62,7 +63,33 @@ struct ExerciseFile {
     title: Texts,
     check: CheckFile,
     #[serde(default)]
-    hint: Vec<Texts>,
+    hint: Vec<Hint>,
+}
+
+/// One hint: its text, and the check it is about (by the start of the check's name).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hint {
+    pub en: String,
+    pub zh: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+}
+
+impl Hint {
+    pub fn get(&self, lang: Lang) -> &str {
+        match (lang, &self.zh) {
+            (Lang::Zh, Some(zh)) => zh,
+            _ => &self.en,
+        }
+    }
+
+    /// Whether it is about the check named `check`.
+    fn is_about(&self, check: &str) -> bool {
+        self.check
+            .as_deref()
+            .is_some_and(|start| !start.is_empty() && check.starts_with(start))
+    }
 }
 
 /// Exercises without an `order` come after those with one.
@@ -112,7 +139,7 @@ pub struct Exercise {
     pub environment: BTreeMap<String, String>,
     /// What a check is worth, by the start of its name (`"leaves out" = 2`); 1 otherwise.
     pub points: BTreeMap<String, u32>,
-    pub hints: Vec<Texts>,
+    pub hints: Vec<Hint>,
     /// Starter files, as paths inside the content folder.
     pub starters: Vec<String>,
 }
@@ -147,10 +174,11 @@ impl Exercise {
         }
     }
 
-    /// The first `revealed` hints as Markdown quotes ("> Hint 1: …"), in `lang`.
-    pub fn hints_markdown(&self, lang: Lang, revealed: usize) -> String {
+    /// The revealed hints (places in [`Exercise::hints`], in the order they were revealed)
+    /// as Markdown quotes ("> Hint 1: …"), numbered in that order, in `lang`.
+    pub fn hints_markdown(&self, lang: Lang, revealed: &[usize]) -> String {
         let mut markdown = String::new();
-        for (number, hint) in self.hints.iter().take(revealed).enumerate() {
+        for (number, hint) in self.revealed_hints(revealed).enumerate() {
             markdown.push_str("> ");
             markdown.push_str(&lab_i18n::tr!(
                 lang,
@@ -161,6 +189,24 @@ impl Exercise {
             markdown.push_str("\n\n");
         }
         markdown
+    }
+
+    /// The hints at these places, in this order (a place the file no longer has is left out).
+    pub fn revealed_hints<'a>(&'a self, revealed: &'a [usize]) -> impl Iterator<Item = &'a Hint> {
+        revealed.iter().filter_map(|place| self.hints.get(*place))
+    }
+
+    /// The hint to reveal next: the first not yet revealed that is about one of the `failed`
+    /// checks of the latest attempt, else the first not yet revealed; `None` when all are.
+    pub fn next_hint(&self, revealed: &[usize], failed: &[String]) -> Option<usize> {
+        let hidden = || (0..self.hints.len()).filter(|place| !revealed.contains(place));
+        hidden()
+            .find(|place| {
+                failed
+                    .iter()
+                    .any(|check| self.hints[*place].is_about(check))
+            })
+            .or_else(|| hidden().next())
     }
 
     /// A starter's name inside the student's folder (`tool.phar` for
@@ -431,6 +477,37 @@ en = "Bind a REP socket."
         assert_eq!(exercise.ready_address().as_deref(), Some("127.0.0.1:5559"));
         assert_eq!(exercise.title.get(Lang::Zh), "服务器");
         assert_eq!(exercise.hints[0].get(Lang::Zh), "Bind a REP socket.");
+    }
+
+    #[test]
+    fn after_a_failed_check_its_hint_comes_first_then_the_rest_in_order() {
+        let exercise = parse_text(&format!(
+            "{GOOD}\n[[hint]]\nen = \"Loop.\"\n\n[[hint]]\nen = \"The prefix.\"\ncheck = \"replies with the prefix\"\n"
+        ))
+        .unwrap();
+        let failed = |names: &[&str]| {
+            names
+                .iter()
+                .map(|name| name.to_string())
+                .collect::<Vec<_>>()
+        };
+        // Nothing failed yet: in order.
+        assert_eq!(exercise.next_hint(&[], &[]), Some(0));
+        // The prefix check failed: its hint first, then the others in order.
+        let prefix = failed(&[
+            "answers a request",
+            "replies with the prefix followed by the request",
+        ]);
+        assert_eq!(exercise.next_hint(&[], &prefix), Some(2));
+        assert_eq!(exercise.next_hint(&[2], &prefix), Some(0));
+        assert_eq!(exercise.next_hint(&[2, 0], &prefix), Some(1));
+        assert_eq!(exercise.next_hint(&[2, 0, 1], &prefix), None);
+        // Numbered in the order they were revealed.
+        let shown = exercise.hints_markdown(Lang::En, &[2, 0]);
+        assert!(
+            shown.find("The prefix.").unwrap() < shown.find("Bind a REP socket.").unwrap(),
+            "{shown}"
+        );
     }
 
     #[test]

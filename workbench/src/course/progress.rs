@@ -1,8 +1,9 @@
 //! A student's progress, kept in a SQLite file in their data folder
 //! (`~/.local/share/workbench/progress.sqlite` on Linux; `WORKBENCH_DATA_DIR` puts it elsewhere).
 //!
-//! Three small tables: when each exercise was first opened, every check attempt, and how many
-//! hints were revealed. Everything shown (status, first-pass time) is computed from them.
+//! Three small tables: when each exercise was first opened, every check attempt (with the
+//! checks it failed), and which hints were revealed, in the order they were. Everything shown
+//! (status, first-pass time, the next hint) is computed from them.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::Context as _;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
+
+use super::exercise::Exercise;
 
 pub struct Progress {
     connection: Connection,
@@ -26,6 +29,8 @@ pub struct Status {
     /// From first opening the exercise to its first pass.
     pub seconds_to_pass: Option<i64>,
     pub hints_used: u64,
+    /// Which hints (by their place in the exercise file), in the order they were revealed.
+    pub hints_revealed: Vec<usize>,
     /// What the first passing attempt ran: its command, files, workbench and seed.
     pub passed_with: Option<Provenance>,
 }
@@ -46,6 +51,27 @@ pub struct Attempt<'a> {
     pub command: Option<&'a str>,
     pub files_sha256: Option<&'a str>,
     pub seed: u64,
+    /// The names of the checks it failed: the next hint is the one about them.
+    pub failed: Vec<&'a str>,
+}
+
+impl<'a> Attempt<'a> {
+    /// The attempt a check came to.
+    pub fn of(outcome: &'a crate::course::check::Outcome) -> Attempt<'a> {
+        Attempt {
+            checks_passed: outcome.passed(),
+            checks_total: outcome.checks.len(),
+            command: outcome.command.as_deref(),
+            files_sha256: outcome.files_sha256.as_deref(),
+            seed: outcome.seed,
+            failed: outcome
+                .checks
+                .iter()
+                .filter(|timed| !timed.check.passed)
+                .map(|timed| timed.check.name.as_str())
+                .collect(),
+        }
+    }
 }
 
 impl Status {
@@ -102,7 +128,11 @@ impl Progress {
                      checks_total INTEGER NOT NULL);
                  CREATE TABLE IF NOT EXISTS hints (
                      exercise TEXT PRIMARY KEY,
-                     revealed INTEGER NOT NULL);",
+                     revealed INTEGER NOT NULL);
+                 CREATE TABLE IF NOT EXISTS hints_shown (
+                     exercise TEXT NOT NULL,
+                     hint INTEGER NOT NULL,
+                     PRIMARY KEY (exercise, hint));",
             )
             .with_context(|| {
                 format!(
@@ -111,6 +141,7 @@ impl Progress {
                 )
             })?;
         add_provenance_columns(&connection)
+            .and_then(|()| move_hint_counts(&connection))
             .with_context(|| format!("cannot update the progress file {}", path.display()))?;
         Ok(Progress { connection })
     }
@@ -129,8 +160,8 @@ impl Progress {
         let passed = attempt.checks_total > 0 && attempt.checks_passed == attempt.checks_total;
         self.connection.execute(
             "INSERT INTO attempts (exercise, at, passed, checks_passed, checks_total,
-                                   command, files_sha256, workbench_version, seed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                   command, files_sha256, workbench_version, seed, failed_checks)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 exercise,
                 now(),
@@ -141,32 +172,54 @@ impl Progress {
                 attempt.files_sha256,
                 env!("CARGO_PKG_VERSION"),
                 attempt.seed as i64,
+                serde_json::to_string(&attempt.failed)?,
             ],
         )?;
         Ok(())
     }
 
-    pub fn hints_revealed(&self, exercise: &str) -> anyhow::Result<u64> {
-        Ok(self
+    /// The checks the latest attempt failed (none before the first, or after a pass).
+    pub fn last_failed(&self, exercise: &str) -> anyhow::Result<Vec<String>> {
+        let failed: Option<Option<String>> = self
             .connection
             .query_row(
-                "SELECT revealed FROM hints WHERE exercise = ?1",
+                "SELECT failed_checks FROM attempts WHERE exercise = ?1 ORDER BY id DESC LIMIT 1",
                 [exercise],
-                |row| row.get::<_, i64>(0),
+                |row| row.get(0),
             )
-            .optional()?
-            .unwrap_or(0) as u64)
+            .optional()?;
+        Ok(failed
+            .flatten()
+            .and_then(|names| serde_json::from_str(&names).ok())
+            .unwrap_or_default())
     }
 
-    /// Reveals one more hint (up to `available`) and returns how many are revealed now.
-    pub fn reveal_hint(&self, exercise: &str, available: usize) -> anyhow::Result<u64> {
-        self.opened(exercise)?;
-        let revealed = (self.hints_revealed(exercise)? + 1).min(available as u64);
-        self.connection.execute(
-            "INSERT INTO hints (exercise, revealed) VALUES (?1, ?2)
-             ON CONFLICT (exercise) DO UPDATE SET revealed = excluded.revealed",
-            params![exercise, revealed as i64],
-        )?;
+    /// The hints revealed, by their place in the exercise file, in the order they were.
+    pub fn hints_revealed(&self, exercise: &str) -> anyhow::Result<Vec<usize>> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT hint FROM hints_shown WHERE exercise = ?1 ORDER BY rowid")?;
+        let hints = statement
+            .query_map([exercise], |row| row.get::<_, i64>(0))?
+            .map(|hint| hint.map(|hint| hint as usize))
+            .collect::<Result<_, _>>()?;
+        Ok(hints)
+    }
+
+    /// Reveals the next hint of `exercise`: the one about a check the latest attempt failed,
+    /// else the next in order (see [`Exercise::next_hint`]). Returns every hint revealed now,
+    /// in the order they were; the same as before when all are.
+    pub fn reveal_hint(&self, exercise: &Exercise) -> anyhow::Result<Vec<usize>> {
+        self.opened(&exercise.id)?;
+        let mut revealed = self.hints_revealed(&exercise.id)?;
+        let failed = self.last_failed(&exercise.id)?;
+        if let Some(next) = exercise.next_hint(&revealed, &failed) {
+            self.connection.execute(
+                "INSERT OR IGNORE INTO hints_shown (exercise, hint) VALUES (?1, ?2)",
+                params![exercise.id, next as i64],
+            )?;
+            revealed.push(next);
+        }
         Ok(revealed)
     }
 
@@ -213,12 +266,14 @@ impl Progress {
         }
         let mut hints = self
             .connection
-            .prepare("SELECT exercise, revealed FROM hints")?;
+            .prepare("SELECT exercise, hint FROM hints_shown ORDER BY rowid")?;
         for row in hints.query_map([], |row| {
             Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
         })? {
-            let (exercise, revealed) = row?;
-            statuses.entry(exercise).or_default().hints_used = revealed as u64;
+            let (exercise, hint) = row?;
+            let status = statuses.entry(exercise).or_default();
+            status.hints_revealed.push(hint as usize);
+            status.hints_used = status.hints_revealed.len() as u64;
         }
         let mut opened = self.connection.prepare("SELECT exercise, at FROM opened")?;
         for row in opened.query_map([], |row| {
@@ -249,6 +304,7 @@ fn add_provenance_columns(connection: &Connection) -> rusqlite::Result<()> {
         ("files_sha256", "TEXT"),
         ("workbench_version", "TEXT"),
         ("seed", "INTEGER"),
+        ("failed_checks", "TEXT"),
     ] {
         if !columns.iter().any(|known| known == column) {
             connection
@@ -256,6 +312,19 @@ fn add_provenance_columns(connection: &Connection) -> rusqlite::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Progress files from before hints were revealed by name kept a count: the first that many
+/// hints were revealed, in order. Moved once into `hints_shown`.
+fn move_hint_counts(connection: &Connection) -> rusqlite::Result<()> {
+    connection.execute_batch(
+        "WITH RECURSIVE place(hint) AS (SELECT 0 UNION ALL SELECT hint + 1 FROM place
+                                        WHERE hint < 999)
+         INSERT OR IGNORE INTO hints_shown (exercise, hint)
+             SELECT exercise, hint FROM hints JOIN place ON hint < revealed
+             ORDER BY exercise, hint;
+         DELETE FROM hints;",
+    )
 }
 
 /// Unix seconds as `2026-11-25 14:03:09 UTC`, for the teacher's table.
@@ -285,7 +354,21 @@ mod tests {
             command: Some("python3 server.py"),
             files_sha256: Some("sha256:00"),
             seed: 7,
+            failed: Vec::new(),
         }
+    }
+
+    /// A shipped exercise with three hints, the last about the prefix check.
+    fn rep_prefix() -> Exercise {
+        let exercises = crate::course::exercise::load_all(
+            &crate::course::content::Content::Embedded,
+            &crate::labs::registry(),
+        )
+        .unwrap();
+        exercises
+            .into_iter()
+            .find(|exercise| exercise.id == "zmq-rep-prefix")
+            .unwrap()
     }
 
     fn fresh() -> (tempfile::TempDir, Progress) {
@@ -319,15 +402,57 @@ mod tests {
             passed_with.workbench_version.as_deref(),
             Some(env!("CARGO_PKG_VERSION"))
         );
-        assert_eq!(progress.reveal_hint("a", 2).unwrap(), 1);
-        assert_eq!(progress.reveal_hint("a", 2).unwrap(), 2);
+        assert_eq!(progress.all().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn hints_come_in_order_unless_the_last_attempt_failed_a_check_one_is_about() {
+        let (_folder, progress) = fresh();
+        let exercise = rep_prefix();
+        assert_eq!(progress.reveal_hint(&exercise).unwrap(), [0]);
+        // The prefix check failed: the hint about it before the second.
+        let failed = Attempt {
+            failed: vec!["replies with the prefix followed by the request"],
+            ..attempt(2, 3)
+        };
+        progress.record_attempt(&exercise.id, &failed).unwrap();
+        assert_eq!(progress.last_failed(&exercise.id).unwrap().len(), 1);
+        assert_eq!(progress.reveal_hint(&exercise).unwrap(), [0, 2]);
+        assert_eq!(progress.reveal_hint(&exercise).unwrap(), [0, 2, 1]);
         assert_eq!(
-            progress.reveal_hint("a", 2).unwrap(),
-            2,
+            progress.reveal_hint(&exercise).unwrap(),
+            [0, 2, 1],
             "no more hints than there are"
         );
-        assert_eq!(progress.status("a").unwrap().hints_used, 2);
-        assert_eq!(progress.all().unwrap().len(), 1);
+        let status = progress.status(&exercise.id).unwrap();
+        assert_eq!(
+            (status.hints_used, status.hints_revealed),
+            (3, vec![0, 2, 1])
+        );
+        // A pass fails nothing: the next hint (if any were left) would come in order.
+        progress
+            .record_attempt(&exercise.id, &attempt(3, 3))
+            .unwrap();
+        assert!(progress.last_failed(&exercise.id).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_older_progress_file_keeps_its_count_of_hints_as_the_first_ones() {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("progress.sqlite");
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE hints (exercise TEXT PRIMARY KEY, revealed INTEGER NOT NULL);
+                 INSERT INTO hints VALUES ('zmq-rep-prefix', 2);",
+            )
+            .unwrap();
+        let progress = Progress::open(&path).unwrap();
+        assert_eq!(progress.hints_revealed("zmq-rep-prefix").unwrap(), [0, 1]);
+        // Opened again, the hints are not counted twice.
+        drop(progress);
+        let progress = Progress::open(&path).unwrap();
+        assert_eq!(progress.reveal_hint(&rep_prefix()).unwrap(), [0, 1, 2]);
     }
 
     #[test]

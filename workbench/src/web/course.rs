@@ -135,7 +135,7 @@ fn describe(state: &Shared, id: &str, lang: Lang) -> Result<serde_json::Value, S
     let exercise = find(state, &content, id)?;
     let internal = |error: anyhow::Error| format!("{error:#}");
     progress.opened(&exercise.id).map_err(internal)?;
-    let revealed = progress.hints_revealed(&exercise.id).map_err(internal)? as usize;
+    let revealed = progress.hints_revealed(&exercise.id).map_err(internal)?;
     let readme = lesson::Lesson {
         topic: exercise.topic.clone(),
         lang,
@@ -155,7 +155,7 @@ fn describe(state: &Shared, id: &str, lang: Lang) -> Result<serde_json::Value, S
         "difficulty": exercise.difficulty,
         "lab": exercise.lab,
         "html": lesson::to_html(&readme, &state.registry),
-        "hints": exercise.hints.iter().take(revealed).map(|hint| hint.get(lang)).collect::<Vec<_>>(),
+        "hints": exercise.revealed_hints(&revealed).map(|hint| hint.get(lang)).collect::<Vec<_>>(),
         "hints_total": exercise.hints.len(),
         "starters": starters,
         "checkable_here": !exercise.needs_command,
@@ -212,7 +212,7 @@ pub async fn reveal_hint(
         let (content, progress) = open()?;
         let exercise = find(&state, &content, &id)?;
         progress
-            .reveal_hint(&exercise.id, exercise.hints.len())
+            .reveal_hint(&exercise)
             .map_err(|error| format!("{error:#}"))?;
         describe(&state, &id, lang)
     })
@@ -233,13 +233,7 @@ pub async fn check_exercise(State(state): State<Shared>, Path(id): Path<String>)
             seed,
             &CancelToken::default(),
         )?;
-        let attempt = crate::course::progress::Attempt {
-            checks_passed: outcome.passed(),
-            checks_total: outcome.checks.len(),
-            command: None,
-            files_sha256: None,
-            seed,
-        };
+        let attempt = crate::course::progress::Attempt::of(&outcome);
         progress
             .record_attempt(&exercise.id, &attempt)
             .map_err(|error| format!("{error:#}"))?;

@@ -81,19 +81,19 @@ impl ExerciseScreen {
                 .opened(&exercise.id)
                 .map_err(|error| format!("{error:#}"))?;
             self.statuses = progress.all().map_err(|error| format!("{error:#}"))?;
-            Ok(progress.hints_revealed(&exercise.id).unwrap_or(0) as usize)
+            Ok(progress.hints_revealed(&exercise.id).unwrap_or_default())
         }) {
             Ok(revealed) => revealed,
             Err(problem) => {
                 self.problem = Some(problem);
-                0
+                Vec::new()
             }
         };
         let mut markdown = exercise.readme(&course.content, course.lang);
         markdown.push_str("\n\n---\n\n");
         let lang = course.lang;
-        markdown.push_str(&exercise.hints_markdown(lang, revealed));
-        let left = exercise.hints.len() - revealed.min(exercise.hints.len());
+        markdown.push_str(&exercise.hints_markdown(lang, &revealed));
+        let left = exercise.hints.len() - revealed.len().min(exercise.hints.len());
         markdown.push_str(&tr!(
             lang,
             "tui-hints-left",
@@ -126,13 +126,13 @@ impl ExerciseScreen {
         };
         match progress().and_then(|progress| {
             progress
-                .reveal_hint(&exercise.id, exercise.hints.len())
+                .reveal_hint(&exercise)
                 .map_err(|error| format!("{error:#}"))
         }) {
             Ok(revealed) => {
                 self.refresh(course);
                 // Bring the new hint into view.
-                let marker = tr!(course.lang, "show-hint", number = revealed, hint = "");
+                let marker = tr!(course.lang, "show-hint", number = revealed.len(), hint = "");
                 let marker = marker.trim();
                 if let Some(line) = self
                     .text
