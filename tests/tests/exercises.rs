@@ -513,6 +513,52 @@ fn hints_come_one_at_a_time_and_show_lists_them() {
     );
 }
 
+/// An exercise that grades a file says so everywhere, refuses a command it would only run for
+/// nothing, and a missing file names the folder it was looked for in.
+#[test]
+fn a_file_exercise_takes_no_command_and_says_where_it_looked_for_the_file() {
+    let data = tempfile::tempdir().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        command()
+            .arg("exercise")
+            .args(args)
+            .args(["--lang", "en"])
+            .env("WORKBENCH_DATA_DIR", data.path())
+            .env_remove("WORKBENCH_CONTENT")
+            .current_dir(folder.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let shown = run(&["show", "flashsale-sql"]);
+    let shown = String::from_utf8_lossy(&shown.stdout).into_owned();
+    assert!(
+        shown.contains("workbench exercise check flashsale-sql (it grades purchase.sql"),
+        "{shown}"
+    );
+    assert!(!shown.contains("flashsale-sql --"), "{shown}");
+
+    let refused = run(&["check", "flashsale-sql", "--", "sqlite3", "shop.db"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(said.lines().count(), 1, "{said}");
+    assert!(
+        said.contains("grades the file purchase.sql") && said.contains("sqlite3 shop.db"),
+        "{said}"
+    );
+
+    let missing = run(&["check", "flashsale-sql"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&missing.stdout);
+    let looked = folder.path().join("purchase.sql");
+    assert!(
+        report.contains("FAIL purchase.sql is there")
+            && report.contains(&looked.display().to_string()),
+        "{report}"
+    );
+}
+
 /// After a failed check, `hint` gives the hint about that check first: the server that stops
 /// answering after three requests is told to loop before it is told how to bind.
 #[test]

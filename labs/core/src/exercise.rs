@@ -122,6 +122,19 @@ impl CheckSetup {
         Ok(endpoint.strip_prefix("tcp://").unwrap_or(endpoint))
     }
 
+    /// Where the task file is: as the exercise names it, in the folder the check runs in.
+    pub fn task_file_path(&self, file: TaskFile) -> std::path::PathBuf {
+        std::path::PathBuf::from(self.setting(file.setting, file.default))
+    }
+
+    /// Reads the task file, or fails the check "<file> is there" saying where it looked.
+    /// `what` says what the file holds ("the SQL of one purchase").
+    pub fn read_task_file(&self, file: TaskFile, what: &str) -> Result<String, Box<Check>> {
+        let path = self.task_file_path(file);
+        std::fs::read_to_string(&path)
+            .map_err(|error| Box::new(missing_task_file(&path, what, &error)))
+    }
+
     pub fn setting<'a>(&'a self, name: &str, default: &'a str) -> &'a str {
         self.settings
             .get(name)
@@ -332,6 +345,29 @@ impl Check {
     }
 }
 
+/// A file in the student's folder that a checker reads instead of talking to a program: the
+/// exercise setting that names it, and its name when the setting is absent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TaskFile {
+    pub setting: &'static str,
+    pub default: &'static str,
+}
+
+/// The failed check of a task file that cannot be read, naming the place it was looked for.
+pub fn missing_task_file(path: &std::path::Path, what: &str, error: &std::io::Error) -> Check {
+    let looked = std::env::current_dir()
+        .map(|folder| folder.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    Check::fail(
+        format!("{} is there", path.display()),
+        format!("a file with {what}"),
+        format!("cannot read {}: {error}", looked.display()),
+    )
+    .because(
+        "the check reads it from the folder you run `workbench exercise check` in: cd into the folder `workbench exercise start` made",
+    )
+}
+
 /// A grader for one kind of exercise, registered under an id that exercise files name.
 pub trait Checker: Send + Sync + 'static {
     /// The id an `exercise.toml` names in `checker = "..."`.
@@ -357,6 +393,14 @@ pub trait Checker: Send + Sync + 'static {
     /// as `setup.prepared`.
     fn prepare(&self, _setup: &CheckSetup) -> anyhow::Result<Prepared> {
         Ok(Prepared::default())
+    }
+
+    /// The file the checker reads from the student's folder, for a checker that grades a file
+    /// and starts no program (the SQL of a purchase, a suite); `None` for one that talks to
+    /// the student's program. The workbench refuses a command for such an exercise: it would
+    /// start a program nobody talks to.
+    fn task_file(&self) -> Option<TaskFile> {
+        None
     }
 }
 

@@ -65,10 +65,12 @@ show-hints-left = { $count ->
     [one] 1 hint left: `workbench exercise hint { $id }`
    *[other] { $count } hints left: `workbench exercise hint { $id }`
 }
-show-check-it = **Check it:** `workbench exercise check { $id } -- <the command that starts your program>`
+show-check-it = **Check it:** `{ $command }`
+show-check-file = (it grades `{ $file }` in the folder you run it from and starts no program, so it takes no command)
+check-command-program = workbench exercise check { $id } -- <the command that starts your program>
 start-kept = kept     { $file } (it exists already)
 start-wrote = wrote    { $file }
-start-next = Next: edit them, then `workbench exercise check { $id } -- <command>` from { $folder }
+start-next = Next: edit them, then `{ $command }` from { $folder }
 watch-file-changed = ──── a file changed ────
 
 ## The terminal UI
@@ -124,8 +126,8 @@ tui-exercises-tagline = exercises: write a program, let the workbench check it
 tui-exercise-status = { $status } · attempts { $attempts } · hints used { $hints }
 tui-exercises-keys = ↑↓ choose · h reveal a hint · PgUp PgDn scroll · L 中文/English · q back
 tui-hints-left = { $count ->
-    [one] 1 hint left (press h). Check your program from a shell: `workbench exercise check { $id } -- <your command>`
-   *[other] { $count } hints left (press h). Check your program from a shell: `workbench exercise check { $id } -- <your command>`
+    [one] 1 hint left (press h). Check your work from a shell: `{ $command }`
+   *[other] { $count } hints left (press h). Check your work from a shell: `{ $command }`
 }
 
 ## Labels of the labs' counters, gauges, tables and columns (see lab_i18n::label): each

@@ -59,10 +59,12 @@ show-difficulty = **难度：**{ $difficulty } · **时间限制：**{ $seconds 
 show-start-files = **起始文件**（`workbench exercise start { $id }` 会把它们复制到一个新文件夹）：
 show-hint = 提示 { $number }：{ $hint }
 show-hints-left = 还有 { $count } 条提示：`workbench exercise hint { $id }`
-show-check-it = **检查：**`workbench exercise check { $id } -- <启动你的程序的命令>`
+show-check-it = **检查：**`{ $command }`
+show-check-file = （它检查你运行它的那个文件夹里的 `{ $file }`，不启动任何程序，所以不需要给命令）
+check-command-program = workbench exercise check { $id } -- <启动你的程序的命令>
 start-kept = 保留     { $file }（已经存在）
 start-wrote = 写入     { $file }
-start-next = 下一步：修改这些文件，然后在 { $folder } 里运行 `workbench exercise check { $id } -- <命令>`
+start-next = 下一步：修改这些文件，然后在 { $folder } 里运行 `{ $command }`
 watch-file-changed = ──── 有文件改动 ────
 
 ## 终端界面
@@ -117,7 +119,7 @@ tui-exercises = 练习
 tui-exercises-tagline = 练习：写一个程序，让 workbench 来检查
 tui-exercise-status = { $status } · 尝试 { $attempts } 次 · 用过 { $hints } 条提示
 tui-exercises-keys = ↑↓ 选择 · h 显示提示 · PgUp PgDn 滚动 · L 中文/English · q 返回
-tui-hints-left = 还有 { $count } 条提示（按 h）。在终端里检查你的程序：`workbench exercise check { $id } -- <你的命令>`
+tui-hints-left = 还有 { $count } 条提示（按 h）。在终端里检查你的作业：`{ $command }`
 
 ## 实验的计数器、仪表、表格和列的标签（见 lab_i18n::label）：`sent/A`、`client-3/replies`
 ## 这类 id 的每一段。

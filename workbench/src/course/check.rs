@@ -112,6 +112,14 @@ pub fn fresh_seed() -> u64 {
 
 /// What can be refused before anything starts.
 pub fn preflight(exercise: &Exercise, command: Option<&[String]>) -> Result<(), String> {
+    if let (Some(file), Some(command)) = (&exercise.task_file, command) {
+        return Err(format!(
+            "exercise {} grades the file {file} in this folder and starts no program, so `{}` would run for nothing: check it with `workbench exercise check {}` and no command",
+            exercise.id,
+            command.join(" "),
+            exercise.id
+        ));
+    }
     if exercise.needs_command && command.is_none() {
         return Err(format!(
             "exercise {} reads what your program prints, so the workbench must start it: give its command after --, e.g. `workbench exercise check {} -- php subscriber.php`",

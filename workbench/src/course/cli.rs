@@ -323,7 +323,17 @@ fn show(
         ));
         markdown.push_str("\n\n");
     }
-    markdown.push_str(&tr!(lang, "show-check-it", id = exercise.id.as_str()));
+    markdown.push_str(&tr!(
+        lang,
+        "show-check-it",
+        command = exercise.check_command(lang)
+    ));
+    if let Some(file) = &exercise.task_file {
+        if lang == Lang::En {
+            markdown.push(' ');
+        }
+        markdown.push_str(&tr!(lang, "show-check-file", file = file.as_str()));
+    }
     markdown.push('\n');
     let path = content.display(&format!("{}/README.md", exercise.folder()));
     match lesson::parse(&markdown, &path, registry) {
@@ -375,7 +385,7 @@ fn start_files(
         tr!(
             lang,
             "start-next",
-            id = exercise.id.as_str(),
+            command = exercise.check_command(lang),
             folder = folder.display().to_string()
         )
     );

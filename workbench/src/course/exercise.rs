@@ -140,6 +140,8 @@ pub struct Exercise {
     /// What a check is worth, by the start of its name (`"leaves out" = 2`); 1 otherwise.
     pub points: BTreeMap<String, u32>,
     pub hints: Vec<Hint>,
+    /// The file the checker grades, for an exercise that starts no program (`purchase.sql`).
+    pub task_file: Option<String>,
     /// Starter files, as paths inside the content folder.
     pub starters: Vec<String>,
 }
@@ -207,6 +209,15 @@ impl Exercise {
                     .any(|check| self.hints[*place].is_about(check))
             })
             .or_else(|| hidden().next())
+    }
+
+    /// The command that checks it: with the student's command after `--`, or, for an exercise
+    /// that grades a file, none.
+    pub fn check_command(&self, lang: Lang) -> String {
+        match self.task_file {
+            Some(_) => format!("workbench exercise check {}", self.id),
+            None => lab_i18n::tr!(lang, "check-command-program", id = self.id.as_str()),
+        }
     }
 
     /// A starter's name inside the student's folder (`tool.phar` for
@@ -368,6 +379,13 @@ pub fn parse(
     if file.hint.is_empty() {
         return Err(at(0, "an exercise needs at least one [[hint]]".to_string()));
     }
+    let task_file = checker.task_file().map(|task| {
+        check
+            .settings
+            .get(task.setting)
+            .cloned()
+            .unwrap_or_else(|| task.default.to_string())
+    });
     Ok(Exercise {
         id: file.id.into_inner(),
         topic: file.topic.into_inner(),
@@ -384,6 +402,7 @@ pub fn parse(
         environment: check.environment,
         points,
         hints: file.hint,
+        task_file,
         starters,
     })
 }

@@ -159,7 +159,7 @@ fn describe(state: &Shared, id: &str, lang: Lang) -> Result<serde_json::Value, S
         "hints_total": exercise.hints.len(),
         "starters": starters,
         "checkable_here": !exercise.needs_command,
-        "check_command": format!("workbench exercise check {} -- <your command>", exercise.id),
+        "check_command": exercise.check_command(lang),
         "status": progress.status(&exercise.id).map_err(internal)?,
     }))
 }

@@ -4,17 +4,22 @@
 //! items, 16 workers, a round trip of a millisecond) through them and wants: nothing oversold,
 //! p99 of every answer under the target, and still at least 90 of the 100 items sold.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use lab_core::LabContext;
-use lab_core::exercise::{Check, CheckSetup, Checker, Rng};
+use lab_core::exercise::{Check, CheckSetup, Checker, Rng, TaskFile};
 
 use super::{invariant_checks, number};
 use crate::sale::{self, Sale};
 use crate::strategy::Strategy;
 
 pub struct FiltersChecker;
+
+/// The student's filters: `filters = "filters.txt"` in the exercise's settings.
+const FILTERS_FILE: TaskFile = TaskFile {
+    setting: "filters",
+    default: "filters.txt",
+};
 
 impl Checker for FiltersChecker {
     fn id(&self) -> &'static str {
@@ -25,19 +30,17 @@ impl Checker for FiltersChecker {
         &[]
     }
 
+    fn task_file(&self) -> Option<TaskFile> {
+        Some(FILTERS_FILE)
+    }
+
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
-        let file = PathBuf::from(setup.setting("filters", "filters.txt"));
         let target_ms = number(setup, "p99_ms", "500")? as f64;
         let stock = number(setup, "stock", "100")?;
-        let text = match std::fs::read_to_string(&file) {
-            Ok(text) => text,
-            Err(error) => {
-                return Ok(vec![Check::fail(
-                    format!("{} is there", file.display()),
-                    "a file with the filters, as --filters takes them",
-                    error.to_string(),
-                )]);
-            }
+        let text = match setup.read_task_file(FILTERS_FILE, "the filters, as --filters takes them")
+        {
+            Ok(read) => read,
+            Err(missing) => return Ok(vec![*missing]),
         };
         let filters: Vec<String> = text
             .lines()

@@ -21,17 +21,22 @@
 //! private MariaDB the checker starts, InnoDB tables; `sql_engines.rs`). The audit is the
 //! same on both.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use lab_core::exercise::{Check, CheckSetup, Checker, Rng, SliceRandom as _};
+use lab_core::exercise::{Check, CheckSetup, Checker, Rng, SliceRandom as _, TaskFile};
 
 use super::sql_engines::{Dialect, Engine, Shop};
 use super::{invariant_checks, number};
 use crate::store;
 
 pub struct SqlChecker;
+
+/// The student's SQL: `sql = "purchase.sql"` in the exercise's settings.
+const SQL_FILE: TaskFile = TaskFile {
+    setting: "sql",
+    default: "purchase.sql",
+};
 
 impl Checker for SqlChecker {
     fn id(&self) -> &'static str {
@@ -42,8 +47,11 @@ impl Checker for SqlChecker {
         &[]
     }
 
+    fn task_file(&self) -> Option<TaskFile> {
+        Some(SQL_FILE)
+    }
+
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
-        let file = PathBuf::from(setup.setting("sql", "purchase.sql"));
         let mut rng = setup.probes("flashsale-sql");
         let users = rng.random_range(1500..=2500);
         let stock: u32 = rng.random_range(80..=120);
@@ -57,15 +65,9 @@ impl Checker for SqlChecker {
         ));
         let workers = number(setup, "workers", "16")? as usize;
         let rtt = Duration::from_millis(number(setup, "rtt_ms", "1")?);
-        let sql = match std::fs::read_to_string(&file) {
-            Ok(sql) => sql,
-            Err(error) => {
-                return Ok(vec![Check::fail(
-                    format!("{} is there", file.display()),
-                    "a file with the SQL of one purchase",
-                    error.to_string(),
-                )]);
-            }
+        let sql = match setup.read_task_file(SQL_FILE, "the SQL of one purchase") {
+            Ok(read) => read,
+            Err(missing) => return Ok(vec![*missing]),
         };
         let engine = Engine::from_setting(setup.setting("engine", "sqlite"))?;
         let dialect = engine.dialect();

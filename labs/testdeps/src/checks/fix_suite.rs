@@ -20,6 +20,10 @@ impl Checker for FixSuiteChecker {
         &[]
     }
 
+    fn task_file(&self) -> Option<lab_core::exercise::TaskFile> {
+        Some(super::SUITE_FILE)
+    }
+
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
         let suite = match load_suite(setup) {
             Ok(suite) => suite,

@@ -14,16 +14,28 @@ pub use fix_suite::FixSuiteChecker;
 pub use session_suite::SessionSuiteChecker;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-use lab_core::exercise::{Check, CheckSetup};
+use lab_core::exercise::{Check, CheckSetup, TaskFile};
 
 use crate::schedule::{self, Outcome};
 use crate::suite::{self, Suite};
 
 /// Loads and checks the student's suite (setting `suite`, default `suite.toml`), as one check.
+/// The student's suite: `suite = "suite.toml"` in the exercise's settings.
+pub(crate) const SUITE_FILE: TaskFile = TaskFile {
+    setting: "suite",
+    default: "suite.toml",
+};
+
 fn load_suite(setup: &CheckSetup) -> Result<Suite, Box<Check>> {
-    let file = PathBuf::from(setup.setting("suite", "suite.toml"));
+    let file = setup.task_file_path(SUITE_FILE);
+    if let Err(error) = std::fs::metadata(&file) {
+        return Err(Box::new(lab_core::exercise::missing_task_file(
+            &file,
+            "the suite, as `workbench test run` takes it",
+            &error,
+        )));
+    }
     let name = format!(
         "{} loads, with no unknown dependency and no cycle",
         file.display()

@@ -24,6 +24,10 @@ impl Checker for SessionSuiteChecker {
         &["server"]
     }
 
+    fn task_file(&self) -> Option<lab_core::exercise::TaskFile> {
+        Some(super::SUITE_FILE)
+    }
+
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
         let address = setup.address("server")?;
         let mut checks = Vec::new();

@@ -98,7 +98,7 @@ impl ExerciseScreen {
             lang,
             "tui-hints-left",
             count = left,
-            id = exercise.id.as_str()
+            command = exercise.check_command(lang)
         ));
         markdown.push('\n');
         let path = course
