@@ -181,19 +181,9 @@ pub(crate) fn draw(
         .latest
         .as_ref()
         .and_then(|snapshot| snapshot.graphs.iter().next());
-    // A graph needs its tallest layer and a title line, up to a third of the screen.
+    // A graph needs its fullest column and a title line, up to two fifths of the screen.
     let graph_height = graph.map_or(0, |(_, graph)| {
-        let tallest = (0..=graph.nodes.iter().map(|node| node.layer).max().unwrap_or(0))
-            .map(|layer| {
-                graph
-                    .nodes
-                    .iter()
-                    .filter(|node| node.layer == layer)
-                    .count()
-            })
-            .max()
-            .unwrap_or(0);
-        (tallest as u16 + 1).min(area.height / 3)
+        super::graph::height(graph).min(area.height * 2 / 5)
     });
     let header_line = Line::from(header_spans(dashboard, lang));
     let header_height = header_rows(&header_line, area.width);
