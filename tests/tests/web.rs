@@ -973,6 +973,21 @@ fn read_a_lesson_in_chinese_run_its_lab_and_pass_an_exercise_in_chromium() {
     )
     .unwrap();
     wait_for_text("the Chinese lesson", heading, "用 ZeroMQ 传递消息");
+    // The lesson uses the width it has (its code blocks and diagrams most of all), while its
+    // paragraphs keep a readable measure.
+    let width = |selector: &str| {
+        tab.evaluate(
+            &format!("document.querySelector('{selector}').getBoundingClientRect().width"),
+            false,
+        )
+        .unwrap()
+        .value
+        .unwrap()
+        .as_f64()
+        .unwrap()
+    };
+    assert!(width("#reader") > 950.0, "the lesson is {} px wide", width("#reader"));
+    assert!(width("#reader p") <= 800.0, "a paragraph is {} px wide", width("#reader p"));
 
     // "Run this" starts the lab with the lesson's settings.
     tab.evaluate(
