@@ -583,18 +583,35 @@ fn start_in_chromium(
     browser_path: PathBuf,
     lab: &str,
 ) -> (Reaped, Browser, std::sync::Arc<headless_chrome::Tab>) {
-    let (server, address) = serve();
-    let browser = launch(browser_path);
-    let tab = browser.new_tab().unwrap();
-    tab.navigate_to(&format!("http://{address}/?token={TOKEN}"))
-        .unwrap();
-    tab.wait_until_navigated().unwrap();
+    let (server, _address, browser, tab) = open_dashboard(browser_path, "");
     tab.wait_for_element(&format!("nav button[data-lab='{lab}']"))
         .unwrap()
         .click()
         .unwrap();
     tab.wait_for_element("#start").unwrap().click().unwrap();
     (server, browser, tab)
+}
+
+/// A fresh server and the dashboard open in Chromium (`query` added to its address, e.g.
+/// `&view=projector`), its lab list loaded. Everything handed back lives as long as the test.
+fn open_dashboard(
+    browser_path: PathBuf,
+    query: &str,
+) -> (
+    Reaped,
+    String,
+    Browser,
+    std::sync::Arc<headless_chrome::Tab>,
+) {
+    let (server, address) = serve();
+    let browser = launch(browser_path);
+    let tab = browser.new_tab().unwrap();
+    tab.navigate_to(&format!("http://{address}/?token={TOKEN}{query}"))
+        .unwrap();
+    tab.wait_until_navigated().unwrap();
+    tab.wait_for_element("nav button[data-lab='zmq-pubsub']")
+        .unwrap();
+    (server, address, browser, tab)
 }
 
 fn save_artifact(name: &str, picture: &[u8]) {
@@ -610,14 +627,7 @@ fn start_pubsub_in_chromium_and_watch_the_chart_rise() {
         common::missing_tool("chromium", "the browser dashboard in a real browser");
         return;
     };
-    let (_server, address) = serve();
-    let browser = launch(browser_path);
-    let tab = browser.new_tab().unwrap();
-    tab.navigate_to(&format!("http://{address}/?token={TOKEN}"))
-        .unwrap();
-    tab.wait_until_navigated().unwrap();
-    tab.wait_for_element("nav button[data-lab='zmq-pubsub']")
-        .unwrap();
+    let (_server, address, _browser, tab) = open_dashboard(browser_path, "");
     tab.wait_for_element("#start").unwrap().click().unwrap();
 
     // The page redraws its tables ten times a second, so questions go to the page as one
@@ -691,14 +701,7 @@ fn the_projector_view_shows_charts_and_verdict_in_large_type() {
         common::missing_tool("chromium", "the projector view in a real browser");
         return;
     };
-    let (_server, address) = serve();
-    let browser = launch(browser_path);
-    let tab = browser.new_tab().unwrap();
-    tab.navigate_to(&format!("http://{address}/?token={TOKEN}&view=projector"))
-        .unwrap();
-    tab.wait_until_navigated().unwrap();
-    tab.wait_for_element("nav button[data-lab='zmq-pubsub']")
-        .unwrap();
+    let (_server, _address, _browser, tab) = open_dashboard(browser_path, "&view=projector");
     tab.evaluate("document.querySelector('#start').click()", false)
         .unwrap();
     let ask = |expression: &str| {
@@ -986,8 +989,16 @@ fn read_a_lesson_in_chinese_run_its_lab_and_pass_an_exercise_in_chromium() {
         .as_f64()
         .unwrap()
     };
-    assert!(width("#reader") > 950.0, "the lesson is {} px wide", width("#reader"));
-    assert!(width("#reader p") <= 800.0, "a paragraph is {} px wide", width("#reader p"));
+    assert!(
+        width("#reader") > 950.0,
+        "the lesson is {} px wide",
+        width("#reader")
+    );
+    assert!(
+        width("#reader p") <= 800.0,
+        "a paragraph is {} px wide",
+        width("#reader p")
+    );
 
     // "Run this" starts the lab with the lesson's settings.
     tab.evaluate(

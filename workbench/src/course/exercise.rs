@@ -44,10 +44,15 @@ pub struct Texts {
 
 impl Texts {
     pub fn get(&self, lang: Lang) -> &str {
-        match (lang, &self.zh) {
-            (Lang::Zh, Some(zh)) => zh,
-            _ => &self.en,
-        }
+        in_lang(lang, &self.en, &self.zh)
+    }
+}
+
+/// The Chinese text in Chinese where there is one, else the English.
+fn in_lang<'a>(lang: Lang, en: &'a str, zh: &'a Option<String>) -> &'a str {
+    match (lang, zh) {
+        (Lang::Zh, Some(zh)) => zh,
+        _ => en,
     }
 }
 
@@ -78,10 +83,7 @@ pub struct Hint {
 
 impl Hint {
     pub fn get(&self, lang: Lang) -> &str {
-        match (lang, &self.zh) {
-            (Lang::Zh, Some(zh)) => zh,
-            _ => &self.en,
-        }
+        in_lang(lang, &self.en, &self.zh)
     }
 
     /// Whether it is about the check named `check`.
