@@ -111,6 +111,11 @@ fn check(data: &Path, exercise_id: &str, file: &str) -> (i32, String) {
         stderr.is_empty() || !stderr.contains("panicked"),
         "{stderr}"
     );
+    // A passing run has every check: a hint or points naming none is the exercise's typo.
+    assert!(
+        output.status.code() != Some(0) || !stderr.contains("warning:"),
+        "{exercise_id} {file}: {stderr}"
+    );
     (output.status.code().unwrap_or(-1), stdout)
 }
 

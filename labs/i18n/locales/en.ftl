@@ -32,6 +32,7 @@ check-repeat-summary = { $passed }/{ $runs } passed
 check-failed-seeds = failed with seeds { $seeds }: `--seed <seed>` replays one
 check-watching = Watching this folder; the check runs again when a file changes (Ctrl-C to stop).
 check-progress-not-saved = warning: progress not saved: { $error }
+check-hint-unmatched = warning: { $file } ties a hint to '{ $name }', but no check's name starts so: correct the hint's check there
 check-points-unmatched = warning: { $file } gives points to '{ $name }', but no check's name starts so: correct the name there
 
 ## workbench lesson

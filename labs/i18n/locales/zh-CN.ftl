@@ -29,6 +29,7 @@ check-repeat-summary = { $runs } 次中 { $passed } 次通过
 check-failed-seeds = 失败的种子：{ $seeds }；用 `--seed <种子>` 可以重跑其中一次
 check-watching = 正在监视这个文件夹：有文件改动就重新检查（Ctrl-C 停止）。
 check-progress-not-saved = 警告：进度没有保存：{ $error }
+check-hint-unmatched = 警告：{ $file } 把一条提示关联到“{ $name }”，但没有哪项检查的名字以它开头：请在那里改正这条提示的 check
 check-points-unmatched = 警告：{ $file } 给「{ $name }」设了分数，但没有哪项检查的名字以它开头：请在那里改正名字
 
 ## workbench lesson

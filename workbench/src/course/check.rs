@@ -90,6 +90,26 @@ impl Outcome {
             .collect()
     }
 
+    /// The `check = "..."` of the exercise's hints that no check of this run has, when every
+    /// check ran and passed (a run that stops early has fewer checks): a teacher's typo, which
+    /// would keep that hint from ever coming first.
+    pub fn unmatched_hints<'a>(&self, exercise: &'a Exercise) -> Vec<&'a str> {
+        if !self.all_passed() {
+            return Vec::new();
+        }
+        exercise
+            .hints
+            .iter()
+            .filter_map(|hint| hint.check.as_deref())
+            .filter(|start| {
+                !self
+                    .checks
+                    .iter()
+                    .any(|timed| timed.check.name.starts_with(start))
+            })
+            .collect()
+    }
+
     pub fn all_passed(&self) -> bool {
         !self.checks.is_empty() && self.passed() == self.checks.len()
     }

@@ -483,6 +483,17 @@ fn check_once(
     let mut outcome =
         check::run(content, exercise, registry, command, seed, cancel).map_err(UsageError)?;
     outcome.files_sha256 = files_sha256;
+    for name in outcome.unmatched_hints(exercise) {
+        eprintln!(
+            "{}",
+            tr!(
+                lang,
+                "check-hint-unmatched",
+                file = format!("{}/exercise.toml", exercise.folder()),
+                name = name
+            )
+        );
+    }
     for name in outcome.unmatched_points(exercise) {
         eprintln!(
             "{}",
