@@ -90,7 +90,7 @@ fn the_junit_report_reads_back_test_for_test() {
     // Read it as a CI system would: each testcase and what it holds.
     let mut cases: Vec<(String, String)> = junit_cases(&xml)
         .into_iter()
-        .map(|(test, kind, message)| match kind.as_str() {
+        .map(|(test, kind, message, _)| match kind.as_str() {
             "passed" => (test, kind),
             _ => (test, format!("{kind}: {message}")),
         })
@@ -236,9 +236,11 @@ exec = "true"
 
 /// Each testcase of a JUnit file: its name, how it ended (passed, failure, error or skipped)
 /// and the message of that ending.
-fn junit_cases(xml: &str) -> Vec<(String, String, String)> {
+/// Each `<testcase>`'s name, how it ended (passed, failure, error, skipped), its message and
+/// its class.
+fn junit_cases(xml: &str) -> Vec<(String, String, String, String)> {
     let mut reader = quick_xml::Reader::from_str(xml);
-    let mut cases: Vec<(String, String, String)> = Vec::new();
+    let mut cases: Vec<(String, String, String, String)> = Vec::new();
     loop {
         match reader.read_event().unwrap() {
             quick_xml::events::Event::Start(element) | quick_xml::events::Event::Empty(element) => {
@@ -251,7 +253,12 @@ fn junit_cases(xml: &str) -> Vec<(String, String, String)> {
                         .unwrap_or_default()
                 };
                 if name == "testcase" {
-                    cases.push((attribute("name"), "passed".to_string(), String::new()));
+                    cases.push((
+                        attribute("name"),
+                        "passed".to_string(),
+                        String::new(),
+                        attribute("class"),
+                    ));
                 } else if ["failure", "error", "skipped"].contains(&name.as_str())
                     && let Some(last) = cases.last_mut()
                 {
@@ -270,7 +277,7 @@ fn junit_cases(xml: &str) -> Vec<(String, String, String)> {
 fn junit_outcomes(xml: &str) -> Vec<(String, String)> {
     let mut outcomes: Vec<(String, String)> = junit_cases(xml)
         .into_iter()
-        .map(|(test, kind, _)| (test.trim_start_matches("test").to_string(), kind))
+        .map(|(test, kind, _, _)| (test.trim_start_matches("test").to_string(), kind))
         .collect();
     outcomes.sort();
     outcomes
@@ -734,4 +741,330 @@ exec = "sleep 46.7 > /dev/null 2>&1 &"
             (!common::running_with(job)).then_some(())
         });
     }
+}
+
+/// A real PHPUnit project: a configuration with a bootstrap whose autoloader finds the class
+/// under test, a chain of three `@depends`, a data provider with a failing case that a test
+/// depends on, and a class whose first test errors.
+fn phpunit_project(folder: &Path) {
+    let write = |name: &str, text: &str| {
+        let path = folder.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "phpunit.xml.dist",
+        r#"<?xml version="1.0"?>
+<phpunit bootstrap="tests/bootstrap.php" colors="false">
+  <testsuites><testsuite name="unit"><directory>tests</directory></testsuite></testsuites>
+</phpunit>
+"#,
+    );
+    write(
+        "tests/bootstrap.php",
+        "<?php\nspl_autoload_register(function (string $class): void {\n    $file = __DIR__ . '/../src/' . $class . '.php';\n    if (is_file($file)) {\n        require $file;\n    }\n});\n",
+    );
+    write(
+        "src/Greeter.php",
+        "<?php\nfinal class Greeter\n{\n    public function greet(string $name): string\n    {\n        return 'hello ' . $name;\n    }\n}\n",
+    );
+    write(
+        "tests/ChainTest.php",
+        r#"<?php
+use PHPUnit\Framework\TestCase;
+
+final class ChainTest extends TestCase
+{
+    public function testConnect(): Greeter
+    {
+        $greeter = new Greeter();
+        $this->assertInstanceOf(Greeter::class, $greeter);
+        return $greeter;
+    }
+
+    /**
+     * @depends testConnect
+     */
+    public function testSend(Greeter $greeter): string
+    {
+        $answer = $greeter->greet('ada');
+        $this->assertSame('hello ada', $answer);
+        return $answer;
+    }
+
+    /**
+     * @depends testSend
+     */
+    public function testReceive(string $answer): void
+    {
+        $this->assertStringEndsWith('ada', $answer);
+    }
+
+    /**
+     * @dataProvider names
+     */
+    public function testShout(string $name, string $expected): void
+    {
+        $this->assertSame($expected, strtoupper($name));
+    }
+
+    public function names(): array
+    {
+        return ['ada' => ['ada', 'ADA'], 'wrong' => ['bob', 'bob']];
+    }
+
+    /**
+     * @depends testShout
+     */
+    public function testAfterShout(): void
+    {
+        $this->assertTrue(true);
+    }
+}
+"#,
+    );
+    write(
+        "tests/ServerTest.php",
+        r#"<?php
+use PHPUnit\Framework\TestCase;
+
+final class ServerTest extends TestCase
+{
+    public function testOpen()
+    {
+        throw new RuntimeException('the server is down');
+    }
+
+    /**
+     * @depends testOpen
+     */
+    public function testUse($connection): void
+    {
+        $this->assertNotNull($connection);
+    }
+}
+"#,
+    );
+}
+
+fn phpunit_present(why: &str) -> bool {
+    std::process::Command::new("phpunit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success())
+        || !common::missing_tool("phpunit", why)
+}
+
+/// PHPUnit's own outcome of each test, run by the test itself: `Class::name` → passed,
+/// failure, error or skipped.
+fn phpunits_own_outcomes(folder: &Path) -> std::collections::BTreeMap<String, String> {
+    let log = folder.join("theirs.xml");
+    let ran = std::process::Command::new("phpunit")
+        .args(["--log-junit", log.to_str().unwrap()])
+        .current_dir(folder)
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&log).unwrap_or_else(|_| {
+        panic!(
+            "phpunit wrote no log: {}",
+            String::from_utf8_lossy(&ran.stdout)
+        )
+    });
+    junit_cases(&text)
+        .into_iter()
+        .map(|(test, kind, _, class)| (format!("{class}::{test}"), kind))
+        .collect()
+}
+
+#[test]
+fn a_real_phpunit_suite_runs_with_its_depends_graph_and_phpunits_own_outcomes() {
+    if !phpunit_present("running a real PHPUnit suite with --phpunit") {
+        return;
+    }
+    let folder = tempfile::tempdir().unwrap();
+    phpunit_project(folder.path());
+    let theirs = phpunits_own_outcomes(folder.path());
+    let (code, stdout, stderr) =
+        test_run(&["--phpunit", folder.path().to_str().unwrap(), "--json"]);
+    assert_eq!(code, 2, "PHPUnit's exit code for errors: {stdout}{stderr}");
+    let document: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let tests = document["tests"].as_array().unwrap();
+    let ours: std::collections::BTreeMap<String, String> = tests
+        .iter()
+        .map(|test| {
+            let outcome = match test["outcome"].as_str().unwrap() {
+                "failed" => "failure",
+                other => other,
+            };
+            (
+                test["id"].as_str().unwrap().to_string(),
+                outcome.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(ours, theirs, "ours on the left, PHPUnit's on the right");
+    // The graph is the one the files declare, data sets as tests of their own.
+    let depends = |id: &str| -> Vec<&str> {
+        let test = tests.iter().find(|test| test["id"] == id).unwrap();
+        test["depends"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|other| other.as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(depends("ChainTest::testConnect"), Vec::<&str>::new());
+    assert_eq!(depends("ChainTest::testSend"), ["ChainTest::testConnect"]);
+    assert_eq!(depends("ChainTest::testReceive"), ["ChainTest::testSend"]);
+    assert_eq!(
+        depends("ChainTest::testAfterShout"),
+        [
+            "ChainTest::testShout with data set \"ada\"",
+            "ChainTest::testShout with data set \"wrong\""
+        ]
+    );
+    assert_eq!(depends("ServerTest::testUse"), ["ServerTest::testOpen"]);
+    // What a failed dependency does, as PHPUnit says it.
+    let use_test = tests
+        .iter()
+        .find(|test| test["id"] == "ServerTest::testUse")
+        .unwrap();
+    assert!(
+        use_test["message"]
+            .as_str()
+            .unwrap()
+            .contains("depends on \"ServerTest::testOpen\" to pass"),
+        "{use_test}"
+    );
+    assert_eq!(
+        document["summary"],
+        "ERRORS! Tests: 8, Assertions: 6, Errors: 1, Failures: 1, Skipped: 1."
+    );
+    assert!(document["progress"].as_str().unwrap().starts_with("...."));
+    // Without --json: PHPUnit's own report, then the graph with each outcome.
+    let (code, stdout, _) = test_run(&["--phpunit", folder.path().to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(stdout.contains("There was 1 error:"), "{stdout}");
+    assert!(
+        stdout.contains("  S ServerTest::testUse  ← testOpen  (skipped: "),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_lab_draws_a_real_phpunit_suite_and_ends_with_phpunits_outcomes() {
+    if !phpunit_present("the test-deps lab on a real PHPUnit suite") {
+        return;
+    }
+    let folder = tempfile::tempdir().unwrap();
+    phpunit_project(folder.path());
+    let theirs = phpunits_own_outcomes(folder.path());
+    let output = command()
+        .args(["lab", "test-deps", "--headless", "--phpunit"])
+        .arg(folder.path().join("phpunit.xml.dist"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let lines = common::json_lines(&output.stdout);
+    let snapshot = lines
+        .iter()
+        .rfind(|line| line["type"] == "snapshot")
+        .unwrap();
+    let graph = &snapshot["graphs"]["tests"];
+    let nodes = graph["nodes"].as_array().unwrap();
+    let drawn: std::collections::BTreeMap<String, String> = nodes
+        .iter()
+        .map(|node| {
+            let state = match node["state"].as_str().unwrap() {
+                "failed" => "failure",
+                other => other,
+            };
+            (
+                node["label"].as_str().unwrap().to_string(),
+                state.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        drawn, theirs,
+        "the dashboard on the left, PHPUnit on the right"
+    );
+    let edges = graph["edges"].as_array().unwrap();
+    let label = |index: &serde_json::Value| {
+        nodes[index.as_u64().unwrap() as usize]["label"]
+            .as_str()
+            .unwrap()
+    };
+    assert!(
+        edges
+            .iter()
+            .any(|edge| label(&edge[0]) == "ChainTest::testSend"
+                && label(&edge[1]) == "ChainTest::testReceive"),
+        "{edges:?}"
+    );
+    let shown: Vec<&str> = snapshot["tables"]["PHPUnit"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row[0].as_str().unwrap())
+        .collect();
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    assert!(shown[0].starts_with("...."), "{shown:?}");
+    let report = lines.last().unwrap();
+    assert_eq!(
+        report["verdict"],
+        "PHPUnit: ERRORS! Tests: 8, Assertions: 6, Errors: 1, Failures: 1, Skipped: 1."
+    );
+}
+
+#[test]
+fn a_missing_phpunit_or_suite_is_one_line_saying_how_to_get_it() {
+    let folder = tempfile::tempdir().unwrap();
+    phpunit_project(folder.path());
+    let empty = tempfile::tempdir().unwrap();
+    let output = command()
+        .args(["test", "run", "--phpunit"])
+        .arg(folder.path())
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("workbench: PHPUnit not found: no vendor/bin/phpunit in ")
+            && stderr.contains("apt install phpunit")
+            && stderr.contains("phpunit.phar"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = test_run(&[
+        "--phpunit",
+        folder.path().to_str().unwrap(),
+        "--phpunit-bin",
+        "/nowhere/phpunit.phar",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with("workbench: --phpunit-bin /nowhere/phpunit.phar: no such file;"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = test_run(&["--phpunit", "/nowhere/tests"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with("workbench: no PHPUnit suite at /nowhere/tests: give a folder"),
+        "{stderr}"
+    );
+    // The lab says the same before it starts.
+    let output = command()
+        .args([
+            "lab",
+            "test-deps",
+            "--headless",
+            "--phpunit",
+            "/nowhere/tests",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no PHPUnit suite at /nowhere/tests"));
 }

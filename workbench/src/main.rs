@@ -132,11 +132,20 @@ fn course_result(result: Result<ExitCode, course::cli::UsageError>) -> anyhow::R
 enum TestCommand {
     /// Run suite files (TOML): tests in dependency order, independent ones in parallel, a test
     /// whose dependency did not pass skipped. Exit code 0 all passed, 1 failures or errors,
-    /// 2 a bad suite file.
+    /// 2 a bad suite file. With --phpunit, a real PHPUnit suite, run by PHPUnit.
     Run {
         /// Suite files.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "phpunit", conflicts_with = "phpunit")]
         files: Vec<std::path::PathBuf>,
+        /// Run a real PHPUnit suite instead (a folder of *Test.php files, or its phpunit.xml or
+        /// phpunit.xml.dist): PHPUnit's own output, then the graph of its @depends with each
+        /// test's outcome from PHPUnit's JUnit log. Exit code: PHPUnit's.
+        #[arg(long, conflicts_with_all = ["jobs", "filter", "junit", "tap"])]
+        phpunit: Option<std::path::PathBuf>,
+        /// With --phpunit: the PHPUnit to run, a program or a phpunit.phar (default:
+        /// vendor/bin/phpunit in the suite's folder or above, else phpunit on PATH).
+        #[arg(long, requires = "phpunit")]
+        phpunit_bin: Option<std::path::PathBuf>,
         /// Tests run at once (default: the number of cores).
         #[arg(long)]
         jobs: Option<usize>,
@@ -256,6 +265,8 @@ fn main() -> ExitCode {
             command:
                 TestCommand::Run {
                     files,
+                    phpunit,
+                    phpunit_bin,
                     jobs,
                     filter,
                     junit,
@@ -268,27 +279,46 @@ fn main() -> ExitCode {
             // adopted by this process and stopped with its test.
             headless::catch_interrupts();
             lab_core::processes::become_subreaper();
-            let options = lab_testdeps::Options {
-                interrupted: headless::interrupted,
-                files,
-                jobs: jobs
-                    .filter(|jobs| *jobs > 0)
-                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, usize::from)),
-                filter,
-                junit,
-                format: match (tap, json) {
-                    (true, _) => lab_testdeps::Format::Tap,
-                    (_, true) => lab_testdeps::Format::Json,
-                    _ => lab_testdeps::Format::Phpunit,
-                },
-                style: lab_testdeps::report::Style {
-                    colour: std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none(),
-                },
+            let style = lab_testdeps::report::Style {
+                colour: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
-            let code =
-                lab_testdeps::run_suites(&options, &mut std::io::stdout(), &mut std::io::stderr());
-            Ok(ExitCode::from(code as u8))
+            if let Some(suite) = phpunit {
+                let options = lab_testdeps::PhpunitOptions {
+                    suite,
+                    bin: phpunit_bin,
+                    json,
+                    style,
+                    interrupted: headless::interrupted,
+                };
+                let code = lab_testdeps::run_phpunit_suite(
+                    &options,
+                    &mut std::io::stdout(),
+                    &mut std::io::stderr(),
+                );
+                Ok(ExitCode::from(code.clamp(0, 255) as u8))
+            } else {
+                let options = lab_testdeps::Options {
+                    interrupted: headless::interrupted,
+                    files,
+                    jobs: jobs.filter(|jobs| *jobs > 0).unwrap_or_else(|| {
+                        std::thread::available_parallelism().map_or(2, usize::from)
+                    }),
+                    filter,
+                    junit,
+                    format: match (tap, json) {
+                        (true, _) => lab_testdeps::Format::Tap,
+                        (_, true) => lab_testdeps::Format::Json,
+                        _ => lab_testdeps::Format::Phpunit,
+                    },
+                    style,
+                };
+                let code = lab_testdeps::run_suites(
+                    &options,
+                    &mut std::io::stdout(),
+                    &mut std::io::stderr(),
+                );
+                Ok(ExitCode::from(code as u8))
+            }
         }
         Some(Command::Archive { command }) => archive::run(command),
         Some(Command::Zmq {

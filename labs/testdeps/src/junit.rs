@@ -13,9 +13,15 @@
 use quick_xml::events::Event;
 
 /// One test case of an imported JUnit file.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Case {
     pub name: String,
+    /// The test's class (`class`, else `classname`) and its own name, as the runner wrote them.
+    pub class: String,
+    pub test: String,
+    /// Seconds it took and assertions it made, where the report says (else 0).
+    pub seconds: f64,
+    pub assertions: u64,
     /// passed, failed, error or skipped.
     pub outcome: &'static str,
     pub message: String,
@@ -52,14 +58,26 @@ pub fn read_cases(xml: &str) -> Result<Vec<Case>, String> {
                 match tag.as_str() {
                     "testsuites" | "testsuite" => saw_root = true,
                     "testcase" => {
-                        let class = attribute("classname");
+                        let classname = attribute("classname");
                         let name = attribute("name");
+                        let class = match attribute("class") {
+                            class if class.is_empty() => classname.clone(),
+                            class => class,
+                        };
                         cases.push(Case {
-                            name: if class.is_empty() {
-                                name
+                            name: if classname.is_empty() {
+                                name.clone()
                             } else {
-                                format!("{class}::{name}")
+                                format!("{classname}::{name}")
                             },
+                            class,
+                            test: name,
+                            seconds: attribute("time")
+                                .parse::<f64>()
+                                .ok()
+                                .filter(|seconds| seconds.is_finite() && *seconds >= 0.0)
+                                .unwrap_or(0.0),
+                            assertions: attribute("assertions").parse().unwrap_or(0),
                             outcome: "passed",
                             message: String::new(),
                         });

@@ -16,7 +16,7 @@ use strum::VariantNames;
 
 use crate::schedule::{self, Earlier, Outcome, TestResult};
 use crate::suite::{self, Suite};
-use crate::{bootstrap, graph};
+use crate::{bootstrap, graph, phpunit};
 
 /// The example suites shipped in `content/suites/`.
 pub const EXAMPLES: [(&str, &str); 2] = [
@@ -54,6 +54,9 @@ pub struct TestDepsParams {
     pub suite: PathBuf,
     pub example: Example,
     pub jobs: usize,
+    /// A real PHPUnit suite to run instead (a folder or its phpunit.xml), with which PHPUnit.
+    pub phpunit: PathBuf,
+    pub phpunit_bin: PathBuf,
 }
 
 impl FromParams for TestDepsParams {
@@ -62,6 +65,8 @@ impl FromParams for TestDepsParams {
             suite: reader.get("suite"),
             example: reader.choice("example"),
             jobs: reader.get("jobs"),
+            phpunit: reader.get("phpunit"),
+            phpunit_bin: reader.get("phpunit-bin"),
         }
     }
 }
@@ -99,12 +104,33 @@ impl Lab for TestDepsLab {
                     help: "tests run at once",
                     roles: &[],
                 },
+                ParamSpec {
+                    name: "phpunit",
+                    kind: ParamKind::Path,
+                    default: "",
+                    help: "a real PHPUnit suite instead: a folder of *Test.php files or its phpunit.xml(.dist); PHPUnit runs it, the graph comes from its @depends",
+                    roles: &[],
+                },
+                ParamSpec {
+                    name: "phpunit-bin",
+                    kind: ParamKind::Path,
+                    default: "",
+                    help: "with --phpunit: the PHPUnit to run, a program or a phpunit.phar (default: vendor/bin/phpunit, else phpunit on PATH)",
+                    roles: &[],
+                },
             ],
         }
     }
 
     /// The suite file is read here: a lesson's link to a suite is judged by its settings.
     fn preflight(&self, params: &TestDepsParams) -> Result<(), String> {
+        if !params.phpunit.as_os_str().is_empty() {
+            if !params.suite.as_os_str().is_empty() {
+                return Err("--suite and --phpunit name two suites: give one of them".to_string());
+            }
+            let target = phpunit::Target::of(&params.phpunit)?;
+            return phpunit::Phpunit::find(Some(&params.phpunit_bin), &target).map(|_| ());
+        }
         if params.suite.as_os_str().is_empty() {
             return Ok(());
         }
@@ -114,6 +140,9 @@ impl Lab for TestDepsLab {
     }
 
     fn run(&self, params: &TestDepsParams, context: &LabContext) -> anyhow::Result<Verdict> {
+        if !params.phpunit.as_os_str().is_empty() {
+            return run_phpunit(params, context).map_err(anyhow::Error::msg);
+        }
         let scratch = tempfile::Builder::new()
             .prefix("workbench-test-deps-")
             .tempdir()?;
@@ -154,7 +183,8 @@ pub fn graph_of(suite: &Suite) -> GraphView {
     GraphView::layered(labels, edges)
 }
 
-fn state_of(outcome: &Outcome) -> &'static str {
+/// The state word dashboards colour: passed, failed, error, skipped.
+pub fn state_of(outcome: &Outcome) -> &'static str {
     match outcome {
         Outcome::Passed => "passed",
         Outcome::Failed { .. } => "failed",
@@ -268,18 +298,167 @@ fn run_drawn(suite: &Suite, jobs: usize, context: &LabContext) -> Verdict {
     }
 }
 
+/// A real PHPUnit suite, drawn: the graph from its `@depends`, the states as PHPUnit logs
+/// them, PHPUnit's own progress line and summary beside it, its JUnit outcomes at the end.
+fn run_phpunit(params: &TestDepsParams, context: &LabContext) -> Result<Verdict, String> {
+    let target = phpunit::Target::of(&params.phpunit)?;
+    let runner = phpunit::Phpunit::find(Some(&params.phpunit_bin), &target)?;
+    let listed = phpunit::list(&runner, &target)?;
+    let graph = phpunit_graph(&listed);
+    context.info(format!(
+        "PHPUnit {}: {} tests, {} dependencies read from @depends, in {}",
+        listed.version,
+        listed.tests.len(),
+        graph.edges.len(),
+        target.folder.display()
+    ));
+    context.set_graph("tests", graph.clone());
+    let running = context.gauge("tests running");
+    let finished = context.counter("tests finished");
+    context.chart(&[&finished, &running]);
+    context.set_table("PHPUnit", &["output"], Vec::new());
+    let ended = phpunit::run(
+        &runner,
+        &target,
+        &listed,
+        &|| context.is_cancelled(),
+        &mut |live| match live {
+            phpunit::Live::Started(index) => {
+                context.set_node_state("tests", index, "running");
+                running.add(1);
+            }
+            phpunit::Live::Ended { index, state, .. } => {
+                context.set_node_state("tests", index, state);
+                if state != "skipped" {
+                    running.add(-1);
+                }
+                finished.increment();
+            }
+            phpunit::Live::Progress(lines) => context.set_table(
+                "PHPUnit",
+                &["output"],
+                lines
+                    .lines()
+                    .filter(|line| !line.is_empty())
+                    .map(|line| vec![Cell::from(line)])
+                    .collect(),
+            ),
+        },
+    )?;
+    running.set(0);
+    let mut seconds = vec![0.0; listed.tests.len()];
+    for (index, outcome) in ended.outcomes.iter().enumerate() {
+        let test = listed.tests[index].id();
+        let Some((outcome, took)) = outcome else {
+            context.set_node_state("tests", index, "skipped");
+            context.info(format!("{test}: not in PHPUnit's report (it did not run)"));
+            continue;
+        };
+        seconds[index] = *took;
+        // PHPUnit's JUnit report has the last word: an error is told from a failure here.
+        context.set_node_state("tests", index, state_of(outcome));
+        context
+            .counter(&format!("tests {}", state_of(outcome)))
+            .increment();
+        match outcome {
+            Outcome::Passed => {}
+            Outcome::Failed { message, .. } => context.warn(format!("{test} failed: {message}")),
+            Outcome::Error { message } => context.warn(format!("{test} errored: {message}")),
+            Outcome::Skipped { reason } => context.info(format!("{test} skipped: {reason}")),
+        }
+    }
+    let path = longest_chain(&graph, &seconds);
+    context.mark_nodes("tests", &path);
+    context.set_table(
+        "critical path",
+        &["test", "ms"],
+        path.iter()
+            .map(|index| {
+                vec![
+                    Cell::from(listed.tests[*index].id().as_str()),
+                    Cell::Number((seconds[*index] * 1000.0 * 10.0).round() / 10.0),
+                ]
+            })
+            .collect(),
+    );
+    let said = if ended.summary.is_empty() {
+        format!(
+            "PHPUnit printed no summary (exit code {}): {}",
+            ended
+                .exit
+                .map_or("none".to_string(), |code| code.to_string()),
+            ended
+                .output
+                .lines()
+                .rfind(|line| !line.trim().is_empty())
+                .unwrap_or("")
+        )
+    } else {
+        format!("PHPUnit: {}", ended.summary)
+    };
+    if context.is_cancelled() || ended.exit.is_none() {
+        return Ok(Verdict::fail(format!("stopped: {said}")));
+    }
+    Ok(if ended.exit == Some(0) {
+        Verdict::pass(said)
+    } else {
+        Verdict::fail(said)
+    })
+}
+
+/// A PHPUnit suite's graph: a node per listed test (named without its class when there is
+/// one class), an edge from each dependency to its dependent. PHPUnit runs a dependency that
+/// comes later in its list after its dependent, so that dependent is skipped: such an edge
+/// (and any cycle) is not drawn.
+pub fn phpunit_graph(listed: &phpunit::Listed) -> GraphView {
+    let one_class = listed
+        .tests
+        .iter()
+        .all(|test| test.class == listed.tests[0].class);
+    let labels = listed
+        .tests
+        .iter()
+        .map(|test| {
+            if one_class {
+                test.name.clone()
+            } else {
+                test.id()
+            }
+        })
+        .collect();
+    let edges = listed
+        .tests
+        .iter()
+        .enumerate()
+        .flat_map(|(index, test)| {
+            test.depends
+                .iter()
+                .filter(move |dependency| **dependency < index)
+                .map(move |dependency| (*dependency, index))
+        })
+        .collect();
+    GraphView::layered(labels, edges)
+}
+
 /// The chain of dependent tests whose times add up to the most: the least time the suite
 /// takes however many tests run at once. Skipped tests take no time.
 pub fn critical_path(suite: &Suite, results: &[TestResult]) -> Vec<usize> {
-    let count = suite.tests.len();
-    let mut seconds = vec![0.0; count];
+    let mut seconds = vec![0.0; suite.tests.len()];
     for result in results {
         seconds[result.index] = result.seconds;
     }
-    let graph = graph_of(suite);
+    longest_chain(&graph_of(suite), &seconds)
+}
+
+/// The chain of `graph`'s nodes, each an edge's end after its start, whose `seconds` add up
+/// to the most.
+pub fn longest_chain(graph: &GraphView, seconds: &[f64]) -> Vec<usize> {
+    let count = graph.nodes.len().min(seconds.len());
     let mut needs: Vec<Vec<usize>> = vec![Vec::new(); count];
     for (from, to) in &graph.edges {
-        needs[*to].push(*from);
+        if *from < count && *to < count {
+            needs[*to].push(*from);
+        }
     }
     let mut order: Vec<usize> = (0..count).collect();
     order.sort_by_key(|index| graph.nodes[*index].layer);

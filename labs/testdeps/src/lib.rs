@@ -13,6 +13,7 @@ pub mod checks;
 pub mod graph;
 pub mod junit;
 pub mod lab;
+pub mod phpunit;
 pub mod report;
 pub mod schedule;
 pub mod suite;
@@ -210,4 +211,108 @@ fn write_whole(file: &std::path::Path, text: &str) -> std::io::Result<()> {
     let temporary = file.with_extension("xml.partial");
     std::fs::write(&temporary, text)?;
     std::fs::rename(&temporary, file)
+}
+
+/// What `workbench test run --phpunit` was asked.
+pub struct PhpunitOptions {
+    pub suite: PathBuf,
+    pub bin: Option<PathBuf>,
+    pub json: bool,
+    pub style: Style,
+    pub interrupted: fn() -> bool,
+}
+
+/// Runs a real PHPUnit suite and prints PHPUnit's own output, then the dependency graph it
+/// ran with each test's outcome (or one JSON document); returns PHPUnit's exit code, or
+/// `BAD_SUITE` when there is no suite or no PHPUnit to run.
+pub fn run_phpunit_suite(
+    options: &PhpunitOptions,
+    out: &mut dyn Write,
+    error: &mut dyn Write,
+) -> i32 {
+    let prepared = phpunit::Target::of(&options.suite).and_then(|target| {
+        let runner = phpunit::Phpunit::find(options.bin.as_deref(), &target)?;
+        let listed = phpunit::list(&runner, &target)?;
+        Ok((target, runner, listed))
+    });
+    let (target, runner, listed) = match prepared {
+        Ok(prepared) => prepared,
+        Err(message) => {
+            let _ = writeln!(error, "workbench: {message}");
+            return BAD_SUITE;
+        }
+    };
+    let ended = match phpunit::run(&runner, &target, &listed, &options.interrupted, &mut |_| {}) {
+        Ok(ended) => ended,
+        Err(message) => {
+            let _ = writeln!(error, "workbench: {message}");
+            return FAILED;
+        }
+    };
+    let state = |index: usize| match &ended.outcomes[index] {
+        Some((outcome, _)) => lab::state_of(outcome),
+        None => "not-run",
+    };
+    let message = |index: usize| match &ended.outcomes[index] {
+        Some((schedule::Outcome::Failed { message, .. }, _))
+        | Some((schedule::Outcome::Error { message }, _)) => message.clone(),
+        Some((schedule::Outcome::Skipped { reason }, _)) => reason.clone(),
+        _ => String::new(),
+    };
+    if options.json {
+        let tests: Vec<serde_json::Value> = listed
+            .tests
+            .iter()
+            .enumerate()
+            .map(|(index, test)| {
+                serde_json::json!({
+                    "id": test.id(),
+                    "depends": test.depends.iter().map(|other| listed.tests[*other].id()).collect::<Vec<_>>(),
+                    "outcome": state(index),
+                    "message": message(index),
+                    "seconds": ended.outcomes[index].as_ref().map_or(0.0, |(_, seconds)| *seconds),
+                })
+            })
+            .collect();
+        let document = serde_json::json!({
+            "phpunit": listed.version,
+            "tests": tests,
+            "assertions": ended.assertions,
+            "progress": ended.progress,
+            "summary": ended.summary,
+            "exit_code": ended.exit,
+        });
+        let _ = writeln!(out, "{document}");
+    } else {
+        let _ = write!(out, "{}", ended.output);
+        let _ = writeln!(
+            out,
+            "\nThe dependencies PHPUnit ran with (read from @depends):"
+        );
+        for (index, test) in listed.tests.iter().enumerate() {
+            let symbol = ended.outcomes[index]
+                .as_ref()
+                .map_or(" ".to_string(), |(outcome, _)| {
+                    options.style.symbol(outcome)
+                });
+            let depends = test
+                .depends
+                .iter()
+                .map(|other| listed.tests[*other].name.as_str())
+                .collect::<Vec<_>>();
+            let mut line = format!("  {symbol} {}", test.id());
+            if !depends.is_empty() {
+                line.push_str(&format!("  ← {}", depends.join(", ")));
+            }
+            let said = message(index);
+            if !said.is_empty() {
+                line.push_str(&format!("  ({}: {said})", state(index)));
+            }
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    match ended.exit {
+        Some(code) => code,
+        None => FAILED,
+    }
 }
