@@ -979,6 +979,20 @@ fn check_variant(exercise_id: &str, variant: &Path, seed: u64) -> (i32, serde_js
             };
             std::fs::copy(variant, folder.path().join(name)).unwrap();
         }
+        // A PHPUnit test class, in the project the exercise starts with; no program to run.
+        "php" if exercise_id == "testdeps-phpunit-depends" => {
+            let started = exercise(
+                &folder.path().join(".data"),
+                &[
+                    "start",
+                    exercise_id,
+                    "--into",
+                    folder.path().to_str().unwrap(),
+                ],
+            );
+            assert!(started.status.success());
+            std::fs::copy(variant, folder.path().join("tests/KvTest.php")).unwrap();
+        }
         _ if exercise_id.starts_with("archive-") => {
             // A build script of the app the exercise starts with, or a repair script beside
             // the broken archive it starts with.
@@ -1069,6 +1083,8 @@ fn prove_variants(exercise_id: &str, seeds: &[u64], how: Seeds) {
             || (is_php && !php_present())
             || (exercise_id == "flashsale-php-pdo" && !common::mysql_exercise_runs(is_php))
             || (exercise_id == "flashsale-sql-mysql" && !common::mariadb_present())
+            || (exercise_id == "testdeps-phpunit-depends"
+                && !common::phpunit_present("the PHPUnit exercise's variants"))
         {
             continue;
         }
@@ -1198,6 +1214,7 @@ variant_tests! {
     variants_of_testdeps_fix_suite => "testdeps-fix-suite", Each,
     variants_of_zmq_broker_worker => "zmq-broker-worker", InTurn,
     variants_of_testdeps_session_suite => "testdeps-session-suite", Each,
+    variants_of_testdeps_phpunit_depends => "testdeps-phpunit-depends", Each,
 }
 
 /// The same seed gives the same probes: two runs' traces of the checker's steps are equal.

@@ -847,14 +847,6 @@ final class ServerTest extends TestCase
     );
 }
 
-fn phpunit_present(why: &str) -> bool {
-    std::process::Command::new("phpunit")
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success())
-        || !common::missing_tool("phpunit", why)
-}
-
 /// PHPUnit's own outcome of each test, run by the test itself: `Class::name` → passed,
 /// failure, error or skipped.
 fn phpunits_own_outcomes(folder: &Path) -> std::collections::BTreeMap<String, String> {
@@ -878,7 +870,7 @@ fn phpunits_own_outcomes(folder: &Path) -> std::collections::BTreeMap<String, St
 
 #[test]
 fn a_real_phpunit_suite_runs_with_its_depends_graph_and_phpunits_own_outcomes() {
-    if !phpunit_present("running a real PHPUnit suite with --phpunit") {
+    if !common::phpunit_present("running a real PHPUnit suite with --phpunit") {
         return;
     }
     let folder = tempfile::tempdir().unwrap();
@@ -953,7 +945,7 @@ fn a_real_phpunit_suite_runs_with_its_depends_graph_and_phpunits_own_outcomes() 
 
 #[test]
 fn the_lab_draws_a_real_phpunit_suite_and_ends_with_phpunits_outcomes() {
-    if !phpunit_present("the test-deps lab on a real PHPUnit suite") {
+    if !common::phpunit_present("the test-deps lab on a real PHPUnit suite") {
         return;
     }
     let folder = tempfile::tempdir().unwrap();
@@ -1067,4 +1059,61 @@ fn a_missing_phpunit_or_suite_is_one_line_saying_how_to_get_it() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no PHPUnit suite at /nowhere/tests"));
+}
+
+/// The PHPUnit exercise, started as a student starts it: its starter is told which tests are
+/// missing, the reference passes every check (with the no-server run's `ESS` among them), and
+/// without PHPUnit the one failed check says how to install it.
+#[test]
+fn the_phpunit_exercise_passes_the_reference_and_tells_the_starter_what_is_missing() {
+    if !common::phpunit_present("the PHPUnit @depends exercise") {
+        return;
+    }
+    let exercise = "testdeps-phpunit-depends";
+    let folder = tempfile::tempdir().unwrap();
+    let started = common::command()
+        .args(["exercise", "start", exercise, "--into"])
+        .arg(folder.path())
+        .env("WORKBENCH_DATA_DIR", folder.path().join(".data"))
+        .env_remove("WORKBENCH_CONTENT")
+        .output()
+        .unwrap();
+    assert!(started.status.success(), "{started:?}");
+    let (code, out) = common::check_exercise_in(folder.path(), exercise, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("no testSend in KvTest; no testReceive in KvTest"),
+        "{out}"
+    );
+
+    std::fs::copy(
+        exercise_file(exercise, "solution.php"),
+        folder.path().join("tests/KvTest.php"),
+    )
+    .unwrap();
+    let (code, out) = common::check_exercise_in(folder.path(), exercise, &[]);
+    assert_eq!(code, 0, "{out}");
+    for line in [
+        "PASS talks on one connection",
+        "PASS testSend is skipped when no server listens",
+        "PASS testReceive is skipped because testSend failed against a server that answers SET with ERROR read-only-",
+    ] {
+        assert!(out.contains(line), "{line}: {out}");
+    }
+    // The checker's servers are gone: the port is free again.
+    std::net::TcpListener::bind("127.0.0.1:25009").unwrap();
+
+    let output = common::command()
+        .args(["exercise", "check", exercise])
+        .current_dir(folder.path())
+        .env("WORKBENCH_DATA_DIR", folder.path().join(".data"))
+        .env_remove("WORKBENCH_CONTENT")
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAIL PHPUnit lists your tests"), "{out}");
+    assert!(out.contains("PHPUnit not found"), "{out}");
+    assert!(out.contains("apt install phpunit"), "{out}");
 }

@@ -118,14 +118,32 @@ pub fn read_cases(xml: &str) -> Result<Vec<Case>, String> {
 }
 
 /// The first two lines of a failure's text, without a first line that only repeats the
-/// case's name: "the total is wrong / Failed asserting that 7 is identical to 10."
+/// case's name: "the total is wrong / Failed asserting that 7 is identical to 10."; when the
+/// text holds a diff (PHPUnit's for two strings), the first line and the diff's own lines:
+/// "Failed asserting that two strings are identical. / -'VALUE blue' / +'VALUE w1'".
 fn first_lines(text: &str, name: &str) -> String {
-    text.lines()
+    /// Diff lines kept, at most: a long one is cut, the message stays one line.
+    const MOST_DIFF_LINES: usize = 6;
+    let lines: Vec<&str> = text
+        .lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && *line != name)
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" / ")
+        .collect();
+    let diff: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|line| {
+            (line.starts_with('-') && !line.starts_with("---"))
+                || (line.starts_with('+') && !line.starts_with("+++"))
+        })
+        .take(MOST_DIFF_LINES)
+        .collect();
+    let kept: Vec<&str> = if diff.is_empty() || lines.is_empty() {
+        lines.into_iter().take(2).collect()
+    } else {
+        std::iter::once(lines[0]).chain(diff).collect()
+    };
+    kept.join(" / ")
 }
 
 #[cfg(test)]
@@ -165,6 +183,14 @@ mod tests {
         assert_eq!(
             phpunit[0].message,
             "the total is wrong / Failed asserting that 7 is identical to 10."
+        );
+        let diffed = read_cases(
+            "<testsuite name=\"KvTest\"><testcase name=\"testReceive\" class=\"KvTest\" classname=\"KvTest\"><failure type=\"X\">KvTest::testReceive\nFailed asserting that two strings are identical.\n--- Expected\n+++ Actual\n@@ @@\n-'VALUE blue'\n+'VALUE w1'\n\n/tmp/KvTest.php:30</failure></testcase></testsuite>",
+        )
+        .unwrap();
+        assert_eq!(
+            diffed[0].message,
+            "Failed asserting that two strings are identical. / -'VALUE blue' / +'VALUE w1'"
         );
         assert!(
             read_cases("<html></html>")

@@ -349,7 +349,12 @@ fn run_phpunit(params: &TestDepsParams, context: &LabContext) -> Result<Verdict,
     let mut seconds = vec![0.0; listed.tests.len()];
     for (index, outcome) in ended.outcomes.iter().enumerate() {
         let test = listed.tests[index].id();
-        let Some((outcome, took)) = outcome else {
+        let Some(phpunit::Logged {
+            outcome,
+            seconds: took,
+            ..
+        }) = outcome
+        else {
             context.set_node_state("tests", index, "skipped");
             context.info(format!("{test}: not in PHPUnit's report (it did not run)"));
             continue;

@@ -28,6 +28,7 @@ pub fn register(registry: &mut lab_core::Registry) {
     registry.add(lab::TestDepsLab);
     registry.add_checker(checks::SessionSuiteChecker);
     registry.add_checker(checks::FixSuiteChecker);
+    registry.add_checker(checks::PhpunitDependsChecker);
 }
 
 /// What `workbench test run` was asked.
@@ -250,13 +251,14 @@ pub fn run_phpunit_suite(
         }
     };
     let state = |index: usize| match &ended.outcomes[index] {
-        Some((outcome, _)) => lab::state_of(outcome),
+        Some(logged) => lab::state_of(&logged.outcome),
         None => "not-run",
     };
-    let message = |index: usize| match &ended.outcomes[index] {
-        Some((schedule::Outcome::Failed { message, .. }, _))
-        | Some((schedule::Outcome::Error { message }, _)) => message.clone(),
-        Some((schedule::Outcome::Skipped { reason }, _)) => reason.clone(),
+    let message = |index: usize| match ended.outcomes[index].as_ref().map(|logged| &logged.outcome)
+    {
+        Some(schedule::Outcome::Failed { message, .. })
+        | Some(schedule::Outcome::Error { message }) => message.clone(),
+        Some(schedule::Outcome::Skipped { reason }) => reason.clone(),
         _ => String::new(),
     };
     if options.json {
@@ -270,7 +272,7 @@ pub fn run_phpunit_suite(
                     "depends": test.depends.iter().map(|other| listed.tests[*other].id()).collect::<Vec<_>>(),
                     "outcome": state(index),
                     "message": message(index),
-                    "seconds": ended.outcomes[index].as_ref().map_or(0.0, |(_, seconds)| *seconds),
+                    "seconds": ended.outcomes[index].as_ref().map_or(0.0, |logged| logged.seconds),
                 })
             })
             .collect();
@@ -292,8 +294,8 @@ pub fn run_phpunit_suite(
         for (index, test) in listed.tests.iter().enumerate() {
             let symbol = ended.outcomes[index]
                 .as_ref()
-                .map_or(" ".to_string(), |(outcome, _)| {
-                    options.style.symbol(outcome)
+                .map_or(" ".to_string(), |logged| {
+                    options.style.symbol(&logged.outcome)
                 });
             let depends = test
                 .depends

@@ -84,6 +84,8 @@ impl Target {
 pub struct Phpunit {
     program: PathBuf,
     before: Vec<OsString>,
+    /// Variables PHPUnit (and so the tests) gets on top of ours.
+    environment: Vec<(OsString, OsString)>,
 }
 
 impl Phpunit {
@@ -101,11 +103,13 @@ impl Phpunit {
                 Phpunit {
                     program: "php".into(),
                     before: vec![bin.into()],
+                    environment: Vec::new(),
                 }
             } else {
                 Phpunit {
                     program: bin.to_path_buf(),
                     before: Vec::new(),
+                    environment: Vec::new(),
                 }
             });
         }
@@ -125,6 +129,7 @@ impl Phpunit {
             Some(program) => Ok(Phpunit {
                 program,
                 before: Vec::new(),
+                environment: Vec::new(),
             }),
             None => Err(format!(
                 "PHPUnit not found: no vendor/bin/phpunit in {} or above it and no phpunit on PATH; {INSTALL}",
@@ -133,10 +138,17 @@ impl Phpunit {
         }
     }
 
+    /// The same PHPUnit, its tests seeing `name=value` in their environment (`getenv`).
+    pub fn with_variable(mut self, name: &str, value: &str) -> Phpunit {
+        self.environment.push((name.into(), value.into()));
+        self
+    }
+
     fn command(&self, target: &Target) -> Command {
         let mut command = Command::new(&self.program);
         command
             .args(&self.before)
+            .envs(self.environment.iter().map(|(name, value)| (name, value)))
             .current_dir(&target.folder)
             .stdin(Stdio::null())
             .process_group(0);
@@ -285,11 +297,20 @@ pub enum Live {
     Progress(String),
 }
 
+/// What PHPUnit's JUnit report says of one test.
+#[derive(Clone, Debug)]
+pub struct Logged {
+    pub outcome: Outcome,
+    pub seconds: f64,
+    /// The assertions it made (PHPUnit counts each `assert*` call).
+    pub assertions: u64,
+}
+
 /// How a PHPUnit run ended.
 #[derive(Clone, Debug)]
 pub struct Finished {
-    /// Each listed test's outcome and seconds, from PHPUnit's JUnit report (None: not in it).
-    pub outcomes: Vec<Option<(Outcome, f64)>>,
+    /// Each listed test as PHPUnit's JUnit report gives it (None: not in it).
+    pub outcomes: Vec<Option<Logged>>,
     pub assertions: u64,
     /// PHPUnit's exit code (None: it was stopped).
     pub exit: Option<i32>,
@@ -420,7 +441,11 @@ pub fn run(
                         reason: log.reasons.get(&index).cloned().unwrap_or(case.message),
                     },
                 };
-                outcomes[index] = Some((outcome, case.seconds));
+                outcomes[index] = Some(Logged {
+                    outcome,
+                    seconds: case.seconds,
+                    assertions: case.assertions,
+                });
             }
         }
     }

@@ -96,6 +96,15 @@ pub fn missing_tool(tool: &str, why: &str) -> bool {
     true
 }
 
+/// Whether PHPUnit runs here; when not, a loud skip (a failure under CI) saying `why`.
+pub fn phpunit_present(why: &str) -> bool {
+    Command::new("phpunit")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success())
+        || !missing_tool("phpunit", why)
+}
+
 /// Kills a child process when dropped, so a failing test never leaves one running.
 pub struct Reaped(pub Child);
 

@@ -8,8 +8,8 @@
 //! QUIT             → BYE, and the connection closes
 //! ```
 //!
-//! A broken server either forgets what was SET (its GET always answers NONE) or remembers it
-//! wrong (its GET answers a value that was never SET, drawn per run).
+//! A broken server forgets what was SET (its GET always answers NONE), remembers it wrong (its
+//! GET answers a value that was never SET, drawn per run), or refuses every SET with an error.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -25,6 +25,8 @@ pub enum Fault {
     Forgets,
     /// GET answers `VALUE <this>`, whatever was SET.
     Garbles(String),
+    /// SET answers `ERROR <this>` and keeps nothing.
+    RefusesSet(String),
 }
 
 /// A running server; dropping it stops it.
@@ -97,10 +99,13 @@ fn serve(stream: TcpStream, fault: &Fault, stop: &AtomicBool) {
         let words: Vec<&str> = line.split_whitespace().collect();
         let answer = match words.as_slice() {
             ["HELLO", name] => format!("WELCOME {name}"),
-            ["SET", key, value] => {
-                kept.insert(key.to_string(), value.to_string());
-                "OK".to_string()
-            }
+            ["SET", key, value] => match fault {
+                Fault::RefusesSet(why) => format!("ERROR {why}"),
+                _ => {
+                    kept.insert(key.to_string(), value.to_string());
+                    "OK".to_string()
+                }
+            },
             ["GET", key] => match (kept.get(*key), fault) {
                 (Some(value), Fault::None) => format!("VALUE {value}"),
                 (Some(_), Fault::Garbles(wrong)) => format!("VALUE {wrong}"),

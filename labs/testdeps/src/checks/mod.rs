@@ -5,12 +5,15 @@
 //! |--------------------------|--------------------------------------|-------------------------------------------|
 //! | `testdeps-session-suite` | writes a suite for a line protocol   | runs it against a right server (all pass) and a broken one (the right test fails, the right ones skip) |
 //! | `testdeps-fix-suite`     | repairs a suite with a cycle and a wrong dependency | checks the graph, then runs it and compares every outcome |
+//! | `testdeps-phpunit-depends` | writes a PHPUnit class whose tests hand one connection on with `@depends` | runs it with real PHPUnit against a right server, none, and two broken ones, and reads PHPUnit's own report |
 
 mod fix_suite;
 mod kv_server;
+mod phpunit_depends;
 mod session_suite;
 
 pub use fix_suite::FixSuiteChecker;
+pub use phpunit_depends::PhpunitDependsChecker;
 pub use session_suite::SessionSuiteChecker;
 
 use std::collections::BTreeMap;
@@ -65,12 +68,7 @@ fn outcomes(suite: &Suite, cancel: &lab_core::CancelToken) -> BTreeMap<String, (
     )
     .into_iter()
     .map(|result| {
-        let word = match result.outcome {
-            Outcome::Passed => "passed",
-            Outcome::Failed { .. } => "failed",
-            Outcome::Error { .. } => "error",
-            Outcome::Skipped { .. } => "skipped",
-        };
+        let word = crate::lab::state_of(&result.outcome);
         (
             suite.tests[result.index].name.clone(),
             (word.to_string(), result.outcome),
@@ -83,6 +81,12 @@ fn outcomes(suite: &Suite, cancel: &lab_core::CancelToken) -> BTreeMap<String, (
 fn said(outcome: &Outcome) -> String {
     match outcome {
         Outcome::Passed => "passed".to_string(),
+        // PHPUnit's failures carry what was expected in their message.
+        Outcome::Failed {
+            message,
+            expected,
+            actual,
+        } if expected.is_empty() && actual.is_empty() => format!("failed: {message}"),
         Outcome::Failed {
             message,
             expected,
