@@ -277,6 +277,14 @@ impl Drain {
         Drain { kept, ended }
     }
 
+    /// A child's stdout and stderr, each drained (None where it was not piped).
+    pub fn outputs(child: &mut std::process::Child, most: usize) -> [Option<Drain>; 2] {
+        [
+            child.stdout.take().map(|pipe| Drain::start(pipe, most)),
+            child.stderr.take().map(|pipe| Drain::start(pipe, most)),
+        ]
+    }
+
     /// What was read, once the pipe ended or `wait` passed, whichever is first.
     pub fn finish(self, wait: Duration) -> Vec<u8> {
         let _ = self.ended.recv_timeout(wait);

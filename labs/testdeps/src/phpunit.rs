@@ -476,21 +476,7 @@ fn run_quietly(mut command: Command, phpunit: &Phpunit) -> Result<String, String
         .spawn()
         .map_err(|problem| format!("cannot start {}: {problem}; {INSTALL}", phpunit.describe()))?;
     let group = child.id() as i32;
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        pipe.map(|pipe| lab_core::processes::Drain::start(pipe, MOST_OUTPUT))
-    };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
-    );
+    let [stdout, stderr] = lab_core::processes::Drain::outputs(&mut child, MOST_OUTPUT);
     let deadline = Instant::now() + Duration::from_secs(60);
     while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));

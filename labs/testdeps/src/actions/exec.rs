@@ -1,7 +1,6 @@
 //! `exec`: a shell command in the suite's folder, with its exit code, output and time limit.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -33,21 +32,7 @@ pub(crate) fn run(
         Ok(child) => child,
         Err(problem) => return error(format!("cannot start sh for `{command}`: {problem}")),
     };
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        pipe.map(|pipe| lab_core::processes::Drain::start(pipe, MOST_OUTPUT))
-    };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|pipe| Box::new(pipe) as Box<dyn Read + Send>),
-    );
+    let [stdout, stderr] = lab_core::processes::Drain::outputs(&mut child, MOST_OUTPUT);
     // A thread waits for the command, so that its end is heard at once; this one wakes every
     // 50 ms to look at the deadline and at Ctrl-C.
     let group = child.id() as i32;
