@@ -367,6 +367,8 @@ lab-test-deps-summary = 测试之间相互依赖的套件按依赖顺序运行�
 param-test-deps-suite = 要运行的套件文件（TOML）；不给时运行一个示例
 param-test-deps-example = 不给 --suite 时：cascade（一家商店的测试，带一个故意的失败）或 echo（针对 workbench 自己的回显服务器）
 param-test-deps-jobs = 同时运行的测试数
+param-test-deps-phpunit = 改为运行一个真实的 PHPUnit 测试套件：一个放着 *Test.php 的文件夹，或它的 phpunit.xml(.dist)；由 PHPUnit 运行，依赖图取自它的 @depends
+param-test-deps-phpunit-bin = 配合 --phpunit：要运行的 PHPUnit，一个程序或一个 phpunit.phar（默认：vendor/bin/phpunit，否则是 PATH 上的 phpunit）
 
 lab-flash-sale-title = SQLite 或 MySQL 上的秒杀
 lab-flash-sale-summary = 几千个买家抢几百件商品：看朴素的购买怎样超卖，长事务怎样让所有人停下来等（在 InnoDB 上还会超卖），FOR UPDATE 怎样在行锁前排队，带条件的更新和排队又怎样守住库存；每次抢购之后都检查不变量。

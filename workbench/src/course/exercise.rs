@@ -637,14 +637,15 @@ en = "Bind a REP socket."
             );
             assert!(exercise.hints.iter().all(|hint| hint.zh.is_some()));
             // A program in PHP and in Python; or, where the task is a file that is not a
-            // program (a suite, a query, a list of filters), that file.
+            // program (a suite, a query, a list of filters, a PHPUnit test class), that file.
             let starts_with =
                 |ending: &str| exercise.starters.iter().any(|path| path.ends_with(ending));
-            let writes_a_file = !starts_with(".php")
+            let writes_a_file = (!starts_with(".php")
                 && !starts_with(".py")
                 && [".toml", ".sql", ".txt"]
                     .iter()
-                    .any(|ending| starts_with(ending));
+                    .any(|ending| starts_with(ending)))
+                || (starts_with("phpunit.xml.dist") && starts_with("Test.php"));
             for language in [".php", ".py"] {
                 assert!(
                     writes_a_file || starts_with(language),
