@@ -711,17 +711,135 @@ fn the_lessons_php_broker_forwards_everything_and_its_zmqpoll_twin_nothing() {
     assert!(polled["counters"]["stuck"].as_u64() > Some(0), "{polled}");
 }
 
-/// The PHP a lesson shows is the file that the test above runs, in both languages.
+/// The PHP files a lesson quotes, each beside the lesson of its topic.
+const QUOTED_PHP: [(&str, &str); 2] = [
+    ("messaging", "broker.php"),
+    ("dependent-tests", "RpcTest.php"),
+];
+
+/// The PHP a lesson shows is the file a test runs, whole and as it is, in both languages; and
+/// every file under `content/php/<topic>/` is named by its topic's lessons, so none is left
+/// behind untaught.
 #[test]
 fn the_php_a_lesson_shows_is_the_file_that_is_tested() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
-    for language in ["en", "zh"] {
-        let lesson =
-            std::fs::read_to_string(root.join(format!("lessons/{language}/messaging.md"))).unwrap();
-        let code = std::fs::read_to_string(root.join("php/messaging/broker.php")).unwrap();
-        assert!(
-            lesson.contains(&format!("```php\n{code}```")),
-            "{language}: the messaging lesson does not show content/php/messaging/broker.php as it is"
-        );
+    let lesson = |topic: &str, language: &str| {
+        std::fs::read_to_string(root.join(format!("lessons/{language}/{topic}.md"))).unwrap()
+    };
+    for (topic, file) in QUOTED_PHP {
+        let code = std::fs::read_to_string(root.join("php").join(topic).join(file)).unwrap();
+        for language in ["en", "zh"] {
+            assert!(
+                lesson(topic, language).contains(&format!("```php\n{code}```")),
+                "{language}: the {topic} lesson does not show content/php/{topic}/{file} as it is"
+            );
+        }
     }
+    for topic in std::fs::read_dir(root.join("php")).unwrap().flatten() {
+        let topic_name = topic.file_name().to_string_lossy().into_owned();
+        for file in std::fs::read_dir(topic.path()).unwrap().flatten() {
+            let named = format!(
+                "content/php/{topic_name}/{}",
+                file.file_name().to_string_lossy()
+            );
+            for language in ["en", "zh"] {
+                assert!(
+                    lesson(&topic_name, language).contains(&named),
+                    "{language}: the {topic_name} lesson does not name {named}"
+                );
+            }
+        }
+    }
+}
+
+/// The dependent-tests lesson's PHPUnit class, run by real PHPUnit through
+/// `workbench test run --phpunit`: against a server on port 7000 every test passes on one
+/// connection; with nothing there PHPUnit prints `ESS`, as the lesson says.
+#[test]
+fn the_lessons_phpunit_class_passes_on_one_connection_and_cascades_without_a_server() {
+    if !common::phpunit_present("the dependent-tests lesson's PHPUnit class") {
+        return;
+    }
+    let project = tempfile::tempdir().unwrap();
+    std::fs::create_dir(project.path().join("tests")).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/php/dependent-tests/RpcTest.php"),
+        project.path().join("tests/RpcTest.php"),
+    )
+    .unwrap();
+    let run = || {
+        let output = command()
+            .args(["test", "run", "--json", "--phpunit"])
+            .arg(project.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let report: serde_json::Value =
+            serde_json::from_slice(&output.stdout).unwrap_or_else(|_| panic!("{output:?}"));
+        let outcomes: Vec<String> = report["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|test| {
+                format!(
+                    "{} {}",
+                    test["id"].as_str().unwrap(),
+                    test["outcome"].as_str().unwrap()
+                )
+            })
+            .collect();
+        (output.status.code(), outcomes, report)
+    };
+
+    // The server the lesson's class talks to: one line in, one line out, per connection.
+    let listener = std::net::TcpListener::bind("127.0.0.1:7000")
+        .expect("port 7000 (the lesson's) is free for this test");
+    let server = std::thread::spawn(move || {
+        use std::io::{BufRead as _, Write as _};
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let answer = if line == "GET 567\n" {
+            "VALUE 42\n"
+        } else {
+            "ERROR\n"
+        };
+        (&stream).write_all(answer.as_bytes()).unwrap();
+        // Listening still: a second connection would be taken here, and counted.
+        listener.set_nonblocking(true).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        (line, listener.accept().is_ok())
+    });
+    let (code, outcomes, report) = run();
+    let (line, second_connection) = server.join().unwrap();
+    assert_eq!(line, "GET 567\n");
+    assert!(!second_connection, "the tests share one connection");
+    assert_eq!(
+        outcomes,
+        [
+            "RpcTest::testConnect passed",
+            "RpcTest::testSend passed",
+            "RpcTest::testReceive passed"
+        ],
+        "{report}"
+    );
+    assert_eq!(code, Some(0), "{report}");
+
+    // Nothing on port 7000 now.
+    let (code, outcomes, report) = run();
+    assert_eq!(
+        outcomes,
+        [
+            "RpcTest::testConnect error",
+            "RpcTest::testSend skipped",
+            "RpcTest::testReceive skipped"
+        ],
+        "{report}"
+    );
+    assert!(
+        report["progress"].as_str().unwrap().starts_with("ESS"),
+        "{report}"
+    );
+    assert_ne!(code, Some(0), "{report}");
 }
