@@ -1,9 +1,10 @@
 <?php
 // Correct, in an unusual style: PHP's socket_* API (as the notes teach) with socket_select and a buffer per client.
 // expect: PASS
+$port ??= 25004;  // socket-mid-line-server runs this same server on its own port
 $listener = socket_create(AF_INET, SOCK_STREAM, SOL_TCP);
 socket_set_option($listener, SOL_SOCKET, SO_REUSEADDR, 1);
-socket_bind($listener, '127.0.0.1', 25004);
+socket_bind($listener, '127.0.0.1', $port);
 socket_listen($listener, 128);
 $clients = [];
 $buffers = [];

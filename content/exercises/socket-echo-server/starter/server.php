@@ -1,25 +1,30 @@
 <?php
 // A line echo server for many clients at once. Run: php server.php
 // Check: workbench exercise check socket-echo-server -- php server.php
+// With PHP's sockets extension (socket_*), as the notes teach; the stream alternative is
+// stream_socket_server, stream_select, stream_socket_accept, fread and fwrite.
 
-$listener = stream_socket_server("tcp://127.0.0.1:25004", $errno, $errstr);
-if (!$listener) {
-    fwrite(STDERR, "cannot listen: $errstr\n");
+$listener = socket_create(AF_INET, SOCK_STREAM, SOL_TCP);
+socket_set_option($listener, SOL_SOCKET, SO_REUSEADDR, 1);
+if (!@socket_bind($listener, '127.0.0.1', 25004) || !socket_listen($listener, 128)) {
+    fwrite(STDERR, 'cannot listen on 127.0.0.1:25004: ' . socket_strerror(socket_last_error($listener)) . "\n");
     exit(1);
 }
-$clients = [];  // id => stream
+$clients = [];  // id => socket
 $buffers = [];  // id => bytes read but not yet a whole line
 
 while (true) {
     $readable = array_merge([$listener], $clients);
     $write = $except = null;
-    stream_select($readable, $write, $except, null);
-    foreach ($readable as $stream) {
-        if ($stream === $listener) {
-            // TODO: stream_socket_accept the client, add it to $clients with an empty buffer.
+    socket_select($readable, $write, $except, null);
+    foreach ($readable as $socket) {
+        if ($socket === $listener) {
+            // TODO: socket_accept the client, add it to $clients (by spl_object_id) with an
+            // empty buffer.
         } else {
-            // TODO: fread from it; "" or false means it closed (fclose, forget it).
-            // Add what came to its buffer and fwrite back every whole line ending in "\n".
+            // TODO: socket_read($socket, 65536, PHP_BINARY_READ); "" or false means it closed
+            // (socket_close it, forget it). Add what came to its buffer and socket_write back
+            // every whole line ending in "\n".
         }
     }
 }

@@ -20,12 +20,22 @@ final class Line
         }
     }
 
-    /** Reads one line and returns it without its "\n" ('' when the server closed). */
+    /**
+     * Reads one line and returns it without its "\n" ('' when the server closed). A byte at a
+     * time with PHP_BINARY_READ: PHP_NORMAL_READ ignores SO_RCVTIMEO and would wait forever.
+     */
     public static function read(Socket $socket): string
     {
-        $line = socket_read($socket, 4096, PHP_NORMAL_READ);
-        if ($line === false) {
-            throw new RuntimeException('read: ' . socket_strerror(socket_last_error($socket)));
+        $line = '';
+        while (!str_ends_with($line, "\n")) {
+            $byte = socket_read($socket, 1, PHP_BINARY_READ);
+            if ($byte === false) {
+                throw new RuntimeException('read: ' . socket_strerror(socket_last_error($socket)));
+            }
+            if ($byte === '') {
+                break;
+            }
+            $line .= $byte;
         }
         return rtrim($line, "\r\n");
     }
