@@ -961,6 +961,15 @@ fn variants(exercise_id: &str) -> Vec<PathBuf> {
     files
 }
 
+/// `workbench exercise start <id> --into <folder>`, as a student starts it.
+fn start_into(folder: &Path, exercise_id: &str) {
+    let started = exercise(
+        &folder.join(".data"),
+        &["start", exercise_id, "--into", folder.to_str().unwrap()],
+    );
+    assert!(started.status.success(), "{started:?}");
+}
+
 /// Runs the check of `exercise_id` on one variant with `seed`; the exit code and the JSON.
 fn check_variant(exercise_id: &str, variant: &Path, seed: u64) -> (i32, serde_json::Value) {
     let folder = tempfile::tempdir().unwrap();
@@ -981,31 +990,13 @@ fn check_variant(exercise_id: &str, variant: &Path, seed: u64) -> (i32, serde_js
         }
         // A PHPUnit test class, in the project the exercise starts with; no program to run.
         "php" if exercise_id == "testdeps-phpunit-depends" => {
-            let started = exercise(
-                &folder.path().join(".data"),
-                &[
-                    "start",
-                    exercise_id,
-                    "--into",
-                    folder.path().to_str().unwrap(),
-                ],
-            );
-            assert!(started.status.success());
+            start_into(folder.path(), exercise_id);
             std::fs::copy(variant, folder.path().join("tests/KvTest.php")).unwrap();
         }
         _ if exercise_id.starts_with("archive-") => {
             // A build script of the app the exercise starts with, or a repair script beside
             // the broken archive it starts with.
-            let started = exercise(
-                &folder.path().join(".data"),
-                &[
-                    "start",
-                    exercise_id,
-                    "--into",
-                    folder.path().to_str().unwrap(),
-                ],
-            );
-            assert!(started.status.success());
+            start_into(folder.path(), exercise_id);
             let script = if exercise_id == "archive-fix-broken" {
                 folder.path().join(format!("fix.{extension}"))
             } else {
