@@ -717,9 +717,10 @@ const QUOTED_PHP: [(&str, &str); 2] = [
     ("dependent-tests", "RpcTest.php"),
 ];
 
-/// The PHP a lesson shows is the file a test runs, whole and as it is, in both languages; and
-/// every file under `content/php/<topic>/` is named by its topic's lessons, so none is left
-/// behind untaught.
+/// The PHP a lesson shows is the file a test runs: the lesson includes it (a code block
+/// ```` ```php file=php/<topic>/<file> ````, never a copy), and `workbench lesson` shows it whole
+/// in both languages; and every file under `content/php/<topic>/` is named by its topic's
+/// lessons, so none is left behind untaught.
 #[test]
 fn the_php_a_lesson_shows_is_the_file_that_is_tested() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content");
@@ -730,9 +731,26 @@ fn the_php_a_lesson_shows_is_the_file_that_is_tested() {
         let code = std::fs::read_to_string(root.join("php").join(topic).join(file)).unwrap();
         for language in ["en", "zh"] {
             assert!(
-                lesson(topic, language).contains(&format!("```php\n{code}```")),
-                "{language}: the {topic} lesson does not show content/php/{topic}/{file} as it is"
+                lesson(topic, language).contains(&format!("```php file=php/{topic}/{file}\n```")),
+                "{language}: the {topic} lesson does not include content/php/{topic}/{file}"
             );
+            let shown = command()
+                .args(["--lang", language, "lesson", topic])
+                .env("COLUMNS", "200")
+                .env_remove("WORKBENCH_CONTENT")
+                .output()
+                .unwrap();
+            assert!(shown.status.success(), "{shown:?}");
+            let shown = String::from_utf8_lossy(&shown.stdout);
+            let at = shown
+                .find(code.lines().next().unwrap())
+                .unwrap_or_else(|| panic!("{language}: {topic} does not show {file}:\n{shown}"));
+            for line in code.lines() {
+                assert!(
+                    shown[at..].contains(line),
+                    "{language}: {topic} shows {file} without `{line}`"
+                );
+            }
         }
     }
     for topic in std::fs::read_dir(root.join("php")).unwrap().flatten() {

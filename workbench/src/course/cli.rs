@@ -345,6 +345,7 @@ fn show(
                 markdown,
                 lines,
                 links: Vec::new(),
+                included: Default::default(),
             };
             lesson::to_terminal(&lesson, width(), colour())
         }

@@ -143,6 +143,7 @@ fn describe(state: &Shared, id: &str, lang: Lang) -> Result<serde_json::Value, S
         markdown: exercise.readme(&content, lang),
         lines: Vec::new(),
         links: Vec::new(),
+        included: Default::default(),
     };
     let starters: Vec<&str> = exercise
         .starters

@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use lab_core::{Expectation, Registry};
 
-pub use parse::{parse, soft_break};
+pub use parse::{parse, parse_including, soft_break};
 pub use render::{to_html, to_terminal};
 pub use wrap::wrap;
 
@@ -45,6 +45,36 @@ pub struct Lesson {
     pub lines: Vec<RichLine>,
     /// The lab and exercise links, in order; [`Style::Link`] spans point into this.
     pub links: Vec<LessonLink>,
+    /// The files its code blocks include, by their path in the content.
+    pub included: Included,
+}
+
+/// The text of the files a lesson's code blocks include (```` ```php file=<path> ````), by their
+/// path inside the content folder.
+pub type Included = std::collections::BTreeMap<String, String>;
+
+/// Reads every file the lesson's code blocks include; a missing one names the lesson's line.
+fn read_included(markdown: &str, path: &str, content: &Content) -> Result<Included, String> {
+    let mut included = Included::new();
+    for (event, range) in
+        pulldown_cmark::Parser::new_ext(markdown, parse::options()).into_offset_iter()
+    {
+        let pulldown_cmark::Event::Start(pulldown_cmark::Tag::CodeBlock(kind)) = event else {
+            continue;
+        };
+        let Some(file) = parse::included_file(&kind) else {
+            continue;
+        };
+        let text = content.read(file).ok_or_else(|| {
+            format!(
+                "{path}:{}: the block includes {}, which is not in the content",
+                crate::course::line_of(markdown, range.start),
+                content.display(file)
+            )
+        })?;
+        included.insert(file.to_string(), text);
+    }
+    Ok(included)
 }
 
 /// A link that does something in the workbench.
@@ -160,7 +190,8 @@ pub fn load(
             )
         })?;
     let path = content.display(&path_of(topic, lang));
-    let (lines, links) = parse(&markdown, &path, registry)?;
+    let included = read_included(&markdown, &path, content)?;
+    let (lines, links) = parse_including(&markdown, &path, registry, &included)?;
     let title = lines
         .iter()
         .find(|line| {
@@ -177,6 +208,7 @@ pub fn load(
         markdown,
         lines,
         links,
+        included,
     })
 }
 
@@ -207,6 +239,7 @@ pub fn section(lesson: &Lesson, heading: &str) -> Option<Lesson> {
         markdown: String::new(),
         lines,
         links: lesson.links.clone(),
+        included: Included::new(),
     })
 }
 
@@ -370,6 +403,7 @@ mod tests {
             markdown: markdown.into(),
             lines: Vec::new(),
             links: Vec::new(),
+            included: Included::new(),
         };
         let html = to_html(
             &lesson("放在同一个事务里，\n并且写入磁盘，然后\naccept\n返回。\n"),
@@ -468,6 +502,7 @@ mod tests {
                 .into(),
             lines: Vec::new(),
             links: Vec::new(),
+            included: Included::new(),
         };
         let html = to_html(&lesson, &registry());
         assert!(
@@ -478,6 +513,61 @@ mod tests {
             html.contains("<a href=\"https://zeromq.org\">web</a>"),
             "{html}"
         );
+    }
+
+    /// A teacher's content folder with a sockets lesson that includes `php/sockets/<file>`.
+    fn folder_with_lesson(markdown: &str, php: &str) -> tempfile::TempDir {
+        let folder = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(folder.path().join("lessons/en")).unwrap();
+        std::fs::create_dir_all(folder.path().join("php/sockets")).unwrap();
+        std::fs::write(folder.path().join("lessons/en/sockets.md"), markdown).unwrap();
+        std::fs::write(folder.path().join("php/sockets/server.php"), php).unwrap();
+        folder
+    }
+
+    #[test]
+    fn a_code_block_can_include_a_file_of_the_content_and_shows_it_everywhere() {
+        let php = "<?php\n$a = 1 < 2;\necho \"ok\\n\";\n";
+        let folder = folder_with_lesson(
+            "# T\n\nThe server:\n\n```php file=php/sockets/server.php\n```\n\nAfter.\n",
+            php,
+        );
+        let content = Content::Folder(folder.path().to_path_buf());
+        let lesson = load(&content, &registry(), "sockets", Lang::En).unwrap();
+        let blocks: Vec<String> = lesson
+            .lines
+            .iter()
+            .filter(|line| line.is_verbatim())
+            .map(|line| line.spans[0].text.clone())
+            .collect();
+        assert_eq!(blocks, php.lines().collect::<Vec<_>>());
+        let html = to_html(&lesson, &registry());
+        assert!(
+            html.contains("<pre><code class=\"language-php\">&lt;?php\n$a = 1 &lt; 2;"),
+            "{html}"
+        );
+        assert!(!html.contains("file="), "{html}");
+    }
+
+    #[test]
+    fn an_included_file_that_is_missing_or_a_block_that_copies_it_names_the_line() {
+        let folder = folder_with_lesson("# T\n\n```php file=php/sockets/gone.php\n```\n", "");
+        let content = Content::Folder(folder.path().to_path_buf());
+        let Err(error) = load(&content, &registry(), "sockets", Lang::En) else {
+            panic!("a missing file loads");
+        };
+        assert!(error.contains("sockets.md:3:"), "{error}");
+        assert!(error.contains("php/sockets/gone.php"), "{error}");
+        let folder = folder_with_lesson(
+            "# T\n\n```php file=php/sockets/server.php\n<?php // a copy\n```\n",
+            "<?php\n",
+        );
+        let content = Content::Folder(folder.path().to_path_buf());
+        let Err(error) = load(&content, &registry(), "sockets", Lang::En) else {
+            panic!("a block with its own copy loads");
+        };
+        assert!(error.contains("sockets.md:4:"), "{error}");
+        assert!(error.contains("must be empty"), "{error}");
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! Markdown into the lesson's styled lines: headings, paragraphs, lists, quotes, code blocks,
 //! and the lesson links (`lab:` and `exercise:`), each checked against the registry. A line break
-//! inside a paragraph becomes a space, except between two Chinese characters.
+//! inside a paragraph becomes a space, except between two Chinese characters. A code block
+//! whose info string names a file (```` ```php file=php/sockets/select_server.php ````) is left
+//! empty in the lesson and shows that file of the content: the lesson includes the code a test
+//! runs, it never keeps a copy that could drift.
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use unicode_width::UnicodeWidthStr;
 
 use lab_core::{Expectation, Registry};
 
-use super::{LessonLink, RichLine, Span, Style};
+use super::{Included, LessonLink, RichLine, Span, Style};
 use crate::course::line_of;
 
 /// Reads a `lab:` or `exercise:` link; other links are ordinary web links.
@@ -69,13 +72,34 @@ pub(super) fn options() -> Options {
     Options::ENABLE_STRIKETHROUGH
 }
 
+/// The file a fenced code block includes: its info string's `file=<path in the content>`.
+pub(super) fn included_file<'a>(kind: &'a CodeBlockKind<'_>) -> Option<&'a str> {
+    let CodeBlockKind::Fenced(info) = kind else {
+        return None;
+    };
+    info.split_whitespace()
+        .find_map(|word| word.strip_prefix("file="))
+}
+
 /// Markdown to styled lines. Errors are `file:line: what`.
 pub fn parse(
     markdown: &str,
     path: &str,
     registry: &Registry,
 ) -> Result<(Vec<RichLine>, Vec<LessonLink>), String> {
+    parse_including(markdown, path, registry, &Included::new())
+}
+
+/// [`parse`], with the text of the files its code blocks include.
+pub fn parse_including(
+    markdown: &str,
+    path: &str,
+    registry: &Registry,
+    included: &Included,
+) -> Result<(Vec<RichLine>, Vec<LessonLink>), String> {
     let mut builder = Builder::default();
+    // The file the open code block shows instead of its own (empty) text.
+    let mut including: Option<String> = None;
     for (event, range) in Parser::new_ext(markdown, options()).into_offset_iter() {
         let at = |message: String| format!("{path}:{}: {message}", line_of(markdown, range.start));
         match event {
@@ -129,11 +153,18 @@ pub fn parse(
                 builder.flush();
                 builder.indents.pop();
             }
-            Event::Start(Tag::CodeBlock(_)) => {
+            Event::Start(Tag::CodeBlock(kind)) => {
                 builder.flush();
                 builder.in_code_block = true;
+                including = included_file(&kind).map(str::to_string);
             }
             Event::End(TagEnd::CodeBlock) => {
+                if let Some(file) = including.take() {
+                    let text = included.get(&file).ok_or_else(|| {
+                        at(format!("the file {file} this block includes was not read"))
+                    })?;
+                    builder.code(text);
+                }
                 builder.in_code_block = false;
                 builder.blank();
             }
@@ -177,18 +208,13 @@ pub fn parse(
                     builder.push(format!(" ({url})"), Style::Plain);
                 }
             }
-            Event::Text(text) if builder.in_code_block => {
-                for line in text.lines() {
-                    let prefix = builder.prefix() + "    ";
-                    builder.lines.push(RichLine {
-                        prefix,
-                        spans: vec![Span {
-                            text: line.to_string(),
-                            style: Style::Block,
-                        }],
-                    });
-                }
+            Event::Text(_) if including.is_some() => {
+                return Err(at(format!(
+                    "this block includes {}, so it must be empty: the file is shown in its place",
+                    including.unwrap_or_default()
+                )));
             }
+            Event::Text(text) if builder.in_code_block => builder.code(&text),
             Event::Text(text) | Event::Html(text) | Event::InlineHtml(text) => builder.text(&text),
             Event::Code(code) => builder.push(code.to_string(), Style::Code),
             // Decided when the next text comes: a space, or nothing between Chinese characters.
@@ -257,6 +283,20 @@ struct Builder {
 impl Builder {
     fn style(&self) -> Style {
         self.styles.last().copied().unwrap_or(Style::Plain)
+    }
+
+    /// The lines of a code block, shown as they are.
+    fn code(&mut self, text: &str) {
+        for line in text.lines() {
+            let prefix = self.prefix() + "    ";
+            self.lines.push(RichLine {
+                prefix,
+                spans: vec![Span {
+                    text: line.to_string(),
+                    style: Style::Block,
+                }],
+            });
+        }
     }
 
     fn text(&mut self, text: &str) {

@@ -315,6 +315,7 @@ mod tests {
                 markdown: markdown.into(),
                 lines,
                 links,
+                included: Default::default(),
             }),
             scroll: 0,
             shift: 0,
