@@ -727,3 +727,70 @@ fn repairing_the_broken_phar_passes_with_the_references_and_the_broken_one_fails
         );
     }
 }
+
+/// The archives lesson's PHP (`content/php/archives/`), run as the lesson says: the build
+/// script packs the folder it sits in without itself, with a shebang stub, into a phar that
+/// `workbench archive verify` accepts, that runs as `./app.phar` and through `include`; the
+/// conversion writes a zip PHP runs (its stub set again) and unpacks every file as it was.
+#[test]
+fn the_archives_lessons_build_script_and_conversion_do_what_the_lesson_says() {
+    if !have_php() {
+        return;
+    }
+    let lessons_php = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/php/archives");
+    let folder = tempfile::tempdir().unwrap();
+    let app = application(folder.path());
+    let shipped = files_of(&app);
+    std::fs::copy(lessons_php.join("build.php"), app.join("build.php")).unwrap();
+    let run_php = |args: &[&str]| {
+        let output = Command::new("php")
+            .args(["-d", "phar.readonly=0"])
+            .args(args)
+            .current_dir(folder.path())
+            .output()
+            .expect("php runs");
+        assert!(output.status.success(), "php {args:?}: {output:?}");
+        text(&output.stdout)
+    };
+    run_php(&["app/build.php"]);
+    let phar = folder.path().join("app.phar");
+    let (ok, out, err) = workbench(&["archive", "verify", phar.to_str().unwrap()]);
+    assert!(ok && out.contains("SHA-256"), "{out}{err}");
+    let listed = listing(&phar);
+    let mut names: Vec<&str> = listed["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    let expected: Vec<&str> = shipped.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names, expected,
+        "the build script is left out, the rest packed"
+    );
+    assert!(
+        listed["stub"]
+            .as_str()
+            .is_some_and(|stub| stub.starts_with("#!/usr/bin/env php\n")),
+        "{listed}"
+    );
+    // By itself (the shebang, the mode), and through include.
+    let by_itself = Command::new(&phar).output().unwrap();
+    assert_eq!(
+        text(&by_itself.stdout),
+        "hello from app.phar\n",
+        "{by_itself:?}"
+    );
+    let included = run_php(&["-r", "include 'app.phar';"]);
+    assert_eq!(included, "hello from app.phar\n");
+
+    run_php(&[
+        lessons_php.join("convert.php").to_str().unwrap(),
+        "app.phar",
+    ]);
+    let zip = folder.path().join("app.phar.zip");
+    assert_eq!(listing(&zip)["format"], "zip", "{}", listing(&zip));
+    assert_eq!(run_php(&["app.phar.zip"]), "hello from app.phar.zip\n");
+    assert_eq!(files_of(&folder.path().join("extracted")), shipped);
+}

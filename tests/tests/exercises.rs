@@ -972,6 +972,16 @@ fn start_into(folder: &Path, exercise_id: &str) {
 
 /// Runs the check of `exercise_id` on one variant with `seed`; the exit code and the JSON.
 fn check_variant(exercise_id: &str, variant: &Path, seed: u64) -> (i32, serde_json::Value) {
+    check_program(exercise_id, variant, &[], seed)
+}
+
+/// [`check_variant`], with arguments after the program (`php server.php 25006`).
+fn check_program(
+    exercise_id: &str,
+    variant: &Path,
+    program_args: &[&str],
+    seed: u64,
+) -> (i32, serde_json::Value) {
     let folder = tempfile::tempdir().unwrap();
     let extension = variant.extension().unwrap().to_string_lossy().into_owned();
     let seed = seed.to_string();
@@ -1016,6 +1026,7 @@ fn check_variant(exercise_id: &str, variant: &Path, seed: u64) -> (i32, serde_js
         }
         _ => args.extend(["--", interpreter, program]),
     }
+    args.extend(program_args);
     let mut full = vec!["check", exercise_id];
     full.extend(args);
     let output = command()
@@ -1092,7 +1103,18 @@ fn prove_variants(exercise_id: &str, seeds: &[u64], how: Seeds) {
 
 /// One variant, checked with `seed`, gets the verdict it promises.
 fn prove_variant(exercise_id: &str, variant: &Path, expected: &Expectation, seed: u64) {
-    let (code, json) = check_variant(exercise_id, variant, seed);
+    prove_program(exercise_id, variant, &[], expected, seed);
+}
+
+/// [`prove_variant`], with arguments after the program.
+fn prove_program(
+    exercise_id: &str,
+    variant: &Path,
+    program_args: &[&str],
+    expected: &Expectation,
+    seed: u64,
+) {
+    let (code, json) = check_program(exercise_id, variant, program_args, seed);
     let shown = serde_json::to_string_pretty(&json).unwrap();
     let name = variant.file_name().unwrap().to_string_lossy();
     assert_eq!(json["seed"], seed, "{name}: the seed is the one asked for");
@@ -1206,6 +1228,51 @@ variant_tests! {
     variants_of_zmq_broker_worker => "zmq-broker-worker", InTurn,
     variants_of_testdeps_session_suite => "testdeps-session-suite", Each,
     variants_of_testdeps_phpunit_depends => "testdeps-phpunit-depends", Each,
+}
+
+/// The PHP the lessons show (`content/php/<topic>/`) passes the exercises it teaches, checked
+/// as a student's program is: the sockets lesson's `socket_select` and `pcntl_fork` servers
+/// serve fifty clients at once and survive clients vanishing mid-line, its client gives up on a
+/// silent server, the archives lesson's build script packs the exercise's app.
+#[test]
+fn the_php_the_lessons_show_passes_the_exercises_it_teaches() {
+    if !php_present() {
+        return;
+    }
+    let passes = Expectation {
+        passes: true,
+        check: String::new(),
+        words: Vec::new(),
+    };
+    let lessons_php = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/php");
+    let mid_line_port = ["25006"];
+    let cases: [(&str, &str, &[&str]); 6] = [
+        ("sockets/select_server.php", "socket-echo-server", &[]),
+        (
+            "sockets/select_server.php",
+            "socket-mid-line-server",
+            &mid_line_port,
+        ),
+        ("sockets/fork_server.php", "socket-echo-server", &[]),
+        (
+            "sockets/fork_server.php",
+            "socket-mid-line-server",
+            &mid_line_port,
+        ),
+        ("sockets/timeout_client.php", "socket-timeout-client", &[]),
+        ("archives/build.php", "archive-pack-app", &[]),
+    ];
+    for (number, (file, exercise_id, program_args)) in cases.into_iter().enumerate() {
+        let _ports = exclusive_if_ports(exercise_id);
+        let seed = SEEDS[number % SEEDS.len()];
+        prove_program(
+            exercise_id,
+            &lessons_php.join(file),
+            program_args,
+            &passes,
+            seed,
+        );
+    }
 }
 
 /// The same seed gives the same probes: two runs' traces of the checker's steps are equal.

@@ -712,9 +712,15 @@ fn the_lessons_php_broker_forwards_everything_and_its_zmqpoll_twin_nothing() {
 }
 
 /// The PHP files a lesson quotes, each beside the lesson of its topic.
-const QUOTED_PHP: [(&str, &str); 2] = [
+const QUOTED_PHP: [(&str, &str); 8] = [
     ("messaging", "broker.php"),
     ("dependent-tests", "RpcTest.php"),
+    ("sockets", "blocking_server.php"),
+    ("sockets", "select_server.php"),
+    ("sockets", "fork_server.php"),
+    ("sockets", "timeout_client.php"),
+    ("archives", "build.php"),
+    ("archives", "convert.php"),
 ];
 
 /// The PHP a lesson shows is the file a test runs: the lesson includes it (a code block

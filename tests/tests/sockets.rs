@@ -172,3 +172,143 @@ fn a_silent_client_on_a_blocking_server_is_named_as_the_cause() {
     );
     assert_eq!(report["counters"]["echoes"], 0, "{report}");
 }
+
+/// The sockets lesson's PHP server `content/php/sockets/<file>`, on a free port, in a process
+/// group of its own (a forking server's children go with it); returns once it accepts.
+struct LessonServer {
+    php: Reaped,
+    port: u16,
+}
+
+impl LessonServer {
+    fn start(file: &str) -> LessonServer {
+        use std::os::unix::process::CommandExt as _;
+        let port = free_port();
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../content/php/sockets")
+            .join(file);
+        let php = Reaped(
+            Command::new("php")
+                .arg(&path)
+                .arg(port.to_string())
+                .process_group(0)
+                .stdin(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        wait_for(Duration::from_secs(20), file, || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+        });
+        LessonServer { php, port }
+    }
+
+    fn connect(&self) -> std::net::TcpStream {
+        let client = std::net::TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        client
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        client
+    }
+
+    /// The server's children that are still there, zombies included.
+    fn children(&self) -> Vec<String> {
+        let pid = self.php.0.id();
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+impl Drop for LessonServer {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on the process group this server was started in.
+        unsafe { libc::kill(-(self.php.0.id() as i32), libc::SIGKILL) };
+    }
+}
+
+/// Sends a line and reads its echo.
+fn echo(client: &mut std::net::TcpStream, line: &str) -> String {
+    use std::io::{BufRead as _, Write as _};
+    client.write_all(line.as_bytes()).unwrap();
+    let mut reader = std::io::BufReader::new(client);
+    let mut echoed = String::new();
+    reader.read_line(&mut echoed).unwrap();
+    echoed
+}
+
+fn php_present() -> bool {
+    Command::new("php")
+        .args([
+            "-r",
+            "exit(function_exists('socket_create') && function_exists('pcntl_fork') ? 0 : 1);",
+        ])
+        .status()
+        .is_ok_and(|status| status.success())
+        || !missing_tool(
+            "php with sockets and pcntl",
+            "the sockets lesson's PHP servers",
+        )
+}
+
+/// The lesson's blocking PHP server serves one client at a time, as the lesson says: while it
+/// serves the first client, a second one's line waits unread, and is echoed once the first
+/// has gone.
+#[test]
+fn the_lessons_blocking_php_server_serves_one_client_at_a_time() {
+    if !php_present() {
+        return;
+    }
+    let server = LessonServer::start("blocking_server.php");
+    let mut first = server.connect();
+    assert_eq!(echo(&mut first, "one\n"), "one\n");
+    let mut second = server.connect();
+    std::io::Write::write_all(&mut second, b"two\n").unwrap();
+    // The server is still reading the first client: it answers it again...
+    assert_eq!(echo(&mut first, "three\n"), "three\n");
+    // ...and has not read the second one's line.
+    second.set_nonblocking(true).unwrap();
+    let mut byte = [0u8; 1];
+    let waiting = std::io::Read::read(&mut second, &mut byte);
+    assert!(
+        waiting
+            .as_ref()
+            .is_err_and(|error| error.kind() == std::io::ErrorKind::WouldBlock),
+        "the second client was answered while the first was served: {waiting:?}"
+    );
+    drop(first);
+    second.set_nonblocking(false).unwrap();
+    let mut reader = std::io::BufReader::new(&mut second);
+    let mut echoed = String::new();
+    std::io::BufRead::read_line(&mut reader, &mut echoed).unwrap();
+    assert_eq!(echoed, "two\n");
+}
+
+/// The lesson's forking PHP server serves clients at once, each in a child, and collects every
+/// child that has finished (`pcntl_waitpid(-1, $status, WNOHANG)`) even when nobody connects
+/// after: no zombie stays.
+#[test]
+fn the_lessons_forking_php_server_serves_clients_at_once_and_leaves_no_zombie() {
+    if !php_present() {
+        return;
+    }
+    let server = LessonServer::start("fork_server.php");
+    let mut clients: Vec<std::net::TcpStream> = (0..3).map(|_| server.connect()).collect();
+    // All three are open, and each is answered: three children serve them.
+    for (number, client) in clients.iter_mut().enumerate().rev() {
+        let line = format!("client {number}\n");
+        assert_eq!(echo(client, &line), line);
+    }
+    // (At least: the child of the connection that found the server ready may not be
+    // collected yet.)
+    wait_for(Duration::from_secs(20), "a child per client", || {
+        (server.children().len() >= 3).then_some(())
+    });
+    drop(clients);
+    wait_for(
+        Duration::from_secs(20),
+        "the finished children to be collected (no zombies)",
+        || server.children().is_empty().then_some(()),
+    );
+}
