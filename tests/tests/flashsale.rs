@@ -1017,3 +1017,113 @@ fn compare_engines_runs_one_strategy_on_each_and_transaction_oversells_on_innodb
     assert!(oversold("mysql") > 0.0, "{rows:?}");
     assert_eq!(oversold("redis"), 0.0, "{rows:?}");
 }
+
+/// A buyer in PHP around the flash-sale lesson's `buy()`: connects, says `ready`, waits for
+/// the start line so every buyer rushes at once, buys, and says what it got.
+const PHP_BUYER: &str = r#"
+require $argv[1];
+$pdo = new PDO($argv[2], 'shop', '', [PDO::ATTR_ERRMODE => PDO::ERRMODE_EXCEPTION]);
+echo "ready\n";
+fgets(STDIN);
+$order = buy($pdo, (int) $argv[3], 1);
+echo $order === null ? "sold out\n" : "ordered $order\n";
+"#;
+
+/// The flash-sale lesson's PDO purchase (`content/php/flash-sale/purchase.php`), run by
+/// sixteen PHP buyers at once on a private MariaDB for five items: five orders, eleven told
+/// "sold out", the stock at zero, and an order row for each buyer told "ordered", no other.
+#[test]
+fn the_lessons_pdo_purchase_sells_each_item_once_when_buyers_rush() {
+    if !common::mysql_exercise_runs(true) {
+        return;
+    }
+    let server = lab_servers::start_mariadb(
+        &lab_servers::MariaDbSettings {
+            init_sql: "CREATE DATABASE shop;
+                       CREATE TABLE shop.products (id INT PRIMARY KEY, stock INT NOT NULL);
+                       CREATE TABLE shop.orders (id INT AUTO_INCREMENT PRIMARY KEY,
+                                                 user INT NOT NULL, product INT NOT NULL);
+                       INSERT INTO shop.products VALUES (1, 5);
+                       CREATE USER 'shop'@'127.0.0.1';
+                       GRANT ALL ON shop.* TO 'shop'@'127.0.0.1';"
+                .to_string(),
+            ..Default::default()
+        },
+        &mut |_| {},
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
+    let dsn = format!("mysql:host=127.0.0.1;port={};dbname=shop", server.port());
+    let purchase = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../content/php/flash-sale/purchase.php");
+    let mut buyers: Vec<Reaped> = (1..=16)
+        .map(|user| {
+            Reaped(
+                std::process::Command::new("php")
+                    .args(["-r", PHP_BUYER, "--"])
+                    .arg(&purchase)
+                    .arg(&dsn)
+                    .arg(user.to_string())
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .spawn()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    let mut answers: Vec<BufReader<std::process::ChildStdout>> = buyers
+        .iter_mut()
+        .map(|buyer| BufReader::new(buyer.0.stdout.take().unwrap()))
+        .collect();
+    let line_of = |reader: &mut BufReader<std::process::ChildStdout>| {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        line.trim_end().to_string()
+    };
+    for answer in &mut answers {
+        assert_eq!(line_of(answer), "ready");
+    }
+    for buyer in &mut buyers {
+        std::io::Write::write_all(buyer.0.stdin.as_mut().unwrap(), b"go\n").unwrap();
+    }
+    let mut ordered = Vec::new();
+    for (user, answer) in (1..=16).zip(&mut answers) {
+        match line_of(answer).as_str() {
+            "sold out" => {}
+            said => ordered.push((
+                said.strip_prefix("ordered ")
+                    .unwrap_or_else(|| panic!("buyer {user} said {said:?}"))
+                    .to_string(),
+                user.to_string(),
+            )),
+        }
+    }
+    assert_eq!(ordered.len(), 5, "{ordered:?}");
+    let state = std::process::Command::new("php")
+        .args([
+            "-r",
+            "$pdo = new PDO($argv[1], 'shop', '');
+             echo $pdo->query('SELECT stock FROM products')->fetchColumn(), \"\\n\";
+             foreach ($pdo->query('SELECT id, user FROM orders ORDER BY id') as $row) {
+                 echo $row['id'], ' ', $row['user'], \"\\n\";
+             }",
+            "--",
+            &dsn,
+        ])
+        .output()
+        .unwrap();
+    let state = String::from_utf8_lossy(&state.stdout).into_owned();
+    let mut lines = state.lines();
+    assert_eq!(lines.next(), Some("0"), "the stock: {state}");
+    let mut rows: Vec<(String, String)> = lines
+        .map(|line| {
+            let (id, user) = line.split_once(' ').unwrap();
+            (id.to_string(), user.to_string())
+        })
+        .collect();
+    rows.sort();
+    ordered.sort();
+    assert_eq!(
+        rows, ordered,
+        "the order rows are the buyers told 'ordered'"
+    );
+}

@@ -712,8 +712,11 @@ fn the_lessons_php_broker_forwards_everything_and_its_zmqpoll_twin_nothing() {
 }
 
 /// The PHP files a lesson quotes, each beside the lesson of its topic.
-const QUOTED_PHP: [(&str, &str); 8] = [
+const QUOTED_PHP: [(&str, &str); 12] = [
     ("messaging", "broker.php"),
+    ("messaging", "subscriber.php"),
+    ("messaging", "rep_server.php"),
+    ("messaging", "pipeline_worker.php"),
     ("dependent-tests", "RpcTest.php"),
     ("sockets", "blocking_server.php"),
     ("sockets", "select_server.php"),
@@ -721,6 +724,7 @@ const QUOTED_PHP: [(&str, &str); 8] = [
     ("sockets", "timeout_client.php"),
     ("archives", "build.php"),
     ("archives", "convert.php"),
+    ("flash-sale", "purchase.php"),
 ];
 
 /// The PHP a lesson shows is the file a test runs: the lesson includes it (a code block
