@@ -613,3 +613,76 @@ fn duration_flags_take_units_and_bare_numbers_keep_their_meaning() {
         );
     }
 }
+
+/// The workbench's own command line in Chinese: `--lang zh` (or a Chinese locale) gives every
+/// command's help in Chinese, clap's headings and flags included, and a mistyped command or
+/// flag is one Chinese line with the suggestion, then where to look, exit 2. English stays
+/// clap's.
+#[test]
+fn the_command_line_speaks_chinese_in_help_and_mistakes() {
+    let chinese = |args: &[&str], locale: Option<&str>| {
+        let mut command = common::command();
+        command.args(args).stdin(std::process::Stdio::null());
+        for name in ["LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"] {
+            command.env_remove(name);
+        }
+        if let Some(locale) = locale {
+            command.env("LANG", locale);
+        }
+        command.output().unwrap()
+    };
+    let help = chinese(&["--lang", "zh", "exercise", "check", "--help"], None);
+    assert_eq!(help.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&help.stdout);
+    for words in [
+        "检查你的程序",
+        "用法：",
+        "参数",
+        "选项",
+        "练习的编号",
+        "打印帮助",
+        "[默认：text]",
+    ] {
+        assert!(text.contains(words), "{words:?} missing from:\n{text}");
+    }
+    for english in [
+        "Usage:",
+        "Options:",
+        "Print help",
+        "Check your program",
+        "[default:",
+    ] {
+        assert!(!text.contains(english), "{english:?} left in:\n{text}");
+    }
+    let top = chinese(&["--help"], Some("zh_CN.UTF-8"));
+    let text = String::from_utf8_lossy(&top.stdout);
+    assert!(text.contains("课堂练习") && text.contains("命令"), "{text}");
+
+    let mistake = chinese(&["--lang", "zh", "exercise", "chek"], None);
+    assert_eq!(mistake.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&mistake.stderr);
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines.len(), 2, "{said}");
+    assert!(
+        lines[0].contains("“chek”") && lines[0].contains("“check”"),
+        "{said}"
+    );
+    assert!(lines[1].contains("--help"), "{said}");
+    let flag = chinese(
+        &["exercise", "check", "x", "--fromat", "json"],
+        Some("zh_CN.UTF-8"),
+    );
+    let said = String::from_utf8_lossy(&flag.stderr);
+    assert_eq!(flag.status.code(), Some(2));
+    assert!(
+        said.contains("“--fromat”") && said.contains("“--format”"),
+        "{said}"
+    );
+
+    let english = chinese(&["exercise", "check", "--help"], Some("C"));
+    let text = String::from_utf8_lossy(&english.stdout);
+    assert!(
+        text.contains("Usage:") && text.contains("Check your program"),
+        "{text}"
+    );
+}

@@ -254,35 +254,38 @@ fn php_present() -> bool {
 
 /// The lesson's blocking PHP server serves one client at a time, as the lesson says: while it
 /// serves the first client, a second one's line waits unread, and is echoed once the first
-/// has gone.
+/// has gone. So does the forking server as many notes write it, with a blocking `pcntl_wait`
+/// in its accept loop (`fork_server_wait.php`, kept beside the fixed one).
 #[test]
-fn the_lessons_blocking_php_server_serves_one_client_at_a_time() {
+fn the_lessons_blocking_php_server_and_the_notes_pcntl_wait_serve_one_client_at_a_time() {
     if !php_present() {
         return;
     }
-    let server = LessonServer::start("blocking_server.php");
-    let mut first = server.connect();
-    assert_eq!(echo(&mut first, "one\n"), "one\n");
-    let mut second = server.connect();
-    std::io::Write::write_all(&mut second, b"two\n").unwrap();
-    // The server is still reading the first client: it answers it again...
-    assert_eq!(echo(&mut first, "three\n"), "three\n");
-    // ...and has not read the second one's line.
-    second.set_nonblocking(true).unwrap();
-    let mut byte = [0u8; 1];
-    let waiting = std::io::Read::read(&mut second, &mut byte);
-    assert!(
-        waiting
-            .as_ref()
-            .is_err_and(|error| error.kind() == std::io::ErrorKind::WouldBlock),
-        "the second client was answered while the first was served: {waiting:?}"
-    );
-    drop(first);
-    second.set_nonblocking(false).unwrap();
-    let mut reader = std::io::BufReader::new(&mut second);
-    let mut echoed = String::new();
-    std::io::BufRead::read_line(&mut reader, &mut echoed).unwrap();
-    assert_eq!(echoed, "two\n");
+    for file in ["blocking_server.php", "fork_server_wait.php"] {
+        let server = LessonServer::start(file);
+        let mut first = server.connect();
+        assert_eq!(echo(&mut first, "one\n"), "one\n", "{file}");
+        let mut second = server.connect();
+        std::io::Write::write_all(&mut second, b"two\n").unwrap();
+        // The server is still serving the first client: it answers it again...
+        assert_eq!(echo(&mut first, "three\n"), "three\n", "{file}");
+        // ...and has not read the second one's line.
+        second.set_nonblocking(true).unwrap();
+        let mut byte = [0u8; 1];
+        let waiting = std::io::Read::read(&mut second, &mut byte);
+        assert!(
+            waiting
+                .as_ref()
+                .is_err_and(|error| error.kind() == std::io::ErrorKind::WouldBlock),
+            "{file}: the second client was answered while the first was served: {waiting:?}"
+        );
+        drop(first);
+        second.set_nonblocking(false).unwrap();
+        let mut reader = std::io::BufReader::new(&mut second);
+        let mut echoed = String::new();
+        std::io::BufRead::read_line(&mut reader, &mut echoed).unwrap();
+        assert_eq!(echoed, "two\n", "{file}");
+    }
 }
 
 /// The lesson's forking PHP server serves clients at once, each in a child, and collects every

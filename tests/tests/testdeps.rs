@@ -1117,3 +1117,64 @@ fn the_phpunit_exercise_passes_the_reference_and_tells_the_starter_what_is_missi
     assert!(out.contains("PHPUnit not found"), "{out}");
     assert!(out.contains("apt install phpunit"), "{out}");
 }
+
+/// PHPUnit 10 and later name dependencies with attributes (`#[Depends]`, `#[DependsExternal]`,
+/// `#[DependsOnClass]` and their `UsingDeepClone`/`UsingShallowClone` forms). Only PHPUnit 9
+/// can be installed here (Debian's), so the workbench's helper is run by PHP itself on such a
+/// class, as PHPUnit 10 would load it: PHP's Reflection reads the attributes, the helper names
+/// each dependency, and ignores them when told the PHPUnit is 9 (where they do not count).
+#[test]
+fn the_depends_helper_reads_the_attributes_of_phpunit_10_and_later() {
+    let php_here = std::process::Command::new("php")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !php_here && common::missing_tool("php", "the PHPUnit helper's attributes") {
+        return;
+    }
+    let helper = Path::new(env!("CARGO_MANIFEST_DIR")).join("../labs/testdeps/php/depends.php");
+    let code = r#"
+        require $argv[1];
+        use PHPUnit\Framework\Attributes\Depends;
+        use PHPUnit\Framework\Attributes\DependsUsingDeepClone;
+        use PHPUnit\Framework\Attributes\DependsExternal;
+        use PHPUnit\Framework\Attributes\DependsOnClass;
+        final class ChainTest {
+            public function testConnect() {}
+            #[Depends('testConnect')]
+            public function testSend($socket) {}
+            /** @depends testConnect */
+            #[DependsUsingDeepClone('testSend')]
+            public function testReceive($socket) {}
+            #[DependsExternal(OtherTest::class, 'testLogin')]
+            #[DependsOnClass(SetupTest::class)]
+            public function testLogout() {}
+        }
+        $all = [];
+        foreach (['testConnect', 'testSend', 'testReceive', 'testLogout'] as $method) {
+            $all[$method] = [dependsOf('ChainTest', $method, true), dependsOf('ChainTest', $method, false)];
+        }
+        echo json_encode($all);
+    "#;
+    let output = std::process::Command::new("php")
+        .args(["-r", code, "--"])
+        .arg(&helper)
+        .env_remove("WORKBENCH_PHPUNIT_CONFIG")
+        .env_remove("WORKBENCH_TEST_LIST")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let read: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        read,
+        serde_json::json!({
+            "testConnect": [[], []],
+            "testSend": [["ChainTest::testConnect"], []],
+            "testReceive": [
+                ["ChainTest::testConnect", "ChainTest::testSend"],
+                ["ChainTest::testConnect"]
+            ],
+            "testLogout": [["OtherTest::testLogin", "SetupTest::class"], []],
+        })
+    );
+}

@@ -49,6 +49,7 @@ pub enum ArchiveCommand {
     /// Show what an archive holds: stub, alias, API version, flags, metadata, every entry, and
     /// whether the signature verifies.
     List {
+        /// The archive: a phar, zip, tar or tar.gz.
         file: PathBuf,
         /// One JSON document instead of text.
         #[arg(long)]
@@ -56,6 +57,7 @@ pub enum ArchiveCommand {
     },
     /// Check the signature and every entry's CRC32; exit 1 naming the first bad part.
     Verify {
+        /// The archive: a phar, zip, tar or tar.gz.
         file: PathBuf,
         /// Accept a phar whose OpenSSL signature cannot be checked here (no public key).
         #[arg(long)]
@@ -64,6 +66,7 @@ pub enum ArchiveCommand {
     /// Unpack into a new or empty directory. Names that leave it, links that point out and
     /// bombs are refused, and nothing is left behind when something is wrong.
     Unpack {
+        /// The archive: a phar, zip, tar or tar.gz.
         file: PathBuf,
         /// The directory to unpack into.
         #[arg(short = 'C', long = "directory")]
@@ -75,7 +78,9 @@ pub enum ArchiveCommand {
     /// Convert between phar, zip, tar and tar.gz, keeping names, contents, permissions, times,
     /// and a phar's stub, alias and metadata (in `.phar/` entries of a zip or tar, as PHP does).
     Convert {
+        /// The archive to read.
         input: PathBuf,
+        /// The archive to write.
         output: PathBuf,
         /// phar, zip, tar or tar.gz (default: from the output's extension).
         #[arg(long, value_parser = Format::parse)]
@@ -86,6 +91,7 @@ pub enum ArchiveCommand {
         /// When writing a phar: its signature.
         #[arg(long, default_value = "sha256", value_parser = SignatureKind::parse)]
         sign: SignatureKind,
+        /// The most bytes the input may unpack to (K, M, G suffixes).
         #[arg(long, default_value = "1G", value_parser = parse_size)]
         max_size: u64,
     },

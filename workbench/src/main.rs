@@ -20,6 +20,7 @@
 
 mod archive;
 mod cli;
+mod cli_text;
 mod course;
 mod data;
 mod headless;
@@ -32,7 +33,7 @@ mod web;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -69,6 +70,7 @@ enum Command {
     },
     /// Play a recording (from `--record`) back in the dashboard.
     Replay {
+        /// The recording: a file written by `--record`.
         file: std::path::PathBuf,
         /// Print the recorded lines instead of showing them.
         #[arg(long)]
@@ -115,6 +117,34 @@ enum Command {
         #[arg(long, env = "WORKBENCH_TOKEN", hide_env_values = true)]
         token: Option<String>,
     },
+}
+
+/// The command line, with its help and its mistakes in the language asked for (`--lang`
+/// anywhere before `--`, else the locale); a mistake is printed and ends with exit code 2.
+fn parse_in_the_users_language() -> Result<Cli, ExitCode> {
+    let arguments: Vec<String> = std::env::args()
+        .skip(1)
+        .take_while(|arg| arg != "--")
+        .collect();
+    // A `--lang` that cannot be read is reported after parsing, in the locale's language.
+    let lang = cli::lang_flag(&arguments)
+        .ok()
+        .flatten()
+        .unwrap_or_else(lab_i18n::Lang::from_env);
+    let parsed = cli_text::localized(Cli::command(), lang)
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    parsed.map_err(|error| {
+        if matches!(
+            error.kind(),
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+        ) {
+            let _ = error.print();
+            return ExitCode::SUCCESS;
+        }
+        eprint!("{}", cli_text::error_message(&error, lang));
+        ExitCode::from(2)
+    })
 }
 
 /// Course commands fail with a one-line message and exit code 2.
@@ -185,7 +215,10 @@ enum ZmqCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_in_the_users_language() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     // The language is settled before anything is shown; a lab's flags come unparsed.
     let asked = match &cli.command {
         Some(Command::Lab { args, .. }) => match cli::lang_flag(args) {

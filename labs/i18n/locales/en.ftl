@@ -303,3 +303,4 @@ labs-usage = Usage: workbench lab <id> [--<param> <value>]... [--headless] [--du
 labs-heading = Labs:
 labs-help-hint = `workbench lab <id> --help` lists a lab's flags.
 lang-invalid = invalid value '{ $value }' for --lang: expected en or zh
+tui-needs-terminal = the terminal UI needs a terminal; run a lab with `workbench lab <id> --headless`, list them with `workbench list`, or use `workbench serve`

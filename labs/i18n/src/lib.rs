@@ -250,6 +250,10 @@ pub fn text(lang: Lang, id: &str, args: &[(&str, Arg)]) -> String {
 /// code (its title, summary and parameter help), so that only the other languages live here.
 pub const LAB_TEXT_PREFIXES: [&str; 2] = ["lab-", "param-"];
 
+/// The prefix of the command line's texts in the other languages: their English is clap's own
+/// and the commands' doc comments (see the workbench's `cli_text`).
+pub const CLI_TEXT_PREFIX: &str = "cli-";
+
 /// A lab's own text in `lang`: `english` as the lab wrote it, or its translation under `key`
 /// (`lab-zmq-pubsub-title`, `param-zmq-pubsub-rate`), or `english` when there is none.
 pub fn lab_text<'a>(lang: Lang, key: &str, english: &'a str) -> Cow<'a, str> {
@@ -544,11 +548,20 @@ mod tests {
             .into_iter()
             .map(|(id, _)| id)
             .collect();
+        // The command line's words are only in the other languages (English is clap's).
+        let defined_in_chinese: Vec<String> = catalogue(Lang::Zh)
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .filter(|id| id.starts_with(CLI_TEXT_PREFIX))
+            .collect();
         // This file's documentation shows the macro with made-up ids.
         let own = std::path::Path::new(file!());
         for (id, file) in &used {
             assert!(
-                defined.contains(id) || file.ends_with(&*own.to_string_lossy()),
+                defined.contains(id)
+                    || defined_in_chinese.contains(id)
+                    || file.ends_with(&*own.to_string_lossy()),
                 "{file} asks for '{id}', which en.ftl lacks"
             );
         }
@@ -609,6 +622,7 @@ mod tests {
             .filter(|id| {
                 !LAB_TEXT_PREFIXES
                     .iter()
+                    .chain(&[CLI_TEXT_PREFIX])
                     .any(|prefix| id.starts_with(prefix))
             })
             .collect();
@@ -620,7 +634,7 @@ mod tests {
             only_chinese.is_empty(),
             "missing in en.ftl: {only_chinese:?}"
         );
-        for prefix in LAB_TEXT_PREFIXES {
+        for prefix in LAB_TEXT_PREFIXES.iter().chain(&[CLI_TEXT_PREFIX]) {
             assert!(
                 !english_ids.iter().any(|id| id.starts_with(prefix)),
                 "en.ftl holds a lab's own text ({prefix}…): its English belongs beside the lab's code"

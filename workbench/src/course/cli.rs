@@ -25,12 +25,19 @@ pub enum ExerciseCommand {
         json: bool,
     },
     /// The task, its starter files and the hints revealed so far.
-    Show { id: String },
+    Show {
+        /// The exercise's id (see `workbench exercise list`).
+        id: String,
+    },
     /// Reveal the next hint.
-    Hint { id: String },
+    Hint {
+        /// The exercise's id.
+        id: String,
+    },
     /// Check your program: `workbench exercise check <id> -- php server.php` starts it, checks
     /// it and stops it; without a command, a program already running is checked.
     Check {
+        /// The exercise's id.
         id: String,
         /// Replay a run: the seed its report printed (default: a new seed every run).
         #[arg(long)]
@@ -53,6 +60,7 @@ pub enum ExerciseCommand {
     },
     /// Check again whenever a file in this folder changes (Ctrl-C to stop).
     Watch {
+        /// The exercise's id.
         id: String,
         /// The command that starts your program, after --.
         #[arg(last = true, required = true)]
@@ -60,6 +68,7 @@ pub enum ExerciseCommand {
     },
     /// Write the start files of an exercise into a folder, ready to edit.
     Start {
+        /// The exercise's id.
         id: String,
         /// Where to put them (default: a new folder named after the exercise).
         #[arg(long)]

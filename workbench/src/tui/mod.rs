@@ -166,9 +166,7 @@ fn watch_for_a_vanished_terminal() {
 fn open_terminal() -> anyhow::Result<(DefaultTerminal, TerminalGuard)> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        anyhow::bail!(
-            "the terminal UI needs a terminal; run a lab with `workbench lab <id> --headless`, list them with `workbench list`, or use `workbench serve`"
-        );
+        anyhow::bail!(lab_i18n::tr!(lab_i18n::current(), "tui-needs-terminal"));
     }
     let terminal = ratatui::try_init().map_err(|error| {
         anyhow::anyhow!(
