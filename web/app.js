@@ -27,6 +27,7 @@ const WORDS = {
     lessons: "Lessons", exercises: "Exercises", hints: "Hints", check: "Check",
     reveal: (left) => `Reveal a hint (${left} left)`, noMoreHints: "No more hints",
     checkRunning: "Check my running program", checking: "Checking…",
+    pass: "PASS", fail: "FAIL", expected: "expected", got: "got", try: "try",
     startFiles: "Start files", readLesson: (topic) => `Read the lesson: ${topic}`, hintsUsed: (count) => `hints used: ${count}`,
     passed: "passed", tried: (count) => `tried ${count}×`, new: "new",
     result: (passed, failed) => `${passed} passed, ${failed} failed`,
@@ -47,6 +48,7 @@ const WORDS = {
     lessons: "课程", exercises: "练习", hints: "提示", check: "检查",
     reveal: (left) => `显示一条提示（还剩 ${left} 条）`, noMoreHints: "没有更多提示了",
     checkRunning: "检查正在运行的程序", checking: "检查中…",
+    pass: "通过", fail: "失败", expected: "期望", got: "实际", try: "建议",
     startFiles: "起始文件", readLesson: (topic) => `阅读课程：${topic}`, hintsUsed: (count) => `已用提示：${count}`,
     passed: "已通过", tried: (count) => `尝试了 ${count} 次`, new: "未开始",
     result: (passed, failed) => `${passed} 项通过，${failed} 项失败`,
@@ -312,10 +314,11 @@ async function checkExercise(id, button, results) {
   button.disabled = true;
   results.replaceChildren(element("p", { class: "muted", text: say("checking") }));
   try {
-    const answer = await api("POST", `/api/exercises/${id}/check`);
+    const answer = await api("POST", `/api/exercises/${id}/check${langQuery()}`);
     const items = answer.outcome.checks.map((check) => {
-      const item = element("li", { class: check.passed ? "pass" : "fail" }, element("strong", { text: (check.passed ? "PASS " : "FAIL ") + check.name }));
-      for (const [label, text] of [["expected", check.expected], ["got", check.got], [check.passed ? "" : "try", check.note]]) {
+      // `label` is the check in the page's language; `name` is its English id.
+      const item = element("li", { class: check.passed ? "pass" : "fail", "data-check": check.name }, element("strong", { text: `${say(check.passed ? "pass" : "fail")} ${check.label || check.name}` }));
+      for (const [label, text] of [[say("expected"), check.expected], [say("got"), check.got], [check.passed ? "" : say("try"), check.note]]) {
         if (text) item.append(element("div", { text: label ? `${label}: ${text}` : text }));
       }
       return item;

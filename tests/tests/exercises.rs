@@ -1412,3 +1412,134 @@ fn results_come_in_the_formats_graders_read_and_repeat_counts_seeds() {
     assert!(row.contains("sha256:") && row.contains(",5"), "{row}");
     assert!(row.contains(program.to_str().unwrap()), "{row}");
 }
+
+/// `exercise check` in Chinese, for the socket echo exercise: every check is named, expected
+/// and explained in Chinese (the ports check, the echo checks, how the program ended, the
+/// checker's steps), while the JSON keeps each check's English name as its id beside the
+/// Chinese label, so hints, points and scripts find it in either language.
+#[test]
+fn the_echo_server_check_speaks_chinese_and_keeps_its_english_ids() {
+    let _ports = exclusive("socket-echo-server");
+    let data = tempfile::tempdir().unwrap();
+    let program = solutions().join("socket-echo-server/broken-dies-after-60.py");
+    let run = |lang: &str, format: &str| {
+        let output = exercise(
+            data.path(),
+            &[
+                "check",
+                "socket-echo-server",
+                "--lang",
+                lang,
+                "--seed",
+                "7",
+                "--format",
+                format,
+                "--verbose",
+                "--",
+                &python_executable(),
+                program.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let text = run("zh", "text");
+    for words in [
+        "通过 打开端口 25004",
+        "通过 原样回显每一行",
+        "失败 同时服务 50 个已连接的客户端",
+        "以退出码 0 退出了",
+        "服务器要一直运行到被停止",
+        "client-1 发送了",
+        "client-1 收到了",
+    ] {
+        assert!(text.contains(words), "{words:?} missing:\n{text}");
+    }
+    for english in [
+        "serves 50 clients",
+        "exited with code",
+        " sent \"",
+        "a server runs until",
+    ] {
+        assert!(
+            !text.contains(english),
+            "{english:?} left in Chinese:\n{text}"
+        );
+    }
+    let json: serde_json::Value = serde_json::from_str(&run("zh", "json")).unwrap();
+    let crowd = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["name"] == "serves 50 clients connected at once")
+        .unwrap_or_else(|| panic!("the crowd check keeps its English name: {json}"));
+    assert_eq!(crowd["label"], "同时服务 50 个已连接的客户端", "{crowd}");
+    assert!(
+        crowd["try"]
+            .as_str()
+            .unwrap()
+            .contains("服务器要一直运行到被停止"),
+        "{crowd}"
+    );
+    let english: serde_json::Value = serde_json::from_str(&run("en", "json")).unwrap();
+    for check in english["checks"].as_array().unwrap() {
+        assert_eq!(check["label"], check["name"], "{check}");
+    }
+    assert!(
+        english
+            .to_string()
+            .contains("a server runs until it is stopped"),
+        "{english}"
+    );
+}
+
+/// The other two socket exercises in Chinese: a failed check's name and advice in Chinese, its
+/// English name kept in the JSON.
+#[test]
+fn the_timeout_and_mid_line_checks_speak_chinese_too() {
+    for (exercise_id, variant, english, chinese, advice) in [
+        (
+            "socket-timeout-client",
+            "broken-exit-zero.py",
+            "reports the silent server and fails",
+            "报告服务器没有回应，并以失败结束",
+            "退出码 1",
+        ),
+        (
+            "socket-mid-line-server",
+            "broken-leaks-sockets.py",
+            "closes the sockets of clients that left",
+            "关闭已离开的客户端的套接字",
+            "文件描述符",
+        ),
+    ] {
+        let _ports = exclusive(exercise_id);
+        let data = tempfile::tempdir().unwrap();
+        let program = solutions().join(exercise_id).join(variant);
+        let output = exercise(
+            data.path(),
+            &[
+                "check",
+                exercise_id,
+                "--lang",
+                "zh",
+                "--format",
+                "json",
+                "--",
+                &python_executable(),
+                program.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let failed = json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|check| check["name"] == english)
+            .unwrap_or_else(|| panic!("{exercise_id}: no '{english}' in {json}"));
+        assert_eq!(failed["passed"], false, "{failed}");
+        assert_eq!(failed["label"], chinese, "{failed}");
+        assert!(failed["try"].as_str().unwrap().contains(advice), "{failed}");
+    }
+}

@@ -72,6 +72,8 @@ pub struct CheckSetup {
     pub round: usize,
     /// The checker's steps and the program's output, in time order.
     pub trace: Trace,
+    /// The language of the person reading the report: checks are named and explained in it.
+    pub lang: lab_i18n::Lang,
 }
 
 impl CheckSetup {
@@ -88,6 +90,7 @@ impl CheckSetup {
             seed: 0,
             round: 0,
             trace: Trace::default(),
+            lang: lab_i18n::Lang::En,
         }
     }
 
@@ -267,11 +270,61 @@ impl ProgramOutput {
     }
 }
 
+/// A check's name: in English, which is its id (in JSON, and where an exercise's hints and
+/// points refer to it), and in the language of the person reading the report.
+#[derive(Clone, Debug)]
+pub struct CheckName {
+    pub english: String,
+    pub shown: String,
+}
+
+impl CheckName {
+    /// One message in English and in `lang`: `CheckName::new(lang, |lang| tr!(lang, "…"))`.
+    pub fn new(lang: lab_i18n::Lang, message: impl Fn(lab_i18n::Lang) -> String) -> CheckName {
+        CheckName {
+            english: message(lab_i18n::Lang::En),
+            shown: message(lang),
+        }
+    }
+}
+
+/// A name written in English only, shown as it is in every language.
+impl From<String> for CheckName {
+    fn from(english: String) -> CheckName {
+        CheckName {
+            shown: english.clone(),
+            english,
+        }
+    }
+}
+
+impl From<&String> for CheckName {
+    fn from(english: &String) -> CheckName {
+        CheckName::from(english.clone())
+    }
+}
+
+impl From<&str> for CheckName {
+    fn from(english: &str) -> CheckName {
+        CheckName::from(english.to_string())
+    }
+}
+
+impl From<&CheckName> for CheckName {
+    fn from(name: &CheckName) -> CheckName {
+        name.clone()
+    }
+}
+
 /// One finding of a checker.
 #[derive(Clone, Debug, Serialize)]
 pub struct Check {
-    /// What was checked, as a sentence about the student's program: "answers every request".
+    /// What was checked, as a sentence about the student's program in English: "answers every
+    /// request". It is the check's id: hints and points name it, and it never changes with the
+    /// language.
     pub name: String,
+    /// The same in the reader's language, as the report shows it.
+    pub label: String,
     pub passed: bool,
     /// On failure: what a correct program would have done.
     pub expected: Option<String>,
@@ -289,9 +342,11 @@ pub struct Check {
 }
 
 impl Check {
-    pub fn pass(name: impl Into<String>, evidence: impl Into<String>) -> Check {
+    pub fn pass(name: impl Into<CheckName>, evidence: impl Into<String>) -> Check {
+        let name = name.into();
         Check {
-            name: name.into(),
+            name: name.english,
+            label: name.shown,
             passed: true,
             expected: None,
             got: None,
@@ -302,12 +357,14 @@ impl Check {
     }
 
     pub fn fail(
-        name: impl Into<String>,
+        name: impl Into<CheckName>,
         expected: impl Into<String>,
         got: impl Into<String>,
     ) -> Check {
+        let name = name.into();
         Check {
-            name: name.into(),
+            name: name.english,
+            label: name.shown,
             passed: false,
             expected: Some(expected.into()),
             got: Some(got.into()),
@@ -319,7 +376,7 @@ impl Check {
 
     /// A failure where bytes came that differ from the bytes expected: both shown quoted, and
     /// the first byte that differs marked.
-    pub fn differs(name: impl Into<String>, expected: &[u8], got: &[u8]) -> Check {
+    pub fn differs(name: impl Into<CheckName>, expected: &[u8], got: &[u8]) -> Check {
         let (expected_text, got_text) = (quote(expected), quote(got));
         let at = expected_text
             .chars()
@@ -342,6 +399,24 @@ impl Check {
     pub fn because(mut self, note: impl Into<String>) -> Check {
         self.note = Some(note.into());
         self
+    }
+}
+
+/// How a program ended, as [`ProgramOutput::exited`] says it ("exited with code 1", "was
+/// killed by signal 9", "was stopped", "ended"; English, which checkers compare), in `lang`
+/// for a message.
+pub fn ended_in(lang: lab_i18n::Lang, how: &str) -> String {
+    use lab_i18n::tr;
+    if let Some(code) = how.strip_prefix("exited with code ") {
+        return tr!(lang, "program-exited-with-code", code = code);
+    }
+    if let Some(signal) = how.strip_prefix("was killed by signal ") {
+        return tr!(lang, "program-killed-by-signal", signal = signal);
+    }
+    match how {
+        "was stopped" => tr!(lang, "program-was-stopped"),
+        "ended" => tr!(lang, "program-ended"),
+        other => other.to_string(),
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use lab_core::CancelToken;
 use lab_core::Registry;
-use lab_core::exercise::{Check, CheckSetup, Source, TraceLine};
+use lab_core::exercise::{Check, CheckName, CheckSetup, Source, TraceLine};
 use lab_i18n::tr;
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr as _;
@@ -159,6 +159,7 @@ pub fn run(
     command: Option<&[String]>,
     seed: u64,
     cancel: &CancelToken,
+    lang: Lang,
 ) -> Result<Outcome, String> {
     preflight(exercise, command)?;
     let checker = registry
@@ -193,8 +194,14 @@ pub fn run(
         setup.seed = seed;
         setup.round = round;
         setup.trace = trace.clone();
+        setup.lang = lang;
         if rounds > 1 {
-            setup.note(format!("round {} of {rounds}", round + 1));
+            setup.note(tr!(
+                lang,
+                "check-trace-round",
+                round = round + 1,
+                rounds = rounds
+            ));
         }
         checks.extend(run_round(
             exercise,
@@ -220,6 +227,7 @@ fn run_round(
     cancel: &CancelToken,
 ) -> Result<Vec<Check>, String> {
     let trace = setup.trace.clone();
+    let lang = setup.lang;
     // A checker that plays the server listens before a client program starts.
     setup.prepared = checker
         .prepare(&setup)
@@ -240,7 +248,11 @@ fn run_round(
         .transpose()?;
     setup.program = program.as_ref().map(|program| program.output.clone());
     if let Some(program) = &program {
-        setup.note(format!("started `{}`", program.command));
+        setup.note(tr!(
+            setup.lang,
+            "check-trace-started",
+            command = program.command.as_str()
+        ));
     }
     let mut checks = Vec::new();
     // When the student's program binds, nothing can be checked until its port accepts.
@@ -266,19 +278,29 @@ fn run_round(
                             None => stranger,
                         }
                     })?;
-                    Ok(format!("after {:.1} s", took.as_secs_f64()))
+                    Ok(tr!(
+                        setup.lang,
+                        "check-port-after",
+                        seconds = format!("{:.1}", took.as_secs_f64())
+                    ))
                 }),
-            None if student::accepts(&address) => Ok("already running".to_string()),
+            None if student::accepts(&address) => Ok(tr!(setup.lang, "check-port-already")),
             None => Err(format!(
                 "nothing accepts connections on {address}: start your program first, or give its command after --"
             )),
         };
-        let name = format!("opens port {port}");
+        let name = CheckName::new(setup.lang, |lang| {
+            tr!(lang, "check-opens-port", port = port.as_str())
+        });
         checks.push(match waited {
             Ok(evidence) => Check::pass(name, evidence),
             Err(got) => {
                 ready = false;
-                Check::fail(name, format!("a program listening on port {port}"), got)
+                Check::fail(
+                    name,
+                    tr!(setup.lang, "check-port-expected", port = port.as_str()),
+                    got,
+                )
             }
         });
     }
@@ -287,7 +309,14 @@ fn run_round(
     }
     if let Some(program) = program {
         let how = program.stop();
-        trace.push(Source::Checker, format!("your program {how}"));
+        trace.push(
+            Source::Checker,
+            tr!(
+                lang,
+                "check-trace-your-program",
+                how = lab_core::exercise::ended_in(lang, &how)
+            ),
+        );
     }
     Ok(checks)
 }
@@ -387,7 +416,7 @@ pub fn render(outcome: &Outcome, lang: Lang, colour: bool, verbose: bool) -> Str
     let mut out = String::new();
     for Timed { check, .. } in &outcome.checks {
         if check.passed {
-            out.push_str(&format!("  {} {}", paint("32", &pass), safe(&check.name)));
+            out.push_str(&format!("  {} {}", paint("32", &pass), safe(&check.label)));
             if let Some(note) = &check.note {
                 out.push_str(&paint("2", &format!("  ({})", safe(note))));
             }
@@ -397,7 +426,7 @@ pub fn render(outcome: &Outcome, lang: Lang, colour: bool, verbose: bool) -> Str
         out.push_str(&format!(
             "  {} {}\n",
             paint("31;1", &fail),
-            safe(&check.name)
+            safe(&check.label)
         ));
         if let Some(expected) = &check.expected {
             out.push_str(&format!("{indent}{expected_label} {}\n", safe(expected)));

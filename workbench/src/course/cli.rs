@@ -491,7 +491,7 @@ fn check_once(
         .ok()
         .and_then(|folder| fingerprint::folder_hash(&folder));
     let mut outcome =
-        check::run(content, exercise, registry, command, seed, cancel).map_err(UsageError)?;
+        check::run(content, exercise, registry, command, seed, cancel, lang).map_err(UsageError)?;
     outcome.files_sha256 = files_sha256;
     for name in outcome.unmatched_hints(exercise) {
         eprintln!(

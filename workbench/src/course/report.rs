@@ -51,6 +51,7 @@ pub fn json_of(outcome: &Outcome) -> Value {
             let check = &timed.check;
             json!({
                 "name": check.name,
+                "label": check.label,
                 "passed": check.passed,
                 "expected": check.expected,
                 "got": check.got,

@@ -220,7 +220,13 @@ pub async fn reveal_hint(
     .await
 }
 
-pub async fn check_exercise(State(state): State<Shared>, Path(id): Path<String>) -> Response {
+pub async fn check_exercise(
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = query.lang(&headers);
     blocking(move || {
         let (content, progress) = open()?;
         let exercise = find(&state, &content, &id)?;
@@ -233,6 +239,7 @@ pub async fn check_exercise(State(state): State<Shared>, Path(id): Path<String>)
             None,
             seed,
             &CancelToken::default(),
+            lang,
         )?;
         let attempt = crate::course::progress::Attempt::of(&outcome);
         progress

@@ -13,7 +13,8 @@
 
 use std::time::{Duration, Instant};
 
-use lab_core::exercise::{Check, CheckSetup, Checker, Rng, quote};
+use lab_core::exercise::{Check, CheckName, CheckSetup, Checker, Rng, ended_in, quote};
+use lab_i18n::tr;
 
 use super::{Client, described, probes};
 
@@ -56,7 +57,12 @@ fn send_all(
     writes: &[Vec<u8>],
 ) -> std::io::Result<()> {
     for write in writes {
-        setup.note(format!("{who} sent {}", quote(write)));
+        setup.note(tr!(
+            setup.lang,
+            "sock-trace-sent",
+            who = who,
+            bytes = quote(write)
+        ));
         client.send(write)?;
         std::thread::sleep(Duration::from_millis(40));
     }
@@ -73,18 +79,28 @@ fn expect_line(
 ) -> Result<(), (Vec<u8>, String)> {
     let read = client.line();
     match &read {
-        Ok(Some(got)) => setup.note(format!("{who} got {}", quote(got))),
-        _ => setup.note(format!("{who} got {}", described(&read))),
+        Ok(Some(got)) => setup.note(tr!(
+            setup.lang,
+            "sock-trace-got",
+            who = who,
+            bytes = quote(got)
+        )),
+        _ => setup.note(tr!(
+            setup.lang,
+            "sock-trace-got",
+            who = who,
+            bytes = described(setup.lang, &read)
+        )),
     }
     match read {
         Ok(Some(got)) if got == expected => Ok(()),
         Ok(Some(got)) => Err((got, String::new())),
-        other => Err((Vec::new(), described(&other))),
+        other => Err((Vec::new(), described(setup.lang, &other))),
     }
 }
 
 /// A failure for a line that did not come back as sent.
-fn line_failure(name: &str, expected: &[u8], got: (Vec<u8>, String)) -> Check {
+fn line_failure(name: &CheckName, expected: &[u8], got: (Vec<u8>, String)) -> Check {
     match got {
         (bytes, nothing) if bytes.is_empty() && !nothing.is_empty() => {
             Check::fail(name, quote(expected), nothing)
@@ -95,14 +111,15 @@ fn line_failure(name: &str, expected: &[u8], got: (Vec<u8>, String)) -> Check {
 
 /// A line, several lines in one write, and one line in pieces, on one connection.
 fn one_client(setup: &CheckSetup, address: &str) -> Check {
-    let name = "echoes each line unchanged, however the bytes arrive";
+    let lang = setup.lang;
+    let name = &CheckName::new(lang, |lang| tr!(lang, "sock-echo-one-client"));
     let mut rng = setup.probes("echo/one-client");
     let mut client = match Client::connect(address, PATIENCE) {
         Ok(client) => client,
         Err(error) => {
             return Check::fail(
                 name,
-                format!("a connection to {address}"),
+                tr!(lang, "sock-a-connection", address = address),
                 error.to_string(),
             );
         }
@@ -114,42 +131,46 @@ fn one_client(setup: &CheckSetup, address: &str) -> Check {
     let pieces_of = probes::line(&mut rng);
     // (what is written, each write apart; the lines that must come back; what the step shows)
     let steps = [
-        (vec![single.clone()], vec![single], "one line"),
+        (
+            vec![single.clone()],
+            vec![single],
+            tr!(lang, "sock-echo-one-line"),
+        ),
         (
             vec![together.concat()],
             together,
-            "several lines in one write",
+            tr!(lang, "sock-echo-several-lines"),
         ),
         (
             probes::cut(&mut rng, &pieces_of),
             vec![pieces_of],
-            "one line in pieces",
+            tr!(lang, "sock-echo-in-pieces"),
         ),
     ];
     for (writes, expected, what) in steps {
         if let Err(error) = send_all(setup, &mut client, "client-1", &writes) {
-            return Check::fail(name, "to send a line", error.to_string());
+            return Check::fail(name, tr!(lang, "sock-to-send"), error.to_string());
         }
         for line in &expected {
             if let Err(got) = expect_line(setup, &mut client, "client-1", line) {
                 let sent: Vec<String> = writes.iter().map(|write| quote(write)).collect();
-                return line_failure(name, line, got).because(format!(
-                    "{what}: sent {}. A read may return part of a line or several lines, and every byte counts (spaces and tabs at the edges too): keep what you read in a buffer and send back each whole line ending in \\n exactly as it came",
-                    sent.join(" then ")
+                return line_failure(name, line, got).because(tr!(
+                    lang,
+                    "sock-echo-one-client-try",
+                    what = what.as_str(),
+                    sent = sent.join(&tr!(lang, "sock-then"))
                 ));
             }
         }
     }
-    Check::pass(
-        name,
-        "a line, several lines in one write, one line in pieces",
-    )
+    Check::pass(name, tr!(lang, "sock-echo-one-client-pass"))
 }
 
 /// Three clients at once; one sends half a line and waits, the others must still be served,
 /// and each gets back only its own bytes.
 fn half_lines(setup: &CheckSetup, address: &str) -> Check {
-    let name = "a half line from one client holds up no other, and each client gets its own bytes";
+    let lang = setup.lang;
+    let name = &CheckName::new(lang, |lang| tr!(lang, "sock-echo-half-lines"));
     let mut rng = setup.probes("echo/half-lines");
     let mut clients = Vec::new();
     for _ in 0..3 {
@@ -158,8 +179,13 @@ fn half_lines(setup: &CheckSetup, address: &str) -> Check {
             Err(error) => {
                 return Check::fail(
                     name,
-                    format!("3 connections to {address}"),
-                    format!("connection {} failed: {error}", clients.len() + 1),
+                    tr!(lang, "sock-connections", count = 3, address = address),
+                    tr!(
+                        lang,
+                        "sock-connection-failed",
+                        number = clients.len() + 1,
+                        error = error.to_string()
+                    ),
                 );
             }
         }
@@ -175,10 +201,15 @@ fn half_lines(setup: &CheckSetup, address: &str) -> Check {
     {
         return Check::fail(
             name,
-            format!("an echo of {} to client-2", quote(&hello)),
-            "nothing while client-1 stayed connected and silent",
+            tr!(
+                lang,
+                "sock-echo-an-echo-to",
+                line = quote(&hello),
+                who = "client-2"
+            ),
+            tr!(lang, "sock-echo-nothing-while-silent"),
         )
-        .because("your server serves one client at a time: wait on all sockets at once (stream_select / socket_select in PHP, selectors in Python) or give each client a thread or a process");
+        .because(tr!(lang, "sock-echo-one-at-a-time-try"));
     }
     let first_line = probes::line(&mut rng);
     let third_line = probes::line(&mut rng);
@@ -191,15 +222,16 @@ fn half_lines(setup: &CheckSetup, address: &str) -> Check {
     if let Err(got) = expect_line(setup, second, "client-2", &meanwhile) {
         let check = line_failure(name, &meanwhile, got.clone());
         return if got.0.is_empty() {
-            check.because(format!(
-                "client-1 sent {} and client-3 sent {} (no \\n yet), then client-2 sent {} and got nothing for {:.1} s: one half line froze the whole server. A blocking read for a whole line (fgets, readline) waits for its \\n; read what is there (fread, socket_recv, recv) into that client's own buffer",
-                quote(&first_head),
-                quote(&third_head),
-                quote(&meanwhile),
-                PATIENCE.as_secs_f64()
+            check.because(tr!(
+                lang,
+                "sock-echo-frozen-try",
+                first = quote(&first_head),
+                third = quote(&third_head),
+                meanwhile = quote(&meanwhile),
+                seconds = format!("{:.1}", PATIENCE.as_secs_f64())
             ))
         } else {
-            check.because("client-2 got bytes that are not its line: does the server keep one buffer for everyone? Each client needs its own")
+            check.because(tr!(lang, "sock-echo-shared-buffer-try"))
         };
     }
     let _ = send_all(setup, third, "client-3", &[third_tail]);
@@ -209,23 +241,23 @@ fn half_lines(setup: &CheckSetup, address: &str) -> Check {
         (&mut *first, "client-1", &first_line),
     ] {
         if let Err(got) = expect_line(setup, client, who, line) {
-            return line_failure(name, line, got).because(format!(
-                "{who} sent its line in two halves while other clients talked: keep one buffer per client, and answer a client only with its own whole line"
+            return line_failure(name, line, got).because(tr!(
+                lang,
+                "sock-echo-two-halves-try",
+                who = who
             ));
         }
     }
-    Check::pass(
-        name,
-        "client-2 was answered while clients 1 and 3 sat on half lines, which then came back whole",
-    )
+    Check::pass(name, tr!(lang, "sock-echo-half-lines-pass"))
 }
 
 /// 50 clients connected at once, each sending its own lines and waiting for its echoes.
 fn crowd(setup: &CheckSetup, address: &str) -> Check {
-    let name = format!("serves {CROWD} clients connected at once");
+    let lang = setup.lang;
+    let name = &CheckName::new(lang, |lang| tr!(lang, "sock-echo-crowd", clients = CROWD));
     let mut rng = setup.probes("echo/crowd");
     let Ok(socket_address) = address.parse::<std::net::SocketAddr>() else {
-        return Check::fail(name, "an IP address and port", address.to_string());
+        return Check::fail(name, tr!(lang, "sock-an-address"), address.to_string());
     };
     // A server that never accepts leaves connections in the kernel's queue; once that is full
     // a connect waits for good. So connecting stops at the first that takes too long.
@@ -240,7 +272,7 @@ fn crowd(setup: &CheckSetup, address: &str) -> Check {
         }
     }
     let connected = clients.len();
-    setup.note(format!("{connected} clients connected"));
+    setup.note(tr!(lang, "sock-trace-connected", count = connected));
     let lines: Vec<Vec<Vec<u8>>> = (0..connected)
         .map(|number| {
             (0..rng.random_range(1..=3))
@@ -253,9 +285,10 @@ fn crowd(setup: &CheckSetup, address: &str) -> Check {
     for &number in &order {
         let _ = clients[number].send(&lines[number].concat());
     }
-    setup.note(format!(
-        "each sent 1 to 3 lines, {} in all, in a shuffled order",
-        lines.iter().map(Vec::len).sum::<usize>()
+    setup.note(tr!(
+        lang,
+        "sock-trace-crowd-sent",
+        count = lines.iter().map(Vec::len).sum::<usize>()
     ));
     // Every client waits at most PATIENCE in all, not each in turn.
     let deadline = Instant::now() + PATIENCE;
@@ -284,7 +317,12 @@ fn crowd(setup: &CheckSetup, address: &str) -> Check {
         }
         answered += usize::from(all_came);
     }
-    setup.note(format!("{answered} of {connected} got all their echoes"));
+    setup.note(tr!(
+        lang,
+        "sock-echo-answered",
+        answered = answered,
+        connected = connected
+    ));
     if answered < CROWD {
         // A server that died leaves its clients unanswered a moment before its exit is seen.
         let until = Instant::now() + Duration::from_millis(500);
@@ -293,61 +331,87 @@ fn crowd(setup: &CheckSetup, address: &str) -> Check {
         }
     }
     if answered == CROWD {
-        return Check::pass(name, format!("all {CROWD} got their own echoes"));
+        return Check::pass(name, tr!(lang, "sock-echo-crowd-pass", clients = CROWD));
     }
     if let Some(how) = setup.program_exited() {
         return Check::fail(
             name,
-            format!("every echo for each of the {CROWD} clients"),
-            format!("{answered} of {connected} got all their echoes; then your server {how}"),
+            tr!(lang, "sock-echo-crowd-expected", clients = CROWD),
+            tr!(
+                lang,
+                "sock-echo-answered-then-ended",
+                answered = answered,
+                connected = connected,
+                how = ended_in(lang, &how)
+            ),
         )
-        .because(format!(
-            "your server {how} while the crowd was connected: a server runs until it is stopped, whatever the number of clients or lines; see its last output below"
+        .because(tr!(
+            lang,
+            "sock-echo-ended-in-crowd-try",
+            how = ended_in(lang, &how)
         ));
     }
     if let Some((number, expected, got)) = foreign {
-        return Check::differs(name, &expected, &got).because(format!(
-            "client-{} got a line that is not the one it sent: keep one buffer per client and answer each client on its own connection",
-            number + 1
+        return Check::differs(name, &expected, &got).because(tr!(
+            lang,
+            "sock-echo-foreign-try",
+            who = format!("client-{}", number + 1)
         ));
     }
     let connections = if connected < CROWD {
-        format!("{connected} of {CROWD} could connect (the rest waited in a full queue); ")
+        tr!(
+            lang,
+            "sock-echo-could-connect",
+            connected = connected,
+            clients = CROWD
+        )
     } else {
         String::new()
     };
     let check = Check::fail(
         name,
-        format!(
-            "every echo for each of the {CROWD} clients within {} s",
-            PATIENCE.as_secs()
+        tr!(
+            lang,
+            "sock-echo-crowd-expected-within",
+            clients = CROWD,
+            seconds = PATIENCE.as_secs()
         ),
-        format!("{connections}{answered} got all their echoes while all stayed connected"),
+        connections + &tr!(lang, "sock-echo-answered-connected", answered = answered),
     );
     if let Some(how) = setup.program_exited() {
-        return check.because(format!(
-            "your server {how} while the crowd was connected: see its last output below"
+        return check.because(tr!(
+            lang,
+            "sock-echo-ended-see-output",
+            how = ended_in(lang, &how)
         ));
     }
     if answered <= 1 {
-        check.because("your server serves one client at a time: while it waits for the first client's next line, everyone else waits unanswered. Wait on all sockets at once (stream_select in PHP, selectors in Python) or give each client a thread or a process")
+        check.because(tr!(lang, "sock-echo-crowd-one-at-a-time-try"))
     } else {
-        check.because("some clients got their echoes and others not: does the server lose clients or lines when many send at once?")
+        check.because(tr!(lang, "sock-echo-some-lost-try"))
     }
 }
 
 /// After a pause, a new client: the server is still running and still echoes.
 fn still_serving(setup: &CheckSetup, address: &str) -> Check {
-    let name = "keeps serving: still running and echoing after all that";
+    let lang = setup.lang;
+    let name = &CheckName::new(lang, |lang| tr!(lang, "sock-echo-still-serving"));
     let mut rng = setup.probes("echo/still-serving");
     let pause = Duration::from_millis(rng.random_range(500..=1500));
-    setup.note(format!("waited {} ms", pause.as_millis()));
+    setup.note(tr!(
+        lang,
+        "sock-trace-waited",
+        ms = pause.as_millis() as u64
+    ));
     setup.cancel.sleep(pause);
     let lines: Vec<Vec<u8>> = (0..rng.random_range(2..=5))
         .map(|_| probes::line(&mut rng))
         .collect();
     let result = Client::connect(address, PATIENCE)
-        .map_err(|error| (&lines[0], (Vec::new(), format!("no connection: {error}"))))
+        .map_err(|error| {
+            let got = tr!(lang, "sock-no-connection", error = error.to_string());
+            (&lines[0], (Vec::new(), got))
+        })
         .and_then(|mut client| {
             let _ = send_all(setup, &mut client, "client-new", &[lines.concat()]);
             for line in &lines {
@@ -358,17 +422,25 @@ fn still_serving(setup: &CheckSetup, address: &str) -> Check {
     match result {
         Ok(()) => Check::pass(
             name,
-            format!("a new client got {} echoes after {} ms", lines.len(), pause.as_millis()),
+            tr!(
+                lang,
+                "sock-echo-still-serving-pass",
+                count = lines.len(),
+                ms = pause.as_millis() as u64
+            ),
         ),
         // A server that daemonized leaves its launcher exited and still serves: the echo
         // decides, and an exit only explains a missing one.
         Err((line, got)) => match setup.program_exited() {
-            Some(how) => line_failure(name, line, got).because(format!(
-                "your program {how}: a server runs until it is stopped; keep accepting and serving in a loop, and do not exit after some number of clients or lines"
+            Some(how) => line_failure(name, line, got).because(tr!(
+                lang,
+                "sock-echo-exited-try",
+                how = ended_in(lang, &how)
             )),
-            None => line_failure(name, line, got).because(format!(
-                "a new client sent {} lines in one write: keep a buffer and answer every whole line, and keep serving new clients however many came before",
-                lines.len()
+            None => line_failure(name, line, got).because(tr!(
+                lang,
+                "sock-echo-new-client-try",
+                count = lines.len()
             )),
         },
     }

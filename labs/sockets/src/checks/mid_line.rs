@@ -13,7 +13,8 @@
 
 use std::time::{Duration, Instant};
 
-use lab_core::exercise::{Check, CheckSetup, Checker, Rng, quote};
+use lab_core::exercise::{Check, CheckName, CheckSetup, Checker, Rng, ended_in, quote};
+use lab_i18n::tr;
 use socket2::SockRef;
 
 use super::{Client, described, probes};
@@ -31,6 +32,8 @@ impl Checker for MidLineChecker {
 
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
         let address = setup.address("server")?;
+        let lang = setup.lang;
+        let next = &CheckName::new(lang, |lang| tr!(lang, "sock-mid-next"));
         let patience = Duration::from_secs(3);
         let mut rng = setup.probes("mid-line/vanishing");
         let vanishing: usize = rng.random_range(16..=24);
@@ -52,14 +55,15 @@ impl Checker for MidLineChecker {
                 && *got != line
             {
                 // Bytes came, but not this client's: something of an earlier one was kept.
-                return Ok(vec![Check::differs("still echoes for the next client", &line, got)
-                    .because(format!(
-                        "client {} got other bytes than it sent, after {number} clients had left mid-line: forget a vanished client's half line (its buffer goes with it)",
-                        number + 1
-                    ))]);
+                return Ok(vec![Check::differs(next, &line, got).because(tr!(
+                    lang,
+                    "sock-mid-kept-try",
+                    number = number + 1,
+                    left = number
+                ))]);
             }
             if !matches!(&read, Ok(Some(got)) if *got == line) {
-                unanswered = Some((number + 1, line, described(&read)));
+                unanswered = Some((number + 1, line, described(setup.lang, &read)));
                 break;
             }
             let unfinished = probes::line(&mut rng);
@@ -70,16 +74,23 @@ impl Checker for MidLineChecker {
                 resets += 1;
                 let _ = SockRef::from(client.reader.get_ref()).set_linger(Some(Duration::ZERO));
             }
-            setup.note(format!(
-                "{who} sent {} then {} and {}",
-                quote(&line),
-                quote(&half),
-                if reset {
-                    "reset the connection"
-                } else {
-                    "closed it"
-                }
-            ));
+            setup.note(if reset {
+                tr!(
+                    lang,
+                    "sock-mid-trace-reset",
+                    who = who,
+                    line = quote(&line),
+                    half = quote(&half)
+                )
+            } else {
+                tr!(
+                    lang,
+                    "sock-mid-trace-closed",
+                    who = who,
+                    line = quote(&line),
+                    half = quote(&half)
+                )
+            });
             drop(client);
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -87,12 +98,16 @@ impl Checker for MidLineChecker {
         setup.cancel.sleep(Duration::from_millis(300));
 
         let mut checks = Vec::new();
-        let survived = "keeps running when clients vanish mid-line";
+        let survived = &CheckName::new(lang, |lang| tr!(lang, "sock-mid-survives"));
         match setup.program_exited() {
             Some(how) => {
                 checks.push(
-                    Check::fail(survived, "a server still running", format!("it {how}"))
-                        .because("a read returns 0 bytes (end of file) or fails with \"connection reset\" when a client vanishes: close that client and carry on serving the others; see its last output below"),
+                    Check::fail(
+                        survived,
+                        tr!(lang, "sock-mid-still-running"),
+                        tr!(lang, "sock-mid-it-ended", how = ended_in(lang, &how)),
+                    )
+                    .because(tr!(lang, "sock-mid-crashed-try")),
                 );
                 return Ok(checks);
             }
@@ -101,45 +116,57 @@ impl Checker for MidLineChecker {
                 checks.push(
                     Check::fail(
                         survived,
-                        format!("an echo of {} for client {number}", quote(&line)),
-                        format!("{got}, after {} clients had come and gone", number - 1),
+                        tr!(
+                            lang,
+                            "sock-mid-an-echo-for",
+                            line = quote(&line),
+                            number = number
+                        ),
+                        tr!(lang, "sock-mid-after-gone", got = got, gone = number - 1),
                     )
-                    .because("is the server still accepting and serving new clients after some have vanished?"),
+                    .because(tr!(lang, "sock-mid-still-accepting-try")),
                 );
                 return Ok(checks);
             }
             None if connected < vanishing => {
                 checks.push(Check::fail(
                     survived,
-                    format!("{vanishing} connections"),
-                    format!("only {connected} connected: is the server still accepting?"),
+                    tr!(lang, "sock-mid-connections", count = vanishing),
+                    tr!(lang, "sock-mid-only-connected", count = connected),
                 ));
                 return Ok(checks);
             }
             None => checks.push(Check::pass(
                 survived,
-                format!("{vanishing} clients left mid-line, {resets} of them with a reset"),
+                tr!(
+                    lang,
+                    "sock-mid-survives-pass",
+                    count = vanishing,
+                    resets = resets
+                ),
             )),
         }
         if let Some(before) = sockets_before {
             checks.push(closes_what_left(setup, before, vanishing));
         }
-        let next = "still echoes for the next client";
         let line = probes::line(&mut rng);
         let read = Client::connect(address, patience).and_then(|mut client| {
-            setup.note(format!("client-next sent {}", quote(&line)));
+            setup.note(tr!(
+                lang,
+                "sock-trace-sent",
+                who = "client-next",
+                bytes = quote(&line)
+            ));
             client.send(&line)?;
             client.line()
         });
         checks.push(if matches!(&read, Ok(Some(got)) if *got == line) {
-            Check::pass(next, format!("{} came back", quote(&line)))
+            Check::pass(next, tr!(lang, "sock-mid-came-back", line = quote(&line)))
         } else if let Ok(Some(got)) = &read {
-            Check::differs(next, &line, got).because(
-                "the next client got other bytes than it sent: forget a vanished client's half line (its buffer goes with it)",
-            )
+            Check::differs(next, &line, got).because(tr!(lang, "sock-mid-next-kept-try"))
         } else {
-            Check::fail(next, quote(&line), described(&read))
-                .because("after a client vanishes, forget its half line and go back to serving")
+            Check::fail(next, quote(&line), described(lang, &read))
+                .because(tr!(lang, "sock-mid-go-back-try"))
         });
         Ok(checks)
     }
@@ -147,7 +174,8 @@ impl Checker for MidLineChecker {
 
 /// The sockets the program holds come back to what they were before the clients came.
 fn closes_what_left(setup: &CheckSetup, before: usize, vanished: usize) -> Check {
-    let name = "closes the sockets of clients that left";
+    let lang = setup.lang;
+    let name = &CheckName::new(lang, |lang| tr!(lang, "sock-mid-closes"));
     // A server notices a close at its next read: give it a moment to get there.
     let until = Instant::now() + Duration::from_secs(3);
     let mut now = setup.program_sockets().unwrap_or(before);
@@ -155,19 +183,22 @@ fn closes_what_left(setup: &CheckSetup, before: usize, vanished: usize) -> Check
         std::thread::sleep(Duration::from_millis(100));
         now = setup.program_sockets().unwrap_or(before);
     }
-    setup.note(format!(
-        "your program held {before} socket(s) before the clients came and {now} after they left"
+    setup.note(tr!(
+        lang,
+        "sock-mid-trace-sockets",
+        before = before,
+        now = now
     ));
     if now <= before {
         return Check::pass(
             name,
-            format!("{now} socket(s) open after {vanished} clients left, as before they came"),
+            tr!(lang, "sock-mid-closes-pass", now = now, vanished = vanished),
         );
     }
     Check::fail(
         name,
-        format!("{before} open socket(s), as before the clients came"),
-        format!("{now} still open after {vanished} clients left"),
+        tr!(lang, "sock-mid-closes-expected", before = before),
+        tr!(lang, "sock-mid-still-open", now = now, vanished = vanished),
     )
-    .because("when a read returns 0 bytes or fails, close that socket (fclose, socket_close, close) and forget it: each one left open holds a file descriptor, and a server that keeps them runs out (1024 by default) and stops accepting")
+    .because(tr!(lang, "sock-mid-leak-try"))
 }

@@ -18,6 +18,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
+use lab_i18n::{Lang, tr};
+
 pub use echo_server::EchoServerChecker;
 pub use mid_line::MidLineChecker;
 pub use timeout_client::TimeoutClientChecker;
@@ -54,15 +56,13 @@ impl Client {
     }
 }
 
-/// Describes what a read brought, for a message.
-fn described(read: &std::io::Result<Option<Vec<u8>>>) -> String {
+/// Describes what a read brought, for a message in `lang`.
+fn described(lang: Lang, read: &std::io::Result<Option<Vec<u8>>>) -> String {
     match read {
         Ok(Some(line)) => lab_core::exercise::quote(line),
-        Ok(None) => "the connection closed".to_string(),
-        Err(error) if crate::server::is_would_block(error) => {
-            "nothing (no answer in time)".to_string()
-        }
-        Err(error) => format!("an error: {error}"),
+        Ok(None) => tr!(lang, "sock-read-closed"),
+        Err(error) if crate::server::is_would_block(error) => tr!(lang, "sock-read-nothing"),
+        Err(error) => tr!(lang, "sock-read-error", error = error.to_string()),
     }
 }
 

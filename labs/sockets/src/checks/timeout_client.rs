@@ -14,7 +14,8 @@ use std::io::Read;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use lab_core::exercise::{Check, CheckSetup, Checker, Prepared, Rng, quote};
+use lab_core::exercise::{Check, CheckName, CheckSetup, Checker, Prepared, Rng, ended_in, quote};
+use lab_i18n::tr;
 
 /// The timeout the exercise asks for.
 const ASKED_TIMEOUT: Duration = Duration::from_secs(2);
@@ -42,9 +43,7 @@ impl Checker for TimeoutClientChecker {
 
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
         if setup.program.is_none() {
-            anyhow::bail!(
-                "this exercise watches your client exit, so the workbench must start it: give its command after --"
-            );
+            anyhow::bail!(tr!(setup.lang, "sock-timeout-needs-command"));
         }
         let listener = match setup.prepared.take::<TcpListener>() {
             Some(listener) => listener,
@@ -62,15 +61,16 @@ impl Checker for TimeoutClientChecker {
 fn accept(
     setup: &CheckSetup,
     listener: &TcpListener,
-    name: &str,
+    name: &CheckName,
 ) -> anyhow::Result<Result<std::net::TcpStream, Check>> {
     let address = setup.address("server")?;
+    let lang = setup.lang;
     let waiting_since = Instant::now();
     loop {
         match listener.accept() {
             Ok((connection, _)) => {
                 connection.set_nonblocking(false)?;
-                setup.note("the client connected");
+                setup.note(tr!(lang, "sock-timeout-trace-connected"));
                 return Ok(Ok(connection));
             }
             Err(error) if crate::server::is_would_block(&error) => {}
@@ -79,16 +79,20 @@ fn accept(
         if let Some(how) = setup.program_exited() {
             return Ok(Err(Check::fail(
                 name,
-                format!("a connection to {address}"),
-                format!("it {how} without connecting"),
+                tr!(lang, "sock-a-connection", address = address),
+                tr!(
+                    lang,
+                    "sock-timeout-ended-unconnected",
+                    how = ended_in(lang, &how)
+                ),
             )
-            .because("see its output below")));
+            .because(tr!(lang, "sock-timeout-see-output"))));
         }
         if waiting_since.elapsed() > Duration::from_secs(10) || setup.out_of_time() {
             return Ok(Err(Check::fail(
                 name,
-                format!("a connection to {address}"),
-                "no connection in 10 s",
+                tr!(lang, "sock-a-connection", address = address),
+                tr!(lang, "sock-timeout-no-connection", seconds = 10),
             )));
         }
         std::thread::sleep(Duration::from_millis(10));
@@ -114,7 +118,8 @@ fn read_request(connection: &mut std::net::TcpStream, within: Duration) -> Vec<u
 /// Round 1: the server answers after a drawn delay; the client prints the answer, exits 0.
 fn answering(setup: &CheckSetup, listener: &TcpListener) -> anyhow::Result<Vec<Check>> {
     use std::io::Write as _;
-    let name = "prints the answer of a server that answers in time, and exits with code 0";
+    let lang = setup.lang;
+    let name = &CheckName::new(lang, |lang| tr!(lang, "sock-timeout-answering"));
     let mut rng = setup.probes("timeout/answering");
     // Slower than a second, and well inside the 2 s a client must wait: a client that waits
     // only a second, or sleeps a fixed time, misses it.
@@ -125,17 +130,24 @@ fn answering(setup: &CheckSetup, listener: &TcpListener) -> anyhow::Result<Vec<C
         Err(failed) => return Ok(vec![failed]),
     };
     let request = read_request(&mut connection, Duration::from_secs(3));
-    setup.note(format!("the client sent {}", quote(&request)));
+    setup.note(tr!(
+        lang,
+        "sock-trace-sent",
+        who = tr!(lang, "sock-timeout-the-client"),
+        bytes = quote(&request)
+    ));
     if request != b"ping\n" {
-        return Ok(vec![Check::differs(name, b"ping\n", &request).because(
-            "send exactly ping and a newline, then wait for the answer",
-        )]);
+        return Ok(vec![
+            Check::differs(name, b"ping\n", &request)
+                .because(tr!(lang, "sock-timeout-send-ping-try")),
+        ]);
     }
     setup.cancel.sleep(delay);
-    setup.note(format!(
-        "after {} ms the server answered {}",
-        delay.as_millis(),
-        quote(answer.as_bytes())
+    setup.note(tr!(
+        lang,
+        "sock-timeout-trace-answered",
+        ms = delay.as_millis() as u64,
+        answer = quote(answer.as_bytes())
     ));
     let _ = connection.write_all(answer.as_bytes());
     let until = Instant::now() + ASKED_TIMEOUT + HANGING_AFTER;
@@ -150,39 +162,61 @@ fn answering(setup: &CheckSetup, listener: &TcpListener) -> anyhow::Result<Vec<C
     let printed = lines.iter().any(|line| line.trim() == answer.trim());
     let said_timeout = lines.iter().any(|line| mentions_timeout(line));
     let exited = setup.program_exited();
+    let answer_shown = quote(answer.trim_end().as_bytes());
+    let printed_then_exit = || {
+        tr!(
+            lang,
+            "sock-timeout-printed-then-exit",
+            answer = answer_shown.as_str()
+        )
+    };
+    let ms = delay.as_millis() as u64;
     let check = match (&exited, printed) {
         (Some(how), true) if how == "exited with code 0" && !said_timeout => Check::pass(
             name,
-            format!(
-                "answered after {} ms: it printed {} and {how}",
-                delay.as_millis(),
-                quote(answer.trim_end().as_bytes())
+            tr!(
+                lang,
+                "sock-timeout-answering-pass",
+                ms = ms,
+                answer = answer_shown.as_str(),
+                how = ended_in(lang, how)
             ),
         ),
         (None, _) => Check::fail(
             name,
-            format!("{} printed, then an exit with code 0", quote(answer.trim_end().as_bytes())),
-            "still running after the answer came",
+            printed_then_exit(),
+            tr!(lang, "sock-timeout-still-running"),
         )
-        .because("after printing the answer the client's work is done: close the socket and end the program"),
+        .because(tr!(lang, "sock-timeout-end-it-try")),
         (Some(how), _) if said_timeout => Check::fail(
             name,
-            format!("{} printed, then an exit with code 0", quote(answer.trim_end().as_bytes())),
-            format!("it reported a timeout and {how}, though the answer came after {} ms", delay.as_millis()),
+            printed_then_exit(),
+            tr!(
+                lang,
+                "sock-timeout-reported-anyway",
+                how = ended_in(lang, how),
+                ms = ms
+            ),
         )
-        .because("wait up to 2 s for the answer and report a timeout only when none came: a fixed sleep, or a timeout shorter than 2 s, gives up on a server that is merely slow"),
+        .because(tr!(lang, "sock-timeout-too-short-try")),
         (Some(how), _) => Check::fail(
             name,
-            format!("{} printed, then an exit with code 0", quote(answer.trim_end().as_bytes())),
-            format!(
-                "it {how}; {}",
-                match lines.last() {
-                    Some(last) => format!("its last line: {}", quote(last.as_bytes())),
-                    None => "it printed nothing".to_string(),
+            printed_then_exit(),
+            tr!(
+                lang,
+                "sock-timeout-it-ended-and",
+                how = ended_in(lang, how),
+                rest = match lines.last() {
+                    Some(last) => tr!(
+                        lang,
+                        "sock-timeout-last-line",
+                        line = quote(last.as_bytes())
+                    ),
+                    None => tr!(lang, "sock-timeout-printed-nothing"),
                 }
             ),
         )
-        .because("read the answer line from the socket and print it as it came"),
+        .because(tr!(lang, "sock-timeout-print-answer-try")),
     };
     Ok(vec![check])
 }
@@ -194,7 +228,12 @@ fn mentions_timeout(line: &str) -> bool {
 
 /// Round 2: the server reads the ping and never answers.
 fn silent(setup: &CheckSetup, listener: &TcpListener) -> anyhow::Result<Vec<Check>> {
-    let mut connection = match accept(setup, listener, "connects to the server")? {
+    let lang = setup.lang;
+    let connects = CheckName::new(lang, |lang| tr!(lang, "sock-timeout-connects"));
+    let gives_up = CheckName::new(lang, |lang| tr!(lang, "sock-timeout-gives-up"));
+    let waits = CheckName::new(lang, |lang| tr!(lang, "sock-timeout-waits"));
+    let reports = CheckName::new(lang, |lang| tr!(lang, "sock-timeout-reports"));
+    let mut connection = match accept(setup, listener, &connects)? {
         Ok(connection) => connection,
         Err(failed) => return Ok(vec![failed]),
     };
@@ -220,42 +259,68 @@ fn silent(setup: &CheckSetup, listener: &TcpListener) -> anyhow::Result<Vec<Chec
     let waited = connected_at.elapsed();
 
     let mut checks = vec![if request.contains(&b'\n') {
-        Check::pass("connects and sends its request", quote(&request))
+        Check::pass(&connects, quote(&request))
     } else {
         Check::fail(
-            "connects and sends its request",
-            "a line such as \"ping\\n\"",
+            &connects,
+            tr!(lang, "sock-timeout-a-line-such-as"),
             quote(&request),
         )
-        .because("end the request with \\n: a line server waits for it")
+        .because(tr!(lang, "sock-timeout-end-with-newline-try"))
     }];
     let Some(how) = exited else {
         checks.push(
-                Check::fail(
-                    "gives up on a silent server instead of hanging",
-                    format!("an exit about {} s after sending", ASKED_TIMEOUT.as_secs()),
-                    format!("still waiting after {:.0} s", waited.as_secs_f64()),
-                )
-                .because("set a receive timeout before reading: socket.settimeout(2) in Python, stream_set_timeout($client, 2) in PHP"),
-            );
+            Check::fail(
+                &gives_up,
+                tr!(
+                    lang,
+                    "sock-timeout-an-exit-after",
+                    seconds = ASKED_TIMEOUT.as_secs()
+                ),
+                tr!(
+                    lang,
+                    "sock-timeout-still-waiting",
+                    seconds = format!("{:.0}", waited.as_secs_f64())
+                ),
+            )
+            .because(tr!(lang, "sock-timeout-set-timeout-try")),
+        );
         return Ok(checks);
     };
+    let ended = ended_in(lang, &how);
     checks.push(Check::pass(
-        "gives up on a silent server instead of hanging",
-        format!("it {how} after {:.1} s", waited.as_secs_f64()),
+        &gives_up,
+        tr!(
+            lang,
+            "sock-timeout-gave-up-after",
+            how = ended.as_str(),
+            seconds = format!("{:.1}", waited.as_secs_f64())
+        ),
     ));
     checks.push(if waited >= ASKED_TIMEOUT * 3 / 4 {
         Check::pass(
-            "waits for the answer before giving up",
-            format!("{:.1} s", waited.as_secs_f64()),
+            &waits,
+            tr!(
+                lang,
+                "sock-timeout-seconds",
+                seconds = format!("{:.1}", waited.as_secs_f64())
+            ),
         )
     } else {
         Check::fail(
-            "waits for the answer before giving up",
-            format!("about {} s of waiting", ASKED_TIMEOUT.as_secs()),
-            format!("it gave up after {:.2} s", waited.as_secs_f64()),
+            &waits,
+            tr!(
+                lang,
+                "sock-timeout-about-seconds",
+                seconds = ASKED_TIMEOUT.as_secs()
+            ),
+            tr!(
+                lang,
+                "sock-timeout-gave-up-early",
+                seconds = format!("{:.2}", waited.as_secs_f64())
+            ),
         )
-        .because("a slow server is not a dead one: wait the whole timeout for the answer")
+        .because(tr!(lang, "sock-timeout-slow-not-dead-try"))
     });
     let output = setup
         .program
@@ -264,22 +329,27 @@ fn silent(setup: &CheckSetup, listener: &TcpListener) -> anyhow::Result<Vec<Chec
         .unwrap_or_default();
     let reported = output.iter().any(|line| mentions_timeout(line));
     checks.push(if reported && how != "exited with code 0" {
-            Check::pass("reports the silent server and fails", format!("it {how}"))
-        } else {
-            Check::fail(
-                "reports the silent server and fails",
-                "a line saying timeout, and an exit code other than 0",
-                format!(
-                    "it {how}; {}",
-                    if reported {
-                        "it printed the timeout"
-                    } else {
-                        "no line mentions a timeout"
-                    }
-                ),
-            )
-            .because("print e.g. \"timeout: no answer from the server within 2 s\" and exit with code 1: scripts that call your client need to know")
-        });
+        Check::pass(
+            &reports,
+            tr!(lang, "sock-mid-it-ended", how = ended.as_str()),
+        )
+    } else {
+        Check::fail(
+            &reports,
+            tr!(lang, "sock-timeout-reports-expected"),
+            tr!(
+                lang,
+                "sock-timeout-it-ended-and",
+                how = ended.as_str(),
+                rest = if reported {
+                    tr!(lang, "sock-timeout-printed-timeout")
+                } else {
+                    tr!(lang, "sock-timeout-no-timeout-line")
+                }
+            ),
+        )
+        .because(tr!(lang, "sock-timeout-report-try"))
+    });
     Ok(checks)
 }
 
@@ -287,8 +357,11 @@ fn silent(setup: &CheckSetup, listener: &TcpListener) -> anyhow::Result<Vec<Chec
 fn listen(setup: &CheckSetup) -> anyhow::Result<TcpListener> {
     let address = setup.address("server")?;
     TcpListener::bind(address).map_err(|error| {
-        anyhow::anyhow!(
-            "the checker cannot listen on {address} ({error}): is another program using that port? Stop it and check again"
-        )
+        anyhow::anyhow!(tr!(
+            setup.lang,
+            "sock-timeout-cannot-listen",
+            address = address,
+            error = error.to_string()
+        ))
     })
 }
