@@ -1493,11 +1493,27 @@ fn the_echo_server_check_speaks_chinese_and_keeps_its_english_ids() {
     );
 }
 
-/// The other two socket exercises in Chinese: a failed check's name and advice in Chinese, its
-/// English name kept in the JSON.
+/// The other translated exercises in Chinese (the two other socket exercises, the REP server
+/// and the subscriber): a failed check's name and advice in Chinese, its English name kept in
+/// the JSON.
 #[test]
-fn the_timeout_and_mid_line_checks_speak_chinese_too() {
+fn the_other_translated_checks_speak_chinese_too() {
+    let python_has_zmq = python_with_zmq();
     for (exercise_id, variant, english, chinese, advice) in [
+        (
+            "zmq-rep-prefix",
+            "broken-two-frames.py",
+            "replies with the prefix followed by the request",
+            "回答是前缀加上请求",
+            "作为一个帧发送",
+        ),
+        (
+            "zmq-sub-topic-b",
+            "broken-everything.py",
+            "prints nothing from other topics than B",
+            "不打印 B 以外主题的任何消息",
+            "空前缀",
+        ),
         (
             "socket-timeout-client",
             "broken-exit-zero.py",
@@ -1513,6 +1529,9 @@ fn the_timeout_and_mid_line_checks_speak_chinese_too() {
             "文件描述符",
         ),
     ] {
+        if exercise_id.starts_with("zmq-") && !python_has_zmq {
+            continue;
+        }
         let _ports = exclusive(exercise_id);
         let data = tempfile::tempdir().unwrap();
         let program = solutions().join(exercise_id).join(variant);

@@ -162,7 +162,8 @@ fn localize(mut command: Command, lang: Lang, path: &mut Vec<String>) -> Command
 
 /// A command-line mistake as one line in `lang`, then where to look; for English, clap's own.
 pub fn error_message(error: &clap::Error, lang: Lang) -> String {
-    if lang == Lang::En {
+    // English is clap's own; a command given without its subcommand shows its (translated) help.
+    if lang == Lang::En || error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
         return error.render().to_string();
     }
     let context = |kind: ContextKind| match error.get(kind) {

@@ -13,8 +13,9 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use lab_core::exercise::{Check, CheckSetup, Checker, Rng};
+use lab_core::exercise::{Check, CheckName, CheckSetup, Checker, Rng, ended_in};
 use lab_core::{CancelToken, LabContext};
+use lab_i18n::tr;
 
 use crate::pipeline::{BatchPlan, BatchReport, Sink, Ventilator, WorkerEndpoints, announce, work};
 
@@ -36,6 +37,7 @@ impl Checker for PipelineWorkerChecker {
     }
 
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
+        let lang = setup.lang;
         let mut rng = setup.probes("pipeline");
         // The batch: enough tasks that a fair share is clear, short enough to check quickly.
         let task_count: u64 = rng.random_range(30..=50);
@@ -55,11 +57,11 @@ impl Checker for PipelineWorkerChecker {
             Err(error) if error.to_string().contains("already in use") => {
                 return Ok(vec![
                     Check::fail(
-                        "connects to the ventilator, the sink and the control socket (and binds none)",
-                        "the checker binding all three, your worker connecting",
-                        format!("a port is taken: {error}"),
+                        CheckName::new(lang, |lang| tr!(lang, "zmq-pipe-binds-none")),
+                        tr!(lang, "zmq-pipe-binds-none-expected"),
+                        tr!(lang, "zmq-pipe-port-taken", error = error.to_string()),
                     )
-                    .because("the ventilator and the sink bind, workers connect: is your program binding one of them, or is a lab still running on these ports?"),
+                    .because(tr!(lang, "zmq-pipe-binds-none-try")),
                 ]);
             }
             Err(error) => return Err(error),
@@ -125,9 +127,11 @@ impl Checker for PipelineWorkerChecker {
             if batch.as_ref().is_some_and(|report| report.complete) {
                 // A worker runs until it is told to stop: it must still be running now.
                 let done_at = Instant::now();
-                setup.note(format!(
-                    "the batch of {task_count} is in; KILL in {} ms",
-                    before_kill.as_millis()
+                setup.note(tr!(
+                    lang,
+                    "zmq-pipe-trace-batch-in",
+                    count = task_count,
+                    ms = before_kill.as_millis() as u64
                 ));
                 while done_at.elapsed() < before_kill && !setup.out_of_time() {
                     if let Some(how) = setup.program_exited() {
@@ -137,7 +141,7 @@ impl Checker for PipelineWorkerChecker {
                     std::thread::sleep(Duration::from_millis(20));
                 }
                 killed_at = Some(Instant::now());
-                setup.note("the sink says KILL");
+                setup.note(tr!(lang, "zmq-pipe-trace-kill"));
                 // Again and again while the program has time to stop, in case its subscription
                 // was late (the slow joiner): missing the first KILL is not the mistake here.
                 if setup.program.is_some() {
@@ -152,100 +156,146 @@ impl Checker for PipelineWorkerChecker {
         })?;
 
         let mut checks = Vec::new();
-        let connects = "connects a PULL socket to the ventilator";
+        let connects = &CheckName::new(lang, |lang| tr!(lang, "zmq-pipe-connects"));
         if connected < 2 {
             let got = match setup.program_exited() {
-                Some(how) => format!("it {how} before connecting"),
-                None => "no connection from your worker within 10 s".to_string(),
+                Some(how) => tr!(
+                    lang,
+                    "zmq-pipe-ended-unconnected",
+                    how = ended_in(lang, &how)
+                ),
+                None => tr!(lang, "zmq-pipe-no-connection"),
             };
             checks.push(
-                Check::fail(connects, format!("a PULL socket connected to {}", tasks[0]), got)
-                    .because("a worker connects (it does not bind) its PULL to the ventilator, its PUSH to the sink and its SUB to the control socket"),
+                Check::fail(
+                    connects,
+                    tr!(
+                        lang,
+                        "zmq-pipe-pull-connected-expected",
+                        endpoint = tasks[0].as_str()
+                    ),
+                    got,
+                )
+                .because(tr!(lang, "zmq-pipe-connects-try")),
             );
             return Ok(checks);
         }
         checks.push(Check::pass(
             connects,
-            format!("your worker's PULL connected to {}", tasks[0]),
+            tr!(
+                lang,
+                "zmq-pipe-pull-connected",
+                endpoint = tasks[0].as_str()
+            ),
         ));
         let report = batch.unwrap_or_default();
         let ours = report.per_worker.get(ours).copied().unwrap_or(0);
         let theirs = report.results.saturating_sub(ours);
-        let every_task = "sends a result to the sink for every task it takes";
+        let every_task = &CheckName::new(lang, |lang| tr!(lang, "zmq-pipe-every-task"));
         checks.push(if theirs == 0 {
             Check::fail(
                 every_task,
-                format!("some of the {task_count} results from your worker"),
-                format!("all {ours} results came from the checker's own worker"),
+                tr!(lang, "zmq-pipe-some-expected", count = task_count),
+                tr!(lang, "zmq-pipe-all-by-checker", count = ours),
             )
-            .because(format!(
-                "PUSH each result to the sink at {}, as \"<the task> result=<n*n> worker=<your name>\"",
-                results[0]
+            .because(tr!(
+                lang,
+                "zmq-pipe-push-try",
+                endpoint = results[0].as_str()
             ))
         } else if !report.complete {
             Check::fail(
                 every_task,
-                format!("{task_count} results"),
-                format!(
-                    "{} in 10 s; your worker sent {theirs}",
-                    report.results
+                tr!(lang, "zmq-pipe-results", count = task_count),
+                tr!(
+                    lang,
+                    "zmq-pipe-in-10-s",
+                    count = report.results,
+                    theirs = theirs
                 ),
             )
-            .because("a worker must send one result for every task it pulls, however long the batch")
+            .because(tr!(lang, "zmq-pipe-one-per-task-try"))
         } else {
-            Check::pass(every_task, format!("{theirs} results from your worker"))
+            Check::pass(every_task, tr!(lang, "zmq-pipe-from-yours", count = theirs))
         });
         if theirs > 0 {
             let not_right = report.wrong + report.unchecked;
+            let right = &CheckName::new(lang, |lang| tr!(lang, "zmq-pipe-right"));
             checks.push(if not_right == 0 && report.repeated == 0 {
-                Check::pass("every result is right", format!("{theirs} right results"))
+                Check::pass(right, tr!(lang, "zmq-pipe-right-results", count = theirs))
             } else if not_right > 0 {
                 Check::fail(
-                    "every result is right",
-                    "the task followed by result=<n × n> and worker=<name>, e.g. \"task=3 work=5 n=12 result=144 worker=php-1\"",
-                    format!(
-                        "{not_right} wrong, e.g. \"{}\"",
-                        report.wrong_examples.first().map(String::as_str).unwrap_or("")
+                    right,
+                    tr!(lang, "zmq-pipe-right-expected"),
+                    tr!(
+                        lang,
+                        "zmq-pipe-wrong",
+                        count = not_right,
+                        example = report
+                            .wrong_examples
+                            .first()
+                            .map(String::as_str)
+                            .unwrap_or("")
                     ),
                 )
-                .because("send the task's own text back, then \" result=\" and n squared (n is the task's n=), then \" worker=\" and a name")
+                .because(tr!(lang, "zmq-pipe-format-try"))
             } else {
                 Check::fail(
-                    "every result is right",
-                    "one result per task",
-                    format!("{} results for tasks already done", report.repeated),
+                    right,
+                    tr!(lang, "zmq-pipe-one-result-per-task"),
+                    tr!(lang, "zmq-pipe-repeated", count = report.repeated),
                 )
-                .because("send each result once")
+                .because(tr!(lang, "zmq-pipe-once-try"))
             });
             let share = theirs as f64 / task_count as f64;
+            let fair = &CheckName::new(lang, |lang| tr!(lang, "zmq-pipe-share"));
             checks.push(if share >= FAIR_SHARE {
                 Check::pass(
-                    "takes its share of the tasks",
-                    format!("{theirs} of {task_count} ({:.0}%)", share * 100.0),
+                    fair,
+                    tr!(
+                        lang,
+                        "zmq-pipe-share-got",
+                        count = theirs,
+                        total = task_count,
+                        percent = format!("{:.0}", share * 100.0)
+                    ),
                 )
             } else {
                 Check::fail(
-                    "takes its share of the tasks",
-                    format!("at least {:.0}% of {task_count} (two workers share them)", FAIR_SHARE * 100.0),
-                    format!("{theirs} ({:.0}%)", share * 100.0),
+                    fair,
+                    tr!(
+                        lang,
+                        "zmq-worker-share-expected",
+                        percent = format!("{:.0}", FAIR_SHARE * 100.0),
+                        total = task_count
+                    ),
+                    tr!(
+                        lang,
+                        "zmq-worker-share-got",
+                        count = theirs,
+                        percent = format!("{:.0}", share * 100.0)
+                    ),
                 )
-                .because("pull the next task as soon as one is done: a worker that is slow or stops early gets fewer")
+                .because(tr!(lang, "zmq-pipe-share-try"))
             });
         }
-        let stopped = "keeps working until the sink says KILL, then stops";
+        let stopped = &CheckName::new(lang, |lang| tr!(lang, "zmq-pipe-stops"));
         if let Some((how, after)) = exited_before_kill {
             checks.push(
                 Check::fail(
                     stopped,
-                    "still running until KILL, then an exit",
-                    format!(
-                        "it {how} {:.1} s after the batch, before the sink said KILL",
-                        after.as_secs_f64()
+                    tr!(lang, "zmq-pipe-until-kill-expected"),
+                    tr!(
+                        lang,
+                        "zmq-pipe-ended-before-kill",
+                        how = ended_in(lang, &how),
+                        seconds = format!("{:.1}", after.as_secs_f64())
                     ),
                 )
-                .because(format!(
-                    "a worker does not know how many tasks will come: keep pulling until a message arrives on the control socket {}, and only then stop",
-                    control[0]
+                .because(tr!(
+                    lang,
+                    "zmq-pipe-keep-pulling-try",
+                    endpoint = control[0].as_str()
                 )),
             );
         } else if let (Some(killed_at), true) = (killed_at, setup.program.is_some()) {
@@ -258,17 +308,28 @@ impl Checker for PipelineWorkerChecker {
             checks.push(match setup.program_exited() {
                 Some(how) => Check::pass(
                     stopped,
-                    format!(
-                        "still running {:.1} s after the batch; {:.1} s after KILL it {how}",
-                        before_kill.as_secs_f64(),
-                        killed_at.elapsed().as_secs_f64()
+                    tr!(
+                        lang,
+                        "zmq-pipe-stops-pass",
+                        before = format!("{:.1}", before_kill.as_secs_f64()),
+                        after = format!("{:.1}", killed_at.elapsed().as_secs_f64()),
+                        how = ended_in(lang, &how)
                     ),
                 ),
-                None => Check::fail(stopped, format!("your program ends within {} s of KILL", STOP_WITHIN.as_secs()), "it is still running")
-                    .because(format!(
-                        "subscribe a SUB socket to everything (\"\") on {}, and stop when a message arrives there; check it between tasks",
-                        control[0]
-                    )),
+                None => Check::fail(
+                    stopped,
+                    tr!(
+                        lang,
+                        "zmq-pipe-ends-within",
+                        seconds = STOP_WITHIN.as_secs()
+                    ),
+                    tr!(lang, "zmq-pipe-still-running"),
+                )
+                .because(tr!(
+                    lang,
+                    "zmq-pipe-subscribe-try",
+                    endpoint = control[0].as_str()
+                )),
             });
         }
         Ok(checks)

@@ -11,8 +11,9 @@
 
 use std::time::{Duration, Instant};
 
-use lab_core::exercise::{Check, CheckSetup, Checker, Rng, quote};
+use lab_core::exercise::{Check, CheckName, CheckSetup, Checker, Rng, ended_in, quote};
 use lab_core::{CancelToken, LabContext};
+use lab_i18n::tr;
 
 use super::some_of;
 use crate::reqrep::{ServerCounters, ServerPlan, server};
@@ -35,19 +36,16 @@ impl Checker for LazyPirateChecker {
 
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
         let Some(output) = &setup.program else {
-            anyhow::bail!(
-                "this exercise reads what your program prints, so the workbench must start it: give its command after --"
-            );
+            anyhow::bail!(tr!(setup.lang, "zmq-sub-needs-command"));
         };
+        let lang = setup.lang;
         let prefix = setup.setting("prefix", "From Server1:").to_string();
         // The exercise may fix the pattern; otherwise the seed picks it.
         let drop_every: u64 = match setup.settings.get("drop-every") {
             Some(fixed) => fixed.parse().unwrap_or(3),
             None => setup.probes("pirate/drops").random_range(2..=4),
         };
-        setup.note(format!(
-            "the server loses every {drop_every}th request it receives"
-        ));
+        setup.note(tr!(lang, "zmq-pirate-trace-loses", every = drop_every));
         let endpoints = vec![setup.endpoint("server")?.to_string()];
         let zmq_context = zmq::Context::new();
         let (socket, bound) = server::bind(&zmq_context, &endpoints)?;
@@ -90,72 +88,114 @@ impl Checker for LazyPirateChecker {
             .collect();
         let lost = counters.dropped.get();
         let served = counters.served.get();
-        setup.note(format!(
-            "the server received {} requests: answered {served}, lost {lost}",
-            served + lost
+        setup.note(tr!(
+            lang,
+            "zmq-pirate-trace-received",
+            count = served + lost,
+            served = served,
+            lost = lost
         ));
 
         let mut checks = Vec::new();
-        let name = "talks to the server: every reply it printed was sent by the server";
+        let name = &CheckName::new(lang, |lang| tr!(lang, "zmq-pirate-talks"));
         if (served as usize) < answered.len() {
             checks.push(
                 Check::fail(
                     name,
-                    format!("the server answering at least the {} replies printed", answered.len()),
-                    format!("the server received {} request(s) and answered {served}", served + lost),
+                    tr!(lang, "zmq-pirate-talks-expected", count = answered.len()),
+                    tr!(
+                        lang,
+                        "zmq-pirate-received-answered",
+                        count = served + lost,
+                        served = served
+                    ),
                 )
-                .because(format!(
-                    "print the replies your REQ socket receives from {}: lines printed without asking are not replies",
-                    endpoints[0]
+                .because(tr!(
+                    lang,
+                    "zmq-pirate-not-replies-try",
+                    endpoint = endpoints[0].as_str()
                 )),
             );
             return Ok(checks);
         }
         checks.push(Check::pass(
             name,
-            format!("the server answered {served} request(s) and lost {lost}"),
+            tr!(lang, "zmq-pirate-talks-pass", served = served, lost = lost),
         ));
-        let name = format!("prints the reply to every request, 1 to {REQUESTS}");
+        let name = &CheckName::new(lang, |lang| {
+            tr!(lang, "zmq-pirate-every-reply", count = REQUESTS)
+        });
         checks.push(if missing.is_empty() {
-            Check::pass(name, format!("{REQUESTS} of {REQUESTS}"))
+            Check::pass(
+                name,
+                tr!(lang, "zmq-sub-of", count = REQUESTS, total = REQUESTS),
+            )
         } else {
-            let last_line = lines.last().map(|line| quote(line.as_bytes())).unwrap_or("nothing".into());
+            let last_line = lines
+                .last()
+                .map(|line| quote(line.as_bytes()))
+                .unwrap_or_else(|| tr!(lang, "zmq-pirate-nothing"));
             Check::fail(
                 name,
-                format!("lines \"{}\" to \"{}\"", expected[0], expected[REQUESTS as usize - 1]),
-                format!(
-                    "{} of {REQUESTS}; missing request {}; its last line: {last_line}",
-                    answered.len(),
-                    some_of(&missing)
+                tr!(
+                    lang,
+                    "zmq-pirate-lines",
+                    first = expected[0].as_str(),
+                    last = expected[REQUESTS as usize - 1].as_str()
+                ),
+                tr!(
+                    lang,
+                    "zmq-pirate-missing",
+                    count = answered.len(),
+                    total = REQUESTS,
+                    missing = some_of(&missing),
+                    line = last_line
                 ),
             )
-            .because("send \"request 1\" … \"request 10\" in turn and print each reply as it comes, on its own line")
+            .because(tr!(lang, "zmq-pirate-in-turn-try"))
         });
-        let name = "asks again when a reply does not come (lazy pirate)";
+        let name = &CheckName::new(lang, |lang| tr!(lang, "zmq-pirate-asks-again"));
         checks.push(match (&stalled, missing.is_empty()) {
-            (_, true) if lost > 0 => Check::pass(name, format!("{lost} request(s) lost by the server and asked again")),
-            (_, true) => Check::fail(name, "requests lost by the server and asked again", "the server lost none: it received fewer requests than it loses one in")
-                .because("send request 1 to request 10, one after another, each on the REQ socket"),
+            (_, true) if lost > 0 => {
+                Check::pass(name, tr!(lang, "zmq-pirate-asked-again", count = lost))
+            }
+            (_, true) => Check::fail(
+                name,
+                tr!(lang, "zmq-pirate-lost-expected"),
+                tr!(lang, "zmq-pirate-lost-none"),
+            )
+            .because(tr!(lang, "zmq-pirate-one-after-another-try")),
             (Some(silence), false) => Check::fail(
                 name,
-                "a new socket and the same request again after a timeout",
-                format!("no output for {} s after the server lost a request: the client is still waiting", silence.as_secs()),
+                tr!(lang, "zmq-pirate-new-socket-expected"),
+                tr!(
+                    lang,
+                    "zmq-pirate-still-waiting",
+                    seconds = silence.as_secs()
+                ),
             )
-            .because("a strict REQ socket waits forever for a lost reply: poll with a timeout, and when it passes close the socket, open a new one, connect and send the request again"),
+            .because(tr!(lang, "zmq-pirate-strict-try")),
             (None, false) => Check::fail(
                 name,
-                "every lost request asked again",
-                format!("{lost} request(s) lost; the client stopped before all were answered"),
+                tr!(lang, "zmq-pirate-every-lost-expected"),
+                tr!(lang, "zmq-pirate-stopped-early", count = lost),
             )
-            .because("try a lost request again (up to 3 times, say) instead of giving up at the first timeout"),
+            .because(tr!(lang, "zmq-pirate-retry-try")),
         });
-        let name = "exits by itself when every request is answered";
+        let name = &CheckName::new(lang, |lang| tr!(lang, "zmq-pirate-exits"));
         checks.push(match exited {
-            Some(how) if how == "exited with code 0" => Check::pass(name, how),
-            Some(how) => Check::fail(name, "exit code 0", how),
-            None => Check::fail(name, "the program to finish", "it was still running").because(
-                "after the reply to request 10 the client's work is done: end the program",
+            Some(how) if how == "exited with code 0" => Check::pass(name, ended_in(lang, &how)),
+            Some(how) => Check::fail(
+                name,
+                tr!(lang, "zmq-pirate-exit-code-0"),
+                ended_in(lang, &how),
             ),
+            None => Check::fail(
+                name,
+                tr!(lang, "zmq-pirate-to-finish"),
+                tr!(lang, "zmq-pirate-still-running"),
+            )
+            .because(tr!(lang, "zmq-pirate-done-try")),
         });
         Ok(checks)
     }

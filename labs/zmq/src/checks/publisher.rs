@@ -8,7 +8,8 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use lab_core::exercise::{Check, CheckSetup, Checker, Rng, quote};
+use lab_core::exercise::{Check, CheckName, CheckSetup, Checker, Rng, ended_in, quote};
+use lab_i18n::{Lang, tr};
 
 use crate::endpoint;
 
@@ -68,26 +69,31 @@ impl Checker for PublisherChecker {
             }
         }
 
+        let lang = setup.lang;
+        let publishes = CheckName::new(lang, |lang| tr!(lang, "zmq-pub-publishes"));
         let mut checks = Vec::new();
         if all_messages.is_empty() {
             let got = match setup.program_exited() {
-                Some(how) => format!("nothing; the program {how}"),
-                None => format!("nothing in {} s", LISTEN.as_secs()),
+                Some(how) => tr!(lang, "zmq-pub-nothing-ended", how = ended_in(lang, &how)),
+                None => tr!(lang, "zmq-pub-nothing-in", seconds = LISTEN.as_secs()),
             };
             checks.push(
-                Check::fail("publishes messages", format!("messages on {endpoint}"), got).because(format!(
-                    "bind a PUB socket to {endpoint} and keep sending in a loop: messages sent before a subscriber connects are lost (the slow joiner)"
-                )),
+                Check::fail(
+                    &publishes,
+                    tr!(lang, "zmq-pub-messages-on", endpoint = endpoint),
+                    got,
+                )
+                .because(tr!(lang, "zmq-pub-bind-try", endpoint = endpoint)),
             );
             return Ok(checks);
         }
         checks.push(Check::pass(
-            "publishes messages",
-            format!("{} received", all_messages.len()),
+            &publishes,
+            tr!(lang, "zmq-pub-received", count = all_messages.len()),
         ));
-        checks.push(two_frames(&all_messages));
-        checks.push(every_topic(&all_messages, &topics));
-        checks.push(only_filtered(&filtered_messages, &filter));
+        checks.push(two_frames(lang, &all_messages));
+        checks.push(every_topic(lang, &all_messages, &topics));
+        checks.push(only_filtered(lang, &filtered_messages, &filter));
         checks.push(keeps_publishing(setup, &everything));
         Ok(checks)
     }
@@ -96,7 +102,8 @@ impl Checker for PublisherChecker {
 /// Publishing "until stopped" is watched for seconds (how many is drawn), and messages must
 /// still be coming at the end.
 fn keeps_publishing(setup: &CheckSetup, socket: &zmq::Socket) -> Check {
-    let name = "keeps publishing until it is stopped";
+    let lang = setup.lang;
+    let name = &CheckName::new(lang, |lang| tr!(lang, "zmq-pub-keeps-publishing"));
     let watch = Duration::from_millis(setup.probes("publisher/watch").random_range(5000..=7000));
     let started = Instant::now();
     let mut last_message = Instant::now();
@@ -115,27 +122,42 @@ fn keeps_publishing(setup: &CheckSetup, socket: &zmq::Socket) -> Check {
         }
     }
     let silent = last_message.elapsed();
-    setup.note(format!(
-        "watched {:.1} s more: {received} messages, the last {:.1} s ago",
-        started.elapsed().as_secs_f64(),
-        silent.as_secs_f64()
+    let watched = format!("{:.1}", started.elapsed().as_secs_f64());
+    let silent_for = format!("{:.1}", silent.as_secs_f64());
+    setup.note(tr!(
+        lang,
+        "zmq-pub-trace-watched",
+        seconds = watched.as_str(),
+        count = received,
+        ago = silent_for.as_str()
     ));
     match setup.program_exited() {
-        Some(how) => Check::fail(name, "still running and publishing", format!("it {how}"))
-            .because("a publisher sends in a loop, forever (with a short sleep between messages): it stops when it is stopped, not after some messages"),
+        Some(how) => Check::fail(
+            name,
+            tr!(lang, "zmq-pub-still-publishing"),
+            tr!(lang, "zmq-it-ended", how = ended_in(lang, &how)),
+        )
+        .because(tr!(lang, "zmq-pub-forever-try")),
         None if silent > Duration::from_secs(1) => Check::fail(
             name,
-            "messages all the time",
-            format!(
-                "{received} messages in {:.1} s, then none for {:.1} s",
-                started.elapsed().as_secs_f64(),
-                silent.as_secs_f64()
+            tr!(lang, "zmq-pub-all-the-time"),
+            tr!(
+                lang,
+                "zmq-pub-then-none",
+                count = received,
+                seconds = watched.as_str(),
+                silent = silent_for.as_str()
             ),
         )
-        .because("keep sending in a loop: subscribers that join later must still get messages"),
+        .because(tr!(lang, "zmq-pub-keep-sending-try")),
         None => Check::pass(
             name,
-            format!("{received} more messages in {:.1} s", started.elapsed().as_secs_f64()),
+            tr!(
+                lang,
+                "zmq-pub-more",
+                count = received,
+                seconds = watched.as_str()
+            ),
         ),
     }
 }
@@ -147,11 +169,12 @@ fn first_frames(messages: &[Vec<Vec<u8>>]) -> BTreeSet<&[u8]> {
         .collect()
 }
 
-fn show(frames: &[Vec<u8>]) -> String {
-    format!(
-        "{} frame(s): {}",
-        frames.len(),
-        frames
+fn show(lang: Lang, frames: &[Vec<u8>]) -> String {
+    tr!(
+        lang,
+        "zmq-pub-frames",
+        count = frames.len(),
+        frames = frames
             .iter()
             .map(|frame| quote(frame))
             .collect::<Vec<_>>()
@@ -159,48 +182,75 @@ fn show(frames: &[Vec<u8>]) -> String {
     )
 }
 
-fn two_frames(messages: &[Vec<Vec<u8>>]) -> Check {
-    let name = "sends each message as two frames: topic, then payload";
+fn two_frames(lang: Lang, messages: &[Vec<Vec<u8>>]) -> Check {
+    let name = &CheckName::new(lang, |lang| tr!(lang, "zmq-pub-two-frames"));
     match messages.iter().find(|frames| frames.len() != 2) {
-        None => Check::pass(name, format!("{} message(s) checked", messages.len())),
-        Some(frames) => Check::fail(name, "2 frames: \"B\", \"…payload…\"", show(frames)).because(
-            "send the topic as a frame of its own: PHP $socket->sendmulti([$topic, $payload]), Python socket.send_multipart([topic, payload])",
-        ),
+        None => Check::pass(name, tr!(lang, "zmq-pub-checked", count = messages.len())),
+        Some(frames) => Check::fail(
+            name,
+            tr!(lang, "zmq-pub-two-frames-expected"),
+            show(lang, frames),
+        )
+        .because(tr!(lang, "zmq-pub-sendmulti-try")),
     }
 }
 
-fn every_topic(messages: &[Vec<Vec<u8>>], topics: &[String]) -> Check {
-    let name = format!("publishes on every topic: {}", topics.join(", "));
+fn every_topic(lang: Lang, messages: &[Vec<Vec<u8>>], topics: &[String]) -> Check {
+    let joined = topics.join(", ");
+    let name = &CheckName::new(lang, |lang| {
+        tr!(lang, "zmq-pub-every-topic", topics = joined.as_str())
+    });
     let seen = first_frames(messages);
     let missing: Vec<&String> = topics
         .iter()
         .filter(|topic| !seen.contains(topic.as_bytes()))
         .collect();
     if missing.is_empty() {
-        return Check::pass(name, format!("{} topic frame(s) seen", seen.len()));
+        return Check::pass(name, tr!(lang, "zmq-pub-topics-seen", count = seen.len()));
     }
     let seen_text: Vec<String> = seen.iter().take(8).map(|topic| quote(topic)).collect();
     Check::fail(
         name,
-        format!("topic frames {}", topics.join(", ")),
-        format!("topic frames seen: {}", seen_text.join(", ")),
+        tr!(lang, "zmq-pub-topic-frames", topics = joined.as_str()),
+        tr!(
+            lang,
+            "zmq-pub-topic-frames-seen",
+            topics = seen_text.join(", ")
+        ),
     )
-    .because("the topic frame must be exactly the topic's name, and the program must send on each of them in turn")
+    .because(tr!(lang, "zmq-pub-each-topic-try"))
 }
 
-fn only_filtered(messages: &[Vec<Vec<u8>>], filter: &str) -> Check {
-    let name = format!("a subscriber to \"{filter}\" receives only topic {filter}");
+fn only_filtered(lang: Lang, messages: &[Vec<Vec<u8>>], filter: &str) -> Check {
+    let name = &CheckName::new(lang, |lang| {
+        tr!(lang, "zmq-pub-only-filtered", topic = filter)
+    });
     if messages.is_empty() {
-        return Check::fail(name, format!("messages on topic {filter}"), "none")
-            .because(format!("publish on topic \"{filter}\" too"));
+        return Check::fail(
+            name,
+            tr!(lang, "zmq-pub-messages-on-topic", topic = filter),
+            tr!(lang, "zmq-pub-none"),
+        )
+        .because(tr!(lang, "zmq-pub-publish-too-try", topic = filter));
     }
     match messages
         .iter()
         .find(|frames| frames.first().map(Vec::as_slice) != Some(filter.as_bytes()))
     {
-        None => Check::pass(name, format!("{} message(s), all on {filter}", messages.len())),
-        Some(frames) => Check::fail(name, format!("first frame exactly \"{filter}\""), show(frames)).because(
-            "a subscription matches by prefix: the topic frame must be the topic alone, with no payload or suffix after it",
+        None => Check::pass(
+            name,
+            tr!(
+                lang,
+                "zmq-pub-all-on",
+                count = messages.len(),
+                topic = filter
+            ),
         ),
+        Some(frames) => Check::fail(
+            name,
+            tr!(lang, "zmq-pub-first-frame-exactly", topic = filter),
+            show(lang, frames),
+        )
+        .because(tr!(lang, "zmq-pub-prefix-match-try")),
     }
 }

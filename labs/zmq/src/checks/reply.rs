@@ -8,7 +8,8 @@
 
 use std::time::Duration;
 
-use lab_core::exercise::{Check, CheckSetup, Checker, Rng, quote};
+use lab_core::exercise::{Check, CheckName, CheckSetup, Checker, Rng, ended_in, quote};
+use lab_i18n::{Lang, tr};
 
 use crate::endpoint;
 
@@ -31,27 +32,33 @@ impl Checker for RepServerChecker {
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
         let prefix = setup.setting("prefix", "From Server1:").as_bytes().to_vec();
         let endpoint = setup.endpoint("server")?;
+        let lang = setup.lang;
         let zmq_context = zmq::Context::new();
         let mut client = Client::new(&zmq_context, endpoint)?;
         let mut checks = Vec::new();
 
+        let answers = CheckName::new(lang, |lang| tr!(lang, "zmq-rep-answers"));
         let first = client.ask(setup, b"hello", FIRST_REPLY)?;
         let Some(reply) = first else {
             checks.push(
                 Check::fail(
-                    "answers a request",
-                    format!("a reply to \"hello\" within {} s", FIRST_REPLY.as_secs()),
-                    "no reply",
+                    &answers,
+                    tr!(
+                        lang,
+                        "zmq-rep-a-reply-within",
+                        request = quote(b"hello"),
+                        seconds = FIRST_REPLY.as_secs()
+                    ),
+                    tr!(lang, "zmq-rep-no-reply"),
                 )
-                .because(format!(
-                    "is a REP socket bound to {endpoint}? Does it recv, then send, in a loop?"
-                )),
+                .because(tr!(lang, "zmq-rep-bound-try", endpoint = endpoint)),
             );
             return Ok(checks);
         };
-        checks.push(Check::pass("answers a request", "a reply came"));
+        checks.push(Check::pass(&answers, tr!(lang, "zmq-rep-a-reply-came")));
         checks.push(compare(
-            "replies with the prefix followed by the request",
+            lang,
+            &CheckName::new(lang, |lang| tr!(lang, "zmq-rep-prefixed")),
             &prefix,
             b"hello",
             &reply,
@@ -60,14 +67,10 @@ impl Checker for RepServerChecker {
         checks.push(in_a_row(setup, &mut client, &prefix)?);
 
         let text = "你好, ZeroMQ ✓".as_bytes();
+        let intact = CheckName::new(lang, |lang| tr!(lang, "zmq-rep-intact"));
         checks.push(match client.ask(setup, text, REPLY)? {
-            Some(reply) => compare(
-                "keeps the request's bytes intact (UTF-8)",
-                &prefix,
-                text,
-                &reply,
-            ),
-            None => no_reply("keeps the request's bytes intact (UTF-8)", text),
+            Some(reply) => compare(lang, &intact, &prefix, text, &reply),
+            None => no_reply(lang, &intact, text),
         });
 
         checks.push(two_clients(setup, &zmq_context, endpoint, &prefix)?);
@@ -138,13 +141,14 @@ fn expected_reply(prefix: &[u8], request: &[u8]) -> Vec<u8> {
     [prefix, request].concat()
 }
 
-fn describe(reply: &[Vec<u8>]) -> String {
+fn describe(lang: Lang, reply: &[Vec<u8>]) -> String {
     match reply {
         [one] => quote(one),
-        frames => format!(
-            "{} frames: {}",
-            frames.len(),
-            frames
+        frames => tr!(
+            lang,
+            "zmq-rep-frames",
+            count = frames.len(),
+            frames = frames
                 .iter()
                 .map(|frame| quote(frame))
                 .collect::<Vec<_>>()
@@ -153,44 +157,56 @@ fn describe(reply: &[Vec<u8>]) -> String {
     }
 }
 
-fn compare(name: &str, prefix: &[u8], request: &[u8], reply: &[Vec<u8>]) -> Check {
+fn compare(
+    lang: Lang,
+    name: &CheckName,
+    prefix: &[u8],
+    request: &[u8],
+    reply: &[Vec<u8>],
+) -> Check {
     let expected = expected_reply(prefix, request);
     if reply.len() == 1 && reply[0] == expected {
         return Check::pass(name, quote(&expected));
     }
-    let check = Check::fail(name, quote(&expected), describe(reply));
+    let check = Check::fail(name, quote(&expected), describe(lang, reply));
     if reply.len() > 1 {
-        check.because(
-            "send the reply as one frame: the prefix and the request joined into one string",
-        )
+        check.because(tr!(lang, "zmq-rep-one-frame-try"))
     } else if reply[0].ends_with(request) {
-        check.because(
-            "the prefix differs: compare them character by character (spaces and the colon count)",
-        )
+        check.because(tr!(lang, "zmq-rep-prefix-differs-try"))
     } else {
-        check.because("the reply is the prefix followed by exactly the bytes of the request")
+        check.because(tr!(lang, "zmq-rep-prefix-then-request-try"))
     }
 }
 
-fn no_reply(name: &str, request: &[u8]) -> Check {
+fn no_reply(lang: Lang, name: &CheckName, request: &[u8]) -> Check {
     Check::fail(
         name,
-        format!("a reply to {} within {} s", quote(request), REPLY.as_secs()),
-        "no reply",
+        tr!(
+            lang,
+            "zmq-rep-a-reply-within",
+            request = quote(request),
+            seconds = REPLY.as_secs()
+        ),
+        tr!(lang, "zmq-rep-no-reply"),
     )
-    .because("did the server stop, or crash on this request? Its output above may say")
+    .because(tr!(lang, "zmq-rep-stopped-try"))
 }
 
 /// After a drawn pause, one more request: the server is still running and answering.
 fn still_serving(setup: &CheckSetup, client: &mut Client, prefix: &[u8]) -> anyhow::Result<Check> {
-    let name = "keeps serving until it is stopped";
+    let lang = setup.lang;
+    let name = &CheckName::new(lang, |lang| tr!(lang, "zmq-rep-still-serving"));
     let mut rng = setup.probes("rep/still-serving");
     let pause = Duration::from_millis(rng.random_range(1000..=2500));
-    setup.note(format!("waited {} ms", pause.as_millis()));
+    setup.note(tr!(lang, "zmq-trace-waited", ms = pause.as_millis() as u64));
     setup.cancel.sleep(pause);
     if let Some(how) = setup.program_exited() {
-        return Ok(Check::fail(name, "still running", format!("it {how}"))
-            .because("a server answers requests in a loop, forever"));
+        return Ok(Check::fail(
+            name,
+            tr!(lang, "zmq-rep-still-running"),
+            tr!(lang, "zmq-it-ended", how = ended_in(lang, &how)),
+        )
+        .because(tr!(lang, "zmq-rep-loop-forever-try")));
     }
     let request = lab_core::exercise::probe_text(&mut rng);
     Ok(match client.ask(setup, request.as_bytes(), REPLY)? {
@@ -199,7 +215,11 @@ fn still_serving(setup: &CheckSetup, client: &mut Client, prefix: &[u8]) -> anyh
         {
             Check::pass(
                 name,
-                format!("still answering after {} ms", pause.as_millis()),
+                tr!(
+                    lang,
+                    "zmq-rep-still-answering",
+                    ms = pause.as_millis() as u64
+                ),
             )
         }
         Some(reply) => Check::differs(
@@ -207,14 +227,15 @@ fn still_serving(setup: &CheckSetup, client: &mut Client, prefix: &[u8]) -> anyh
             &expected_reply(prefix, request.as_bytes()),
             &reply.concat(),
         ),
-        None => no_reply(name, request.as_bytes()),
+        None => no_reply(lang, name, request.as_bytes()),
     })
 }
 
 fn in_a_row(setup: &CheckSetup, client: &mut Client, prefix: &[u8]) -> anyhow::Result<Check> {
+    let lang = setup.lang;
     let mut rng = setup.probes("rep/in-a-row");
     let count: usize = rng.random_range(60..=120);
-    let name = format!("answers {count} requests in a row, each exactly");
+    let name = &CheckName::new(lang, |lang| tr!(lang, "zmq-rep-in-a-row", count = count));
     for number in 1..=count {
         // Drawn words, with spaces or tabs at the edges now and then: a reply is the prefix
         // and the request's bytes as they came.
@@ -223,27 +244,43 @@ fn in_a_row(setup: &CheckSetup, client: &mut Client, prefix: &[u8]) -> anyhow::R
             lab_core::exercise::probe_text(&mut rng)
         );
         let Some(reply) = client.ask(setup, request.as_bytes(), REPLY)? else {
-            return Ok(no_reply(&name, request.as_bytes()).because(format!(
-                "it answered {} before this one; does the server loop?",
-                number - 1
+            return Ok(no_reply(lang, name, request.as_bytes()).because(tr!(
+                lang,
+                "zmq-rep-answered-before-try",
+                count = number - 1
             )));
         };
         let expected = expected_reply(prefix, request.as_bytes());
         if reply.len() != 1 {
             return Ok(Check::fail(
                 name,
-                format!("reply {number}: {}", quote(&expected)),
-                format!("reply {number}: {}", describe(&reply)),
+                tr!(
+                    lang,
+                    "zmq-rep-reply-number",
+                    number = number,
+                    reply = quote(&expected)
+                ),
+                tr!(
+                    lang,
+                    "zmq-rep-reply-number",
+                    number = number,
+                    reply = describe(lang, &reply)
+                ),
             ));
         }
         if reply[0] != expected {
-            return Ok(Check::differs(name, &expected, &reply[0]).because(format!(
-                "reply {number} to {}: send back the prefix and the request's bytes exactly as they came (no trimming)",
-                quote(request.as_bytes())
+            return Ok(Check::differs(name, &expected, &reply[0]).because(tr!(
+                lang,
+                "zmq-rep-exactly-try",
+                number = number,
+                request = quote(request.as_bytes())
             )));
         }
     }
-    Ok(Check::pass(name, format!("{count} of {count} correct")))
+    Ok(Check::pass(
+        name,
+        tr!(lang, "zmq-rep-all-correct", count = count),
+    ))
 }
 
 /// Two clients send before either reads: a REP server answers them one after the other, each
@@ -254,7 +291,8 @@ fn two_clients(
     endpoint: &str,
     prefix: &[u8],
 ) -> anyhow::Result<Check> {
-    let name = "answers two clients, each with its own reply";
+    let lang = setup.lang;
+    let name = &CheckName::new(lang, |lang| tr!(lang, "zmq-rep-two-clients"));
     let first = connected(zmq_context, endpoint)?;
     let second = connected(zmq_context, endpoint)?;
     first.send(&b"from the first client"[..], 0)?;
@@ -266,9 +304,9 @@ fn two_clients(
         let expected = expected_reply(prefix, request);
         match receive(setup, socket, REPLY)? {
             Some(reply) if reply.len() == 1 && reply[0] == expected => {}
-            Some(reply) => return Ok(Check::fail(name, quote(&expected), describe(&reply))),
-            None => return Ok(no_reply(name, request)),
+            Some(reply) => return Ok(Check::fail(name, quote(&expected), describe(lang, &reply))),
+            None => return Ok(no_reply(lang, name, request)),
         }
     }
-    Ok(Check::pass(name, "both replies went to the right client"))
+    Ok(Check::pass(name, tr!(lang, "zmq-rep-two-clients-pass")))
 }

@@ -12,7 +12,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
-use lab_core::exercise::{Check, CheckSetup, Checker, ProgramOutput, Rng, quote};
+use lab_core::exercise::{
+    Check, CheckName, CheckSetup, Checker, ProgramOutput, Rng, ended_in, quote,
+};
+use lab_i18n::{Lang, tr};
 
 use super::some_of;
 use crate::endpoint;
@@ -42,9 +45,7 @@ impl Checker for SubscriberChecker {
 
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
         let Some(output) = &setup.program else {
-            anyhow::bail!(
-                "this exercise reads what your program prints, so the workbench must start it: give its command after --"
-            );
+            anyhow::bail!(tr!(setup.lang, "zmq-sub-needs-command"));
         };
         let wanted = setup.setting("topic", "B").to_string();
         let mut topics = vec![wanted.clone()];
@@ -100,9 +101,9 @@ impl Checker for SubscriberChecker {
             }
             std::thread::sleep(Duration::from_millis(50));
         };
-        checks.push(all_wanted_arrived(&seen, &wanted, per_topic));
-        checks.push(nothing_else(&seen, &wanted));
-        checks.push(topic_then_payload(&seen));
+        checks.push(all_wanted_arrived(setup.lang, &seen, &wanted, per_topic));
+        checks.push(nothing_else(setup.lang, &seen, &wanted));
+        checks.push(topic_then_payload(setup.lang, &seen));
         checks.push(later_messages(
             setup,
             output,
@@ -152,7 +153,8 @@ fn warm_up(
     endpoint: &str,
     wanted: &str,
 ) -> anyhow::Result<Result<Check, Check>> {
-    const NAME: &str = "connects and prints the messages it receives";
+    let lang = setup.lang;
+    let name = &CheckName::new(lang, |lang| tr!(lang, "zmq-sub-connects"));
     let started = Instant::now();
     let mut round = 0;
     loop {
@@ -165,39 +167,56 @@ fn warm_up(
         let lines = output.lines_from(0);
         if lines.iter().any(|line| header_in(line).is_some()) {
             return Ok(Ok(Check::pass(
-                NAME,
-                format!(
-                    "first message printed after {:.1} s",
-                    started.elapsed().as_secs_f64()
+                name,
+                tr!(
+                    lang,
+                    "zmq-sub-first-printed",
+                    seconds = format!("{:.1}", started.elapsed().as_secs_f64())
                 ),
             )));
         }
         if let Some(how) = setup.program_exited() {
             return Ok(Err(Check::fail(
-                NAME,
-                "a program that keeps running and prints what it receives",
-                format!("it {how} after printing {} line(s)", lines.len()),
+                name,
+                tr!(lang, "zmq-sub-keeps-running-expected"),
+                tr!(
+                    lang,
+                    "zmq-sub-ended-after-lines",
+                    how = ended_in(lang, &how),
+                    count = lines.len()
+                ),
             )
-            .because(
-                "see what it printed above; a subscriber loops forever on recv",
-            )));
+            .because(tr!(lang, "zmq-sub-loops-try"))));
         }
         if started.elapsed() >= FIRST_MESSAGE || setup.out_of_time() {
             let got = match lines.first() {
-                None => format!("nothing printed in {} s", FIRST_MESSAGE.as_secs()),
-                Some(first) => format!(
-                    "{} line(s), none with a message's payload; the first: {}",
-                    lines.len(),
-                    quote(first.as_bytes())
+                None => tr!(
+                    lang,
+                    "zmq-sub-nothing-printed",
+                    seconds = FIRST_MESSAGE.as_secs()
+                ),
+                Some(first) => tr!(
+                    lang,
+                    "zmq-sub-no-payload",
+                    count = lines.len(),
+                    first = quote(first.as_bytes())
                 ),
             };
             return Ok(Err(Check::fail(
-                NAME,
-                format!("lines like \"{wanted} pub=0000b0b0 seq=0 ts=…\" within {} s", FIRST_MESSAGE.as_secs()),
+                name,
+                tr!(
+                    lang,
+                    "zmq-sub-lines-like",
+                    topic = wanted,
+                    seconds = FIRST_MESSAGE.as_secs()
+                ),
                 got,
             )
-            .because(format!(
-                "is the SUB socket connected to {endpoint} and subscribed to \"{wanted}\"? A SUB socket with no subscription receives nothing. Print the topic, a space and the payload, and flush (Python: print(..., flush=True))"
+            .because(tr!(
+                lang,
+                "zmq-sub-subscribed-try",
+                endpoint = endpoint,
+                topic = wanted
             ))));
         }
         setup.cancel.sleep(Duration::from_millis(50));
@@ -273,12 +292,16 @@ fn later_messages(
     wanted: &str,
     rng: &mut lab_core::exercise::Probes,
 ) -> anyhow::Result<Check> {
-    let name = "keeps running and receiving until it is stopped";
+    let lang = setup.lang;
+    let name = &CheckName::new(lang, |lang| tr!(lang, "zmq-sub-keeps-receiving"));
     let pause = Duration::from_millis(rng.random_range(1500..=3000));
     let later: u64 = rng.random_range(3..=6);
-    setup.note(format!(
-        "waited {} ms, then {later} more messages on {wanted}",
-        pause.as_millis()
+    setup.note(tr!(
+        lang,
+        "zmq-sub-trace-later",
+        ms = pause.as_millis() as u64,
+        count = later,
+        topic = wanted
     ));
     setup.cancel.sleep(pause);
     let start = output.line_count();
@@ -304,44 +327,80 @@ fn later_messages(
         std::thread::sleep(Duration::from_millis(50));
     };
     Ok(match setup.program_exited() {
-        Some(how) => Check::fail(name, "still running after the messages", format!("it {how}"))
-            .because("a subscriber receives in a loop, forever: `while (true)` / `while True`, not a fixed number of messages"),
+        Some(how) => Check::fail(
+            name,
+            tr!(lang, "zmq-sub-still-running-expected"),
+            tr!(lang, "zmq-it-ended", how = ended_in(lang, &how)),
+        )
+        .because(tr!(lang, "zmq-sub-forever-try")),
         None if printed < later => Check::fail(
             name,
-            format!("{later} more messages printed, sent {:.1} s later", pause.as_secs_f64()),
-            format!("{printed} printed"),
+            tr!(
+                lang,
+                "zmq-sub-more-expected",
+                count = later,
+                seconds = format!("{:.1}", pause.as_secs_f64())
+            ),
+            tr!(lang, "zmq-sub-printed", count = printed),
         )
-        .because("keep receiving in a loop: messages keep coming after the first ones"),
-        None => Check::pass(name, format!("{later} more printed after {:.1} s", pause.as_secs_f64())),
+        .because(tr!(lang, "zmq-sub-keep-receiving-try")),
+        None => Check::pass(
+            name,
+            tr!(
+                lang,
+                "zmq-sub-more-pass",
+                count = later,
+                seconds = format!("{:.1}", pause.as_secs_f64())
+            ),
+        ),
     })
 }
 
-fn all_wanted_arrived(seen: &Seen, wanted: &str, per_topic: u64) -> Check {
-    let name = format!("prints every message on topic {wanted}");
+fn all_wanted_arrived(lang: Lang, seen: &Seen, wanted: &str, per_topic: u64) -> Check {
+    let name = &CheckName::new(lang, |lang| {
+        tr!(lang, "zmq-sub-every-message", topic = wanted)
+    });
     let arrived = seen.wanted_sequences(wanted);
     if arrived.len() as u64 >= per_topic {
-        return Check::pass(name, format!("{per_topic} of {per_topic}"));
+        return Check::pass(
+            name,
+            tr!(lang, "zmq-sub-of", count = per_topic, total = per_topic),
+        );
     }
     let missing: Vec<u64> = (0..per_topic)
         .filter(|seq| !arrived.contains(seq))
         .collect();
     Check::fail(
         name,
-        format!("all {per_topic} messages on {wanted} (seq=0 to seq={})", per_topic - 1),
-        format!("{} of {per_topic}; missing seq {}", arrived.len(), some_of(&missing)),
+        tr!(
+            lang,
+            "zmq-sub-all-expected",
+            count = per_topic,
+            topic = wanted,
+            last = per_topic - 1
+        ),
+        tr!(
+            lang,
+            "zmq-sub-missing",
+            count = arrived.len(),
+            total = per_topic,
+            missing = some_of(&missing)
+        ),
     )
-    .because("these were published after your subscription arrived, so all of them reach a subscriber that keeps receiving")
+    .because(tr!(lang, "zmq-sub-all-reach-try"))
 }
 
-fn nothing_else(seen: &Seen, wanted: &str) -> Check {
-    let name = format!("prints nothing from other topics than {wanted}");
+fn nothing_else(lang: Lang, seen: &Seen, wanted: &str) -> Check {
+    let name = &CheckName::new(lang, |lang| {
+        tr!(lang, "zmq-sub-nothing-else", topic = wanted)
+    });
     let others: Vec<&Printed> = seen
         .printed
         .iter()
         .filter(|printed| printed.topic != wanted)
         .collect();
     let Some(first) = others.first() else {
-        return Check::pass(name, "none printed");
+        return Check::pass(name, tr!(lang, "zmq-sub-none-printed"));
     };
     let topics: BTreeSet<&str> = others
         .iter()
@@ -349,37 +408,46 @@ fn nothing_else(seen: &Seen, wanted: &str) -> Check {
         .collect();
     Check::fail(
         name,
-        format!("only messages on {wanted}"),
-        format!(
-            "{} message(s) on {}; e.g. output line {}, sent on {}: {}",
-            others.len(),
-            topics.into_iter().collect::<Vec<_>>().join(", "),
-            first.line_number,
-            first.topic,
-            quote(first.line.as_bytes())
+        tr!(lang, "zmq-sub-only-on", topic = wanted),
+        tr!(
+            lang,
+            "zmq-sub-others",
+            count = others.len(),
+            topics = topics.into_iter().collect::<Vec<_>>().join(", "),
+            line = first.line_number,
+            topic = first.topic.as_str(),
+            text = quote(first.line.as_bytes())
         ),
     )
-    .because(format!("subscribe to \"{wanted}\" only: a subscription is a prefix, and the empty prefix \"\" matches every topic"))
+    .because(tr!(lang, "zmq-sub-prefix-try", topic = wanted))
 }
 
-fn topic_then_payload(seen: &Seen) -> Check {
-    let name = "prints each message as its topic, a space, then the payload";
+fn topic_then_payload(lang: Lang, seen: &Seen) -> Check {
+    let name = &CheckName::new(lang, |lang| tr!(lang, "zmq-sub-topic-then-payload"));
     let wrong = seen
         .printed
         .iter()
         .find(|printed| printed.line[..printed.payload_start].trim_end() != printed.topic);
     match wrong {
-        None if seen.printed.is_empty() => Check::pass(name, "nothing to judge"),
-        None => Check::pass(name, format!("{} line(s) checked", seen.printed.len())),
+        None if seen.printed.is_empty() => Check::pass(name, tr!(lang, "zmq-sub-nothing-to-judge")),
+        None => Check::pass(
+            name,
+            tr!(lang, "zmq-sub-lines-checked", count = seen.printed.len()),
+        ),
         Some(printed) => Check::fail(
             name,
-            format!("a line starting \"{} pub=\"", printed.topic),
-            format!(
-                "output line {}: {}",
-                printed.line_number,
-                quote(printed.line.as_bytes())
+            tr!(
+                lang,
+                "zmq-sub-line-starting",
+                topic = printed.topic.as_str()
+            ),
+            tr!(
+                lang,
+                "zmq-sub-output-line",
+                line = printed.line_number,
+                text = quote(printed.line.as_bytes())
             ),
         )
-        .because("the topic arrives in the first frame and the payload in the second: print both, topic first"),
+        .because(tr!(lang, "zmq-sub-frames-try")),
     }
 }

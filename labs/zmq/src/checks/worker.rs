@@ -8,8 +8,9 @@
 
 use std::time::Duration;
 
-use lab_core::exercise::{Check, CheckSetup, Checker, Rng};
+use lab_core::exercise::{Check, CheckName, CheckSetup, Checker, Rng, ended_in};
 use lab_core::{LabContext, Sampler};
+use lab_i18n::tr;
 
 use crate::broker::BrokerLab;
 
@@ -32,8 +33,12 @@ impl Checker for BrokerWorkerChecker {
         let mut rng = setup.probes("broker-worker");
         let clients: i64 = rng.random_range(3..=5);
         let requests_per_client: i64 = rng.random_range(20..=40);
-        setup.note(format!(
-            "{clients} clients send {requests_per_client} requests each through the broker"
+        let lang = setup.lang;
+        setup.note(tr!(
+            lang,
+            "zmq-worker-trace-clients",
+            clients = clients,
+            requests = requests_per_client
         ));
         let prefix = setup.setting("prefix", "From Server1:");
         let mut params = lab_core::default_params(&BrokerLab);
@@ -78,11 +83,11 @@ impl Checker for BrokerWorkerChecker {
             Err(error) if error.to_string().contains("already in use") => {
                 checks.push(
                     Check::fail(
-                        "connects to the broker's backend (and does not bind it)",
-                        format!("the broker binding {backend}, your worker connecting to it"),
-                        format!("the port is taken: {error}"),
+                        CheckName::new(lang, |lang| tr!(lang, "zmq-worker-does-not-bind")),
+                        tr!(lang, "zmq-worker-binding-expected", endpoint = backend),
+                        tr!(lang, "zmq-worker-port-taken", error = error.to_string()),
                     )
-                    .because("a worker behind a broker connects: the broker is the stable part and binds; is your program binding it?"),
+                    .because(tr!(lang, "zmq-worker-connects-try")),
                 );
                 return Ok(checks);
             }
@@ -99,74 +104,95 @@ impl Checker for BrokerWorkerChecker {
             // The advice follows what happened: a worker that never answered and failed most
             // likely could not bind; one that answered some stopped after a count.
             let why = if theirs == 0 && setup.program_succeeded() == Some(false) {
-                "see its output below: a worker that binds the broker's port finds it taken (the broker binds, workers connect)".to_string()
+                tr!(lang, "zmq-worker-bound-try")
             } else {
-                format!(
-                    "it answered {theirs} and stopped: a worker receives and replies in a loop, forever, however many requests come"
-                )
+                tr!(lang, "zmq-worker-stopped-try", count = theirs)
             };
             checks.push(
                 Check::fail(
-                    "keeps serving until it is stopped",
-                    "a worker that runs until stopped",
-                    format!("it {how}"),
+                    CheckName::new(lang, |lang| tr!(lang, "zmq-rep-still-serving")),
+                    tr!(lang, "zmq-worker-runs-until-stopped"),
+                    tr!(lang, "zmq-it-ended", how = ended_in(lang, &how)),
                 )
                 .because(why),
             );
         }
+        let answers = CheckName::new(lang, |lang| tr!(lang, "zmq-worker-answers"));
         checks.push(if theirs > 0 {
             Check::pass(
-                "connects to the broker's backend and answers requests",
-                format!("{theirs} of {total} requests answered by your worker"),
+                &answers,
+                tr!(
+                    lang,
+                    "zmq-worker-answered-by-yours",
+                    count = theirs,
+                    total = total
+                ),
             )
         } else {
             Check::fail(
-                "connects to the broker's backend and answers requests",
-                format!("some of the {total} requests answered by your worker"),
-                format!("all {ours} answered by the checker's own worker"),
+                &answers,
+                tr!(lang, "zmq-worker-some-expected", total = total),
+                tr!(lang, "zmq-worker-all-by-checker", count = ours),
             )
-            .because(format!(
-                "is a REP socket connected to {backend}? Does it recv, then send, in a loop?"
-            ))
+            .because(tr!(lang, "zmq-worker-connected-try", endpoint = backend))
         });
+        let prefixed = CheckName::new(lang, |lang| tr!(lang, "zmq-rep-prefixed"));
         checks.push(if wrong == 0 {
-            Check::pass(
-                "replies with the prefix followed by the request",
-                format!("{replies} correct replies"),
-            )
+            Check::pass(&prefixed, tr!(lang, "zmq-worker-correct", count = replies))
         } else {
             Check::fail(
-                "replies with the prefix followed by the request",
-                format!("\"{prefix}\" + the request, e.g. \"{prefix}client-1 #1\""),
-                format!(
-                    "{wrong} wrong replies; the first: {}",
-                    first_wrong_reply(&context)
+                &prefixed,
+                tr!(lang, "zmq-worker-prefix-expected", prefix = prefix),
+                tr!(
+                    lang,
+                    "zmq-worker-wrong",
+                    count = wrong,
+                    first = first_wrong_reply(lang, &context)
                 ),
             )
         });
         let share = theirs as f64 / total as f64;
+        let fair = CheckName::new(lang, |lang| tr!(lang, "zmq-worker-share"));
         checks.push(if share >= FAIR_SHARE {
-            Check::pass("takes its share of the requests", format!("{:.0}% of them", share * 100.0))
+            Check::pass(
+                &fair,
+                tr!(
+                    lang,
+                    "zmq-worker-percent",
+                    percent = format!("{:.0}", share * 100.0)
+                ),
+            )
         } else {
             Check::fail(
-                "takes its share of the requests",
-                format!("at least {:.0}% of {total} (two workers share them)", FAIR_SHARE * 100.0),
-                format!("{theirs} ({:.0}%)", share * 100.0),
+                &fair,
+                tr!(
+                    lang,
+                    "zmq-worker-share-expected",
+                    percent = format!("{:.0}", FAIR_SHARE * 100.0),
+                    total = total
+                ),
+                tr!(
+                    lang,
+                    "zmq-worker-share-got",
+                    count = theirs,
+                    percent = format!("{:.0}", share * 100.0)
+                ),
             )
-            .because("answer each request as soon as it arrives: a worker that is slow or stops early gets fewer")
+            .because(tr!(lang, "zmq-worker-share-try"))
         });
         if replies + wrong < total {
             checks.push(
                 Check::fail(
-                    "every request is answered",
-                    format!("{total} replies"),
-                    format!(
-                        "{}; {} given up after 3 s without a reply",
-                        replies + wrong,
-                        count("gave up")
+                    CheckName::new(lang, |lang| tr!(lang, "zmq-worker-every-answered")),
+                    tr!(lang, "zmq-worker-replies", count = total),
+                    tr!(
+                        lang,
+                        "zmq-worker-given-up",
+                        count = replies + wrong,
+                        gave_up = count("gave up")
                     ),
                 )
-                .because("a worker must send exactly one reply for each request it receives"),
+                .because(tr!(lang, "zmq-worker-one-reply-try")),
             );
         }
         Ok(checks)
@@ -174,12 +200,12 @@ impl Checker for BrokerWorkerChecker {
 }
 
 /// The clients' own words about the first wrong reply, from the lab's event log.
-fn first_wrong_reply(context: &LabContext) -> String {
+fn first_wrong_reply(lang: lab_i18n::Lang, context: &LabContext) -> String {
     Sampler::new("zmq-broker", context.clone())
         .sample(0.0)
         .events
         .into_iter()
         .find(|event| event.message.contains(": reply to #"))
         .map(|event| event.message)
-        .unwrap_or_else(|| "(not recorded)".to_string())
+        .unwrap_or_else(|| tr!(lang, "zmq-worker-not-recorded"))
 }

@@ -65,10 +65,19 @@ fn read_included(markdown: &str, path: &str, content: &Content) -> Result<Includ
         let Some(file) = parse::included_file(&kind) else {
             continue;
         };
+        let line = crate::course::line_of(markdown, range.start);
+        // Only a file of the content: a lesson never shows what lies outside it.
+        let inside = std::path::Path::new(file)
+            .components()
+            .all(|part| matches!(part, std::path::Component::Normal(_)));
+        if !inside || file.contains('\\') {
+            return Err(format!(
+                "{path}:{line}: the block includes {file}: name a file inside the content folder (like php/sockets/select_server.php), without .. or a leading /"
+            ));
+        }
         let text = content.read(file).ok_or_else(|| {
             format!(
-                "{path}:{}: the block includes {}, which is not in the content",
-                crate::course::line_of(markdown, range.start),
+                "{path}:{line}: the block includes {}, which is not in the content",
                 content.display(file)
             )
         })?;
@@ -568,6 +577,15 @@ mod tests {
         };
         assert!(error.contains("sockets.md:4:"), "{error}");
         assert!(error.contains("must be empty"), "{error}");
+        // Nothing outside the content folder, however the path is written.
+        for outside in ["../secret.php", "/etc/passwd", "php/../../secret.php"] {
+            let folder = folder_with_lesson(&format!("# T\n\n```php file={outside}\n```\n"), "");
+            let content = Content::Folder(folder.path().to_path_buf());
+            let Err(error) = load(&content, &registry(), "sockets", Lang::En) else {
+                panic!("{outside} is shown");
+            };
+            assert!(error.contains("inside the content folder"), "{error}");
+        }
     }
 
     #[test]
