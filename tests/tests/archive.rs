@@ -616,8 +616,8 @@ fn packing_the_application_passes_with_the_references_and_fails_where_it_should(
     assert_eq!(code, 0, "{out}");
 }
 
-/// Under a Chinese locale every line `exercise check` writes around the checks is Chinese;
-/// `--lang en` gives today's English whatever the locale.
+/// Under a Chinese locale every line `exercise check` writes is Chinese, the checks' names and
+/// advice included; `--lang en` gives today's English whatever the locale.
 #[test]
 fn exercise_check_speaks_the_students_language() {
     let folder = started("archive-fix-broken");
@@ -646,8 +646,8 @@ fn exercise_check_speaks_the_students_language() {
     for words in [
         "正在检查 archive-fix-broken：修好一个坏掉的 phar",
         "种子：9",
-        "  通过 is a phar PHP can read",
-        "  失败 leaves out build.php",
+        "  通过 是一个 PHP 能读的 phar",
+        "  失败 不包含 build.php",
         "期望：",
         "实际：",
         "建议：",
@@ -656,7 +656,17 @@ fn exercise_check_speaks_the_students_language() {
     ] {
         assert!(chinese.contains(words), "{words}: {chinese}");
     }
-    for english in ["PASS", "FAIL", "expected:", "try:", "Not yet", "passed,"] {
+    for english in [
+        "PASS",
+        "FAIL",
+        "expected:",
+        "try:",
+        "Not yet",
+        "passed,",
+        "is a phar PHP can read",
+        "leaves out",
+        "exclude it",
+    ] {
         assert!(!chinese.contains(english), "{english}: {chinese}");
     }
     let english = check("zh_CN.UTF-8", &["--lang", "en"]);

@@ -1562,3 +1562,43 @@ fn the_other_translated_checks_speak_chinese_too() {
         assert!(failed["try"].as_str().unwrap().contains(advice), "{failed}");
     }
 }
+
+/// A file exercise in Chinese: the dependent-tests repair, checked on a suite that still lets
+/// checkout run with an empty cart.
+#[test]
+fn the_suite_repair_check_speaks_chinese_too() {
+    let folder = tempfile::tempdir().unwrap();
+    let broken = solutions().join("testdeps-fix-suite/broken-checkout-after-profile.toml");
+    std::fs::copy(&broken, folder.path().join("suite.toml")).unwrap();
+    let output = command()
+        .args([
+            "exercise",
+            "check",
+            "testdeps-fix-suite",
+            "--lang",
+            "zh",
+            "--format",
+            "json",
+        ])
+        .current_dir(folder.path())
+        .env("WORKBENCH_DATA_DIR", folder.path().join(".data"))
+        .env_remove("WORKBENCH_CONTENT")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let failed = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|check| check["name"] == "checkout depends on add_to_cart")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(failed["passed"], false, "{failed}");
+    assert_eq!(failed["label"], "checkout 依赖 add_to_cart", "{failed}");
+    assert_eq!(failed["expected"], "是", "{failed}");
+    assert!(
+        failed["try"].as_str().unwrap().contains("空购物车"),
+        "{failed}"
+    );
+}

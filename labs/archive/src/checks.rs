@@ -28,7 +28,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lab_core::exercise::{Check, CheckSetup, Checker, Prepared, Rng, quote};
+use lab_core::exercise::{Check, CheckName, CheckSetup, Checker, Prepared, Rng, ended_in, quote};
+use lab_i18n::{Lang, tr};
 
 use crate::phar::Phar;
 
@@ -97,6 +98,7 @@ impl MovedAside {
 
 impl PharChecker {
     fn grade(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
+        let lang = setup.lang;
         let mut checks = Vec::new();
         if setup.program.is_some() {
             let check = wait_for_build(setup);
@@ -110,34 +112,33 @@ impl PharChecker {
         let bytes = match std::fs::read(&archive) {
             Ok(bytes) => bytes,
             Err(error) => {
+                let file = archive.display().to_string();
                 checks.push(
                     Check::fail(
-                        format!("writes {}", archive.display()),
-                        format!("a file {} in this folder", archive.display()),
+                        CheckName::new(lang, |lang| tr!(lang, "arc-writes", file = file.as_str())),
+                        tr!(lang, "arc-a-file-here", file = file.as_str()),
                         error.to_string(),
                     )
                     .because(if setup.program.is_some() {
-                        format!(
-                            "your build ended without writing {} here: write it into the folder the check runs in",
-                            archive.display()
-                        )
+                        tr!(lang, "arc-not-written-try", file = file.as_str())
                     } else {
-                        "run your build first, or give its command after --".to_string()
+                        tr!(lang, "arc-build-first-try")
                     }),
                 );
                 return Ok(checks);
             }
         };
+        let readable = CheckName::new(lang, |lang| tr!(lang, "arc-readable"));
         let found = match Phar::parse(&bytes) {
             Ok(found) => found,
             Err(error) => {
                 checks.push(
                     Check::fail(
-                        "is a phar PHP can read",
-                        "a stub ending in __HALT_COMPILER(); then a manifest",
+                        &readable,
+                        tr!(lang, "arc-readable-expected"),
                         format!("{error:#}"),
                     )
-                    .because("`workbench archive list` shows how far the file reads"),
+                    .because(tr!(lang, "arc-list-shows-try")),
                 );
                 return Ok(checks);
             }
@@ -145,38 +146,41 @@ impl PharChecker {
         let php_present = php_available();
         let mut layout = layout_text(&found, bytes.len());
         if !php_present {
-            layout.push_str(" (php is not installed here, so the archive was not run)");
+            layout.push_str(&tr!(lang, "arc-no-php"));
         }
-        checks.push(Check::pass("is a phar PHP can read", layout));
-        checks.push(signature_check(&found));
-        checks.push(contents_check(&found, &bytes));
+        checks.push(Check::pass(&readable, layout));
+        checks.push(signature_check(lang, &found));
+        checks.push(contents_check(lang, &found, &bytes));
         let names: Vec<&str> = found
             .entries
             .iter()
             .map(|entry| entry.name.as_str())
             .collect();
         for wanted in list(setup.setting("contains", "index.php")) {
+            let holds = CheckName::new(lang, |lang| tr!(lang, "arc-holds", name = wanted));
             checks.push(if names.contains(&wanted) {
-                Check::pass(format!("holds {wanted}"), "found in the manifest")
+                Check::pass(holds, tr!(lang, "arc-in-manifest"))
             } else {
                 Check::fail(
-                    format!("holds {wanted}"),
-                    format!("an entry named {wanted}"),
-                    format!("entries: {}", names.join(", ")),
+                    holds,
+                    tr!(lang, "arc-an-entry-named", name = wanted),
+                    tr!(lang, "arc-entries", names = names.join(", ")),
                 )
-                .because("names are relative to the packed folder: pack the app folder itself")
+                .because(tr!(lang, "arc-relative-try"))
             });
         }
         for unwanted in list(setup.setting("leaves_out", "")) {
+            let leaves_out =
+                CheckName::new(lang, |lang| tr!(lang, "arc-leaves-out", name = unwanted));
             checks.push(if names.contains(&unwanted) {
                 Check::fail(
-                    format!("leaves out {unwanted}"),
-                    format!("no entry named {unwanted}"),
-                    format!("{unwanted} is inside"),
+                    leaves_out,
+                    tr!(lang, "arc-no-entry-named", name = unwanted),
+                    tr!(lang, "arc-is-inside", name = unwanted),
                 )
-                .because("exclude it (--exclude, or remove it from the Phar before stopBuffering)")
+                .because(tr!(lang, "arc-exclude-try"))
             } else {
-                Check::pass(format!("leaves out {unwanted}"), "not in the manifest")
+                Check::pass(leaves_out, tr!(lang, "arc-not-in-manifest"))
             });
         }
         if let Some(original) = setup.settings.get("original") {
@@ -184,8 +188,8 @@ impl PharChecker {
         }
         let direct = setup.setting("run", "php") == "direct";
         if direct {
-            checks.push(shebang_check(&found.stub, &archive));
-            checks.push(executable_check(&archive));
+            checks.push(shebang_check(lang, &found.stub, &archive));
+            checks.push(executable_check(lang, &archive));
         }
         if php_present {
             checks.push(run_check(
@@ -209,7 +213,10 @@ fn original_check(
     original: &str,
     setup: &CheckSetup,
 ) -> anyhow::Result<Check> {
-    let name = format!("keeps the files of {original} as they were");
+    let lang = setup.lang;
+    let name = CheckName::new(lang, |lang| {
+        tr!(lang, "arc-keeps-files", original = original)
+    });
     let shipped = setup.starters.get(original).ok_or_else(|| {
         anyhow::anyhow!("this workbench lacks the exercise's own {original} to compare with")
     })?;
@@ -228,29 +235,29 @@ fn original_check(
             .iter()
             .find(|candidate| candidate.name == entry.name)
             .map(|candidate| found.contents(bytes, candidate, crate::DEFAULT_MAX_SIZE));
+        let file = entry.name.as_str();
         match now {
-            None => differences.push(format!("{} is missing", entry.name)),
-            Some(Err(_)) => differences.push(format!("{} does not read back", entry.name)),
-            Some(Ok(now)) if now != was => differences.push(format!(
-                "{} changed ({} bytes shipped, {} now)",
-                entry.name,
-                was.len(),
-                now.len()
+            None => differences.push(tr!(lang, "arc-is-missing", name = file)),
+            Some(Err(_)) => differences.push(tr!(lang, "arc-does-not-read", name = file)),
+            Some(Ok(now)) if now != was => differences.push(tr!(
+                lang,
+                "arc-changed",
+                name = file,
+                shipped = was.len(),
+                now = now.len()
             )),
             Some(Ok(_)) => {}
         }
     }
     Ok(if differences.is_empty() {
-        Check::pass(name, "every file the same, byte for byte")
+        Check::pass(name, tr!(lang, "arc-same-bytes"))
     } else {
         Check::fail(
             name,
-            format!("the files of {original}, unchanged"),
+            tr!(lang, "arc-unchanged-expected", original = original),
             differences.join("; "),
         )
-        .because(format!(
-            "repair the archive you were given: change its stub and remove what must not ship, but leave the files of {original} as they are (a new app that only prints the line is not the tool)"
-        ))
+        .because(tr!(lang, "arc-repair-try", original = original))
     })
 }
 
@@ -272,10 +279,13 @@ fn php_available() -> bool {
 
 /// Waits for the student's build command to finish by itself.
 fn wait_for_build(setup: &CheckSetup) -> Check {
+    let lang = setup.lang;
+    let name = CheckName::new(lang, |lang| tr!(lang, "arc-build-finishes"));
     loop {
         if let Some(how) = setup.program_exited() {
+            let how = ended_in(lang, &how);
             return match setup.program_succeeded() {
-                Some(true) => Check::pass("the build finishes", how),
+                Some(true) => Check::pass(name, how),
                 _ => {
                     let output = setup.program.as_ref().map(|program| {
                         let count = program.line_count();
@@ -283,23 +293,24 @@ fn wait_for_build(setup: &CheckSetup) -> Check {
                     });
                     let said = match output.unwrap_or_default().as_slice() {
                         [] => String::new(),
-                        lines => {
-                            format!("; its last output: {}", quote(lines.join(" / ").as_bytes()))
-                        }
+                        lines => tr!(
+                            lang,
+                            "arc-last-output",
+                            output = quote(lines.join(" / ").as_bytes())
+                        ),
                     };
-                    Check::fail("the build finishes", "exit code 0", format!("{how}{said}")).because(
-                        "the build failed: read its error output below, fix it, and build again",
-                    )
+                    Check::fail(name, tr!(lang, "arc-exit-code-0"), format!("{how}{said}"))
+                        .because(tr!(lang, "arc-build-failed-try"))
                 }
             };
         }
         if setup.out_of_time() {
             return Check::fail(
-                "the build finishes",
-                "the build command to end by itself",
-                "it was still running at the time limit",
+                name,
+                tr!(lang, "arc-build-ends-expected"),
+                tr!(lang, "arc-still-running-limit"),
             )
-            .because("a build script should write the archive and exit");
+            .because(tr!(lang, "arc-write-and-exit-try"));
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -331,74 +342,80 @@ pub fn layout_text(found: &Phar, length: usize) -> String {
     parts.join(" | ")
 }
 
-fn signature_check(found: &Phar) -> Check {
-    let name = "is signed, and the signature verifies";
+fn signature_check(lang: Lang, found: &Phar) -> Check {
+    let name = CheckName::new(lang, |lang| tr!(lang, "arc-signed"));
     match &found.signature {
-        None => Check::fail(name, "a signature (SHA-256 or SHA-512)", "no signature")
-            .because("PHP refuses an unsigned phar unless phar.require_hash is off"),
+        None => Check::fail(
+            name,
+            tr!(lang, "arc-signature-expected"),
+            tr!(lang, "arc-no-signature"),
+        )
+        .because(tr!(lang, "arc-unsigned-try")),
         Some(signature) => match signature.verified {
-            Some(true) => Check::pass(name, format!("{} matches", signature.kind.name())),
+            Some(true) => Check::pass(name, tr!(lang, "arc-matches", kind = signature.kind.name())),
             Some(false) => Check::fail(
                 name,
-                format!(
-                    "the {} of everything before the signature",
-                    signature.kind.name()
-                ),
-                "a different hash: the file was changed after it was signed",
+                tr!(lang, "arc-hash-of-everything", kind = signature.kind.name()),
+                tr!(lang, "arc-different-hash"),
             )
-            .because("rebuild the archive instead of editing it"),
+            .because(tr!(lang, "arc-rebuild-try")),
             None => Check::fail(
                 name,
-                "a hash signature the checker can verify",
-                "an OpenSSL signature",
+                tr!(lang, "arc-hash-expected"),
+                tr!(lang, "arc-openssl"),
             ),
         },
     }
 }
 
-fn contents_check(found: &Phar, bytes: &[u8]) -> Check {
-    let name = "every file reads back intact (CRC32)";
+fn contents_check(lang: Lang, found: &Phar, bytes: &[u8]) -> Check {
+    let name = CheckName::new(lang, |lang| tr!(lang, "arc-intact"));
     for entry in &found.entries {
         if let Err(error) = found.contents(bytes, entry, crate::DEFAULT_MAX_SIZE) {
-            return Check::fail(name, "every entry's CRC32 right", format!("{error:#}"));
+            return Check::fail(name, tr!(lang, "arc-crc-expected"), format!("{error:#}"));
         }
     }
-    Check::pass(name, format!("{} entries", found.entries.len()))
+    Check::pass(
+        name,
+        tr!(lang, "arc-entries-count", count = found.entries.len()),
+    )
 }
 
-fn shebang_check(stub: &[u8], archive: &Path) -> Check {
-    let name = "starts with a #! line the system can use";
+fn shebang_check(lang: Lang, stub: &[u8], archive: &Path) -> Check {
+    let name = CheckName::new(lang, |lang| tr!(lang, "arc-shebang"));
     let first_line = stub.split(|&byte| byte == b'\n').next().unwrap_or_default();
     if !first_line.starts_with(b"#!") {
-        return Check::fail(name, "#!/usr/bin/env php", quote(first_line)).because(format!(
-            "./{} needs a shebang line first, before <?php",
-            archive.display()
+        return Check::fail(name, "#!/usr/bin/env php", quote(first_line)).because(tr!(
+            lang,
+            "arc-shebang-first-try",
+            file = archive.display().to_string()
         ));
     }
     if first_line.ends_with(b"\r") {
         return Check::fail(
             name,
-            "#!/usr/bin/env php followed by \\n",
+            tr!(lang, "arc-shebang-newline-expected"),
             quote(stub.get(..first_line.len() + 1).unwrap_or(first_line)),
         )
-        .because("a Windows line ending: the system looks for an interpreter called \"php\\r\" (bad interpreter)");
+        .because(tr!(lang, "arc-windows-try"));
     }
     Check::pass(name, quote(first_line))
 }
 
-fn executable_check(archive: &Path) -> Check {
+fn executable_check(lang: Lang, archive: &Path) -> Check {
     use std::os::unix::fs::PermissionsExt;
-    let name = "is executable";
+    let name = CheckName::new(lang, |lang| tr!(lang, "arc-executable"));
     let mode = std::fs::metadata(archive).map_or(0, |metadata| metadata.permissions().mode());
+    let shown = format!("{:o}", mode & 0o777);
     if mode & 0o111 == 0 {
         return Check::fail(
             name,
-            "an executable bit (chmod +x)",
-            format!("mode {:o}", mode & 0o777),
+            tr!(lang, "arc-executable-expected"),
+            tr!(lang, "arc-mode", mode = shown.as_str()),
         )
         .because(format!("chmod +x {}", archive.display()));
     }
-    Check::pass(name, format!("mode {:o}", mode & 0o777))
+    Check::pass(name, tr!(lang, "arc-mode", mode = shown.as_str()))
 }
 
 /// Runs `archive` in `folder` (under a time limit): its output, or why it did not run.
@@ -421,7 +438,9 @@ fn run_archive(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn();
-    let mut child = child.map_err(|error| format!("it did not start: {error}"))?;
+    let lang = setup.lang;
+    let mut child =
+        child.map_err(|error| tr!(lang, "arc-did-not-start", error = error.to_string()))?;
     let started = Instant::now();
     let limit = setup.time_left(RUN_LIMIT);
     loop {
@@ -431,10 +450,7 @@ fn run_archive(
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!(
-                    "it was still running after {} s, and was stopped",
-                    limit.as_secs()
-                ));
+                return Err(tr!(lang, "arc-stopped-after", seconds = limit.as_secs()));
             }
         }
     }
@@ -451,27 +467,42 @@ fn shown_command(archive: &Path, direct: bool) -> String {
 
 /// Runs the archive and compares its first line with `expected`.
 fn run_check(archive: &Path, direct: bool, expected: &str, setup: &CheckSetup) -> Check {
-    let name = format!("`{}` prints \"{expected}\"", shown_command(archive, direct));
+    let lang = setup.lang;
+    let command = shown_command(archive, direct);
+    let name = CheckName::new(lang, |lang| {
+        tr!(
+            lang,
+            "arc-prints",
+            command = command.as_str(),
+            expected = expected
+        )
+    });
     let output = match run_archive(archive, direct, Path::new("."), setup) {
         Ok(output) => output,
-        Err(why) => return Check::fail(name, "it runs and ends", why),
+        Err(why) => return Check::fail(name, tr!(lang, "arc-runs-and-ends"), why),
     };
     let printed = String::from_utf8_lossy(&output.stdout);
-    setup.note(format!(
-        "`{}` printed {}",
-        shown_command(archive, direct),
-        quote(printed.as_bytes())
+    setup.note(tr!(
+        lang,
+        "arc-trace-printed",
+        command = command.as_str(),
+        output = quote(printed.as_bytes())
     ));
     let first = printed.lines().next().unwrap_or("").trim_end();
     if first == expected {
-        return Check::pass(name, "the same line");
+        return Check::pass(name, tr!(lang, "arc-same-line"));
     }
     let errors = String::from_utf8_lossy(&output.stderr);
     let said = errors.lines().next().unwrap_or("").trim();
     let got = if said.is_empty() {
         quote(first.as_bytes())
     } else {
-        format!("{}; it said: {}", quote(first.as_bytes()), said)
+        tr!(
+            lang,
+            "arc-it-said",
+            line = quote(first.as_bytes()),
+            said = said
+        )
     };
     Check::differs(name, expected.as_bytes(), first.as_bytes()).got_instead(got)
 }
@@ -485,8 +516,9 @@ fn entry_runs_check(
     direct: bool,
     setup: &CheckSetup,
 ) -> Check {
+    let lang = setup.lang;
     let entry_name = setup.setting("entry", "index.php");
-    let name = format!("the stub runs the packed {entry_name}, not a copy of its output");
+    let name = &CheckName::new(lang, |lang| tr!(lang, "arc-stub-runs", entry = entry_name));
     let token = format!(
         "workbench-token-{:016x}",
         setup.probes("archive/token").random::<u64>()
@@ -499,8 +531,8 @@ fn entry_runs_check(
         let Ok(mut contents) = found.contents(bytes, entry, crate::DEFAULT_MAX_SIZE) else {
             return Check::fail(
                 name,
-                "entries that read back",
-                format!("{} does not", entry.name),
+                tr!(lang, "arc-entries-read-back"),
+                tr!(lang, "arc-does-not-read", name = entry.name.as_str()),
             );
         };
         if entry.name == entry_name {
@@ -519,8 +551,8 @@ fn entry_runs_check(
     if !entries.iter().any(|entry| entry.path == entry_name) {
         return Check::fail(
             name,
-            format!("an entry {entry_name} that the stub runs"),
-            "no such entry",
+            tr!(lang, "arc-entry-the-stub-runs", entry = entry_name),
+            tr!(lang, "arc-no-such-entry"),
         );
     }
     let options = crate::phar::write::PharOptions {
@@ -545,26 +577,25 @@ fn entry_runs_check(
             run_archive(file_name, direct, scratch.path(), setup)
         });
     match result {
-        Ok(output) if String::from_utf8_lossy(&output.stdout).contains(&token) => Check::pass(
-            name,
-            format!("a line added to the packed {entry_name} ran, from a folder holding only the archive"),
-        ),
+        Ok(output) if String::from_utf8_lossy(&output.stdout).contains(&token) => {
+            Check::pass(name, tr!(lang, "arc-stub-runs-pass", entry = entry_name))
+        }
         Ok(output) => Check::fail(
             name,
-            format!("{token} printed by a line added to the packed {entry_name}"),
-            format!(
-                "it printed {} without it",
-                quote(&output.stdout)
+            tr!(
+                lang,
+                "arc-token-expected",
+                token = token.as_str(),
+                entry = entry_name
             ),
+            tr!(lang, "arc-printed-without", output = quote(&output.stdout)),
         )
-        .because(format!(
-            "the stub must open the archive and run its {entry_name} (Phar::mapPhar('{}'); require 'phar://{}/{entry_name}';): output the stub prints itself, or files it reads from outside the archive, are not the packed app",
-            found.alias, found.alias
+        .because(tr!(
+            lang,
+            "arc-stub-runs-try",
+            entry = entry_name,
+            alias = found.alias.as_str()
         )),
-        Err(why) => Check::fail(
-            name,
-            "the archive to run from a folder holding only itself",
-            why,
-        ),
+        Err(why) => Check::fail(name, tr!(lang, "arc-alone-expected"), why),
     }
 }

@@ -135,7 +135,7 @@ impl CheckSetup {
     pub fn read_task_file(&self, file: TaskFile, what: &str) -> Result<String, Box<Check>> {
         let path = self.task_file_path(file);
         std::fs::read_to_string(&path)
-            .map_err(|error| Box::new(missing_task_file(&path, what, &error)))
+            .map_err(|error| Box::new(missing_task_file(self.lang, &path, what, &error)))
     }
 
     pub fn setting<'a>(&'a self, name: &str, default: &'a str) -> &'a str {
@@ -429,18 +429,30 @@ pub struct TaskFile {
 }
 
 /// The failed check of a task file that cannot be read, naming the place it was looked for.
-pub fn missing_task_file(path: &std::path::Path, what: &str, error: &std::io::Error) -> Check {
+pub fn missing_task_file(
+    lang: lab_i18n::Lang,
+    path: &std::path::Path,
+    what: &str,
+    error: &std::io::Error,
+) -> Check {
+    use lab_i18n::tr;
     let looked = std::env::current_dir()
         .map(|folder| folder.join(path))
         .unwrap_or_else(|_| path.to_path_buf());
+    let file = path.display().to_string();
     Check::fail(
-        format!("{} is there", path.display()),
-        format!("a file with {what}"),
-        format!("cannot read {}: {error}", looked.display()),
+        CheckName::new(lang, |lang| {
+            tr!(lang, "task-file-is-there", file = file.as_str())
+        }),
+        tr!(lang, "task-file-expected", what = what),
+        tr!(
+            lang,
+            "task-file-cannot-read",
+            path = looked.display().to_string(),
+            error = error.to_string()
+        ),
     )
-    .because(
-        "the check reads it from the folder you run `workbench exercise check` in: cd into the folder `workbench exercise start` made",
-    )
+    .because(tr!(lang, "task-file-try"))
 }
 
 /// A grader for one kind of exercise, registered under an id that exercise files name.

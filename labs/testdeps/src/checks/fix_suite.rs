@@ -5,9 +5,10 @@
 //! The checker wants the suite to load, the same five tests, the dependencies the story asks
 //! for, and, run, the outcomes those give: add_to_cart fails on purpose, checkout is skipped.
 
-use lab_core::exercise::{Check, CheckSetup, Checker};
+use lab_core::exercise::{Check, CheckName, CheckSetup, Checker};
+use lab_i18n::tr;
 
-use super::{load_suite, outcomes, said};
+use super::{load_suite, outcomes, said, state_word};
 
 pub struct FixSuiteChecker;
 
@@ -29,12 +30,11 @@ impl Checker for FixSuiteChecker {
             Ok(suite) => suite,
             Err(failed) => return Ok(vec![*failed]),
         };
+        let lang = setup.lang;
+        let file = setup.setting("suite", "suite.toml");
         let mut checks = vec![Check::pass(
-            format!(
-                "{} loads, with no unknown dependency and no cycle",
-                setup.setting("suite", "suite.toml")
-            ),
-            format!("{} tests", suite.tests.len()),
+            CheckName::new(lang, |lang| tr!(lang, "tdeps-loads", file = file)),
+            tr!(lang, "tdeps-tests-count", count = suite.tests.len()),
         )];
         let mut names: Vec<&str> = suite.tests.iter().map(|test| test.name.as_str()).collect();
         names.sort_unstable();
@@ -42,11 +42,11 @@ impl Checker for FixSuiteChecker {
         if names != wanted_names {
             checks.push(
                 Check::fail(
-                    "keeps the five tests",
+                    CheckName::new(lang, |lang| tr!(lang, "tdeps-fix-keeps-five")),
                     wanted_names.join(", "),
                     names.join(", "),
                 )
-                .because("repair the dependencies; do not remove or rename tests"),
+                .because(tr!(lang, "tdeps-fix-keeps-five-try")),
             );
             return Ok(checks);
         }
@@ -60,33 +60,35 @@ impl Checker for FixSuiteChecker {
         // only narrows when a test runs), so it is accepted and said.
         let rules = [
             (
-                "login depends on nothing",
+                CheckName::new(lang, |lang| tr!(lang, "tdeps-fix-login-nothing")),
                 suite.tests[suite.index_of("login").unwrap()]
                     .depends
                     .is_empty(),
-                "login is where a session starts: a test it waits for is the cycle the suite had",
+                tr!(lang, "tdeps-fix-login-nothing-try"),
             ),
             (
-                "logout depends on login",
+                CheckName::new(lang, |lang| tr!(lang, "tdeps-fix-logout-login")),
                 depends("logout", "login"),
-                "logout needs the session login opens: depends = [\"login\"]",
+                tr!(lang, "tdeps-fix-logout-login-try"),
             ),
             (
-                "checkout depends on add_to_cart",
+                CheckName::new(lang, |lang| tr!(lang, "tdeps-fix-checkout-cart")),
                 depends("checkout", "add_to_cart"),
-                "checking out an empty cart is the bug: checkout must wait for add_to_cart, and be skipped when it fails",
+                tr!(lang, "tdeps-fix-checkout-cart-try"),
             ),
         ];
         for (rule, held, why) in rules {
             checks.push(if held {
-                let extra = if rule.starts_with("checkout") && depends("checkout", "view_profile") {
-                    "yes (also on view_profile: harmless, it is skipped all the same when the cart is empty)"
+                let extra = if rule.english.starts_with("checkout")
+                    && depends("checkout", "view_profile")
+                {
+                    tr!(lang, "tdeps-fix-yes-also")
                 } else {
-                    "yes"
+                    tr!(lang, "tdeps-yes")
                 };
                 Check::pass(rule, extra)
             } else {
-                Check::fail(rule, "yes", "no").because(why)
+                Check::fail(rule, tr!(lang, "tdeps-yes"), tr!(lang, "tdeps-no")).because(why)
             });
         }
         let results = outcomes(&suite, &setup.cancel);
@@ -98,12 +100,19 @@ impl Checker for FixSuiteChecker {
             ("logout", "passed"),
         ] {
             let (word, outcome) = &results[name];
-            let sentence = format!("run, {name} is {wanted}");
+            let sentence = CheckName::new(lang, |lang| {
+                tr!(
+                    lang,
+                    "tdeps-fix-run-is",
+                    name = name,
+                    state = state_word(lang, wanted)
+                )
+            });
             checks.push(if word == wanted {
-                Check::pass(sentence, said(outcome))
+                Check::pass(sentence, said(lang, outcome))
             } else {
-                Check::fail(sentence, wanted, said(outcome))
-                    .because("keep each test's command as it was: only the dependencies were wrong")
+                Check::fail(sentence, state_word(lang, wanted), said(lang, outcome))
+                    .because(tr!(lang, "tdeps-fix-keep-commands-try"))
             });
         }
         Ok(checks)

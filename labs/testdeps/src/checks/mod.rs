@@ -18,7 +18,8 @@ pub use session_suite::SessionSuiteChecker;
 
 use std::collections::BTreeMap;
 
-use lab_core::exercise::{Check, CheckSetup, TaskFile};
+use lab_core::exercise::{Check, CheckName, CheckSetup, TaskFile};
+use lab_i18n::{Lang, tr};
 
 use crate::schedule::{self, Outcome};
 use crate::suite::{self, Suite};
@@ -34,15 +35,15 @@ fn load_suite(setup: &CheckSetup) -> Result<Suite, Box<Check>> {
     let file = setup.task_file_path(SUITE_FILE);
     if let Err(error) = std::fs::metadata(&file) {
         return Err(Box::new(lab_core::exercise::missing_task_file(
+            setup.lang,
             &file,
-            "the suite, as `workbench test run` takes it",
+            &tr!(setup.lang, "tdeps-task-file"),
             &error,
         )));
     }
-    let name = format!(
-        "{} loads, with no unknown dependency and no cycle",
-        file.display()
-    );
+    let lang = setup.lang;
+    let shown = file.display().to_string();
+    let name = CheckName::new(lang, |lang| tr!(lang, "tdeps-loads", file = shown.as_str()));
     let loaded = suite::load(&file).and_then(|suite| {
         crate::graph::check(&suite)?;
         crate::graph::check_suites(std::slice::from_ref(&suite))?;
@@ -50,8 +51,8 @@ fn load_suite(setup: &CheckSetup) -> Result<Suite, Box<Check>> {
     });
     loaded.map_err(|error| {
         Box::new(
-            Check::fail(name, "a suite `workbench test run` accepts", error)
-                .because("run `workbench test run` on it to see the same message"),
+            Check::fail(name, tr!(lang, "tdeps-accepts-expected"), error)
+                .because(tr!(lang, "tdeps-run-it-try")),
         )
     })
 }
@@ -78,21 +79,40 @@ fn outcomes(suite: &Suite, cancel: &lab_core::CancelToken) -> BTreeMap<String, (
 }
 
 /// What an outcome says, for a failed check.
-fn said(outcome: &Outcome) -> String {
+fn said(lang: Lang, outcome: &Outcome) -> String {
     match outcome {
-        Outcome::Passed => "passed".to_string(),
+        Outcome::Passed => tr!(lang, "tdeps-state-passed"),
         // PHPUnit's failures carry what was expected in their message.
         Outcome::Failed {
             message,
             expected,
             actual,
-        } if expected.is_empty() && actual.is_empty() => format!("failed: {message}"),
+        } if expected.is_empty() && actual.is_empty() => {
+            tr!(lang, "tdeps-said-failed", message = message.as_str())
+        }
         Outcome::Failed {
             message,
             expected,
             actual,
-        } => format!("failed: {message}: expected {expected}, got {actual}"),
-        Outcome::Error { message } => format!("error: {message}"),
-        Outcome::Skipped { reason } => format!("skipped: {reason}"),
+        } => tr!(
+            lang,
+            "tdeps-said-failed-expected",
+            message = message.as_str(),
+            expected = expected.as_str(),
+            actual = actual.as_str()
+        ),
+        Outcome::Error { message } => tr!(lang, "tdeps-said-error", message = message.as_str()),
+        Outcome::Skipped { reason } => tr!(lang, "tdeps-said-skipped", reason = reason.as_str()),
+    }
+}
+
+/// One test state (`passed`, `failed`, `error`, `skipped`) as a word in `lang`.
+fn state_word(lang: Lang, state: &str) -> String {
+    match state {
+        "passed" => tr!(lang, "tdeps-state-passed"),
+        "failed" => tr!(lang, "tdeps-state-failed"),
+        "error" => tr!(lang, "tdeps-state-error"),
+        "skipped" => tr!(lang, "tdeps-state-skipped"),
+        other => other.to_string(),
     }
 }

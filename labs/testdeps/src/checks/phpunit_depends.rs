@@ -15,10 +15,11 @@
 //! 4. against a server that refuses every SET (its reason drawn per run): `testSend` fails and
 //!    `testReceive` is skipped, so the send test checks the answer too.
 
-use lab_core::exercise::{Check, CheckSetup, Checker, Rng, Source, TaskFile};
+use lab_core::exercise::{Check, CheckName, CheckSetup, Checker, Rng, Source, TaskFile};
+use lab_i18n::{Lang, tr};
 
 use super::kv_server::{Fault, KvServer};
-use super::said;
+use super::{said, state_word};
 use crate::lab::state_of;
 use crate::phpunit::{self, Finished, Listed, Phpunit, Target};
 
@@ -69,18 +70,24 @@ impl Checker for PhpunitDependsChecker {
 
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
         let address = setup.address("server")?;
+        let lang = setup.lang;
         let path = setup.task_file_path(SUITE);
         if let Err(error) = std::fs::metadata(&path) {
             return Ok(vec![lab_core::exercise::missing_task_file(
+                lang,
                 &path,
-                "the suite's phpunit.xml.dist (or the folder of your *Test.php)",
+                &tr!(lang, "tdeps-php-task-file"),
                 &error,
             )]);
         }
-        let listed_name = "PHPUnit lists your tests and their @depends";
+        let listed_name = CheckName::new(lang, |lang| tr!(lang, "tdeps-php-lists"));
         let ready = Target::of(&path).and_then(|target| {
             let runner = Phpunit::find(None, &target)?.with_variable(ADDRESS_VARIABLE, address);
-            setup.note(format!("listing the tests with {}", runner.describe()));
+            setup.note(tr!(
+                lang,
+                "tdeps-php-trace-listing",
+                runner = runner.describe()
+            ));
             let listed = phpunit::list(&runner, &target)?;
             Ok((target, runner, listed))
         });
@@ -88,9 +95,8 @@ impl Checker for PhpunitDependsChecker {
             Ok(ready) => ready,
             Err(problem) => {
                 return Ok(vec![
-                    Check::fail(listed_name, "PHPUnit's list of your tests", problem).because(
-                        "run phpunit yourself in the exercise's folder: it shows the same problem",
-                    ),
+                    Check::fail(listed_name, tr!(lang, "tdeps-php-list-expected"), problem)
+                        .because(tr!(lang, "tdeps-php-run-yourself-try")),
                 ]);
             }
         };
@@ -107,22 +113,19 @@ impl Checker for PhpunitDependsChecker {
                     .join(", ")
             ),
         )];
-        let chain = match find_chain(&listed) {
+        let has_tests = CheckName::new(lang, |lang| tr!(lang, "tdeps-php-has-tests"));
+        let chain = match find_chain(lang, &listed) {
             Ok(chain) => chain,
             Err(missing) => {
                 checks.push(
-                    Check::fail(
-                        "has the tests testConnect, testSend and testReceive",
-                        "three test methods of one class with those names",
-                        missing,
-                    )
-                    .because("name the methods exactly so; a data provider would make each several tests"),
+                    Check::fail(&has_tests, tr!(lang, "tdeps-php-three-expected"), missing)
+                        .because(tr!(lang, "tdeps-php-name-exactly-try")),
                 );
                 return Ok(checks);
             }
         };
         checks.push(Check::pass(
-            "has the tests testConnect, testSend and testReceive",
+            &has_tests,
             listed.tests[chain.connect].class.clone(),
         ));
         let unchained: Vec<String> = [
@@ -131,28 +134,39 @@ impl Checker for PhpunitDependsChecker {
         ]
         .into_iter()
         .filter(|(_, test, _, on)| !listed.tests[*test].depends.contains(on))
-        .map(|(name, _, on, _)| format!("{name} has no @depends {on}"))
+        .map(|(name, _, on, _)| tr!(lang, "tdeps-php-no-depends", name = name, on = on))
         .collect();
-        let chained = "testSend @depends on testConnect and testReceive on testSend";
+        let chained = CheckName::new(lang, |lang| tr!(lang, "tdeps-php-chained"));
         checks.push(if unchained.is_empty() {
-            Check::pass(chained, "read from the tests' docblocks")
+            Check::pass(chained, tr!(lang, "tdeps-php-docblocks"))
         } else {
-            Check::fail(chained, "@depends testConnect on testSend, @depends testSend on testReceive", unchained.join("; "))
-                .because("write /** @depends testConnect */ above testSend and take the connection it returns as testSend's parameter; the same for testReceive on testSend")
+            Check::fail(
+                chained,
+                tr!(lang, "tdeps-php-chained-expected"),
+                unchained.join("; "),
+            )
+            .because(tr!(lang, "tdeps-php-chained-try"))
         });
 
         // 1. The right server.
         let right = KvServer::start(address, Fault::None)?;
-        let ran = run(setup, &runner, &target, &listed, "the right server")?;
+        let ran = run(
+            setup,
+            &runner,
+            &target,
+            &listed,
+            &tr!(lang, "tdeps-php-the-right-server"),
+        )?;
         let connections = right.connections.load(std::sync::atomic::Ordering::Relaxed);
         drop(right);
         for (name, index) in chain.each() {
             checks.push(expect(
+                lang,
                 &ran,
                 index,
                 &["passed"],
-                format!("{name} passes against the right server"),
-                "see PHPUnit's message: run phpunit yourself against a server of your own",
+                CheckName::new(lang, |lang| tr!(lang, "tdeps-session-passes", name = name)),
+                tr!(lang, "tdeps-php-see-message-try"),
             ));
         }
         let idle: Vec<&str> = chain
@@ -167,52 +181,67 @@ impl Checker for PhpunitDependsChecker {
             })
             .map(|(name, _)| name)
             .collect();
+        let asserts = CheckName::new(lang, |lang| tr!(lang, "tdeps-php-asserts"));
         checks.push(if idle.is_empty() {
             Check::pass(
-                "each test makes an assertion",
-                format!("{} assertions in all", ran.assertions),
+                asserts,
+                tr!(lang, "tdeps-php-assertions", count = ran.assertions),
             )
         } else {
             Check::fail(
-                "each test makes an assertion",
-                "at least one assert* call in every test",
-                format!("no assertion in {}", idle.join(", ")),
+                asserts,
+                tr!(lang, "tdeps-php-asserts-expected"),
+                tr!(lang, "tdeps-php-no-assertion", names = idle.join(", ")),
             )
-            .because("a test that asserts nothing cannot fail: check what the server answered (assertSame('OK', Line::read($socket)))")
+            .because(tr!(lang, "tdeps-php-asserts-try"))
         });
+        let one_connection = CheckName::new(lang, |lang| tr!(lang, "tdeps-session-one-connection"));
         checks.push(if connections == 1 {
-            Check::pass("talks on one connection", "the server saw 1 connection")
+            Check::pass(one_connection, tr!(lang, "tdeps-session-saw-one"))
         } else {
             Check::fail(
-                "talks on one connection",
-                "1 connection, opened by testConnect and handed on by @depends",
-                format!("{connections} connections"),
+                one_connection,
+                tr!(lang, "tdeps-php-one-expected"),
+                tr!(lang, "tdeps-session-connections", count = connections),
             )
-            .because("only testConnect connects: it returns the connection, and each dependent takes it as its parameter and returns it again")
+            .because(tr!(lang, "tdeps-php-only-connect-try"))
         });
 
         // 2. No server at all.
         let nobody = std::net::TcpListener::bind(address).map_err(|error| {
-            anyhow::anyhow!(
-                "the checker cannot make sure nothing listens on {address}: {error}; stop the program using the port and check again"
-            )
+            anyhow::anyhow!(tr!(
+                lang,
+                "tdeps-php-cannot-free",
+                address = address,
+                error = error.to_string()
+            ))
         })?;
         drop(nobody);
-        let ran = run(setup, &runner, &target, &listed, "no server")?;
+        let ran = run(
+            setup,
+            &runner,
+            &target,
+            &listed,
+            &tr!(lang, "tdeps-php-no-server"),
+        )?;
         checks.push(expect(
+            lang,
             &ran,
             chain.connect,
             &["failed", "error"],
-            "testConnect fails when no server listens".to_string(),
-            "assert that the connection opened ($this->assertTrue(socket_connect(...))), so that it fails when it did not; markTestSkipped would hide that the server is down",
+            CheckName::new(lang, |lang| tr!(lang, "tdeps-php-connect-fails")),
+            tr!(lang, "tdeps-php-connect-fails-try"),
         ));
         for (name, index) in [(SEND, chain.send), (RECEIVE, chain.receive)] {
             checks.push(expect(
+                lang,
                 &ran,
                 index,
                 &["skipped"],
-                format!("{name} is skipped when no server listens"),
-                "PHPUnit skips a test whose @depends did not pass; one that errors here ran without the connection it needs",
+                CheckName::new(lang, |lang| {
+                    tr!(lang, "tdeps-php-skipped-no-server", name = name)
+                }),
+                tr!(lang, "tdeps-php-skipped-no-server-try"),
             ));
         }
 
@@ -221,25 +250,41 @@ impl Checker for PhpunitDependsChecker {
             "w{:06x}",
             setup.probes("phpunit/wrong-value").random::<u32>() & 0xff_ffff
         );
-        let server = format!("a server that answers GET with VALUE {wrong_value}");
+        let server = |lang: Lang| tr!(lang, "tdeps-session-garbles", value = wrong_value.as_str());
         let garbling = KvServer::start(address, Fault::Garbles(wrong_value.clone()))?;
-        let ran = run(setup, &runner, &target, &listed, &server)?;
+        let ran = run(setup, &runner, &target, &listed, &server(lang))?;
         drop(garbling);
         for (name, index) in [(CONNECT, chain.connect), (SEND, chain.send)] {
             checks.push(expect(
+                lang,
                 &ran,
                 index,
                 &["passed"],
-                format!("{name} still passes against {server}"),
-                "only GET is wrong on this server",
+                CheckName::new(lang, |lang| {
+                    tr!(
+                        lang,
+                        "tdeps-php-still-passes",
+                        name = name,
+                        server = server(lang)
+                    )
+                }),
+                tr!(lang, "tdeps-php-only-get-try"),
             ));
         }
         checks.push(expect(
+            lang,
             &ran,
             chain.receive,
             &["failed"],
-            format!("testReceive fails against {server}"),
-            "compare the whole line with the value you SET: assertSame('VALUE blue', Line::read($socket)), not a prefix any value matches",
+            CheckName::new(lang, |lang| {
+                tr!(
+                    lang,
+                    "tdeps-php-fails-against",
+                    name = RECEIVE,
+                    server = server(lang)
+                )
+            }),
+            tr!(lang, "tdeps-php-whole-line-try"),
         ));
 
         // 4. A server that refuses every SET.
@@ -247,29 +292,40 @@ impl Checker for PhpunitDependsChecker {
             "read-only-{:04x}",
             setup.probes("phpunit/refusal").random::<u16>()
         );
-        let server = format!("a server that answers SET with ERROR {reason}");
-        let refusing = KvServer::start(address, Fault::RefusesSet(reason))?;
-        let ran = run(setup, &runner, &target, &listed, &server)?;
+        let server = |lang: Lang| tr!(lang, "tdeps-php-refuses", reason = reason.as_str());
+        let refusing = KvServer::start(address, Fault::RefusesSet(reason.clone()))?;
+        let ran = run(setup, &runner, &target, &listed, &server(lang))?;
         drop(refusing);
         checks.push(expect(
+            lang,
             &ran,
             chain.send,
             &["failed"],
-            format!("testSend fails against {server}"),
-            "check SET's answer: assertSame('OK', Line::read($socket))",
+            CheckName::new(lang, |lang| {
+                tr!(
+                    lang,
+                    "tdeps-php-fails-against",
+                    name = SEND,
+                    server = server(lang)
+                )
+            }),
+            tr!(lang, "tdeps-php-check-set-try"),
         ));
         let send_failed = ran.outcomes[chain.send]
             .as_ref()
             .is_some_and(|logged| state_of(&logged.outcome) == "failed");
         checks.push(expect(
+            lang,
             &ran,
             chain.receive,
             &["skipped"],
-            format!("testReceive is skipped because testSend failed against {server}"),
+            CheckName::new(lang, |lang| {
+                tr!(lang, "tdeps-php-receive-skipped", server = server(lang))
+            }),
             if send_failed {
-                "testReceive must @depends testSend, so that PHPUnit skips it when the send failed"
+                tr!(lang, "tdeps-php-receive-depends-try")
             } else {
-                "PHPUnit skips testReceive once testSend fails here: see the check above"
+                tr!(lang, "tdeps-php-see-above-try")
             },
         ));
         Ok(checks)
@@ -277,9 +333,9 @@ impl Checker for PhpunitDependsChecker {
 }
 
 /// The three tests in PHPUnit's list, or which are missing.
-fn find_chain(listed: &Listed) -> Result<Chain, String> {
+fn find_chain(lang: Lang, listed: &Listed) -> Result<Chain, String> {
     let Some(connect) = listed.tests.iter().position(|test| test.method == CONNECT) else {
-        return Err(format!("no {CONNECT}"));
+        return Err(tr!(lang, "tdeps-php-no-method", method = CONNECT));
     };
     let class = &listed.tests[connect].class;
     let find = |method: &str| -> Result<usize, String> {
@@ -292,10 +348,18 @@ fn find_chain(listed: &Listed) -> Result<Chain, String> {
             .collect();
         match found.as_slice() {
             [index] => Ok(*index),
-            [] => Err(format!("no {method} in {class}")),
-            _ => Err(format!(
-                "{method} in {class} runs {} times (a data provider)",
-                found.len()
+            [] => Err(tr!(
+                lang,
+                "tdeps-php-no-method-in",
+                method = method,
+                class = class.as_str()
+            )),
+            _ => Err(tr!(
+                lang,
+                "tdeps-php-data-provider",
+                method = method,
+                class = class.as_str(),
+                count = found.len()
             )),
         }
     };
@@ -322,7 +386,11 @@ fn run(
     listed: &Listed,
     against: &str,
 ) -> anyhow::Result<Finished> {
-    setup.note(format!("running PHPUnit against {against}"));
+    setup.note(tr!(
+        setup.lang,
+        "tdeps-php-trace-running",
+        against = against
+    ));
     let stop = || setup.cancel.is_cancelled() || setup.out_of_time();
     let mut finished = phpunit::run(runner, target, listed, &stop, &mut |_| {})
         .map_err(|problem| anyhow::anyhow!(problem))?;
@@ -335,7 +403,7 @@ fn run(
     }
     if finished.exit.is_none() {
         // Its tests' outcomes are missing, and each check says why.
-        finished.summary = "PHPUnit was stopped at the check's time limit: does a test wait for an answer that never comes? Give each read a timeout (stream_set_timeout)".to_string();
+        finished.summary = tr!(setup.lang, "tdeps-php-time-limit");
     }
     setup.note(format!(
         "PHPUnit: {} {}",
@@ -345,30 +413,37 @@ fn run(
 }
 
 /// A check that PHPUnit ended the test at `index` in one of `wanted`, with `hint` when not.
-fn expect(ran: &Finished, index: usize, wanted: &[&str], name: String, hint: &str) -> Check {
+fn expect(
+    lang: Lang,
+    ran: &Finished,
+    index: usize,
+    wanted: &[&str],
+    name: CheckName,
+    hint: String,
+) -> Check {
+    let wanted_words = wanted
+        .iter()
+        .map(|state| state_word(lang, state))
+        .collect::<Vec<_>>()
+        .join(&tr!(lang, "tdeps-or"));
     let Some(logged) = &ran.outcomes[index] else {
-        return Check::fail(
-            name,
-            wanted.join(" or "),
-            "not in PHPUnit's report: it did not run",
-        )
-        .because(if ran.summary.is_empty() {
-            "PHPUnit stopped before it: run phpunit yourself to see why".to_string()
-        } else {
-            ran.summary.clone()
-        });
+        return Check::fail(name, wanted_words, tr!(lang, "tdeps-php-did-not-run")).because(
+            if ran.summary.is_empty() {
+                tr!(lang, "tdeps-php-stopped-before-try")
+            } else {
+                ran.summary.clone()
+            },
+        );
     };
     let word = state_of(&logged.outcome);
     if wanted.contains(&word) {
-        return Check::pass(name, said(&logged.outcome));
+        return Check::pass(name, said(lang, &logged.outcome));
     }
-    let failed = Check::fail(name, wanted.join(" or "), said(&logged.outcome));
+    let failed = Check::fail(name, wanted_words, said(lang, &logged.outcome));
     let for_a_dependency = matches!(&logged.outcome, crate::assert::Outcome::Skipped { reason } if reason.starts_with("This test depends on"));
     if for_a_dependency {
         // Skipped for a test it depends on: that test's own check says what went wrong.
-        failed.because(
-            "PHPUnit skipped it because a test it depends on did not pass: see that test's check",
-        )
+        failed.because(tr!(lang, "tdeps-php-skipped-for-dependency-try"))
     } else {
         failed.because(hint)
     }

@@ -6,10 +6,14 @@
 //! answers a value nobody SET (drawn per run), where `get` must fail, `quit` must be skipped
 //! because of it, and the tests before `get` must still pass.
 
-use lab_core::exercise::{Check, CheckSetup, Checker, Rng};
+use lab_core::exercise::{Check, CheckName, CheckSetup, Checker, Rng};
+use lab_i18n::{Lang, tr};
 
 use super::kv_server::{Fault, KvServer};
-use super::{load_suite, outcomes, said};
+use super::{load_suite, outcomes, said, state_word};
+
+/// How a broken server is named in a language (given the wrong value it answers).
+type ServerName = fn(Lang, &str) -> String;
 
 pub struct SessionSuiteChecker;
 
@@ -30,6 +34,7 @@ impl Checker for SessionSuiteChecker {
 
     fn check(&self, setup: &CheckSetup) -> anyhow::Result<Vec<Check>> {
         let address = setup.address("server")?;
+        let lang = setup.lang;
         let mut checks = Vec::new();
         let suite = match load_suite(setup) {
             Ok(suite) => suite,
@@ -40,17 +45,22 @@ impl Checker for SessionSuiteChecker {
             .copied()
             .filter(|name| suite.index_of(name).is_none())
             .collect();
+        let has_tests = CheckName::new(lang, |lang| tr!(lang, "tdeps-session-has-tests"));
         if !missing.is_empty() {
             checks.push(Check::fail(
-                "has the tests connect, hello, set, get and quit",
-                "five tests with those names",
-                format!("no {}", missing.join(", no ")),
+                has_tests,
+                tr!(lang, "tdeps-session-five-expected"),
+                tr!(
+                    lang,
+                    "tdeps-session-missing",
+                    names = missing.join(&tr!(lang, "tdeps-session-missing-between"))
+                ),
             ));
             return Ok(checks);
         }
         checks.push(Check::pass(
-            "has the tests connect, hello, set, get and quit",
-            format!("{} tests", suite.tests.len()),
+            has_tests,
+            tr!(lang, "tdeps-tests-count", count = suite.tests.len()),
         ));
 
         let right = KvServer::start(address, Fault::None)?;
@@ -59,61 +69,56 @@ impl Checker for SessionSuiteChecker {
         drop(right);
         for name in TESTS {
             let (word, outcome) = &results[name];
+            let passes =
+                CheckName::new(lang, |lang| tr!(lang, "tdeps-session-passes", name = name));
             checks.push(if word == "passed" {
-                Check::pass(format!("{name} passes against the right server"), "passed")
+                Check::pass(passes, tr!(lang, "tdeps-state-passed"))
             } else {
-                Check::fail(
-                    format!("{name} passes against the right server"),
-                    "passed",
-                    said(outcome),
-                )
+                Check::fail(passes, tr!(lang, "tdeps-state-passed"), said(lang, outcome))
             });
         }
+        let one_connection = CheckName::new(lang, |lang| tr!(lang, "tdeps-session-one-connection"));
         checks.push(if connections == 1 {
-            Check::pass("talks on one connection", "the server saw 1 connection")
+            Check::pass(one_connection, tr!(lang, "tdeps-session-saw-one"))
         } else {
             Check::fail(
-                "talks on one connection",
-                "1 connection, carried from test to test by a session",
-                format!("{connections} connections"),
+                one_connection,
+                tr!(lang, "tdeps-session-one-expected"),
+                tr!(lang, "tdeps-session-connections", count = connections),
             )
-            .because("connect once with session = \"main\"; the other tests continue it with session = \"main\" and no connect")
+            .because(tr!(lang, "tdeps-session-connect-once-try"))
         });
 
         let wrong_value = format!(
             "w{:06x}",
             setup.probes("session/wrong-value").random::<u32>() & 0xff_ffff
         );
-        for (fault, server) in [
-            (
-                Fault::Forgets,
-                "a server that forgets what was SET".to_string(),
-            ),
-            (
-                Fault::Garbles(wrong_value.clone()),
-                format!("a server that answers GET with VALUE {wrong_value}"),
-            ),
-        ] {
+        let broken_servers: [(Fault, ServerName); 2] = [
+            (Fault::Forgets, |lang, _| tr!(lang, "tdeps-session-forgets")),
+            (Fault::Garbles(wrong_value.clone()), |lang, value| {
+                tr!(lang, "tdeps-session-garbles", value = value)
+            }),
+        ];
+        for (fault, server) in broken_servers {
             let broken = KvServer::start(address, fault)?;
             let results = outcomes(&suite, &setup.cancel);
             drop(broken);
+            let against = |key: &'static str| {
+                CheckName::new(lang, |lang| {
+                    let server = server(lang, &wrong_value);
+                    match key {
+                        "hello" => tr!(lang, "tdeps-session-hello-still", server = server),
+                        "set" => tr!(lang, "tdeps-session-set-still", server = server),
+                        "get" => tr!(lang, "tdeps-session-get-fails", server = server),
+                        _ => tr!(lang, "tdeps-session-quit-skipped", server = server),
+                    }
+                })
+            };
             let expectations = [
-                (
-                    "hello",
-                    "passed",
-                    format!("hello still passes against {server}"),
-                ),
-                (
-                    "set",
-                    "passed",
-                    format!("set still passes against {server}"),
-                ),
-                ("get", "failed", format!("get fails against {server}")),
-                (
-                    "quit",
-                    "skipped",
-                    format!("quit is skipped because get failed against {server}"),
-                ),
+                ("hello", "passed", against("hello")),
+                ("set", "passed", against("set")),
+                ("get", "failed", against("get")),
+                ("quit", "skipped", against("quit")),
             ];
             let get_failed = results["get"].0 == "failed";
             // Decided from the suite, not from this run: an independent quit may race the
@@ -122,20 +127,19 @@ impl Checker for SessionSuiteChecker {
             for (name, wanted, sentence) in expectations {
                 let (word, outcome) = &results[name];
                 checks.push(if word == wanted {
-                    Check::pass(sentence, said(outcome))
+                    Check::pass(sentence, said(lang, outcome))
                 } else {
                     let hint = match (name, word.as_str()) {
-                        ("get", "passed") => {
-                            "get must expect exactly the value set before: expect_line = \"VALUE …\" with the value, not a pattern any value matches"
+                        ("get", "passed") => tr!(lang, "tdeps-session-exact-value-try"),
+                        ("quit", _) if !quit_waits_for_get => {
+                            tr!(lang, "tdeps-session-quit-on-get-try")
                         }
-                        ("quit", _) if !quit_waits_for_get => "quit must depend on get",
-                        ("quit", _) if !get_failed => {
-                            "quit is skipped once get fails here: see the check above"
-                        }
-                        ("quit", _) => "quit must depend on get",
-                        _ => "each test should depend on the one before it",
+                        ("quit", _) if !get_failed => tr!(lang, "tdeps-session-see-above-try"),
+                        ("quit", _) => tr!(lang, "tdeps-session-quit-on-get-try"),
+                        _ => tr!(lang, "tdeps-session-chain-try"),
                     };
-                    Check::fail(sentence, wanted, said(outcome)).because(hint)
+                    Check::fail(sentence, state_word(lang, wanted), said(lang, outcome))
+                        .because(hint)
                 });
             }
         }
