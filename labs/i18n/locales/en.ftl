@@ -313,6 +313,23 @@ check-port-expected = a program listening on port { $port }
 check-trace-round = round { $round } of { $rounds }
 check-trace-started = started `{ $command }`
 check-trace-your-program = your program { $how }
+check-port-in-use = port { $port } is already in use by another program (one left running from before?): stop it, then check again
+check-your-program-and = your program { $how }; { $rest }
+check-nothing-accepts = nothing accepts connections on { $address }: start your program first, or give its command after --
+check-within-limit = finishes within the time limit
+check-within-limit-expected = the check done within { $seconds } s
+check-still-waiting = still waiting on your program after { $seconds } s
+student-no-command = no command given after --
+student-not-found = '{ $program }' was not found: is it installed and on your PATH?
+student-cannot-start = cannot start `{ $command }`: { $why }
+student-port-other-user = port { $port } is held by a program of another user, not by yours: stop it (or ask), then check again
+student-port-workbench = the program listening on port { $port } is the workbench itself (`{ $command }`): the exercise wants a program of your own
+student-port-stranger = port { $port } is served by another program (pid { $pid }: `{ $command }`), not by yours: stop it, then check again
+student-interrupted = the check was interrupted
+student-last-output = ; its last output: { $line }
+student-printed-nothing = ; it printed nothing
+student-ended-before-port = your program { $how } after { $seconds } s, before opening port { $port }{ $last }
+student-never-opened = your program is running but never opened port { $port } within { $seconds } s: does it bind { $address }?
 
 ## The socket exercises' checkers (labs/sockets/src/checks/): what they name, expect and advise.
 sock-read-closed = the connection closed

@@ -438,6 +438,23 @@ check-port-expected = 一个在端口 { $port } 上监听的程序
 check-trace-round = 第 { $round } 轮，共 { $rounds } 轮
 check-trace-started = 启动了 `{ $command }`
 check-trace-your-program = 你的程序{ $how }
+check-port-in-use = 端口 { $port } 已经被另一个程序占用了（是上次留下来还在运行的吗？）：停掉它，再检查一次
+check-your-program-and = 你的程序{ $how }；{ $rest }
+check-nothing-accepts = { $address } 上没有程序接受连接：先启动你的程序，或者把它的命令写在 -- 之后
+check-within-limit = 在时间限制内完成
+check-within-limit-expected = 检查在 { $seconds } 秒内完成
+check-still-waiting = 过了 { $seconds } 秒仍在等你的程序
+student-no-command = -- 之后没有给出命令
+student-not-found = 找不到“{ $program }”：它装好了吗？在 PATH 里吗？
+student-cannot-start = 无法启动 `{ $command }`：{ $why }
+student-port-other-user = 端口 { $port } 被另一个用户的程序占着，不是你的：停掉它（或者去问问），再检查一次
+student-port-workbench = 在端口 { $port } 上监听的是 workbench 自己（`{ $command }`）：练习要的是你自己写的程序
+student-port-stranger = 端口 { $port } 由另一个程序服务（pid { $pid }：`{ $command }`），不是你的：停掉它，再检查一次
+student-interrupted = 检查被中断了
+student-last-output = ；它最后的输出：{ $line }
+student-printed-nothing = ；它什么也没打印
+student-ended-before-port = 你的程序在 { $seconds } 秒后、打开端口 { $port } 之前就{ $how }{ $last }
+student-never-opened = 你的程序在运行，但 { $seconds } 秒内始终没有打开端口 { $port }：它有没有 bind { $address }？
 
 ## 套接字练习的检查器（labs/sockets/src/checks/）：检查的名字、期望和建议。
 sock-read-closed = 连接被关闭了

@@ -238,13 +238,14 @@ fn run_round(
         && let Some(address) = exercise.ready_address()
         && student::accepts(&address)
     {
-        return Err(format!(
-            "port {} is already in use by another program (one left running from before?): stop it, then check again",
-            student::port_of(&address)
+        return Err(tr!(
+            lang,
+            "check-port-in-use",
+            port = student::port_of(&address)
         ));
     }
     let program = command
-        .map(|command| StudentProgram::start(command, &exercise.environment, &trace))
+        .map(|command| StudentProgram::start(command, &exercise.environment, &trace, lang))
         .transpose()?;
     setup.program = program.as_ref().map(|program| program.output.clone());
     if let Some(program) = &program {
@@ -274,7 +275,12 @@ fn run_round(
                             std::thread::sleep(Duration::from_millis(20));
                         }
                         match program.output.exited() {
-                            Some(how) => format!("your program {how}; {stranger}"),
+                            Some(how) => tr!(
+                                lang,
+                                "check-your-program-and",
+                                how = lab_core::exercise::ended_in(lang, &how),
+                                rest = stranger
+                            ),
                             None => stranger,
                         }
                     })?;
@@ -285,8 +291,10 @@ fn run_round(
                     ))
                 }),
             None if student::accepts(&address) => Ok(tr!(setup.lang, "check-port-already")),
-            None => Err(format!(
-                "nothing accepts connections on {address}: start your program first, or give its command after --"
+            None => Err(tr!(
+                lang,
+                "check-nothing-accepts",
+                address = address.as_str()
             )),
         };
         let name = CheckName::new(setup.lang, |lang| {
@@ -354,6 +362,7 @@ fn run_checker(
     exercise: &Exercise,
 ) -> Result<Vec<Check>, String> {
     let cancel = setup.cancel.clone();
+    let lang = setup.lang;
     let limit = exercise.time_limit;
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -368,11 +377,16 @@ fn run_checker(
         Ok(Ok(checks)) => Ok(checks),
         Ok(Err(error)) => Err(format!("{error:#}")),
         Err(_) => Ok(vec![Check::fail(
-            "finishes within the time limit",
-            format!("the check done within {} s", limit.as_secs()),
-            format!(
-                "still waiting on your program after {:.0} s",
-                started.elapsed().as_secs_f64()
+            CheckName::new(lang, |lang| tr!(lang, "check-within-limit")),
+            tr!(
+                lang,
+                "check-within-limit-expected",
+                seconds = limit.as_secs()
+            ),
+            tr!(
+                lang,
+                "check-still-waiting",
+                seconds = format!("{:.0}", started.elapsed().as_secs_f64())
             ),
         )]),
     }

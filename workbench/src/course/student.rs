@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use lab_core::CancelToken;
 use lab_core::exercise::{ProgramOutput, Trace};
+use lab_i18n::{Lang, tr};
 /// How long a program may take to stop after SIGTERM before it is killed.
 const STOP_GRACE: Duration = Duration::from_millis(1000);
 
@@ -25,6 +26,8 @@ pub struct StudentProgram {
     pub output: ProgramOutput,
     readers: Vec<JoinHandle<()>>,
     watcher: Option<JoinHandle<()>>,
+    /// The language its messages are told in.
+    lang: Lang,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -76,9 +79,12 @@ impl StudentProgram {
         command: &[String],
         environment: &std::collections::BTreeMap<String, String>,
         trace: &Trace,
+        lang: Lang,
     ) -> Result<StudentProgram, String> {
         let text = command.join(" ");
-        let (program, arguments) = command.split_first().ok_or("no command given after --")?;
+        let (program, arguments) = command
+            .split_first()
+            .ok_or_else(|| tr!(lang, "student-no-command"))?;
         let marker = lab_core::processes::Marker::new();
         let mut command_line = Command::new(program);
         marker.apply(&mut command_line);
@@ -95,11 +101,16 @@ impl StudentProgram {
             .spawn()
             .map_err(|error| {
                 let why = if error.kind() == std::io::ErrorKind::NotFound {
-                    format!("'{program}' was not found: is it installed and on your PATH?")
+                    tr!(lang, "student-not-found", program = program.as_str())
                 } else {
                     error.to_string()
                 };
-                format!("cannot start `{text}`: {why}")
+                tr!(
+                    lang,
+                    "student-cannot-start",
+                    command = text.as_str(),
+                    why = why
+                )
             })?;
         let output = ProgramOutput::with_trace(trace.clone());
         output.set_pid(child.id() as i32);
@@ -141,6 +152,7 @@ impl StudentProgram {
             output,
             readers,
             watcher: Some(watcher),
+            lang,
         })
     }
 
@@ -154,9 +166,7 @@ impl StudentProgram {
             return Ok(());
         };
         let Some(&owner) = owners.first() else {
-            return Err(format!(
-                "port {port} is held by a program of another user, not by yours: stop it (or ask), then check again"
-            ));
+            return Err(tr!(self.lang, "student-port-other-user", port = port));
         };
         let pid = lock(&self.child).id() as i32;
         let me = std::process::id() as i32;
@@ -176,9 +186,11 @@ impl StudentProgram {
                 .and_then(|exe| exe.canonicalize().ok())
                 .is_some_and(|exe| Some(exe) == workbench);
             if is_workbench {
-                return Err(format!(
-                    "the program listening on port {port} is the workbench itself (`{}`): the exercise wants a program of your own",
-                    lab_core::text::escape_controls(&command_line)
+                return Err(tr!(
+                    self.lang,
+                    "student-port-workbench",
+                    port = port,
+                    command = lab_core::text::escape_controls(&command_line).into_owned()
                 ));
             }
         }
@@ -186,9 +198,12 @@ impl StudentProgram {
             return Ok(());
         }
         let (_, command_line) = processes::describe(owner);
-        Err(format!(
-            "port {port} is served by another program (pid {owner}: `{}`), not by yours: stop it, then check again",
-            lab_core::text::escape_controls(&command_line)
+        Err(tr!(
+            self.lang,
+            "student-port-stranger",
+            port = port,
+            pid = owner,
+            command = lab_core::text::escape_controls(&command_line).into_owned()
         ))
     }
 
@@ -204,7 +219,7 @@ impl StudentProgram {
         let started = Instant::now();
         loop {
             if cancel.is_cancelled() {
-                return Err("the check was interrupted".to_string());
+                return Err(tr!(self.lang, "student-interrupted"));
             }
             if accepts(address) {
                 return Ok(started.elapsed());
@@ -213,23 +228,29 @@ impl StudentProgram {
                 let printed = self.output.line_count();
                 let last = self.output.lines_from(printed.saturating_sub(1));
                 let last = match last.first() {
-                    Some(line) => format!(
-                        "; its last output: {}",
-                        lab_core::exercise::quote(line.as_bytes())
+                    Some(line) => tr!(
+                        self.lang,
+                        "student-last-output",
+                        line = lab_core::exercise::quote(line.as_bytes())
                     ),
-                    None => "; it printed nothing".to_string(),
+                    None => tr!(self.lang, "student-printed-nothing"),
                 };
-                return Err(format!(
-                    "your program {how} after {:.1} s, before opening port {}{last}",
-                    started.elapsed().as_secs_f64(),
-                    port_of(address)
+                return Err(tr!(
+                    self.lang,
+                    "student-ended-before-port",
+                    how = lab_core::exercise::ended_in(self.lang, &how),
+                    seconds = format!("{:.1}", started.elapsed().as_secs_f64()),
+                    port = port_of(address),
+                    last = last
                 ));
             }
             if started.elapsed() >= limit {
-                return Err(format!(
-                    "your program is running but never opened port {} within {} s: does it bind {address}?",
-                    port_of(address),
-                    limit.as_secs()
+                return Err(tr!(
+                    self.lang,
+                    "student-never-opened",
+                    port = port_of(address),
+                    seconds = limit.as_secs(),
+                    address = address
                 ));
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -327,6 +348,7 @@ mod tests {
             &["sh".to_string(), "-c".to_string(), script.to_string()],
             &Default::default(),
             &Trace::default(),
+            Lang::En,
         )
         .unwrap()
     }
@@ -380,6 +402,7 @@ mod tests {
             &["no-such-interpreter-x".into(), "a.php".into()],
             &Default::default(),
             &Trace::default(),
+            Lang::En,
         )
         .err()
         .unwrap();

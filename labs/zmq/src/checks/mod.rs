@@ -43,6 +43,43 @@ fn socket(
     Ok(socket)
 }
 
+/// The smallest share of the work the student's worker must do beside the checker's own.
+const FAIR_SHARE: f64 = 0.25;
+
+/// Whether the student's worker did its share: `theirs` of `total`, at least [`FAIR_SHARE`].
+/// `evidence` says a pass with the share as a percentage; `advice` says what to do on a fail.
+fn fair_share(
+    lang: lab_i18n::Lang,
+    name: &lab_core::exercise::CheckName,
+    theirs: u64,
+    total: u64,
+    evidence: impl FnOnce(&str) -> String,
+    advice: String,
+) -> lab_core::exercise::Check {
+    use lab_i18n::tr;
+    let share = theirs as f64 / total.max(1) as f64;
+    let percent = format!("{:.0}", share * 100.0);
+    if share >= FAIR_SHARE {
+        return lab_core::exercise::Check::pass(name, evidence(&percent));
+    }
+    lab_core::exercise::Check::fail(
+        name,
+        tr!(
+            lang,
+            "zmq-worker-share-expected",
+            percent = format!("{:.0}", FAIR_SHARE * 100.0),
+            total = total
+        ),
+        tr!(
+            lang,
+            "zmq-worker-share-got",
+            count = theirs,
+            percent = percent.as_str()
+        ),
+    )
+    .because(advice)
+}
+
 /// A list of short examples, "3, 7, 12 …", for a message.
 fn some_of<T: std::fmt::Display>(items: &[T]) -> String {
     const SHOWN: usize = 8;

@@ -20,8 +20,6 @@ use lab_i18n::tr;
 use crate::pipeline::{BatchPlan, BatchReport, Sink, Ventilator, WorkerEndpoints, announce, work};
 
 const WORK_MS: u64 = 5;
-/// The smallest share of the tasks the student's worker must do.
-const FAIR_SHARE: f64 = 0.25;
 /// How long after KILL the program may take to stop.
 const STOP_WITHIN: Duration = Duration::from_secs(3);
 
@@ -247,37 +245,22 @@ impl Checker for PipelineWorkerChecker {
                 )
                 .because(tr!(lang, "zmq-pipe-once-try"))
             });
-            let share = theirs as f64 / task_count as f64;
-            let fair = &CheckName::new(lang, |lang| tr!(lang, "zmq-pipe-share"));
-            checks.push(if share >= FAIR_SHARE {
-                Check::pass(
-                    fair,
+            checks.push(super::fair_share(
+                lang,
+                &CheckName::new(lang, |lang| tr!(lang, "zmq-pipe-share")),
+                theirs,
+                task_count,
+                |percent| {
                     tr!(
                         lang,
                         "zmq-pipe-share-got",
                         count = theirs,
                         total = task_count,
-                        percent = format!("{:.0}", share * 100.0)
-                    ),
-                )
-            } else {
-                Check::fail(
-                    fair,
-                    tr!(
-                        lang,
-                        "zmq-worker-share-expected",
-                        percent = format!("{:.0}", FAIR_SHARE * 100.0),
-                        total = task_count
-                    ),
-                    tr!(
-                        lang,
-                        "zmq-worker-share-got",
-                        count = theirs,
-                        percent = format!("{:.0}", share * 100.0)
-                    ),
-                )
-                .because(tr!(lang, "zmq-pipe-share-try"))
-            });
+                        percent = percent
+                    )
+                },
+                tr!(lang, "zmq-pipe-share-try"),
+            ));
         }
         let stopped = &CheckName::new(lang, |lang| tr!(lang, "zmq-pipe-stops"));
         if let Some((how, after)) = exited_before_kill {

@@ -14,9 +14,6 @@ use lab_i18n::tr;
 
 use crate::broker::BrokerLab;
 
-/// The smallest share of the requests the student's worker must answer.
-const FAIR_SHARE: f64 = 0.25;
-
 pub struct BrokerWorkerChecker;
 
 impl Checker for BrokerWorkerChecker {
@@ -151,35 +148,14 @@ impl Checker for BrokerWorkerChecker {
                 ),
             )
         });
-        let share = theirs as f64 / total as f64;
-        let fair = CheckName::new(lang, |lang| tr!(lang, "zmq-worker-share"));
-        checks.push(if share >= FAIR_SHARE {
-            Check::pass(
-                &fair,
-                tr!(
-                    lang,
-                    "zmq-worker-percent",
-                    percent = format!("{:.0}", share * 100.0)
-                ),
-            )
-        } else {
-            Check::fail(
-                &fair,
-                tr!(
-                    lang,
-                    "zmq-worker-share-expected",
-                    percent = format!("{:.0}", FAIR_SHARE * 100.0),
-                    total = total
-                ),
-                tr!(
-                    lang,
-                    "zmq-worker-share-got",
-                    count = theirs,
-                    percent = format!("{:.0}", share * 100.0)
-                ),
-            )
-            .because(tr!(lang, "zmq-worker-share-try"))
-        });
+        checks.push(super::fair_share(
+            lang,
+            &CheckName::new(lang, |lang| tr!(lang, "zmq-worker-share")),
+            theirs,
+            total,
+            |percent| tr!(lang, "zmq-worker-percent", percent = percent),
+            tr!(lang, "zmq-worker-share-try"),
+        ));
         if replies + wrong < total {
             checks.push(
                 Check::fail(
